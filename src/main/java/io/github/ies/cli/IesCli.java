@@ -1,0 +1,74 @@
+package io.github.ies.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.PrintWriter;
+
+/**
+ * The {@code ies} command line. Exit codes: 0 success, 2 bad usage, 1 a failed run (with a one-line message
+ * naming the problem on standard error; {@code --stacktrace} or {@code IES_DEBUG=1} prints the stack trace).
+ */
+@Command(name = "ies", mixinStandardHelpOptions = true, versionProvider = IesCli.Version.class,
+        description = "Instance-level explanations of 3D lesion segmentation networks (IES for Fiji).",
+        subcommands = {
+            // one line per subcommand; keep alphabetical
+            CommandLine.HelpCommand.class,
+        })
+public final class IesCli implements Runnable {
+
+    public static final int EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required (see 'ies --help')");
+    }
+
+    /** Builds the configured picocli command line (also used by tests). */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new IesCli());
+        cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
+            PrintWriter err = cmd.getErr();
+            if (ex instanceof CommandLine.ParameterException) throw ex;
+            String msg = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
+            err.println(label(cmd) + ": error: " + msg.replace('\n', ' '));
+            if (System.getenv("IES_DEBUG") != null) ex.printStackTrace(err);
+            err.flush();
+            return EXIT_FAILED;
+        });
+        cl.setParameterExceptionHandler((ex, args) -> {
+            CommandLine cmd = ex.getCommandLine();
+            PrintWriter err = cmd.getErr();
+            err.println(label(cmd) + ": usage error: " + ex.getMessage());
+            err.println("Try '" + label(cmd) + " --help' for more information.");
+            err.flush();
+            return EXIT_USAGE;
+        });
+        return cl;
+    }
+
+    private static String label(CommandLine cmd) {
+        return cmd.getParent() == null ? "ies" : "ies " + cmd.getCommandName();
+    }
+
+    public static int execute(String... args) {
+        return commandLine().execute(args);
+    }
+
+    public static void main(String[] args) {
+        if (System.getProperty("ai.djl.offline") == null) System.setProperty("ai.djl.offline", "true");
+        System.exit(execute(args));
+    }
+
+    /** Version from the jar manifest (or "development" when run from classes). */
+    public static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = IesCli.class.getPackage().getImplementationVersion();
+            return new String[] {"ies " + (v == null ? "development" : v)};
+        }
+    }
+}

@@ -15,7 +15,7 @@ import java.util.zip.GZIPOutputStream;
  * Reading and writing NIfTI volumes: the entry point of the {@code io} package.
  *
  * <p>Writing is atomic: the file is written under a temporary name in the target folder and renamed, so a failed
- * or cancelled run never leaves a half-written volume. A name ending in {@code .gz} is gzipped.
+ * or cancelled run never leaves a half-written volume. A name ending in {@code .gz} is gzipped (level 1).
  */
 public final class Nifti {
 
@@ -94,7 +94,7 @@ public final class Nifti {
         boolean ok = false;
         try {
             try (OutputStream raw = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16);
-                 OutputStream out = isGzipName(abs) ? new GZIPOutputStream(raw, 1 << 16) : raw) {
+                 OutputStream out = isGzipName(abs) ? fastGzip(raw) : raw) {
                 content.writeTo(out);
             }
             try {
@@ -106,6 +106,15 @@ public final class Nifti {
         } finally {
             if (!ok) Files.deleteIfExists(tmp);
         }
+    }
+
+    /** gzip at level 1 (nibabel's default too): several times faster than level 6 for a few % larger files. */
+    private static OutputStream fastGzip(OutputStream raw) throws IOException {
+        return new GZIPOutputStream(raw, 1 << 16) {
+            {
+                def.setLevel(java.util.zip.Deflater.BEST_SPEED);
+            }
+        };
     }
 
     static boolean isGzipName(Path p) {

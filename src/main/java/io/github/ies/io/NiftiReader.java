@@ -111,6 +111,12 @@ final class NiftiReader {
                     + n + " voxels, more than the " + MAX_VOXELS + " a volume may have");
         }
         long volBytes = n * type.bytes;
+        long memory = volBytes + 4 * n;  // the raw chunks and the float array
+        if (memory > Runtime.getRuntime().maxMemory()) {
+            throw new NiftiFormatException(hf.toString(), "reading a volume of dims " + Arrays.toString(h.spatialDims())
+                    + " (" + type.label + ") needs about " + (memory >> 20) + " MB, more than the Java heap's "
+                    + (Runtime.getRuntime().maxMemory() >> 20) + " MB (raise -Xmx, e.g. IES_JAVA_OPTS=-Xmx16g)");
+        }
         long offset = h.dataOffset();
         long start = offset + volumeIndex * volBytes;
         long needed = offset + nvol * volBytes;

@@ -111,12 +111,6 @@ final class NiftiReader {
                     + n + " voxels, more than the " + MAX_VOXELS + " a volume may have");
         }
         long volBytes = n * type.bytes;
-        long memory = volBytes + 4 * n;  // the raw chunks and the float array
-        if (memory > Runtime.getRuntime().maxMemory()) {
-            throw new NiftiFormatException(hf.toString(), "reading a volume of dims " + Arrays.toString(h.spatialDims())
-                    + " (" + type.label + ") needs about " + (memory >> 20) + " MB, more than the Java heap's "
-                    + (Runtime.getRuntime().maxMemory() >> 20) + " MB (raise -Xmx, e.g. IES_JAVA_OPTS=-Xmx16g)");
-        }
         long offset = h.dataOffset();
         long start = offset + volumeIndex * volBytes;
         long needed = offset + nvol * volBytes;
@@ -128,6 +122,12 @@ final class NiftiReader {
                         + Arrays.toString(h.dims()) + ", " + type.label + ", data offset " + offset + ") needs " + needed
                         + " bytes but the file has " + len);
             }
+        }
+        long memory = volBytes + 4 * n;  // the raw chunks and the float array
+        if (memory > Runtime.getRuntime().maxMemory()) {
+            throw new NiftiFormatException(hf.toString(), "reading a volume of dims " + Arrays.toString(h.spatialDims())
+                    + " (" + type.label + ") needs about " + (memory >> 20) + " MB, more than the Java heap's "
+                    + (Runtime.getRuntime().maxMemory() >> 20) + " MB (raise -Xmx, e.g. IES_JAVA_OPTS=-Xmx16g)");
         }
         List<byte[]> chunks = new ArrayList<>();
         try (InputStream in = Nifti.open(df)) {

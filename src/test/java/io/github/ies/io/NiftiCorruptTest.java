@@ -93,16 +93,24 @@ public class NiftiCorruptTest {
 
     @Test
     public void lyingHeaderLargeButAllocatable() throws Exception {
-        // 1000^3 voxels (4 GB as floats) claimed by a 2 KB file: refused before any allocation (plain) or after
-        // reading what the stream holds (gz); an OutOfMemoryError would fail this test
+        // 1000^3 int16 claimed by a 2 KB file: refused from the file length before any allocation
         Path plain = patched("lie.nii", b -> {
             for (int i = 1; i <= 3; i++) b.putShort(40 + 2 * i, (short) 1000);
         }, false);
         assertFails(plain, "needs 2000000352 bytes", "file has 2352");
+        // 800^3 int16 (3 GB to hold) in a gzip stream: read in chunks, fails when the stream ends (an
+        // OutOfMemoryError would fail this test)
         Path gz = patched("lie.nii.gz", b -> {
-            for (int i = 1; i <= 3; i++) b.putShort(40 + 2 * i, (short) 1000);
+            for (int i = 1; i <= 3; i++) b.putShort(40 + 2 * i, (short) 800);
         }, true);
         assertFails(gz, "truncated", "after 2352 bytes");
+        // 1280^3 float64 (25 GB to hold): more than the test JVM's heap, refused up front
+        Path big = patched("big.nii.gz", b -> {
+            for (int i = 1; i <= 3; i++) b.putShort(40 + 2 * i, (short) 1280);
+            b.putShort(70, (short) 64);
+            b.putShort(72, (short) 64);
+        }, true);
+        assertFails(big, "[1280, 1280, 1280]", "more than the Java heap");
     }
 
     @Test

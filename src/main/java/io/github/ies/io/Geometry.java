@@ -7,7 +7,7 @@ import java.util.Arrays;
  * and the units. Every output volume copies the geometry of its input so that it overlays it in other viewers.
  *
  * <p>Voxel order is NIfTI's (i, j, k). {@link #affine()} follows nibabel's rule: the sform if
- * {@code sformCode > 0}, else the qform if {@code qformCode > 0}, else the pixdim diagonal.
+ * {@code sformCode != 0}, else the qform if {@code qformCode != 0}, else the pixdim diagonal.
  */
 public final class Geometry {
 
@@ -70,10 +70,14 @@ public final class Geometry {
         return new Geometry(spacing, 1, 0, 0, new double[3], new double[3], s, 2 | 8);
     }
 
-    /** The voxel-to-world affine (4x4), by nibabel's rule. */
+    /**
+     * The voxel-to-world affine (4x4), by nibabel's rule ({@code get_best_affine}): the sform if
+     * {@code sformCode != 0}, else the qform if {@code qformCode != 0}, else the pixdim diagonal (NIfTI's "method
+     * 1"; nibabel would there centre and x-flip the grid as for Analyze files).
+     */
     public double[][] affine() {
-        if (sformCode > 0) return sformAffine();
-        if (qformCode > 0) return qformAffine();
+        if (sformCode != 0) return sformAffine();
+        if (qformCode != 0) return qformAffine();
         double[][] a = new double[4][4];
         for (int r = 0; r < 3; r++) a[r][r] = spacing[r];
         a[3][3] = 1;
@@ -88,31 +92,37 @@ public final class Geometry {
         return a;
     }
 
-    /** The qform as a 4x4 matrix (whatever the code), as nibabel's {@code get_qform}. */
+    /**
+     * The qform as a 4x4 matrix (whatever the code), exactly as nibabel's {@code get_qform}: the quaternion's
+     * w is {@code sqrt(1 - b^2 - c^2 - d^2)}, or 0 when that is negative (rounding in the stored float32 values;
+     * nibabel refuses below -3 float32 eps, the NIfTI reference code renormalises (b, c, d): both give this
+     * matrix, since the rotation is computed scale-invariantly as nibabel's {@code quat2mat}); pixdim[3] is
+     * multiplied by qfac.
+     */
     public double[][] qformAffine() {
-        double b = quatern[0], c = quatern[1], d = quatern[2];
-        double w2 = 1.0 - (b * b + c * c + d * d);
-        double a;
-        if (w2 < 0) {
-            // nibabel: treat as if a were 0 when rounding made w2 slightly negative
-            if (w2 < -1e-6 * 3) {
-                // renormalise b,c,d as the NIfTI reference code does
-                double n = Math.sqrt(b * b + c * c + d * d);
-                b /= n; c /= n; d /= n;
-            }
-            a = 0;
+        double x = quatern[0], y = quatern[1], z = quatern[2];
+        double w2 = 1.0 - (x * x + y * y + z * z);
+        double w = w2 < 0 ? 0 : Math.sqrt(w2);
+        double nq = w * w + x * x + y * y + z * z;
+        double[][] r;
+        if (nq < 2.220446049250313e-16) {
+            r = new double[][] {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}};
         } else {
-            a = Math.sqrt(w2);
+            double s = 2.0 / nq;
+            double xs = x * s, ys = y * s, zs = z * s;
+            double wx = w * xs, wy = w * ys, wz = w * zs;
+            double xx = x * xs, xy = x * ys, xz = x * zs;
+            double yy = y * ys, yz = y * zs, zz = z * zs;
+            r = new double[][] {
+                {1.0 - (yy + zz), xy - wz, xz + wy},
+                {xy + wz, 1.0 - (xx + zz), yz - wx},
+                {xz - wy, yz + wx, 1.0 - (xx + yy)}
+            };
         }
-        double[][] r = {
-            {a * a + b * b - c * c - d * d, 2 * (b * c - a * d), 2 * (b * d + a * c)},
-            {2 * (b * c + a * d), a * a + c * c - b * b - d * d, 2 * (c * d - a * b)},
-            {2 * (b * d - a * c), 2 * (c * d + a * b), a * a + d * d - c * c - b * b}
-        };
-        double[] z = {spacing[0], spacing[1], spacing[2] * qfac};
+        double[] sc = {spacing[0], spacing[1], spacing[2] * qfac};
         double[][] m = new double[4][4];
         for (int i = 0; i < 3; i++) {
-            for (int j = 0; j < 3; j++) m[i][j] = r[i][j] * z[j];
+            for (int j = 0; j < 3; j++) m[i][j] = r[i][j] * sc[j];
             m[i][3] = qoffset[i];
         }
         m[3][3] = 1;

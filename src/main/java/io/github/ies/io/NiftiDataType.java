@@ -1,6 +1,6 @@
 package io.github.ies.io;
 
-/** NIfTI datatype codes that IES reads; {@link #isWritable()} tells which it writes. */
+/** NIfTI datatype codes that IES reads and writes (complex, RGB and float128 are not supported). */
 public enum NiftiDataType {
     UINT8(2, 1, "uint8"),
     INT16(4, 2, "int16"),
@@ -26,8 +26,9 @@ public enum NiftiDataType {
         return bytes * 8;
     }
 
+    /** Every datatype that IES reads it also writes. */
     public boolean isWritable() {
-        return this == UINT8 || this == INT16 || this == INT32 || this == FLOAT32;
+        return true;
     }
 
     public boolean isInteger() {

@@ -155,11 +155,20 @@ public final class TorchModel implements AutoCloseable {
         outputChannels = k;
     }
 
+    /**
+     * The informative line of a libtorch error: TorchScript errors start with "The following operation failed in
+     * the TorchScript interpreter." and a traceback; the cause is the last line naming an error
+     * ("RuntimeError: ...").
+     */
     static String firstLine(String s) {
         if (s == null) return "(no message)";
-        String t = s.strip();
-        int nl = t.indexOf('\n');
-        return nl < 0 ? t : t.substring(0, nl);
+        String[] lines = s.strip().split("\n");
+        for (int i = lines.length - 1; i >= 0; i--) {
+            String l = lines[i].strip();
+            int e = l.indexOf("Error: ");
+            if (e > 0 && l.substring(0, e).matches("[A-Za-z.]+")) return l.substring(e + 7);
+        }
+        return lines[0].strip();
     }
 
     /** True when an exception says the device ran out of memory. */

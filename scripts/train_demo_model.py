@@ -33,10 +33,10 @@ CONFIG = dict(in_channels=2, out_channels=2, channels=[16, 32, 64, 128], strides
 LAYER = "model.1.submodule.2.conv"
 
 
-def phantom(work, seed, extra):
+def phantom(work, seed, extra, ies):
     d = os.path.join(work, "phantom-%d" % seed)
     if not os.path.exists(os.path.join(d, "lesions.nii.gz")):
-        subprocess.run([os.path.join(HERE, "ies"), "phantom", "--out", d, "--seed", str(seed)] + extra, check=True)
+        subprocess.run([ies, "phantom", "--out", d, "--seed", str(seed)] + extra, check=True)
     return load_subject(d)
 
 
@@ -122,6 +122,7 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--bundle-patch", type=int, nargs=3, default=[64, 64, 64])
     ap.add_argument("--phantom-args", default="", help="extra arguments for ies phantom")
+    ap.add_argument("--ies", default=os.path.join(HERE, "ies"), help="the ies launcher that generates the phantoms")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -129,9 +130,9 @@ def main():
     os.makedirs(a.work, exist_ok=True)
     extra = a.phantom_args.split()
     t0 = time.time()
-    train = [phantom(a.work, s, extra) for s in range(1, a.train_seeds + 1)]
-    val = phantom(a.work, a.val_seed, extra)
-    tests = {int(s): phantom(a.work, int(s), extra) for s in a.test_seeds.split(",")}
+    train = [phantom(a.work, s, extra, a.ies) for s in range(1, a.train_seeds + 1)]
+    val = phantom(a.work, a.val_seed, extra, a.ies)
+    tests = {int(s): phantom(a.work, int(s), extra, a.ies) for s in a.test_seeds.split(",")}
     print("phantoms ready in %.0f s" % (time.time() - t0), flush=True)
 
     net = ies_unet.build(CONFIG)

@@ -15,6 +15,7 @@ import java.io.PrintWriter;
             // one line per subcommand; keep alphabetical
             CommandLine.HelpCommand.class,
             InfoCommand.class,
+            SegmentCommand.class,
         })
 public final class IesCli implements Runnable {
 

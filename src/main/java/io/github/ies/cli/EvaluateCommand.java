@@ -4,6 +4,7 @@ import com.google.gson.GsonBuilder;
 import io.github.ies.instances.Connectivity;
 import io.github.ies.instances.InstanceAnalysis;
 import io.github.ies.instances.InstanceParams;
+import io.github.ies.instances.InstanceResult;
 import io.github.ies.instances.Metrics;
 import io.github.ies.io.Nifti;
 import io.github.ies.io.Volume;
@@ -47,6 +48,19 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the metrics as one JSON object (undefined values as null).")
     boolean json;
 
+    @Option(names = "--out", paramLabel = "DIR",
+            description = {"Also write labels.nii.gz, fn_labels.nii.gz, tn_spheres.nii.gz, lesions.csv and",
+                "metrics.json there (TN spheres inside --brain-mask, else anywhere in the grid)."})
+    Path out;
+
+    @Option(names = "--tn-spheres", paramLabel = "N", defaultValue = "10",
+            description = "TN spheres to place with --out (default: ${DEFAULT-VALUE}).")
+    int tnSpheres;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "1",
+            description = "Seed of the TN sphere placement (default: ${DEFAULT-VALUE}).")
+    long seed;
+
     @Override
     public Integer call() throws IOException {
         Connectivity conn;
@@ -55,23 +69,33 @@ public final class EvaluateCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--connectivity: " + e.getMessage());
         }
+        if (tnSpheres < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--tn-spheres must be >= 0, got " + tnSpheres);
+        }
         if (minVoxels < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--min-voxels must be >= 0, got " + minVoxels);
         }
         Volume p = read(pred, "--pred");
         Volume g = read(gt, "--gt");
         Volume b = brainMask == null ? null : read(brainMask, "--brain-mask");
-        Metrics m;
+        InstanceParams params = InstanceParams.defaults().withConnectivity(conn).withMinLesionVoxels(minVoxels)
+                .withTnSpheres(out == null ? 0 : tnSpheres).withSeed(seed);
+        InstanceResult r;
         try {
-            m = InstanceAnalysis.evaluate(p, g, b, InstanceParams.defaults().withConnectivity(conn).withMinLesionVoxels(minVoxels));
+            r = InstanceAnalysis.run(null, p, g, b, null, params);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(pred + " vs " + (e.getMessage().startsWith("brain") ? brainMask : gt)
                     + ": " + e.getMessage(), e);
         }
-        PrintWriter out = spec.commandLine().getOut();
-        if (json) out.println(new GsonBuilder().serializeNulls().create().toJson(m.toJson()));
-        else out.print(m.toText());
-        out.flush();
+        Metrics m = r.metrics();
+        if (out != null) r.writeTo(out);
+        PrintWriter stdout = spec.commandLine().getOut();
+        if (json) stdout.println(new GsonBuilder().serializeNulls().create().toJson(out == null ? m.toJson() : r.metricsJson()));
+        else stdout.print(m.toText());
+        stdout.flush();
+        PrintWriter err = spec.commandLine().getErr();
+        for (String w : r.warnings()) err.println("ies evaluate: warning: " + w);
+        err.flush();
         return IesCli.EXIT_OK;
     }
 

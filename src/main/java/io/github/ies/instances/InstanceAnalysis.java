@@ -20,8 +20,12 @@ import java.util.List;
  * instances with ids m+1..m+f (in ground-truth raster order); then TN spheres ({@link TnSpheres}) with ids
  * m+f+1..m+f+t, sized by the mean ground-truth component volume, inside the brain mask (given, else the nonzero
  * voxels of {@code firstInput}, else the whole grid) and away from the ground truth and the unfiltered
- * prediction mask; metrics ({@link Metrics}) over the whole grid.</li>
+ * prediction mask; metrics ({@link Metrics}).</li>
  * </ol>
+ * <b>An explicit brain mask</b> ({@code brainMaskOrNull}) also restricts the analysis to the brain: voxels outside
+ * it are removed from the prediction and the ground truth before labeling, and the metrics are computed over the
+ * brain voxels only (nDSC's N = number of brain voxels). Without it (brain derived from {@code firstInput}, or no
+ * brain at all) the whole grid is analysed and N is the number of voxels of the grid, as in the authors' code.
  * Mean and max probability per instance are over its voxels ({@code probability} may be null: empty columns).
  */
 public final class InstanceAnalysis {
@@ -38,6 +42,12 @@ public final class InstanceAnalysis {
         Geometry g = mask.geometry();
         int[] dims = mask.dims();
         List<String> warnings = new ArrayList<>();
+        boolean[] region = null;
+        if (brainMaskOrNull != null) {
+            region = nonzero(brainMaskOrNull);
+            mask = restrict(mask, region);
+            if (gtOrNull != null) gtOrNull = restrict(gtOrNull, region);
+        }
 
         Labeling pred = ConnectedComponents.label(mask, params.connectivity).withMinVoxels(params.minLesionVoxels);
         List<Instance> predInst = pred.instances(g);
@@ -73,12 +83,12 @@ public final class InstanceAnalysis {
 
         // TN spheres
         int f = fnIds.length;
-        boolean[] brain = new boolean[mask.size()];
-        Volume brainSrc = brainMaskOrNull != null ? brainMaskOrNull : firstInput;
-        if (brainSrc == null) Arrays.fill(brain, true);
+        boolean[] brain;
+        if (region != null) brain = region;
+        else if (firstInput != null) brain = nonzero(firstInput);
         else {
-            float[] b = brainSrc.data();
-            for (int idx = 0; idx < b.length; idx++) brain[idx] = b[idx] != 0;
+            brain = new boolean[mask.size()];
+            Arrays.fill(brain, true);
         }
         boolean[] forbidden = new boolean[mask.size()];
         float[] md = mask.data(), gd = gtOrNull.data();
@@ -101,7 +111,7 @@ public final class InstanceAnalysis {
                 for (Instance in : tnInst) addRow(table, in, off + in.id, Categories.TN, tnStats, in.id);
             }
         }
-        Metrics metrics = Metrics.compute(pred, gt, null, g.voxelVolume(), params.minLesionVoxels);
+        Metrics metrics = Metrics.compute(pred, gt, region, g.voxelVolume(), params.minLesionVoxels);
         return new InstanceResult(g, dims, pred, fnLabels, tnLabels, tn, table, metrics, warnings, params);
     }
 
@@ -109,31 +119,26 @@ public final class InstanceAnalysis {
      * Metrics of a binary prediction against a ground truth ({@code ies evaluate}): both are labelled with the
      * given connectivity, predicted components below {@code minLesionVoxels} are dropped (also from the voxel-wise
      * metrics). With a brain mask, voxels outside it are ignored in both masks and nDSC's N is the number of brain
-     * voxels; without, N is the number of voxels of the grid.
+     * voxels; without, N is the number of voxels of the grid. Same code path as {@link #run} (no TN spheres).
      */
     public static Metrics evaluate(Volume pred, Volume gt, Volume brainMaskOrNull, InstanceParams params) {
         if (pred == null || gt == null) throw new IllegalArgumentException("a prediction and a ground truth are required");
-        checkGrid(pred, gt, "ground truth");
-        checkGrid(pred, brainMaskOrNull, "brain mask");
-        boolean[] region = null;
-        Volume p = pred, g = gt;
-        if (brainMaskOrNull != null) {
-            float[] b = brainMaskOrNull.data();
-            region = new boolean[b.length];
-            p = pred.copy();
-            g = gt.copy();
-            float[] pd = p.data(), gd = g.data();
-            for (int idx = 0; idx < b.length; idx++) {
-                region[idx] = b[idx] != 0;
-                if (!region[idx]) {
-                    pd[idx] = 0;
-                    gd[idx] = 0;
-                }
-            }
-        }
-        Labeling pl = ConnectedComponents.label(p, params.connectivity).withMinVoxels(params.minLesionVoxels);
-        Labeling gl = ConnectedComponents.label(g, params.connectivity);
-        return Metrics.compute(pl, gl, region, pred.geometry().voxelVolume(), params.minLesionVoxels);
+        return run(null, pred, gt, brainMaskOrNull, null, params.withTnSpheres(0)).metrics();
+    }
+
+    static boolean[] nonzero(Volume v) {
+        float[] b = v.data();
+        boolean[] m = new boolean[b.length];
+        for (int idx = 0; idx < b.length; idx++) m[idx] = b[idx] != 0;
+        return m;
+    }
+
+    /** A copy of v with the voxels outside the region set to 0. */
+    static Volume restrict(Volume v, boolean[] region) {
+        Volume c = v.copy();
+        float[] d = c.data();
+        for (int idx = 0; idx < d.length; idx++) if (!region[idx]) d[idx] = 0;
+        return c;
     }
 
     private static int[] sizes(int[] labels, int count) {

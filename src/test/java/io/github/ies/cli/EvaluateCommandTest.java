@@ -128,4 +128,26 @@ public class EvaluateCommandTest {
         assertTrue(err.toString(), err.toString().contains("--gt: no such file"));
         assertEquals("", out.toString());
     }
+
+    @Test
+    public void writesOutputsWithOut() throws Exception {
+        Path dir = tmp.getRoot().toPath().resolve("eval-out");
+        assertEquals(0, run("evaluate", "--pred", pred.toString(), "--gt", gt.toString(), "--out", dir.toString(),
+                "--tn-spheres", "3", "--seed", "4", "--json"));
+        JsonObject j = JsonParser.parseString(out.toString()).getAsJsonObject();
+        assertEquals(3, j.get("tn_spheres_requested").getAsInt());
+        assertEquals(3, j.get("tn_spheres_placed").getAsInt());
+        io.github.ies.instances.LesionTable t = io.github.ies.instances.LesionTable.read(dir.resolve("lesions.csv"));
+        assertEquals(2 + 1 + 3, t.rowCount());
+        assertEquals("FN", t.get(2, "category"));
+        assertEquals("TN", t.get(5, "category"));
+        assertEquals(6, t.getInt(5, "id"));
+        assertEquals("", t.get(0, "mean_probability"));
+        Volume fn = Nifti.read(dir.resolve("fn_labels.nii.gz"));
+        assertEquals(3f, fn.get(9, 8, 6), 0f);
+        assertTrue(java.nio.file.Files.exists(dir.resolve("metrics.json")));
+        assertTrue(java.nio.file.Files.exists(dir.resolve("tn_spheres.nii.gz")));
+        assertTrue(java.nio.file.Files.exists(dir.resolve("labels.nii.gz")));
+        assertEquals(2, run("evaluate", "--pred", pred.toString(), "--gt", gt.toString(), "--tn-spheres", "-2"));
+    }
 }

@@ -28,6 +28,31 @@ public final class Labeling {
         this.connectivity = connectivity;
     }
 
+    /**
+     * A labeling from an existing label image (e.g. a user's {@code labels.nii.gz}): ids are kept as given (not
+     * renumbered; ids without voxels are allowed and skipped by {@link #instances}). Values must be non-negative
+     * integers below 2^24.
+     *
+     * @param connectivity recorded only (the components are taken as given, not re-split)
+     */
+    public static Labeling fromLabelVolume(Volume v, Connectivity connectivity) {
+        float[] d = v.data();
+        int[] lab = new int[d.length];
+        int max = 0;
+        for (int idx = 0; idx < d.length; idx++) {
+            float x = d[idx];
+            if (!(x >= 0) || x >= (1 << 24) || x != Math.rint(x)) {
+                throw new IllegalArgumentException("a label image holds non-negative integer ids below 2^24; found " + x
+                        + " at voxel index " + idx);
+            }
+            lab[idx] = (int) x;
+            if (lab[idx] > max) max = lab[idx];
+        }
+        int[] sizes = new int[max + 1];
+        for (int l : lab) sizes[l]++;
+        return new Labeling(lab, v.dims(), max, sizes, connectivity);
+    }
+
     /** The label array (i fastest); shared, do not modify. */
     public int[] labels() { return labels; }
     public int[] dims() { return dims.clone(); }
@@ -75,7 +100,8 @@ public final class Labeling {
     }
 
     /**
-     * The instance table: size, volume, inclusive bounding box and centroid of every component, in id order.
+     * The instance table: size, volume, inclusive bounding box and centroid of every component, in id order
+     * (ids without voxels, possible only in {@link #fromLabelVolume}, are skipped).
      * The geometry gives the voxel volume and the world coordinates.
      */
     public List<Instance> instances(Geometry geometry) {
@@ -105,6 +131,7 @@ public final class Labeling {
         double vv = geometry.voxelVolume();
         List<Instance> out = new ArrayList<>(count);
         for (int l = 1; l <= count; l++) {
+            if (sizes[l] == 0) continue;
             double n = sizes[l];
             double[] c = {si[l] / n, sj[l] / n, sk[l] / n};
             out.add(new Instance(l, sizes[l], sizes[l] * vv, new int[] {mn[0][l], mn[1][l], mn[2][l]},

@@ -67,4 +67,29 @@ public class LabelingTest {
         assertEquals(0f, lv.get(5, 0, 0), 0f);
         assertSame(g, lv.geometry());
     }
+
+    @Test
+    public void fromLabelVolumeKeepsIds() {
+        Geometry g = Geometry.spacingOnly(new double[] {1, 1, 1});
+        Volume v = Volume.zeros(new int[] {5, 4, 3}, g);
+        v.set(1, 1, 1, 7);
+        v.set(2, 1, 1, 7);
+        v.set(4, 3, 2, 3);
+        Labeling l = Labeling.fromLabelVolume(v, Connectivity.EIGHTEEN);
+        assertEquals(7, l.count());
+        assertEquals(2, l.voxels(7));
+        assertEquals(0, l.voxels(5));
+        List<Instance> in = l.instances(g);
+        assertEquals(2, in.size());
+        assertEquals(3, in.get(0).id);
+        assertEquals(7, in.get(1).id);
+        assertArrayEquals(new double[] {1.5, 1, 1}, in.get(1).centroidVoxel, 1e-12);
+        v.set(0, 0, 0, 2.5f);
+        try {
+            Labeling.fromLabelVolume(v, Connectivity.EIGHTEEN);
+            throw new AssertionError("expected an error");
+        } catch (IllegalArgumentException e) {
+            org.junit.Assert.assertTrue(e.getMessage().contains("2.5"));
+        }
+    }
 }

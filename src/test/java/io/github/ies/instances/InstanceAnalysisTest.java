@@ -207,4 +207,34 @@ public class InstanceAnalysisTest {
         for (int v : a) if (v != 0) n++;
         return n;
     }
+
+    @Test
+    public void csvReaderAcceptsLfAndReportsBadRows() throws Exception {
+        Path p = tmp.getRoot().toPath().resolve("lf.csv");
+        Files.writeString(p, "id,category,x\n1,TP,0.5\n2,,\n");
+        LesionTable t = LesionTable.read(p);
+        assertEquals(2, t.rowCount());
+        assertEquals("", t.get(1, "category"));
+        assertTrue(Double.isNaN(t.getDouble(1, "x")));
+        Files.writeString(p, "id,category,x\r\n1,TP\r\n");
+        try {
+            LesionTable.read(p);
+            throw new AssertionError("expected an error");
+        } catch (java.io.IOException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("row 1 has 2 fields, header has 3"));
+        }
+        Files.writeString(p, "id,x\r\n1,abc\r\n");
+        try {
+            LesionTable.read(p).getDouble(0, "x");
+            throw new AssertionError("expected an error");
+        } catch (IllegalArgumentException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("column 'x': not a number: 'abc'"));
+        }
+        try {
+            LesionTable.read(p).get(0, "nope");
+            throw new AssertionError("expected an error");
+        } catch (IllegalArgumentException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("no column 'nope'"));
+        }
+    }
 }

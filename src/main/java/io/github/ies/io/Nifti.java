@@ -97,6 +97,7 @@ public final class Nifti {
                  OutputStream out = isGzipName(abs) ? fastGzip(raw) : raw) {
                 content.writeTo(out);
             }
+            makeWorldReadable(tmp);
             try {
                 Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } catch (AtomicMoveNotSupportedException e) {
@@ -115,6 +116,18 @@ public final class Nifti {
                 def.setLevel(java.util.zip.Deflater.BEST_SPEED);
             }
         };
+    }
+
+    /**
+     * Temporary files are created owner-only (0600); outputs get the usual rw-r--r-- so that colleagues and other
+     * tools can read them.
+     */
+    private static void makeWorldReadable(Path p) {
+        try {
+            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (UnsupportedOperationException | IOException e) {
+            // not a POSIX file system (Windows): the default ACLs apply
+        }
     }
 
     static boolean isGzipName(Path p) {

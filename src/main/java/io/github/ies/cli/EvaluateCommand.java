@@ -1,0 +1,110 @@
+package io.github.ies.cli;
+
+import com.google.gson.GsonBuilder;
+import io.github.ies.instances.Connectivity;
+import io.github.ies.instances.InstanceAnalysis;
+import io.github.ies.instances.InstanceParams;
+import io.github.ies.instances.InstanceResult;
+import io.github.ies.instances.Metrics;
+import io.github.ies.io.Nifti;
+import io.github.ies.io.Volume;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code ies evaluate}: voxel-wise and lesion-wise metrics of a binary prediction against a ground truth. */
+@Command(name = "evaluate", mixinStandardHelpOptions = true,
+        description = {"Dice, nDSC, lesion-wise TP/FP/FN, precision, recall, F1 and volume difference of a predicted",
+            "lesion mask against a ground-truth mask (nonzero = lesion). See docs/instances.md for definitions."})
+public final class EvaluateCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--pred", required = true, paramLabel = "MASK", description = "Predicted lesion mask (NIfTI).")
+    Path pred;
+
+    @Option(names = "--gt", required = true, paramLabel = "GT", description = "Ground-truth lesion mask (NIfTI).")
+    Path gt;
+
+    @Option(names = "--brain-mask", paramLabel = "B",
+            description = "Evaluate only inside this mask (nDSC's N = brain voxels).")
+    Path brainMask;
+
+    @Option(names = "--connectivity", paramLabel = "C", defaultValue = "18",
+            description = "Lesion connectivity: 6, 18 or 26 (default: ${DEFAULT-VALUE}).")
+    int connectivity;
+
+    @Option(names = "--min-voxels", paramLabel = "N", defaultValue = "1",
+            description = "Drop predicted lesions with fewer voxels (default: ${DEFAULT-VALUE}, keep all).")
+    int minVoxels;
+
+    @Option(names = "--json", description = "Print the metrics as one JSON object (undefined values as null).")
+    boolean json;
+
+    @Option(names = "--out", paramLabel = "DIR",
+            description = {"Also write labels.nii.gz, fn_labels.nii.gz, tn_spheres.nii.gz, lesions.csv and",
+                "metrics.json there (TN spheres inside --brain-mask, else anywhere in the grid)."})
+    Path out;
+
+    @Option(names = "--tn-spheres", paramLabel = "N", defaultValue = "10",
+            description = "TN spheres to place with --out (default: ${DEFAULT-VALUE}).")
+    int tnSpheres;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "1",
+            description = "Seed of the TN sphere placement (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Override
+    public Integer call() throws IOException {
+        Connectivity conn;
+        try {
+            conn = Connectivity.of(connectivity);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--connectivity: " + e.getMessage());
+        }
+        if (tnSpheres < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--tn-spheres must be >= 0, got " + tnSpheres);
+        }
+        if (minVoxels < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--min-voxels must be >= 0, got " + minVoxels);
+        }
+        Volume p = read(pred, "--pred");
+        Volume g = read(gt, "--gt");
+        Volume b = brainMask == null ? null : read(brainMask, "--brain-mask");
+        InstanceParams params = InstanceParams.defaults().withConnectivity(conn).withMinLesionVoxels(minVoxels)
+                .withTnSpheres(out == null ? 0 : tnSpheres).withSeed(seed);
+        InstanceResult r;
+        try {
+            r = InstanceAnalysis.run(null, p, g, b, null, params);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(pred + " vs " + (e.getMessage().startsWith("brain") ? brainMask : gt)
+                    + ": " + e.getMessage(), e);
+        }
+        Metrics m = r.metrics();
+        if (out != null) r.writeTo(out);
+        PrintWriter stdout = spec.commandLine().getOut();
+        if (json) stdout.println(new GsonBuilder().serializeNulls().create().toJson(out == null ? m.toJson() : r.metricsJson()));
+        else stdout.print(m.toText());
+        stdout.flush();
+        PrintWriter err = spec.commandLine().getErr();
+        for (String w : r.warnings()) err.println("ies evaluate: warning: " + w);
+        err.flush();
+        return IesCli.EXIT_OK;
+    }
+
+    private static Volume read(Path path, String option) throws IOException {
+        if (!Files.isRegularFile(path)) throw new IOException(option + ": no such file: " + path);
+        try {
+            return Nifti.read(path);
+        } catch (IOException | RuntimeException e) {
+            throw new IOException(option + ": cannot read " + path + ": " + e.getMessage(), e);
+        }
+    }
+}

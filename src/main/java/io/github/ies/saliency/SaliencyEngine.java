@@ -366,7 +366,7 @@ public final class SaliencyEngine {
     }
 
     /** Batch size for a context box: the option, else from a rough activation-memory estimate, 1 to 8. */
-    int batchSize(Box box) {
+    public int batchSize(Box box) {
         if (o.batchSize > 0) return o.batchSize;
         long perElement = (long) box.voxels() * 512L;
         return (int) Math.max(1, Math.min(8, o.memoryBudgetBytes * 2 / perElement));

@@ -38,7 +38,7 @@ public final class PhantomGenerator {
     // anatomy parameters, drawn per seed
     private final double[] headAxes = new double[3], headCentre = new double[3];
     private double headDeform, scalpMm, skullMm, csfMm, gmMm, sulcusFeatureMm, sulcusWidth, sulcusDepthMm;
-    private double ventScale, baseZ, ccZ, stemY;
+    private double ventScale, baseZ, ccZ, stemY, cbY, cbZ;
     private final Noise headNoise, layerNoise, sulcusNoise, sulcusDepthNoise, textureNoise, lesionNoise;
     private final List<Segment> segments = new ArrayList<>();
     private final List<double[]> deepGm = new ArrayList<>(); // {cx, cy, cz, ax, ay, az}
@@ -114,11 +114,11 @@ public final class PhantomGenerator {
             double cf, ct;
             if (kind == LesionKind.CONFLUENT_CAP || pl.voxels > 300) {
                 cf = uniform(contrastRng, 1.6, 1.95);
-                ct = uniform(contrastRng, 0.42, 0.58);
+                ct = uniform(contrastRng, 0.38, 0.52);
             } else {
                 cf = uniform(contrastRng, 1.45, 2.0);
-                ct = contrastRng.nextDouble() < 0.3 ? uniform(contrastRng, 0.84, 0.95)
-                        : uniform(contrastRng, 0.42, 0.68);
+                ct = contrastRng.nextDouble() < 0.25 && pl.voxels < 150 ? uniform(contrastRng, 0.84, 0.95)
+                        : uniform(contrastRng, 0.36, 0.62);
             }
             lesionFlair[id] = cf;
             lesionT1[id] = ct;
@@ -220,9 +220,11 @@ public final class PhantomGenerator {
         sulcusWidth = uniform(r, 0.45, 0.6);
         sulcusDepthMm = uniform(r, 10, 14);
         ventScale = uniform(r, 0.9, 1.45);
-        baseZ = uniform(r, -52, -46) + headCentre[2] + 4;
+        baseZ = uniform(r, -47, -42) + headCentre[2] + 4;
         ccZ = uniform(r, 24, 27);
         stemY = headCentre[1] - uniform(r, 14, 20);
+        cbY = stemY - uniform(r, 24, 28);
+        cbZ = zBase(0, cbY) - uniform(r, 16, 18);
 
         // lateral ventricles, per side: x, y, z, half-width, half-height, tilt (degrees)
         double[][] main = {
@@ -272,9 +274,10 @@ public final class PhantomGenerator {
         for (int i = 0; i + 1 < q.length; i++) segments.add(new Segment(q[i], q[i + 1], side));
     }
 
+    /** The lower surface of the cerebrum: low under the temporal lobes, rising towards the occipital poles. */
     private double zBase(double x, double y) {
         double yy = y - headCentre[1];
-        return baseZ + 0.0022 * yy * yy + 0.0012 * x * x;
+        return baseZ + 0.0015 * yy * yy + 0.35 * Math.max(0, -20 - yy) + 0.001 * x * x;
     }
 
     /**
@@ -285,6 +288,23 @@ public final class PhantomGenerator {
         double cy = (y - headCentre[1] + 3) / 37;
         double cz = (z - (ccZ + headCentre[2] + 4 - 34)) / 34;
         return cy * cy + cz * cz < 1;
+    }
+
+    /**
+     * The cerebellum below the tentorium: an ellipsoid of folia (thin CSF clefts in grey matter, parallel to its
+     * surface) around a white matter core; a 1.5 mm CSF gap separates it from the cerebrum. BG when not there.
+     */
+    private byte cerebellum(double x, double y, double z, double zb, double dInside) {
+        double ex = (x - headCentre[0]) / 47, ey = (y - cbY) / 27, ez = (z - cbZ) / 17;
+        double e = Math.sqrt(ex * ex + ey * ey + ez * ez);
+        if (e >= 1) return BG;
+        if (zb > -1.5 || dInside < 0) return CSF;
+        double vermis = Math.abs(x - headCentre[0]);
+        if (vermis < 1.0 && ey < 0.2) return CSF;
+        if (e < 0.42 + 0.08 * textureNoise.atMm(x, y, z, 6)) return WM;
+        double f = e * 8.5 + 0.7 * sulcusDepthNoise.atMm(x, y, z, 9);
+        if (f - Math.floor(f) < 0.16 && e > 0.5) return CSF;
+        return GM;
     }
 
     /** Fixed rotation of the sulcus noise coordinates, so sulci do not follow the noise lattice axes. */
@@ -397,6 +417,12 @@ public final class PhantomGenerator {
                         }
                         if (e < 1.45) {
                             tissue[p] = CSF;
+                            continue;
+                        }
+                        byte cb = cerebellum(x, y, z, zb, dic - csfMm * (1 + 0.3 * layer));
+                        if (cb != BG) {
+                            brain[p] = cb != CSF;
+                            tissue[p] = cb;
                             continue;
                         }
                     }
@@ -558,7 +584,10 @@ public final class PhantomGenerator {
                     int lo = (int) Math.round(3 * StrictMath.pow(100, rng.nextDouble()));
                     slot = new Slot(kinds[rng.nextInt(kinds.length)], lo, lo + Math.max(2, lo / 2));
                 }
-                place(slot, specs.size() + 1);
+                // no room for this kind (e.g. the ventricle walls are taken): a deep white matter blob of that size
+                if (!place(slot, specs.size() + 1) && slot.kind != LesionKind.BLOB) {
+                    place(new Slot(LesionKind.BLOB, slot.lo, slot.hi), specs.size() + 1);
+                }
             }
         }
 
@@ -615,7 +644,9 @@ public final class PhantomGenerator {
                 case CONFLUENT_CAP: {
                     p = randomWm(0, 0, sp * 1.01 * relax, 4, big);
                     if (p < 0) return null;
-                    if (Math.abs((p % d[0] - centre[0]) * sp) < 8) return null; // lateral ventricles only
+                    // caps of the lateral ventricles' horns and bodies, not of the third ventricle or temporal horns
+                    if (Math.abs((p % d[0] - centre[0]) * sp) < 8) return null;
+                    if ((p / (d[0] * d[1]) - centre[2]) * sp < headCentre[2] + 4 + 6) return null;
                     sh.cap = true;
                     sh.capThickness = Math.max(2.5 * sp, 3.5 * rEq / 10);
                     double a = rEq * 1.4;
@@ -855,8 +886,8 @@ public final class PhantomGenerator {
             c.set(SKULL, uniform(r, 0.06, 0.12));
             c.set(SOFT, uniform(r, 0.4, 0.55));
             c.set(CSF, uniform(r, 0.15, 0.27));
-            c.set(GM, uniform(r, 0.62, 0.72));
-            c.set(DGM, uniform(r, 0.74, 0.84));
+            c.set(GM, uniform(r, 0.66, 0.76));
+            c.set(DGM, uniform(r, 0.76, 0.86));
             c.set(WM, 1.0);
             c.set(VENT, c.rel(CSF) * uniform(r, 0.85, 1.0));
             c.texture = uniform(r, 0.015, 0.03);
@@ -906,8 +937,13 @@ public final class PhantomGenerator {
             }
         }
         // lesion borders are fuzzy: the lesion contrast spreads a little into the surrounding white matter only
-        Filters.gaussian(delta, d, spacing, LESION_EDGE_SIGMA_MM);
-        for (int p = 0; p < n; p++) if (tissue[p] == WM) img[p] += delta[p];
+        // (a halo outside the ground truth, as a rater's outline sits inside the visible hyperintensity)
+        float[] halo = delta.clone();
+        Filters.gaussian(halo, d, spacing, LESION_EDGE_SIGMA_MM);
+        for (int p = 0; p < n; p++) {
+            if (lesionId[p] > 0) img[p] += delta[p];
+            else if (tissue[p] == WM) img[p] += halo[p];
+        }
         Filters.gaussian(img, d, spacing, PV_SIGMA_MM);
         return img;
     }

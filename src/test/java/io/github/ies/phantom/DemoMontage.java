@@ -93,7 +93,10 @@ public final class DemoMontage {
         return bilinear(m, w, h, (x + 0.5) / ZOOM - 0.5, (y + 0.5) / ZOOM - 0.5) >= 0.5;
     }
 
-    /** The i, j and k planes holding the most lesion voxels (centre slices when there is no lesion). */
+    /**
+     * The i, j and k planes holding the most lesion voxels (the sagittal one off the midline; centre slices when
+     * there is no lesion).
+     */
     static int[] busiestSlices(Volume les) {
         int[] d = les.dims();
         long[][] count = {new long[d[0]], new long[d[1]], new long[d[2]]};
@@ -108,7 +111,14 @@ public final class DemoMontage {
         int[] best = {d[0] / 2, d[1] / 2, d[2] / 2};
         for (int a = 0; a < 3; a++) {
             long m = 0;
-            for (int s = 0; s < d[a]; s++) if (count[a][s] > m) { m = count[a][s]; best[a] = s; }
+            for (int s = 0; s < d[a]; s++) {
+                // sagittal: off the midline, where a hemisphere (not the falx) is cut
+                if (a == 0 && Math.abs(s - d[0] / 2) < d[0] / 7) continue;
+                if (count[a][s] > m) {
+                    m = count[a][s];
+                    best[a] = s;
+                }
+            }
         }
         return best;
     }

@@ -18,6 +18,7 @@ import java.io.PrintWriter;
             ExplainCommand.class,
             CommandLine.HelpCommand.class,
             InfoCommand.class,
+            PhantomCommand.class,
             SegmentCommand.class,
         })
 public final class IesCli implements Runnable {

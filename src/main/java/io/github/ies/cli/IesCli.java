@@ -14,6 +14,7 @@ import java.io.PrintWriter;
         subcommands = {
             // one line per subcommand; keep alphabetical
             CommandLine.HelpCommand.class,
+            PhantomCommand.class,
             SegmentCommand.class,
         })
 public final class IesCli implements Runnable {

@@ -222,7 +222,7 @@ public final class SaliencyEngine {
             NDArray a = p.getValue().getArray();
             if (a.hasGradient()) a.setRequiresGradient(false);
         }
-        this.align = probeAlignment();
+        this.align = alignment(bundle);
     }
 
     /** Test hook: replaces the seeded noise. */
@@ -236,7 +236,8 @@ public final class SaliencyEngine {
     /**
      * Spatial sizes the network accepts: the bundle's {@code "alignment"} key when present, else the largest power of
      * two (at most 32) dividing every patch dimension (a U-Net of total stride s needs multiples of s, and its patch
-     * size is one).
+     * size is one). Not probed by trial forward passes: a failed TorchScript call was followed by a native crash in
+     * oneDNN in one benchmark run, so the engine never runs the network on a shape it may reject.
      */
     static int alignment(ModelBundle b) {
         com.google.gson.JsonElement e = b.json().get("alignment");
@@ -244,33 +245,6 @@ public final class SaliencyEngine {
         int a = 32;
         for (int p : b.patchSize()) while (a > 1 && p % a != 0) a /= 2;
         return a;
-    }
-
-    /**
-     * The alignment: the bundle's {@code "alignment"} key when present; else the smallest power of two a (dividing
-     * the patch-size rule of {@link #alignment(ModelBundle)}) for which the network maps a zero input of 3a voxels
-     * per axis to an output of the same size (an odd multiple: a U-Net of total stride s fails below a = s).
-     */
-    private int probeAlignment() {
-        int upper = alignment(bundle);
-        if (bundle.json().has("alignment")) return upper;
-        boolean prev = JniUtils.isGradMode();
-        JniUtils.setGradMode(false);
-        try {
-            for (int a = 1; a < upper; a *= 2) {
-                int s = 3 * a;
-                try (NDManager m = model.manager().newSubManager()) {
-                    NDArray z = m.zeros(new Shape(1, channels, s, s, s), o.float64 ? DataType.FLOAT64 : DataType.FLOAT32);
-                    Shape out = model.forward(z, false).getShape();
-                    if (out.dimension() == 5 && out.get(2) == s && out.get(3) == s && out.get(4) == s) return a;
-                } catch (RuntimeException ignored) {
-                    // this size is not accepted: try the next power of two
-                }
-            }
-        } finally {
-            JniUtils.setGradMode(prev);
-        }
-        return upper;
     }
 
     public int alignment() { return align; }

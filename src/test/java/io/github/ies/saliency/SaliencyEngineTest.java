@@ -312,14 +312,14 @@ public class SaliencyEngineTest {
         o.context = SaliencyEngine.Context.PATCH;
         o.margin = 2;
         SaliencyEngine pe = new SaliencyEngine(tiny, o);
-        assertEquals(4, pe.alignment());                          // probed: the tiny U-Net has total stride 4
+        assertEquals(16, pe.alignment());                         // from the patch size 16 (no "alignment" key)
         Box p = pe.contextBox(t, d);                              // patch 16
-        assertArrayEquals(new int[] {16, 28, 16}, p.size());      // j: 21 + 4 -> 28; k: volume smaller -> padded
-        assertArrayEquals(new int[] {0, 16, 0}, p.origin());      // i clamped at 0; j centred on 30
+        assertArrayEquals(new int[] {16, 32, 16}, p.size());      // j: 21 + 4 -> 32; k: volume smaller -> padded
+        assertArrayEquals(new int[] {0, 14, 0}, p.origin());      // i clamped at 0; j centred on 30
         o.context = SaliencyEngine.Context.FULL;
         Box f = new SaliencyEngine(tiny, o).contextBox(t, d);
         assertArrayEquals(new int[] {0, 0, 0}, f.origin());
-        assertArrayEquals(new int[] {40, 52, 12}, f.size());
+        assertArrayEquals(new int[] {48, 64, 16}, f.size());
         o.context = SaliencyEngine.Context.LOCAL;
         o.localMargin = 1;
         Box l = new SaliencyEngine(tiny64, o).contextBox(t, d);   // alignment 4

@@ -597,7 +597,7 @@ public final class PhantomGenerator {
         boolean place(Slot slot, int id) {
             double target = (slot.lo + slot.hi) / 2.0;
             double vox = sp * sp * sp;
-            double rEq = Math.cbrt(3 * target * vox / (4 * Math.PI));
+            double rEq = StrictMath.cbrt(3 * target * vox / (4 * Math.PI));
             for (int attempt = 0; attempt < 80; attempt++) {
                 Shape shape = proposeShape(slot, rEq, id, attempt);
                 if (shape == null) continue;
@@ -613,10 +613,10 @@ public final class PhantomGenerator {
                     if (count < slot.lo) {
                         sLo = s;
                         s = Double.isInfinite(sHi) ? s * Math.min(1.6, Math.max(1.04,
-                                Math.cbrt(target / Math.max(1, count)))) : (sLo + sHi) / 2;
+                                StrictMath.cbrt(target / Math.max(1, count)))) : (sLo + sHi) / 2;
                     } else {
                         sHi = s;
-                        s = sLo > 0 ? (sLo + sHi) / 2 : s * Math.max(0.6, Math.min(0.97, Math.cbrt(target / count)));
+                        s = sLo > 0 ? (sLo + sHi) / 2 : s * Math.max(0.6, Math.min(0.97, StrictMath.cbrt(target / count)));
                     }
                     if (s > 4 || s < 0.05) break;
                 }
@@ -681,7 +681,7 @@ public final class PhantomGenerator {
                     if (p < 0) return null;
                     sh.rot = randomRotation();
                     double b = uniform(rng, 0.65, 1.0), c = uniform(rng, 0.55, 1.0);
-                    double norm = Math.cbrt(b * c);
+                    double norm = StrictMath.cbrt(b * c);
                     sh.axes = new double[] {rEq / norm, rEq * b / norm, rEq * c / norm};
                     sh.rough = slot.kind == LesionKind.BLOB ? 0.4 : 0.0;
                 }

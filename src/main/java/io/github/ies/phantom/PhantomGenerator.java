@@ -38,7 +38,7 @@ public final class PhantomGenerator {
     // anatomy parameters, drawn per seed
     private final double[] headAxes = new double[3], headCentre = new double[3];
     private double headDeform, scalpMm, skullMm, csfMm, gmMm, sulcusFeatureMm, sulcusWidth, sulcusDepthMm;
-    private double ventScale, baseZ, ccZ, stemY, cbY, cbZ;
+    private double ventScale, baseZ, ccZ, stemY, cbY, cbZ, sylvianZ, insulaX;
     private final Noise headNoise, layerNoise, sulcusNoise, sulcusDepthNoise, textureNoise, lesionNoise;
     private final List<Segment> segments = new ArrayList<>();
     private final List<double[]> deepGm = new ArrayList<>(); // {cx, cy, cz, ax, ay, az}
@@ -224,15 +224,17 @@ public final class PhantomGenerator {
         baseZ = uniform(r, -47, -42) + headCentre[2] + 4;
         ccZ = uniform(r, 24, 27);
         stemY = headCentre[1] - uniform(r, 14, 20);
+        sylvianZ = uniform(r, -4, 2) + headCentre[2] + 4;
+        insulaX = uniform(r, 34, 38);
         cbY = stemY - uniform(r, 24, 28);
         cbZ = zBase(0, cbY) - uniform(r, 16, 18);
 
         // lateral ventricles, per side: x, y, z, half-width, half-height, tilt (degrees)
         double[][] main = {
-            {6.0, 31, 10, 2.0, 3.5, 30},
-            {7.0, 22, 13, 3.5, 6.0, 30},
-            {7.5, 8, 15, 3.5, 5.0, 25},
-            {9.5, -8, 16, 3.5, 4.0, 15},
+            {4.5, 31, 10, 2.0, 3.5, 30},
+            {5.0, 22, 13, 3.5, 6.0, 30},
+            {5.5, 8, 15, 3.5, 5.0, 25},
+            {7.5, -8, 16, 3.5, 4.0, 15},
             {16, -24, 13, 5.0, 5.5, 0},
             {15, -38, 9, 2.5, 3.0, 0},
             {11, -46, 8, 1.0, 1.5, 0}};
@@ -306,6 +308,26 @@ public final class PhantomGenerator {
         double f = e * 8.5 + 0.7 * sulcusDepthNoise.atMm(x, y, z, 9);
         if (f - Math.floor(f) < 0.16 && e > 0.5) return CSF;
         return GM;
+    }
+
+    /**
+     * Distance (mm) to the lateral (Sylvian) fissure of either hemisphere: its stem, a sheet rising towards the
+     * back and towards the lateral surface, from that surface in to the insula at |x| = {@code insulaX}, and the insular cistern, a vertical
+     * sheet along the insula (seen on axial slices as a cleft parallel to the midline); rounded ends.
+     */
+    private double sylvianDistance(double x, double y, double z) {
+        double yy = y - headCentre[1];
+        double ax = Math.abs(x - headCentre[0]);
+        double dy = Math.max(0, Math.max(yy - 22, -32 - yy));
+        double zs = sylvianZ - 0.3 * yy + 0.3 * Math.max(0, ax - insulaX);
+        double dz = z - zs;
+        double dx = Math.max(0, insulaX - ax);
+        double stem = Math.sqrt(dx * dx + dy * dy + dz * dz);
+        double cx = ax - insulaX - 1.5;
+        double cz = Math.max(0, Math.abs(dz) - 11);
+        double dyc = Math.max(0, Math.max(yy - 16, -26 - yy));
+        double cistern = Math.sqrt(cx * cx + cz * cz + dyc * dyc);
+        return Math.min(stem, cistern);
     }
 
     /** Fixed rotation of the sulcus noise coordinates, so sulci do not follow the noise lattice axes. */
@@ -446,6 +468,7 @@ public final class PhantomGenerator {
         }
         double db = Math.min(dic - csfMm * (1 + 0.3 * layer), zb);
         if (!inCentralCore(y, z)) db = Math.min(db, Math.abs(x - headCentre[0]) - 1.0);
+        db = Math.min(db, sylvianDistance(x, y, z) - 1.0);
         if (db < 0) {
             return tag(CSF, inBrain);
         }
@@ -587,9 +610,9 @@ public final class PhantomGenerator {
                     slot = new Slot(kinds[rng.nextInt(kinds.length)], lo, lo + Math.max(2, lo / 2));
                 }
                 // no room for this kind (e.g. the ventricle walls are taken): a deep white matter blob of that size
-                if (!place(slot, specs.size() + 1) && slot.kind != LesionKind.BLOB) {
-                    place(new Slot(LesionKind.BLOB, slot.lo, slot.hi), specs.size() + 1);
-                }
+                boolean ok = place(slot, specs.size() + 1);
+                if (!ok && slot.kind != LesionKind.BLOB) ok = place(new Slot(LesionKind.BLOB, slot.lo, slot.hi), specs.size() + 1);
+                if (!ok && System.getenv("IES_PHANTOM_DEBUG") != null) System.err.println("slot " + s + " " + slot.kind + " " + slot.lo + "-" + slot.hi + " not placed");
             }
         }
 
@@ -677,7 +700,7 @@ public final class PhantomGenerator {
                     break;
                 }
                 default: {
-                    p = randomWm(0.7 * rEq / relax, rEq + 3, big, rEq + 2 / relax, big);
+                    p = randomWm(0.7 * rEq / relax, (rEq + 3) / relax, big, (rEq + 2) / relax, big);
                     if (p < 0) return null;
                     sh.rot = randomRotation();
                     double b = uniform(rng, 0.65, 1.0), c = uniform(rng, 0.55, 1.0);

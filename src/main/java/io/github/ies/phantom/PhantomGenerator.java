@@ -17,8 +17,10 @@ import java.util.SplittableRandom;
  */
 public final class PhantomGenerator {
 
-    /** Format tag written to {@code phantom.json}; bump when the generator's output changes. */
+    /** Format tag written to {@code phantom.json}. */
     public static final String FORMAT = "ies-phantom/1";
+    /** Generator version written to {@code phantom.json}; bumped whenever the same seed gives different images. */
+    public static final int VERSION = 1;
 
     /** Standard deviation (mm) of the partial-volume blur applied to the intensity images. */
     static final double PV_SIGMA_MM = 1.0;

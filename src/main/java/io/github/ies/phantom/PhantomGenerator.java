@@ -314,8 +314,9 @@ public final class PhantomGenerator {
 
     /**
      * Distance (mm) to the lateral (Sylvian) fissure of either hemisphere: its stem, a sheet rising towards the
-     * back and towards the lateral surface, from that surface in to the insula at |x| = {@code insulaX}, and the insular cistern, a vertical
-     * sheet along the insula (seen on axial slices as a cleft parallel to the midline); rounded ends.
+     * back and towards the lateral surface, from that surface in to the insula at |x| = {@code insulaX}, and the
+     * insular cistern, a vertical sheet along the insula (seen on axial slices as a cleft parallel to the midline);
+     * rounded ends.
      */
     private double sylvianDistance(double x, double y, double z) {
         double yy = y - headCentre[1];
@@ -524,37 +525,37 @@ public final class PhantomGenerator {
     }
 
     /** The lesion plan in priority order: a prefix of it is used for fewer lesions. */
-    static final Object[][] PLAN = {
-        {LesionKind.CONFLUENT_CAP, 1000, 1600},
-        {LesionKind.ELLIPSOID, 90, 120},
-        {LesionKind.BLOB, 90, 120},
-        {LesionKind.JUXTACORTICAL, 90, 120},
-        {LesionKind.PERIVENTRICULAR, 90, 120},
-        {LesionKind.ELLIPSOID, 3, 5},
-        {LesionKind.BLOB, 10, 30},
-        {LesionKind.BLOB, 90, 120},
-        {LesionKind.BLOB, 200, 450},
-        {LesionKind.JUXTACORTICAL, 30, 80},
-        {LesionKind.ELLIPSOID, 4, 8},
-        {LesionKind.CONFLUENT_CAP, 250, 600},
-        {LesionKind.BLOB, 40, 90},
-        {LesionKind.PERIVENTRICULAR, 15, 40},
-        {LesionKind.BLOB, 120, 250},
-        {LesionKind.JUXTACORTICAL, 6, 15},
-        {LesionKind.ELLIPSOID, 90, 120},
-        {LesionKind.ELLIPSOID, 3, 6},
-        {LesionKind.PERIVENTRICULAR, 50, 90},
-        {LesionKind.JUXTACORTICAL, 20, 50},
-        {LesionKind.BLOB, 400, 800},
-        {LesionKind.ELLIPSOID, 8, 20},
-        {LesionKind.BLOB, 25, 60},
-        {LesionKind.PERIVENTRICULAR, 130, 200},
-        {LesionKind.ELLIPSOID, 5, 12},
-        {LesionKind.JUXTACORTICAL, 60, 130},
-        {LesionKind.BLOB, 15, 35},
-        {LesionKind.PERIVENTRICULAR, 20, 60},
-        {LesionKind.ELLIPSOID, 30, 70},
-        {LesionKind.BLOB, 150, 300},
+    private static final Slot[] PLAN = {
+        new Slot(LesionKind.CONFLUENT_CAP, 1000, 1600),
+        new Slot(LesionKind.ELLIPSOID, 90, 120),
+        new Slot(LesionKind.BLOB, 90, 120),
+        new Slot(LesionKind.JUXTACORTICAL, 90, 120),
+        new Slot(LesionKind.PERIVENTRICULAR, 90, 120),
+        new Slot(LesionKind.ELLIPSOID, 3, 5),
+        new Slot(LesionKind.BLOB, 10, 30),
+        new Slot(LesionKind.BLOB, 90, 120),
+        new Slot(LesionKind.BLOB, 200, 450),
+        new Slot(LesionKind.JUXTACORTICAL, 30, 80),
+        new Slot(LesionKind.ELLIPSOID, 4, 8),
+        new Slot(LesionKind.CONFLUENT_CAP, 250, 600),
+        new Slot(LesionKind.BLOB, 40, 90),
+        new Slot(LesionKind.PERIVENTRICULAR, 15, 40),
+        new Slot(LesionKind.BLOB, 120, 250),
+        new Slot(LesionKind.JUXTACORTICAL, 6, 15),
+        new Slot(LesionKind.ELLIPSOID, 90, 120),
+        new Slot(LesionKind.ELLIPSOID, 3, 6),
+        new Slot(LesionKind.PERIVENTRICULAR, 50, 90),
+        new Slot(LesionKind.JUXTACORTICAL, 20, 50),
+        new Slot(LesionKind.BLOB, 400, 800),
+        new Slot(LesionKind.ELLIPSOID, 8, 20),
+        new Slot(LesionKind.BLOB, 25, 60),
+        new Slot(LesionKind.PERIVENTRICULAR, 130, 200),
+        new Slot(LesionKind.ELLIPSOID, 5, 12),
+        new Slot(LesionKind.JUXTACORTICAL, 60, 130),
+        new Slot(LesionKind.BLOB, 15, 35),
+        new Slot(LesionKind.PERIVENTRICULAR, 20, 60),
+        new Slot(LesionKind.ELLIPSOID, 30, 70),
+        new Slot(LesionKind.BLOB, 150, 300),
     };
 
     private static final int[][] N18 = neighbours(18), N26 = neighbours(26);
@@ -603,8 +604,7 @@ public final class PhantomGenerator {
             for (int s = 0; s < count; s++) {
                 Slot slot;
                 if (s < PLAN.length) {
-                    Object[] e = PLAN[s];
-                    slot = new Slot((LesionKind) e[0], (Integer) e[1], (Integer) e[2]);
+                    slot = PLAN[s];
                 } else {
                     LesionKind[] kinds = {LesionKind.ELLIPSOID, LesionKind.BLOB, LesionKind.JUXTACORTICAL,
                         LesionKind.PERIVENTRICULAR};
@@ -612,9 +612,9 @@ public final class PhantomGenerator {
                     slot = new Slot(kinds[rng.nextInt(kinds.length)], lo, lo + Math.max(2, lo / 2));
                 }
                 // no room for this kind (e.g. the ventricle walls are taken): a deep white matter blob of that size
-                boolean ok = place(slot, specs.size() + 1);
-                if (!ok && slot.kind != LesionKind.BLOB) ok = place(new Slot(LesionKind.BLOB, slot.lo, slot.hi), specs.size() + 1);
-                if (!ok && System.getenv("IES_PHANTOM_DEBUG") != null) System.err.println("slot " + s + " " + slot.kind + " " + slot.lo + "-" + slot.hi + " not placed");
+                if (!place(slot, specs.size() + 1) && slot.kind != LesionKind.BLOB) {
+                    place(new Slot(LesionKind.BLOB, slot.lo, slot.hi), specs.size() + 1);
+                }
             }
         }
 
@@ -641,7 +641,8 @@ public final class PhantomGenerator {
                                 StrictMath.cbrt(target / Math.max(1, count)))) : (sLo + sHi) / 2;
                     } else {
                         sHi = s;
-                        s = sLo > 0 ? (sLo + sHi) / 2 : s * Math.max(0.6, Math.min(0.97, StrictMath.cbrt(target / count)));
+                        s = sLo > 0 ? (sLo + sHi) / 2
+                                : s * Math.max(0.6, Math.min(0.97, StrictMath.cbrt(target / count)));
                     }
                     if (s > 4 || s < 0.05) break;
                 }
@@ -986,7 +987,10 @@ public final class PhantomGenerator {
         }
     }
 
-    /** Noise-free image: tissue means with a smooth texture, lesions at their own contrast, blurred for partial volume. */
+    /**
+     * Noise-free image: tissue means with a smooth texture, lesions at their own contrast, blurred for partial
+     * volume.
+     */
     private float[] render(Contrast c, double[] lesionContrast, short[] lesionId) {
         float[] img = new float[n];
         float[] delta = new float[n];

@@ -713,6 +713,9 @@ public final class PhantomGenerator {
                 }
             }
             int i = p % d[0], j = (p / d[0]) % d[1], k = p / (d[0] * d[1]);
+            // infratentorial (brainstem, cerebellum) lesions stay small, as in MS
+            double cx = (i - centre[0]) * sp, cy = (j - centre[1]) * sp, cz = (k - centre[2]) * sp;
+            if (rEq > 2.2 * sp && cz < zBase(cx, cy) + 2) return null;
             sh.centre = new double[] {(i - centre[0] + uniform(rng, -0.5, 0.5)) * sp,
                 (j - centre[1] + uniform(rng, -0.5, 0.5)) * sp, (k - centre[2] + uniform(rng, -0.5, 0.5)) * sp};
             sh.noiseFeature = Math.max(2.0, 0.8 * rEq);

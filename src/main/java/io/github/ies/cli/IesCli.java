@@ -16,6 +16,7 @@ import java.io.PrintWriter;
             EvaluateCommand.class,
             CommandLine.HelpCommand.class,
             InfoCommand.class,
+            PhantomCommand.class,
         })
 public final class IesCli implements Runnable {
 

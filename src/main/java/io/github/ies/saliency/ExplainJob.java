@@ -67,6 +67,10 @@ public final class ExplainJob {
         /** Free-form tag recorded in run.json ("explain" or "demo"). */
         public String command = "explain";
         public String version = "development";
+        /** Segmentation overrides of the bundle's threshold, minimum lesion size and connectivity (null: the bundle's). */
+        public Double threshold;
+        public Integer minLesionVoxels;
+        public Integer connectivity;
     }
 
     /** One explained instance, for summaries. */
@@ -140,6 +144,7 @@ public final class ExplainJob {
                 Segmenter.Options so = new Segmenter.Options();
                 so.device = q.device;
                 so.threads = q.threads;
+                so.threshold = q.threshold;
                 SegmentationResult sr;
                 try (Segmenter s = new Segmenter(bundle, so)) {
                     sr = s.segment(channels, brain, listener);
@@ -147,8 +152,9 @@ public final class ExplainJob {
                 Nifti.write(sr.probability(), tmp.resolve("probability.nii.gz"), NiftiDataType.FLOAT32);
                 Nifti.write(sr.mask(), tmp.resolve("mask.nii.gz"), NiftiDataType.UINT8);
                 x = sr.normalizedInput();
-                InstanceParams ip = InstanceParams.defaults().withConnectivity(Connectivity.of(bundle.connectivity()))
-                        .withMinLesionVoxels(bundle.minLesionVoxels()).withSeed(o.seed);
+                InstanceParams ip = InstanceParams.defaults()
+                        .withConnectivity(Connectivity.of(q.connectivity != null ? q.connectivity : bundle.connectivity()))
+                        .withMinLesionVoxels(q.minLesionVoxels != null ? q.minLesionVoxels : bundle.minLesionVoxels()).withSeed(o.seed);
                 ir = InstanceAnalysis.run(sr.probability(), sr.mask(), gt, brain, channels[0], ip);
                 result.warnings.addAll(ir.warnings());
                 result.warnings.addAll(sr.warnings());
@@ -164,7 +170,7 @@ public final class ExplainJob {
                 say.accept(String.format(Locale.ROOT, "segmented: %d instance(s), %d table row(s)", ir.predicted().count(), table.rowCount()));
             } else {
                 x = Segmenter.normalize(bundle, channels);
-                given = Labeling.fromLabelVolume(userLabels, Connectivity.of(bundle.connectivity()));
+                given = Labeling.fromLabelVolume(userLabels, Connectivity.of(q.connectivity != null ? q.connectivity : bundle.connectivity()));
                 table = new LesionTable(LesionTable.BASE_COLUMNS);
                 for (Instance in : given.instances(channels[0].geometry())) {
                     table.addRow(in.id, "", in.voxels, in.volumeMm3, in.centroidVoxel[0], in.centroidVoxel[1], in.centroidVoxel[2],

@@ -1,0 +1,122 @@
+package io.github.ies.fiji;
+
+import ij.ImagePlus;
+import ij.gui.Roi;
+import ij.measure.ResultsTable;
+import ij.plugin.frame.RoiManager;
+import io.github.ies.io.Volume;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** Small helpers shared by the Fiji commands (input conversion, parameter parsing, showing results in the GUI). */
+final class CommandSupport {
+
+    private CommandSupport() {}
+
+    /**
+     * Whether an optional image parameter was given: SciJava's pre-processing may fill an optional ImagePlus input
+     * with an empty {@code new ImagePlus()}, which counts as absent.
+     */
+    static boolean given(ImagePlus imp) {
+        return imp != null && imp.getWidth() > 0 && imp.getHeight() > 0 && imp.getProcessor() != null;
+    }
+
+    /** The volume of an image parameter, with the parameter's macro key in the message when it is not a volume. */
+    static Volume volume(ImagePlus imp, String key) {
+        if (imp == null) throw new IllegalArgumentException("no image given for '" + key + "'");
+        try {
+            return VolumeImages.toVolume(imp);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(key + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** FLAIR and MPRAGE under the names the bundles use. */
+    static Map<String, Volume> inputs(ImagePlus flair, ImagePlus mprage) {
+        Map<String, Volume> m = new LinkedHashMap<>();
+        m.put("FLAIR", volume(flair, "flair"));
+        m.put("MPRAGE", volume(mprage, "mprage"));
+        return m;
+    }
+
+    static Map<String, String> sources(ImagePlus flair, ImagePlus mprage) {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("FLAIR", "image '" + flair.getTitle() + "'");
+        m.put("MPRAGE", "image '" + mprage.getTitle() + "'");
+        return m;
+    }
+
+    /** null for a negative threshold (the bundle's), else the value, which must be in [0, 1]. */
+    static Double threshold(double t) {
+        if (t < 0) return null;
+        if (!(t <= 1)) throw new IllegalArgumentException("threshold must be in [0, 1] (or negative for the model's), got " + t);
+        return t;
+    }
+
+    /** null for a negative minimum size (the bundle's). */
+    static Integer minSize(int v) {
+        return v < 0 ? null : v;
+    }
+
+    /** null for "model" (the bundle's), else 6, 18 or 26. */
+    static Integer connectivity(String s) {
+        if (s == null || s.isBlank() || s.trim().equalsIgnoreCase("model")) return null;
+        try {
+            int c = Integer.parseInt(s.trim());
+            if (c == 6 || c == 18 || c == 26) return c;
+        } catch (NumberFormatException ignored) {
+            // message below
+        }
+        throw new IllegalArgumentException("connectivity must be model, 6, 18 or 26, got '" + s + "'");
+    }
+
+    /** "all" (null), or a list of ids "3,7,12" (spaces allowed). "roi-manager" is handled by the caller. */
+    static List<Integer> ids(String s) {
+        if (s == null || s.isBlank() || s.trim().equalsIgnoreCase("all")) return null;
+        List<Integer> ids = new ArrayList<>();
+        for (String p : s.split("[,;\\s]+")) {
+            if (p.isEmpty()) continue;
+            try {
+                int id = Integer.parseInt(p);
+                if (id < 1) throw new NumberFormatException();
+                if (!ids.contains(id)) ids.add(id);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("lesions must be all, roi-manager or a list of positive ids such as 3,7,12; got '" + s + "'");
+            }
+        }
+        if (ids.isEmpty()) throw new IllegalArgumentException("no lesion ids in '" + s + "'");
+        return ids;
+    }
+
+    /** Shows the table and fills the ROI Manager when ImageJ's GUI is up; headless, does nothing. */
+    static void showInGui(ResultsTable table, List<Roi> rois, ImagePlus target) {
+        if (!PluginRuntime.hasGui()) return;
+        if (table != null) table.show(LesionResults.TITLE);
+        if (rois != null && !rois.isEmpty()) {
+            RoiManager rm = RoiManager.getRoiManager();
+            rm.reset();
+            for (Roi r : rois) rm.addRoi((Roi) r.clone());
+            rm.runCommand("Associate", "true");
+        }
+    }
+
+    /** The ROIs selected in the ROI Manager (all of them when none is selected); needs ImageJ's GUI. */
+    static List<Roi> roiManagerSelection() {
+        RoiManager rm = RoiManager.getInstance();
+        if (rm == null || rm.getCount() == 0) {
+            throw new IllegalArgumentException("lesions=roi-manager needs ROIs in the ROI Manager (none is open"
+                    + (PluginRuntime.hasGui() ? "" : "; headless runs have no ROI Manager: give ids or a label image") + ")");
+        }
+        Roi[] sel = rm.getSelectedRoisAsArray();
+        if (sel == null || sel.length == 0) sel = rm.getRoisAsArray();
+        return new ArrayList<>(List.of(sel));
+    }
+
+    static String fmt(String f, Object... a) {
+        return String.format(Locale.ROOT, f, a);
+    }
+}

@@ -1,0 +1,349 @@
+package io.github.ies.fiji;
+
+import ij.CompositeImage;
+import ij.ImagePlus;
+import ij.gui.Roi;
+import ij.measure.ResultsTable;
+import io.github.ies.instances.LesionTable;
+import io.github.ies.io.Nifti;
+import io.github.ies.io.NiftiDataType;
+import io.github.ies.io.Volume;
+import io.github.ies.model.ProgressListener;
+import io.github.ies.saliency.ExplainJob;
+import io.github.ies.saliency.SaliencyEngine;
+import org.scijava.ItemIO;
+import org.scijava.app.StatusService;
+import org.scijava.command.Command;
+import org.scijava.command.ContextCommand;
+import org.scijava.log.LogService;
+import org.scijava.plugin.Parameter;
+import org.scijava.plugin.Plugin;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+
+/**
+ * Explains lesions lesion by lesion (instance-level SmoothGrad and Grad-CAM++) with the engine of
+ * {@code ies explain} ({@link ExplainJob}): the inputs are written to a temporary folder, the job runs exactly as
+ * on the command line (into the output folder when one is given, else a temporary one), and its files are turned
+ * into a lesion gallery hyperstack, a whole-volume overview, the "Lesions" results table with the peak columns and
+ * the ROI Manager entries.
+ */
+@Plugin(type = Command.class, menuPath = "Plugins>Instance Saliency>Explain Lesions", label = "Explain Lesions", headless = true)
+public class ExplainLesionsCommand extends ContextCommand {
+
+    @Parameter(label = "FLAIR")
+    private ImagePlus flair;
+
+    @Parameter(label = "MPRAGE (T1)")
+    private ImagePlus mprage;
+
+    @Parameter(label = "Model bundle (folder or .zip)", style = "directory,files")
+    private File model;
+
+    @Parameter(label = "Device", choices = {"auto", "cpu", "gpu"})
+    private String device = "auto";
+
+    @Parameter(label = "Threshold (negative: the model's)")
+    private double threshold = -1;
+
+    @Parameter(label = "Minimum lesion size (voxels; negative: the model's)")
+    private int min_size = -1;
+
+    @Parameter(label = "Connectivity", choices = {"model", "6", "18", "26"})
+    private String connectivity = "model";
+
+    @Parameter(label = "Label image (optional; default: segment first)", required = false)
+    private ImagePlus labels;
+
+    @Parameter(label = "Ground truth (optional; with segmentation)", required = false)
+    private ImagePlus ground_truth;
+
+    @Parameter(label = "Methods", description = "comma-separated: smoothgrad-max, smoothgrad-mean, gradcampp, class-gradcampp")
+    private String methods = "smoothgrad-max,gradcampp";
+
+    @Parameter(label = "SmoothGrad samples", min = "1")
+    private int samples = 50;
+
+    @Parameter(label = "Noise level", min = "0")
+    private double noise_level = 0.05;
+
+    @Parameter(label = "Seed")
+    private long seed = 1;
+
+    /** The saliency context (named so because ContextCommand's SciJava context is already called "context"). */
+    @Parameter(label = "Context (network input around the lesion)", choices = {"patch", "full", "local"})
+    private String saliency_context = "patch";
+
+    @Parameter(label = "Lesions (all, roi-manager or ids such as 3,7,12)")
+    private String lesions = "all";
+
+    @Parameter(label = "Gallery crop size (voxels; 0: automatic)", min = "0")
+    private int crop_size = 0;
+
+    @Parameter(label = "Output folder (optional; same files as 'ies explain')", style = "directory", required = false)
+    private File output_folder;
+
+    @Parameter(type = ItemIO.OUTPUT)
+    private ImagePlus gallery;
+
+    @Parameter(type = ItemIO.OUTPUT)
+    private ImagePlus overview;
+
+    @Parameter(type = ItemIO.OUTPUT)
+    private ResultsTable lesion_table;
+
+    @Parameter(required = false)
+    private StatusService status;
+
+    @Parameter(required = false)
+    private LogService log;
+
+    private List<Roi> rois = new ArrayList<>();
+    private LesionTable table;
+
+    @Override
+    public void run() {
+        Path work = null;
+        try {
+            if (model == null) throw new IllegalArgumentException("no model bundle given (model=...)");
+            work = Files.createTempDirectory("ies-fiji-explain-");
+            Path w = work;
+            PluginRuntime.withPluginClassLoader(() -> {
+                explain(w);
+                return null;
+            });
+            CommandSupport.showInGui(lesion_table, rois, overview);
+        } catch (CancellationException e) {
+            cancel("Explain Lesions cancelled");
+        } catch (Exception e) {
+            String msg = e.getMessage() == null ? e.toString() : e.getMessage();
+            if (log != null) log.error("Explain Lesions: " + msg);
+            cancel("Explain Lesions: " + msg);
+        } finally {
+            if (work != null) deleteTree(work);
+            if (status != null) status.clearStatus();
+        }
+    }
+
+    private void explain(Path work) throws Exception {
+        if (!CommandSupport.given(labels)) labels = null;
+        if (!CommandSupport.given(ground_truth)) ground_truth = null;
+        SaliencyEngine.Options o = new SaliencyEngine.Options();
+        o.methods = parseMethods(methods);
+        if (samples < 1) throw new IllegalArgumentException("samples must be >= 1, got " + samples);
+        o.samples = samples;
+        if (!(noise_level >= 0) || Double.isInfinite(noise_level)) throw new IllegalArgumentException("noise_level must be >= 0, got " + noise_level);
+        o.noiseLevel = noise_level;
+        o.seed = seed;
+        o.context = SaliencyEngine.Context.fromKey(saliency_context);
+        if (o.context == null) throw new IllegalArgumentException("saliency_context must be patch, full or local, got '" + saliency_context + "'");
+        io.github.ies.model.DeviceSpec.parse(device);
+
+        Map<String, Volume> in = CommandSupport.inputs(flair, mprage);
+        Volume ref = in.get("FLAIR");
+        int[] nd = ref.dims();
+        ExplainJob.Request q = new ExplainJob.Request();
+        q.model = model.toPath();
+        q.options = o;
+        q.device = device;
+        q.threshold = CommandSupport.threshold(threshold);
+        q.minLesionVoxels = CommandSupport.minSize(min_size);
+        q.connectivity = CommandSupport.connectivity(connectivity);
+        q.command = "fiji-explain";
+        for (Map.Entry<String, Volume> e : in.entrySet()) {
+            ImagePlus src = e.getKey().equals("FLAIR") ? flair : mprage;
+            Path p = work.resolve(safe(src.getShortTitle(), e.getKey()) + ".nii");
+            Nifti.write(e.getValue(), p, NiftiDataType.FLOAT32);
+            q.inputs.put(e.getKey(), p);
+        }
+        int[] userLabels = null;
+        boolean fromRois = lesions != null && lesions.trim().equalsIgnoreCase("roi-manager");
+        List<Integer> ids = fromRois ? null : CommandSupport.ids(lesions);
+        if (fromRois) {
+            List<Roi> sel = CommandSupport.roiManagerSelection();
+            if (sel.stream().allMatch(r -> LesionRois.idOf(r) > 0)) {
+                // lesion ROIs (from Segment or Explain Lesions): explain those ids of the label image or segmentation
+                ids = new ArrayList<>();
+                for (Roi r : sel) if (!ids.contains(LesionRois.idOf(r))) ids.add(LesionRois.idOf(r));
+            } else {
+                // regions a user drew (e.g. around a missed lesion): the ROIs themselves are the instances
+                userLabels = LesionRois.toLabels(sel, nd);
+            }
+        }
+        if (labels != null && userLabels == null) {
+            Volume lv = CommandSupport.volume(labels, "labels");
+            if (!lv.sameGrid(ref)) throw new IllegalArgumentException("labels '" + labels.getTitle() + "' is not on the FLAIR's grid");
+            userLabels = new int[lv.data().length];
+            for (int i = 0; i < userLabels.length; i++) userLabels[i] = Math.round(lv.data()[i]);
+            q.labels = work.resolve("labels.nii");
+            Nifti.write(lv, q.labels, NiftiDataType.INT32);
+        } else if (userLabels != null) {
+            float[] f = new float[userLabels.length];
+            for (int i = 0; i < f.length; i++) f[i] = userLabels[i];
+            q.labels = work.resolve("labels.nii");
+            Nifti.write(new Volume(f, nd, ref.geometry()), q.labels, NiftiDataType.INT32);
+        }
+        if (ground_truth != null) {
+            if (q.labels != null) throw new IllegalArgumentException("ground_truth applies to segmentation; it cannot be combined with a label image or ROIs");
+            Volume gt = CommandSupport.volume(ground_truth, "ground_truth");
+            q.groundTruth = work.resolve("ground_truth.nii");
+            Nifti.write(gt, q.groundTruth, NiftiDataType.FLOAT32);
+        }
+        q.lesions = ids;
+        q.out = output_folder != null ? output_folder.toPath() : work.resolve("out");
+        ProgressListener pl = PluginRuntime.progress("Explain Lesions", status, this::isCanceled);
+        ExplainJob.Result res = ExplainJob.run(q, pl, s -> {
+            if (log != null) log.info("Explain Lesions: " + s);
+        });
+        if (log != null) for (String warn : res.warnings) log.warn("Explain Lesions: " + warn);
+        table = LesionTable.read(q.out.resolve("lesions.csv"));
+        lesion_table = LesionResults.toResultsTable(table);
+        if (res.rows.isEmpty()) {
+            if (log != null) log.info("Explain Lesions: no lesion to explain");
+            return;
+        }
+        buildDisplays(q, res, in, userLabels);
+    }
+
+    private void buildDisplays(ExplainJob.Request q, ExplainJob.Result res, Map<String, Volume> in, int[] userLabels) throws IOException {
+        Volume ref = in.get("FLAIR");
+        int[] nd = ref.dims();
+        Path sal = q.out.resolve("saliency");
+        Map<String, int[]> labelFiles = new HashMap<>();
+        java.util.function.Function<String, int[]> labelsFor = cat -> {
+            if (userLabels != null) return userLabels;
+            String f = LesionTable.labelFileFor(cat);
+            return labelFiles.computeIfAbsent(f, name -> {
+                try {
+                    Volume v = Nifti.read(q.out.resolve(name));
+                    int[] l = new int[v.data().length];
+                    for (int i = 0; i < l.length; i++) l[i] = Math.round(v.data()[i]);
+                    return l;
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+        };
+        SaliencyEngine.Method sg = q.options.methods.contains(SaliencyEngine.Method.SMOOTHGRAD_MAX) ? SaliencyEngine.Method.SMOOTHGRAD_MAX
+                : q.options.methods.contains(SaliencyEngine.Method.SMOOTHGRAD_MEAN) ? SaliencyEngine.Method.SMOOTHGRAD_MEAN : null;
+        boolean gc = q.options.methods.contains(SaliencyEngine.Method.GRADCAMPP);
+        List<LesionGallery.Channel> channels = new ArrayList<>();
+        Map<String, String> files = new LinkedHashMap<>();   // channel name -> file suffix
+        for (String n : in.keySet()) channels.add(new LesionGallery.Channel(n, LesionGallery.Kind.IMAGE));
+        if (sg != null) {
+            for (String n : in.keySet()) {
+                String name = (sg == SaliencyEngine.Method.SMOOTHGRAD_MAX ? "SmoothGrad-max " : "SmoothGrad-mean ") + n;
+                channels.add(new LesionGallery.Channel(name, LesionGallery.Kind.SIGNED));
+                files.put(name, sg.key + "_" + n.toLowerCase(Locale.ROOT));
+            }
+        }
+        if (gc) files.put("Grad-CAM++", SaliencyEngine.Method.GRADCAMPP.key + "_layer");
+        int gcIndex = channels.size();
+        if (gc) channels.add(new LesionGallery.Channel("Grad-CAM++", LesionGallery.Kind.POSITIVE));
+        channels.add(new LesionGallery.Channel("lesion mask", LesionGallery.Kind.MASK));
+
+        // one crop size for all lesions, from the explained lesions' bounding boxes
+        List<Integer> ids = new ArrayList<>();
+        for (ExplainJob.Row r : res.rows) ids.add(r.id);
+        int[] size = new int[3];
+        for (int a = 0; a < 3; a++) {
+            int ext = 0;
+            char ax = "ijk".charAt(a);
+            for (int id : ids) {
+                int row = table.rowOfId(id);
+                ext = Math.max(ext, table.getInt(row, "bbox_" + ax + "_max") - table.getInt(row, "bbox_" + ax + "_min") + 1);
+            }
+            size[a] = crop_size > 0 ? crop_size : Math.max(24, ext + 16);
+            size[a] = Math.min(size[a], nd[a]);
+        }
+        LesionOverview ov = new LesionOverview(ref, "FLAIR");
+        List<LesionGallery.Frame> frames = new ArrayList<>();
+        boolean gcSigned = false;
+        LesionTable explained = new LesionTable(table.columns());
+        for (int id : ids) {
+            int row = table.rowOfId(id);
+            String cat = table.get(row, "category");
+            int[] centre = {(int) Math.round(table.getDouble(row, "centroid_i")), (int) Math.round(table.getDouble(row, "centroid_j")),
+                    (int) Math.round(table.getDouble(row, "centroid_k"))};
+            Map<String, float[]> crops = new HashMap<>();
+            for (Map.Entry<String, Volume> e : in.entrySet()) crops.put(e.getKey(), LesionGallery.crop(e.getValue(), centre, size));
+            for (Map.Entry<String, String> e : files.entrySet()) {
+                Volume map = Nifti.read(sal.resolve("lesion-" + id + "_" + e.getValue() + ".nii.gz"));
+                crops.put(e.getKey(), LesionGallery.crop(map, centre, size));
+                boolean isGc = e.getKey().equals("Grad-CAM++");
+                if (isGc) for (float x : map.data()) if (x < 0) { gcSigned = true; break; }
+                ov.add(e.getKey(), isGc ? LesionGallery.Kind.POSITIVE : LesionGallery.Kind.SIGNED, map);
+            }
+            int[] lab = labelsFor.apply(cat);
+            float[] mask = new float[lab.length];
+            for (int i = 0; i < lab.length; i++) mask[i] = lab[i] == id ? 1 : 0;
+            crops.put("lesion mask", LesionGallery.crop(new Volume(mask, nd, ref.geometry()), centre, size));
+            frames.add(new LesionGallery.Frame(id, cat, crops));
+            String[] vals = new String[table.columns().size()];
+            for (int c = 0; c < vals.length; c++) vals[c] = table.get(row, table.columns().get(c));
+            explained.addRow((Object[]) vals);
+        }
+        if (gc && gcSigned) {
+            channels.set(gcIndex, new LesionGallery.Channel("Grad-CAM++", LesionGallery.Kind.SIGNED));
+            ov.kind("Grad-CAM++", LesionGallery.Kind.SIGNED);
+        }
+        String base = flair.getShortTitle();
+        ImagePlus cal = VolumeImages.toImagePlus(Volume.zeros(new int[] {1, 1, 1}, ref.geometry()), "");
+        CompositeImage g = LesionGallery.build(base + "_lesion_gallery", channels, frames, size, cal.getCalibration());
+        gallery = g;
+        overview = ov.build(base + "_saliency_overview");
+        rois = LesionRois.build(explained, nd, labelsFor);
+    }
+
+    static EnumSet<SaliencyEngine.Method> parseMethods(String s) {
+        EnumSet<SaliencyEngine.Method> set = EnumSet.noneOf(SaliencyEngine.Method.class);
+        for (String p : (s == null ? "" : s).split("[,;\\s]+")) {
+            if (p.isEmpty()) continue;
+            SaliencyEngine.Method m = SaliencyEngine.Method.fromKey(p.trim().toLowerCase(Locale.ROOT));
+            if (m == null) {
+                throw new IllegalArgumentException("unknown method '" + p + "' (expected smoothgrad-max, smoothgrad-mean, gradcampp or class-gradcampp)");
+            }
+            set.add(m);
+        }
+        if (set.isEmpty()) throw new IllegalArgumentException("methods is empty");
+        return set;
+    }
+
+    private static String safe(String title, String fallback) {
+        String s = title == null ? "" : title.replaceAll("[^A-Za-z0-9._-]+", "_");
+        return s.isEmpty() ? fallback : s + "-" + fallback.toLowerCase(Locale.ROOT);
+    }
+
+    private static void deleteTree(Path dir) {
+        try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
+            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException ignored) {
+                    // best effort for a temporary folder
+                }
+            });
+        } catch (IOException ignored) {
+            // best effort
+        }
+    }
+
+    public ImagePlus getGallery() { return gallery; }
+    public ImagePlus getOverview() { return overview; }
+    public ResultsTable getLesionTable() { return lesion_table; }
+    /** The lesions.csv of the run (all rows, peak columns for the explained ones). */
+    public LesionTable getTable() { return table; }
+    /** The ROI Manager entries of the explained lesions (filled into the ROI Manager only when ImageJ's GUI is up). */
+    public List<Roi> getRois() { return rois; }
+}

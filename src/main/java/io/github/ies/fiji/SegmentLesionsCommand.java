@@ -1,0 +1,143 @@
+package io.github.ies.fiji;
+
+import ij.ImagePlus;
+import ij.gui.Roi;
+import ij.measure.ResultsTable;
+import io.github.ies.instances.Connectivity;
+import io.github.ies.instances.InstanceAnalysis;
+import io.github.ies.instances.InstanceParams;
+import io.github.ies.instances.InstanceResult;
+import io.github.ies.io.Volume;
+import io.github.ies.model.ModelBundle;
+import io.github.ies.model.ProgressListener;
+import io.github.ies.model.SegmentationResult;
+import io.github.ies.model.Segmenter;
+import org.scijava.ItemIO;
+import org.scijava.app.StatusService;
+import org.scijava.command.Command;
+import org.scijava.command.ContextCommand;
+import org.scijava.log.LogService;
+import org.scijava.plugin.Parameter;
+import org.scijava.plugin.Plugin;
+
+import java.io.File;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+
+/**
+ * Segments MS lesions with a model bundle (the engine of {@code ies segment} and {@code ies explain}): shows the
+ * lesion probability map, a label image (glasbey-like LUT), a results table "Lesions" (the lesions.csv columns)
+ * and fills the ROI Manager with each lesion's per-slice contours.
+ */
+@Plugin(type = Command.class, menuPath = "Plugins>Instance Saliency>Segment Lesions", label = "Segment Lesions", headless = true)
+public class SegmentLesionsCommand extends ContextCommand {
+
+    @Parameter(label = "FLAIR")
+    private ImagePlus flair;
+
+    @Parameter(label = "MPRAGE (T1)")
+    private ImagePlus mprage;
+
+    @Parameter(label = "Model bundle (folder or .zip)", style = "directory,files")
+    private File model;
+
+    @Parameter(label = "Device", choices = {"auto", "cpu", "gpu"})
+    private String device = "auto";
+
+    @Parameter(label = "Threshold (negative: the model's)")
+    private double threshold = -1;
+
+    @Parameter(label = "Minimum lesion size (voxels; negative: the model's)")
+    private int min_size = -1;
+
+    @Parameter(label = "Connectivity", choices = {"model", "6", "18", "26"})
+    private String connectivity = "model";
+
+    @Parameter(label = "Ground truth (optional: TP/FP/FN categories)", required = false)
+    private ImagePlus ground_truth;
+
+    @Parameter(type = ItemIO.OUTPUT)
+    private ImagePlus probability;
+
+    @Parameter(type = ItemIO.OUTPUT)
+    private ImagePlus labels;
+
+    @Parameter(type = ItemIO.OUTPUT)
+    private ResultsTable lesions;
+
+    @Parameter(required = false)
+    private StatusService status;
+
+    @Parameter(required = false)
+    private LogService log;
+
+    private List<Roi> rois = new ArrayList<>();
+
+    @Override
+    public void run() {
+        try {
+            if (model == null) throw new IllegalArgumentException("no model bundle given (model=...)");
+            PluginRuntime.withPluginClassLoader(() -> {
+                segment();
+                return null;
+            });
+            CommandSupport.showInGui(lesions, rois, labels);
+        } catch (CancellationException e) {
+            cancel("Segment Lesions cancelled");
+        } catch (Exception e) {
+            String msg = e.getMessage() == null ? e.toString() : e.getMessage();
+            if (log != null) log.error("Segment Lesions: " + msg);
+            cancel("Segment Lesions: " + msg);
+        } finally {
+            if (status != null) status.clearStatus();
+        }
+    }
+
+    private void segment() throws Exception {
+        if (!CommandSupport.given(ground_truth)) ground_truth = null;
+        Double t = CommandSupport.threshold(threshold);
+        Integer conn = CommandSupport.connectivity(connectivity);
+        Integer min = CommandSupport.minSize(min_size);
+        io.github.ies.model.DeviceSpec.parse(device);
+        ModelBundle bundle = ModelBundle.load(model.toPath());
+        Map<String, Volume> named = CommandSupport.inputs(flair, mprage);
+        Volume[] channels = Segmenter.matchInputs(bundle, named, CommandSupport.sources(flair, mprage));
+        Volume gt = ground_truth == null ? null : CommandSupport.volume(ground_truth, "ground_truth");
+        if (gt != null && !gt.sameGrid(channels[0])) {
+            throw new IllegalArgumentException("ground_truth '" + ground_truth.getTitle() + "' is not on the FLAIR's grid (dims and affine must match)");
+        }
+        Segmenter.Options so = new Segmenter.Options();
+        so.device = device;
+        so.threshold = t;
+        ProgressListener pl = PluginRuntime.progress("Segment Lesions", status, this::isCanceled);
+        SegmentationResult sr;
+        try (Segmenter s = new Segmenter(bundle, so)) {
+            sr = s.segment(channels, null, pl);
+        }
+        pl.checkCancelled();
+        InstanceParams ip = InstanceParams.defaults()
+                .withConnectivity(Connectivity.of(conn != null ? conn : bundle.connectivity()))
+                .withMinLesionVoxels(min != null ? min : bundle.minLesionVoxels());
+        InstanceResult ir = InstanceAnalysis.run(sr.probability(), sr.mask(), gt, null, channels[0], ip);
+        String base = flair.getShortTitle();
+        probability = VolumeImages.toImagePlus(sr.probability(), base + "_probability");
+        probability.setDisplayRange(0, 1);
+        labels = LabelImages.toImagePlus(ir.predicted().toVolume(ir.geometry(), 0), base + "_labels");
+        lesions = LesionResults.toResultsTable(ir.table());
+        int[] dims = channels[0].dims();
+        rois = LesionRois.build(ir.table(), dims, cat -> io.github.ies.instances.Categories.FN.equals(cat) ? ir.fnLabels()
+                : io.github.ies.instances.Categories.TN.equals(cat) ? ir.tnLabels() : ir.predicted().labels());
+        if (log != null) {
+            log.info(CommandSupport.fmt("Segment Lesions: %d lesion(s), %d table row(s), threshold %.3g", ir.predicted().count(),
+                    ir.table().rowCount(), sr.threshold()));
+        }
+    }
+
+    public ImagePlus getProbability() { return probability; }
+    public ImagePlus getLabels() { return labels; }
+    public ResultsTable getLesions() { return lesions; }
+    /** The ROI Manager entries (filled into the ROI Manager only when ImageJ's GUI is up). */
+    public List<Roi> getRois() { return rois; }
+}

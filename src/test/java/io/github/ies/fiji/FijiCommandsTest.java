@@ -1,0 +1,335 @@
+package io.github.ies.fiji;
+
+import ij.CompositeImage;
+import ij.ImagePlus;
+import ij.gui.Roi;
+import ij.measure.ResultsTable;
+import ij.process.LUT;
+import io.github.ies.instances.LesionTable;
+import io.github.ies.io.Geometry;
+import io.github.ies.io.Nifti;
+import io.github.ies.io.Volume;
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.ClassRule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+import org.scijava.Context;
+import org.scijava.command.CommandInfo;
+import org.scijava.command.CommandModule;
+import org.scijava.command.CommandService;
+
+import java.awt.Point;
+import java.io.File;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+
+import static org.junit.Assert.*;
+
+/**
+ * Runs Segment Lesions and Explain Lesions in a headless SciJava context (no imagej-legacy), passing ImagePlus
+ * inputs directly, with the tiny test bundle on a small synthetic subject, and checks every display against the
+ * files the same engine writes.
+ */
+public class FijiCommandsTest {
+
+    @ClassRule
+    public static TemporaryFolder tmp = new TemporaryFolder();
+
+    static Context context;
+    static CommandService commands;
+    static final int[] DIMS = {24, 28, 16};
+    static final Geometry GEOM = Geometry.axisAligned(new double[] {2, 2, 2}, new double[] {-20, -10, 5});
+    static ImagePlus flair, mprage, labels;
+    static Volume labelVolume;
+
+    @BeforeClass
+    public static void setUp() {
+        context = new Context(CommandService.class, org.scijava.app.StatusService.class);
+        commands = context.service(CommandService.class);
+        flair = VolumeImages.toImagePlus(volume(1), "flair");
+        mprage = VolumeImages.toImagePlus(volume(2), "mprage");
+        labelVolume = Volume.zeros(DIMS, GEOM);
+        for (int i = 6; i <= 9; i++) for (int j = 9; j <= 11; j++) for (int k = 5; k <= 7; k++) labelVolume.set(i, j, k, 7f);   // id 7
+        for (int i = 15; i <= 16; i++) for (int j = 18; j <= 19; j++) labelVolume.set(i, j, 9, 3f);                           // id 3, one slice
+        labelVolume.set(17, 19, 10, 3f);
+        labels = LabelImages.toImagePlus(labelVolume, "labels");
+    }
+
+    @AfterClass
+    public static void tearDown() {
+        context.dispose();
+    }
+
+    static String bundle() {
+        try {
+            return Paths.get(FijiCommandsTest.class.getResource("/model/tiny-bundle").toURI()).toString();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static Volume volume(long seed) {
+        Volume v = Volume.zeros(DIMS, GEOM);
+        Random r = new Random(seed);
+        for (int k = 0; k < DIMS[2]; k++)
+            for (int j = 0; j < DIMS[1]; j++)
+                for (int i = 0; i < DIMS[0]; i++) {
+                    double di = (i - DIMS[0] / 2.0) / DIMS[0], dj = (j - DIMS[1] / 2.0) / DIMS[1], dk = (k - DIMS[2] / 2.0) / DIMS[2];
+                    if (di * di + dj * dj + dk * dk < 0.2) v.set(i, j, k, (float) (100 + 400 * r.nextDouble()));
+                }
+        return v;
+    }
+
+    @Test
+    public void commandsAreIndexedWithMacroKeys() {
+        CommandInfo seg = commands.getCommand(SegmentLesionsCommand.class);
+        assertEquals("Segment Lesions", seg.getMenuPath().getLeaf().getName());
+        for (String k : new String[] {"flair", "mprage", "model", "device", "threshold", "min_size", "connectivity"}) {
+            assertNotNull("macro key " + k, seg.getInput(k));
+        }
+        CommandInfo ex = commands.getCommand(ExplainLesionsCommand.class);
+        assertEquals("Explain Lesions", ex.getMenuPath().getLeaf().getName());
+        assertEquals("Plugins > Instance Saliency > Explain Lesions", ex.getMenuPath().getMenuString());
+        for (String k : new String[] {"flair", "mprage", "model", "labels", "ground_truth", "methods", "samples", "noise_level", "seed",
+                "saliency_context", "lesions", "output_folder"}) {
+            assertNotNull("macro key " + k, ex.getInput(k));
+        }
+    }
+
+    @Test
+    public void explainGivenLabelsBuildsGalleryOverviewTableAndRois() throws Exception {
+        Path out = tmp.newFolder("explain").toPath();
+        Map<String, Object> in = new HashMap<>();
+        in.put("flair", flair);
+        in.put("mprage", mprage);
+        in.put("model", new File(bundle()));
+        in.put("labels", labels);
+        in.put("methods", "smoothgrad-max,gradcampp");
+        in.put("samples", 2);
+        in.put("seed", 3L);
+        in.put("saliency_context", "patch");
+        in.put("lesions", "all");
+        in.put("output_folder", out.toFile());
+        in.put("device", "cpu");
+        CommandModule m = commands.run(ExplainLesionsCommand.class, true, in).get();
+        assertFalse(m.getCancelReason(), m.isCanceled());
+        ExplainLesionsCommand cmd = (ExplainLesionsCommand) m.getDelegateObject();
+
+        // the output folder has the layout of 'ies explain'
+        for (String f : new String[] {"lesions.csv", "run.json", "saliency/lesion-7_smoothgrad-max_flair.nii.gz",
+                "saliency/lesion-3_smoothgrad-max_mprage.nii.gz", "saliency/lesion-7_gradcampp_layer.nii.gz"}) {
+            assertTrue(f, Files.isRegularFile(out.resolve(f)));
+        }
+        LesionTable csv = LesionTable.read(out.resolve("lesions.csv"));
+
+        // gallery: channels x crop slices x one frame per lesion, LUTs, labels, common symmetric ranges
+        ImagePlus g = (ImagePlus) m.getOutput("gallery");
+        assertTrue(g instanceof CompositeImage);
+        CompositeImage comp = (CompositeImage) g;
+        assertEquals(6, g.getNChannels());
+        assertEquals(2, g.getNFrames());
+        assertEquals(24, g.getWidth());      // auto crop: max(24, extent + 16), capped at the grid
+        assertEquals(24, g.getHeight());
+        assertEquals(16, g.getNSlices());
+        String[] names = {"FLAIR", "MPRAGE", "SmoothGrad-max FLAIR", "SmoothGrad-max MPRAGE", "Grad-CAM++", "lesion mask"};
+        int[] order = {csv.getInt(0, "id"), csv.getInt(1, "id")};
+        for (int t = 1; t <= 2; t++) {
+            for (int c = 1; c <= 6; c++) {
+                String label = g.getStack().getSliceLabel(g.getStackIndex(c, 1, t));
+                assertEquals(LesionRois.name(order[t - 1], "") + ": " + names[c - 1], label);
+            }
+        }
+        LUT grey = comp.getChannelLut(1);
+        assertEquals(0, grey.getRed(0));
+        assertEquals(255, grey.getRed(255) & 255);
+        for (int c : new int[] {3, 4}) {
+            LUT l = comp.getChannelLut(c);
+            assertEquals(-l.max, l.min, 0);                   // symmetric about 0
+            assertTrue(l.max > 0);
+            assertEquals(255, l.getBlue(0));                  // blue at the negative end
+            assertEquals(0, l.getRed(0));
+            assertEquals(255, l.getRed(255));                 // red at the positive end
+            assertEquals(0, l.getBlue(255));
+            assertEquals(255, l.getGreen(127));               // white at 0
+            // common range: the largest magnitude over both frames' crops
+            double mx = 0;
+            for (int t = 1; t <= 2; t++)
+                for (int z = 1; z <= g.getNSlices(); z++) {
+                    float[] px = (float[]) g.getStack().getPixels(g.getStackIndex(c, z, t));
+                    for (float x : px) mx = Math.max(mx, Math.abs(x));
+                }
+            assertEquals(mx, l.max, 1e-6 * mx);
+        }
+        // the crop holds the saliency map around the lesion centre (map voxel = crop voxel)
+        Volume map = Nifti.read(out.resolve("saliency/lesion-7_smoothgrad-max_flair.nii.gz"));
+        int row7 = csv.rowOfId(7);
+        int ci = (int) Math.round(csv.getDouble(row7, "centroid_i")), cj = (int) Math.round(csv.getDouble(row7, "centroid_j")),
+                ck = (int) Math.round(csv.getDouble(row7, "centroid_k"));
+        int t7 = order[0] == 7 ? 1 : 2;
+        int oi = ci - 12, oj = cj - 12, ok = ck - 8;
+        for (int[] v : new int[][] {{7, 10, 6}, {6, 9, 5}, {9, 11, 7}, {12, 14, 3}}) {
+            float crop = g.getStack().getProcessor(g.getStackIndex(3, v[2] - ok + 1, t7)).getf(v[0] - oi, v[1] - oj);
+            assertEquals(map.get(v[0], v[1], v[2]), crop, 0f);
+            float mask = g.getStack().getProcessor(g.getStackIndex(6, v[2] - ok + 1, t7)).getf(v[0] - oi, v[1] - oj);
+            assertEquals(labelVolume.get(v[0], v[1], v[2]) == 7 ? 1f : 0f, mask, 0f);
+        }
+
+        // overview: FLAIR + strongest saliency per channel over the lesions, whole grid
+        ImagePlus ov = (ImagePlus) m.getOutput("overview");
+        assertEquals(DIMS[0], ov.getWidth());
+        assertEquals(DIMS[2], ov.getNSlices());
+        assertEquals(4, ov.getNChannels());
+        Volume map3 = Nifti.read(out.resolve("saliency/lesion-3_smoothgrad-max_flair.nii.gz"));
+        for (int idx = 0; idx < map.data().length; idx += 7) {
+            int i = idx % DIMS[0], j = (idx / DIMS[0]) % DIMS[1], k = idx / (DIMS[0] * DIMS[1]);
+            float a = map.data()[idx], b = map3.data()[idx];
+            float want = Math.abs(b) > Math.abs(a) ? b : a;
+            assertEquals(want, ov.getStack().getProcessor(ov.getStackIndex(2, k + 1, 1)).getf(i, j), 0f);
+            assertEquals(flair.getStack().getProcessor(k + 1).getf(i, j), ov.getStack().getProcessor(ov.getStackIndex(1, k + 1, 1)).getf(i, j), 0f);
+        }
+
+        // results table = lesions.csv (peak columns included)
+        ResultsTable rt = (ResultsTable) m.getOutput("lesion_table");
+        assertTableEqualsCsv(rt, csv);
+        assertTrue(csv.hasColumn("smoothgrad_max_flair_peak_pos"));
+
+        // ROIs: one group per lesion, a ROI per slice it touches, contours inside its mask on that slice
+        assertRoisMatchLabels(cmd.getRois(), labelVolume, Set.of(3, 7));
+        assertEquals(3, cmd.getRois().stream().filter(r -> r.getGroup() == 7).count());
+        assertEquals(2, cmd.getRois().stream().filter(r -> r.getGroup() == 3).count());
+    }
+
+    @Test
+    public void segmentGivesProbabilityLabelsTableAndRoisMatchingTheExplainEngine() throws Exception {
+        Map<String, Object> in = new HashMap<>();
+        in.put("flair", flair);
+        in.put("mprage", mprage);
+        in.put("model", new File(bundle()));
+        in.put("device", "cpu");
+        in.put("threshold", 0.45);
+        in.put("min_size", 2);
+        in.put("connectivity", "26");
+        CommandModule m = commands.run(SegmentLesionsCommand.class, true, in).get();
+        assertFalse(m.getCancelReason(), m.isCanceled());
+        SegmentLesionsCommand cmd = (SegmentLesionsCommand) m.getDelegateObject();
+        ImagePlus prob = (ImagePlus) m.getOutput("probability");
+        ImagePlus lab = (ImagePlus) m.getOutput("labels");
+        ResultsTable rt = (ResultsTable) m.getOutput("lesions");
+        assertEquals(DIMS[2], prob.getNSlices());
+        assertEquals(ImagePlus.GRAY16, lab.getType());
+        assertEquals(0, lab.getProcessor().getLut().getRed(0));
+        assertTrue("label LUT is coloured", lab.getProcessor().getLut().getRed(1) != lab.getProcessor().getLut().getBlue(1)
+                || lab.getProcessor().getLut().getRed(1) != lab.getProcessor().getLut().getGreen(1));
+        assertNotNull(lab.getProp(VolumeImages.GEOMETRY_PROPERTY));
+        Volume labels = VolumeImages.toVolume(lab);
+        Volume p = VolumeImages.toVolume(prob);
+        int n = rt.size();
+        assertTrue("the tiny model finds lesions at threshold 0.45", n > 0);
+        // labels are the 26-connected components of probability > 0.45 with >= 2 voxels
+        for (int idx = 0; idx < p.data().length; idx++) {
+            if (labels.data()[idx] > 0) assertTrue(p.data()[idx] > 0.45f);
+        }
+        Set<Integer> ids = new HashSet<>();
+        for (int r = 0; r < n; r++) {
+            int id = (int) rt.getValue("id", r);
+            ids.add(id);
+            int count = 0;
+            for (float x : labels.data()) if (x == id) count++;
+            assertEquals(count, (int) rt.getValue("voxels", r));
+            assertTrue(count >= 2);
+        }
+        assertRoisMatchLabels(cmd.getRois(), labels, ids);
+
+        // the same segmentation through the explain engine writes the same lesions.csv
+        Path out = tmp.newFolder("segment-explain").toPath();
+        Map<String, Object> ex = new HashMap<>(in);
+        ex.put("methods", "gradcampp");
+        ex.put("lesions", String.valueOf((int) rt.getValue("id", 0)));
+        ex.put("output_folder", out.toFile());
+        CommandModule em = commands.run(ExplainLesionsCommand.class, true, ex).get();
+        assertFalse(em.getCancelReason(), em.isCanceled());
+        LesionTable csv = LesionTable.read(out.resolve("lesions.csv"));
+        assertEquals(n, csv.rowCount());
+        for (String c : io.github.ies.instances.LesionTable.BASE_COLUMNS) {
+            for (int r = 0; r < n; r++) {
+                String s = csv.get(r, c);
+                if (c.equals("category")) continue;
+                assertEquals(c, s.isEmpty() ? Double.NaN : Double.parseDouble(s), rt.getValue(c, r), 0);
+            }
+        }
+        assertArrayEquals(labels.data(), Nifti.read(out.resolve("labels.nii.gz")).data(), 0f);
+        assertEquals(1, ((ImagePlus) em.getOutput("gallery")).getNFrames());
+        assertEquals(4, ((ImagePlus) em.getOutput("gallery")).getNChannels());   // FLAIR, MPRAGE, Grad-CAM++, lesion mask
+    }
+
+    @Test
+    public void badInputCancelsWithTheReason() throws Exception {
+        Map<String, Object> in = new HashMap<>();
+        in.put("flair", flair);
+        in.put("mprage", mprage);
+        in.put("model", new File(bundle()));
+        in.put("lesions", "3,x");
+        CommandModule m = commands.run(ExplainLesionsCommand.class, true, in).get();
+        assertTrue(m.isCanceled());
+        assertTrue(m.getCancelReason(), m.getCancelReason().contains("lesions must be"));
+        in.put("lesions", "99");
+        in.put("labels", labels);
+        m = commands.run(ExplainLesionsCommand.class, true, in).get();
+        assertTrue(m.isCanceled());
+        assertTrue(m.getCancelReason(), m.getCancelReason().contains("no instance with id 99"));
+    }
+
+    static void assertTableEqualsCsv(ResultsTable rt, LesionTable csv) {
+        assertEquals(csv.rowCount(), rt.size());
+        for (String c : csv.columns()) {
+            assertTrue("column " + c, rt.columnExists(c));
+            for (int r = 0; r < csv.rowCount(); r++) {
+                String s = csv.get(r, c);
+                if (c.equals("category")) {
+                    String got = rt.getStringValue(c, r);
+                    assertEquals(s.isEmpty() ? "NaN" : s, got);
+                } else if (s.isEmpty()) {
+                    assertTrue(c, Double.isNaN(rt.getValue(c, r)));
+                } else {
+                    assertEquals(c + " row " + r, Double.parseDouble(s), rt.getValue(c, r), 0);
+                }
+            }
+        }
+    }
+
+    /** Every ROI lies inside its lesion's voxels on its slice and together they cover them exactly. */
+    static void assertRoisMatchLabels(List<Roi> rois, Volume lab, Set<Integer> ids) {
+        int nx = lab.dim(0), ny = lab.dim(1);
+        Set<Integer> groups = new HashSet<>();
+        Map<Integer, Integer> covered = new HashMap<>();
+        for (Roi r : rois) {
+            int id = LesionRois.idOf(r);
+            assertTrue(ids.contains(id));
+            assertEquals(id, r.getGroup());
+            assertTrue(r.getName(), r.getName().startsWith(String.format("lesion %03d", id)));
+            groups.add(id);
+            int k = r.getZPosition() - 1;
+            assertEquals(0, r.getCPosition());
+            for (Point p : r.getContainedPoints()) {
+                assertEquals("ROI " + r.getName() + " slice " + (k + 1) + " at " + p, (float) id, lab.get(p.x, p.y, k), 0f);
+                covered.merge(id, 1, Integer::sum);
+            }
+        }
+        assertEquals(ids, groups);
+        for (int id : ids) {
+            int n = 0;
+            for (float x : lab.data()) if (x == id) n++;
+            assertEquals("voxels of lesion " + id, n, (int) covered.get(id));
+        }
+        assertEquals(nx * ny > 0, true);
+    }
+}

@@ -19,6 +19,7 @@ import java.io.PrintWriter;
             CommandLine.HelpCommand.class,
             InfoCommand.class,
             PhantomCommand.class,
+            RunCommand.class,
             SegmentCommand.class,
         })
 public final class IesCli implements Runnable {

@@ -26,6 +26,21 @@ public final class LesionRois {
 
     private LesionRois() {}
 
+    static {
+        // Roi.setGroup colours a ROI from ImageJ's luts/glasbey.lut, printing "LUT not found" on every call where
+        // that file is missing (outside Fiji); give it our glasbey-like LUT instead in that case.
+        try {
+            String dir = ij.IJ.getDir("luts");
+            if (dir == null || !new java.io.File(dir, "glasbey.lut").isFile()) {
+                java.lang.reflect.Field f = Roi.class.getDeclaredField("glasbeyLut");
+                f.setAccessible(true);
+                if (f.get(null) == null) f.set(null, Luts.labels());
+            }
+        } catch (ReflectiveOperationException | RuntimeException ignored) {
+            // a different ImageJ version: the message is cosmetic
+        }
+    }
+
     /** "lesion 007 (TP)", or "lesion 007" without a category. */
     public static String name(int id, String category) {
         String n = String.format(Locale.ROOT, "lesion %03d", id);

@@ -46,8 +46,8 @@ public class FijiCommandsTest {
 
     static Context context;
     static CommandService commands;
-    static final int[] DIMS = {24, 28, 16};
-    static final Geometry GEOM = Geometry.axisAligned(new double[] {2, 2, 2}, new double[] {-20, -10, 5});
+    public static final int[] DIMS = {24, 28, 16};
+    public static final Geometry GEOM = Geometry.axisAligned(new double[] {2, 2, 2}, new double[] {-20, -10, 5});
     static ImagePlus flair, mprage, labels;
     static Volume labelVolume;
 
@@ -77,7 +77,7 @@ public class FijiCommandsTest {
         }
     }
 
-    static Volume volume(long seed) {
+    public static Volume volume(long seed) {
         Volume v = Volume.zeros(DIMS, GEOM);
         Random r = new Random(seed);
         for (int k = 0; k < DIMS[2]; k++)

@@ -1,0 +1,71 @@
+package io.github.ies.cli;
+
+import io.github.ies.fiji.HeadlessRunner;
+import org.scijava.command.CommandInfo;
+import org.scijava.command.CommandModule;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code ies run "<command>" 'key=value,...'}: a Fiji command in a headless SciJava context, with Fiji's headless syntax. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {"Runs a Fiji command of this plugin (e.g. \"Explain Lesions\") headless, as "
+                + "'ImageJ-linux64 --headless --run \"<command>\" '<args>'' would.",
+                "Arguments: key=value pairs separated by commas, values quoted (\"...\") or bare; keys are the macro keys "
+                        + "(see docs/fiji.md). Image keys take NIfTI file paths. Prints the outputs (tables as CSV)."})
+public final class RunCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "COMMAND", description = "command name (menu leaf), e.g. \"Explain Lesions\"")
+    String command;
+
+    @Parameters(index = "1", arity = "0..1", paramLabel = "ARGS", description = "key=value,... (Fiji's headless syntax)")
+    String args = "";
+
+    @Option(names = "--save", paramLabel = "DIR", description = "also save output images (TIFF) and tables (CSV) into DIR")
+    Path save;
+
+    @Option(names = "--list", description = "list the commands and their keys, then exit")
+    boolean list;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        try (HeadlessRunner runner = new HeadlessRunner()) {
+            if (list) {
+                for (CommandInfo ci : runner.commands()) {
+                    StringBuilder sb = new StringBuilder(ci.getMenuPath().getLeaf().getName()).append(':');
+                    for (org.scijava.module.ModuleItem<?> it : ci.inputs()) {
+                        Class<?> t = it.getType();
+                        if (org.scijava.service.Service.class.isAssignableFrom(t) || org.scijava.Context.class.isAssignableFrom(t)) continue;
+                        sb.append(' ').append(it.getName());
+                    }
+                    out.println(sb);
+                }
+                out.flush();
+                return IesCli.EXIT_OK;
+            }
+            CommandInfo info;
+            java.util.Map<String, String> parsed;
+            try {
+                info = runner.find(command);
+                parsed = HeadlessRunner.parseArgs(args);
+                CommandModule m = runner.run(info, parsed);
+                if (m.isCanceled()) {
+                    throw new IllegalStateException(m.getCancelReason() == null ? "cancelled" : m.getCancelReason());
+                }
+                HeadlessRunner.report(m, out, save);
+            } catch (HeadlessRunner.UsageException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            }
+        }
+        return IesCli.EXIT_OK;
+    }
+}

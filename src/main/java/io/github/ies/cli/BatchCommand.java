@@ -204,7 +204,13 @@ public final class BatchCommand implements Callable<Integer> {
         base.add("-cp");
         base.add(System.getProperty("java.class.path"));
         base.add(IesCli.class.getName());
-        List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
+        List<String> args = new ArrayList<>();
+        List<String> orig = spec.commandLine().getParseResult().originalArgs();
+        for (int k = 0; k < orig.size(); k++) {
+            String a = orig.get(k);
+            if (a.equals("--jobs") || a.equals("--threads")) k++;           // replaced below
+            else if (!a.startsWith("--jobs=") && !a.startsWith("--threads=")) args.add(a);
+        }
         int threads = saliency.threads > 0 ? saliency.threads : Math.max(1, Runtime.getRuntime().availableProcessors() / n);
         List<Process> procs = new ArrayList<>();
         for (int w = 1; w <= n; w++) {

@@ -50,6 +50,21 @@ final class CommandSupport {
         return m;
     }
 
+    /**
+     * The bundle path of the {@code model} parameter: a bundle folder or .zip as is; a file inside a bundle folder
+     * (ies-model.json or model.pt, what a file chooser lets one pick) stands for its folder.
+     */
+    static java.nio.file.Path bundlePath(java.io.File model) {
+        if (model == null) throw new IllegalArgumentException("no model bundle given (model=...)");
+        java.nio.file.Path p = model.toPath();
+        String n = p.getFileName() == null ? "" : p.getFileName().toString();
+        if (java.nio.file.Files.isRegularFile(p) && (n.equals(io.github.ies.model.ModelBundle.META_FILE)
+                || n.equals(io.github.ies.model.ModelBundle.MODEL_FILE)) && p.getParent() != null) {
+            return p.getParent();
+        }
+        return p;
+    }
+
     /** null for a negative threshold (the bundle's), else the value, which must be in [0, 1]. */
     static Double threshold(double t) {
         if (t < 0) return null;

@@ -42,56 +42,56 @@ import java.util.concurrent.CancellationException;
 @Plugin(type = Command.class, menuPath = "Plugins>Instance Saliency>Explain Lesions", label = "Explain Lesions", headless = true)
 public class ExplainLesionsCommand extends ContextCommand {
 
-    @Parameter(label = "FLAIR")
+    @Parameter(label = "FLAIR", persist = false)
     private ImagePlus flair;
 
-    @Parameter(label = "MPRAGE (T1)")
+    @Parameter(label = "MPRAGE (T1)", persist = false)
     private ImagePlus mprage;
 
-    @Parameter(label = "Model bundle (folder or .zip)", style = "directory,files")
+    @Parameter(label = "Model bundle (.zip, or ies-model.json in the bundle folder)", style = "open", persist = true)
     private File model;
 
-    @Parameter(label = "Device", choices = {"auto", "cpu", "gpu"})
+    @Parameter(label = "Device", choices = {"auto", "cpu", "gpu"}, persist = false)
     private String device = "auto";
 
-    @Parameter(label = "Threshold (negative: the model's)")
+    @Parameter(label = "Threshold (negative: the model's)", persist = false)
     private double threshold = -1;
 
-    @Parameter(label = "Minimum lesion size (voxels; negative: the model's)")
+    @Parameter(label = "Minimum lesion size (voxels; negative: the model's)", persist = false)
     private int min_size = -1;
 
-    @Parameter(label = "Connectivity", choices = {"model", "6", "18", "26"})
+    @Parameter(label = "Connectivity", choices = {"model", "6", "18", "26"}, persist = false)
     private String connectivity = "model";
 
-    @Parameter(label = "Label image (optional; default: segment first)", required = false)
+    @Parameter(label = "Label image (optional; default: segment first)", required = false, persist = false)
     private ImagePlus labels;
 
-    @Parameter(label = "Ground truth (optional; with segmentation)", required = false)
+    @Parameter(label = "Ground truth (optional; with segmentation)", required = false, persist = false)
     private ImagePlus ground_truth;
 
-    @Parameter(label = "Methods", description = "comma-separated: smoothgrad-max, smoothgrad-mean, gradcampp, class-gradcampp")
+    @Parameter(label = "Methods", description = "comma-separated: smoothgrad-max, smoothgrad-mean, gradcampp, class-gradcampp", persist = false)
     private String methods = "smoothgrad-max,gradcampp";
 
-    @Parameter(label = "SmoothGrad samples", min = "1")
+    @Parameter(label = "SmoothGrad samples", min = "1", persist = false)
     private int samples = 50;
 
-    @Parameter(label = "Noise level", min = "0")
+    @Parameter(label = "Noise level", min = "0", persist = false)
     private double noise_level = 0.05;
 
-    @Parameter(label = "Seed")
+    @Parameter(label = "Seed", persist = false)
     private long seed = 1;
 
     /** The saliency context (named so because ContextCommand's SciJava context is already called "context"). */
-    @Parameter(label = "Context (network input around the lesion)", choices = {"patch", "full", "local"})
+    @Parameter(label = "Context (network input around the lesion)", choices = {"patch", "full", "local"}, persist = false)
     private String saliency_context = "patch";
 
-    @Parameter(label = "Lesions (all, roi-manager or ids such as 3,7,12)")
+    @Parameter(label = "Lesions (all, roi-manager or ids such as 3,7,12)", persist = false)
     private String lesions = "all";
 
-    @Parameter(label = "Gallery crop size (voxels; 0: automatic)", min = "0")
+    @Parameter(label = "Gallery crop size (voxels; 0: automatic)", min = "0", persist = false)
     private int crop_size = 0;
 
-    @Parameter(label = "Output folder (optional; same files as 'ies explain')", style = "directory", required = false)
+    @Parameter(label = "Output folder (optional; same files as 'ies explain')", style = "directory", required = false, persist = false)
     private File output_folder;
 
     @Parameter(type = ItemIO.OUTPUT)
@@ -116,7 +116,6 @@ public class ExplainLesionsCommand extends ContextCommand {
     public void run() {
         Path work = null;
         try {
-            if (model == null) throw new IllegalArgumentException("no model bundle given (model=...)");
             work = Files.createTempDirectory("ies-fiji-explain-");
             Path w = work;
             PluginRuntime.withPluginClassLoader(() -> {
@@ -154,7 +153,7 @@ public class ExplainLesionsCommand extends ContextCommand {
         Volume ref = in.get("FLAIR");
         int[] nd = ref.dims();
         ExplainJob.Request q = new ExplainJob.Request();
-        q.model = model.toPath();
+        q.model = CommandSupport.bundlePath(model);
         q.options = o;
         q.device = device;
         q.threshold = CommandSupport.threshold(threshold);

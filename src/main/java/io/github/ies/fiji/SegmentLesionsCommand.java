@@ -34,28 +34,28 @@ import java.util.concurrent.CancellationException;
 @Plugin(type = Command.class, menuPath = "Plugins>Instance Saliency>Segment Lesions", label = "Segment Lesions", headless = true)
 public class SegmentLesionsCommand extends ContextCommand {
 
-    @Parameter(label = "FLAIR")
+    @Parameter(label = "FLAIR", persist = false)
     private ImagePlus flair;
 
-    @Parameter(label = "MPRAGE (T1)")
+    @Parameter(label = "MPRAGE (T1)", persist = false)
     private ImagePlus mprage;
 
-    @Parameter(label = "Model bundle (folder or .zip)", style = "directory,files")
+    @Parameter(label = "Model bundle (.zip, or ies-model.json in the bundle folder)", style = "open", persist = true)
     private File model;
 
-    @Parameter(label = "Device", choices = {"auto", "cpu", "gpu"})
+    @Parameter(label = "Device", choices = {"auto", "cpu", "gpu"}, persist = false)
     private String device = "auto";
 
-    @Parameter(label = "Threshold (negative: the model's)")
+    @Parameter(label = "Threshold (negative: the model's)", persist = false)
     private double threshold = -1;
 
-    @Parameter(label = "Minimum lesion size (voxels; negative: the model's)")
+    @Parameter(label = "Minimum lesion size (voxels; negative: the model's)", persist = false)
     private int min_size = -1;
 
-    @Parameter(label = "Connectivity", choices = {"model", "6", "18", "26"})
+    @Parameter(label = "Connectivity", choices = {"model", "6", "18", "26"}, persist = false)
     private String connectivity = "model";
 
-    @Parameter(label = "Ground truth (optional: TP/FP/FN categories)", required = false)
+    @Parameter(label = "Ground truth (optional: TP/FP/FN categories)", required = false, persist = false)
     private ImagePlus ground_truth;
 
     @Parameter(type = ItemIO.OUTPUT)
@@ -78,7 +78,6 @@ public class SegmentLesionsCommand extends ContextCommand {
     @Override
     public void run() {
         try {
-            if (model == null) throw new IllegalArgumentException("no model bundle given (model=...)");
             PluginRuntime.withPluginClassLoader(() -> {
                 segment();
                 return null;
@@ -101,7 +100,7 @@ public class SegmentLesionsCommand extends ContextCommand {
         Integer conn = CommandSupport.connectivity(connectivity);
         Integer min = CommandSupport.minSize(min_size);
         io.github.ies.model.DeviceSpec.parse(device);
-        ModelBundle bundle = ModelBundle.load(model.toPath());
+        ModelBundle bundle = ModelBundle.load(CommandSupport.bundlePath(model));
         Map<String, Volume> named = CommandSupport.inputs(flair, mprage);
         Volume[] channels = Segmenter.matchInputs(bundle, named, CommandSupport.sources(flair, mprage));
         Volume gt = ground_truth == null ? null : CommandSupport.volume(ground_truth, "ground_truth");

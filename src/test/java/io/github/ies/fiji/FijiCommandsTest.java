@@ -216,6 +216,7 @@ public class FijiCommandsTest {
         in.put("model", new File(bundle()));
         in.put("device", "cpu");
         in.put("threshold", 0.45);
+        in.put("model", new File(bundle(), "ies-model.json"));   // a file chooser picks a file inside the bundle folder
         in.put("min_size", 2);
         in.put("connectivity", "26");
         CommandModule m = commands.run(SegmentLesionsCommand.class, true, in).get();

@@ -43,6 +43,11 @@ public final class PhantomCommand implements Callable<Integer> {
             description = "Number of lesions to place, 0..200 (default: ${DEFAULT-VALUE}).")
     int lesions;
 
+    @Option(names = "--count", paramLabel = "N", defaultValue = "1",
+            description = "Generate N subjects with seeds S, S+1, ..., S+N-1 into DIR/seed-<seed>/ (one JVM, "
+                    + "faster than N separate runs; default: ${DEFAULT-VALUE}, which writes into DIR itself).")
+    int count;
+
     @Option(names = {"-q", "--quiet"}, description = "Print nothing on success.")
     boolean quiet;
 
@@ -54,26 +59,36 @@ public final class PhantomCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
+        if (count < 1 || count > 10000) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--count must be 1..10000, got " + count);
+        }
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--out " + out + " exists and is not a folder");
         }
+        for (int c = 0; c < count; c++) {
+            PhantomSpec one = new PhantomSpec(seed + c, ps.shape(), ps.spacing, ps.lesions);
+            generate(one, count == 1 ? out : out.resolve("seed-" + one.seed));
+        }
+        return IesCli.EXIT_OK;
+    }
+
+    private void generate(PhantomSpec ps, Path dir) throws java.io.IOException {
         long t0 = System.nanoTime();
         Phantom p = PhantomGenerator.generate(ps);
-        p.write(out);
+        p.write(dir);
         double secs = (System.nanoTime() - t0) / 1e9;
         if (p.lesions().size() < ps.lesions) {
             spec.commandLine().getErr().printf(Locale.ROOT,
-                    "ies phantom: warning: placed %d of %d lesions (not enough white matter in this field of view)%n",
-                    p.lesions().size(), ps.lesions);
+                    "ies phantom: warning: %s: placed %d of %d lesions (not enough white matter in this field of "
+                    + "view)%n", dir, p.lesions().size(), ps.lesions);
         }
         if (!quiet) {
             long total = 0;
             for (Lesion l : p.lesions()) total += l.voxels;
             spec.commandLine().getOut().printf(Locale.ROOT, "wrote %s: %dx%dx%d at %s mm, seed %d, %d lesions "
-                    + "(%d voxels) in %.1f s%n", out, ps.shape()[0], ps.shape()[1], ps.shape()[2],
+                    + "(%d voxels) in %.1f s%n", dir, ps.shape()[0], ps.shape()[1], ps.shape()[2],
                     trim(ps.spacing), ps.seed, p.lesions().size(), total, secs);
         }
-        return IesCli.EXIT_OK;
     }
 
     private static String trim(double v) {

@@ -78,6 +78,7 @@ public final class PhantomGenerator {
 
         drawAnatomy(anatomyRng);
         classify();
+        supersampleBoundaries();
         LesionPlacer placer = new LesionPlacer(lesionRng);
         placer.placeAll(spec.lesions);
 
@@ -365,109 +366,110 @@ public final class PhantomGenerator {
         return false;
     }
 
+    /** Flag or-ed into {@link #label}'s result for points inside the brain envelope. */
+    private static final byte BRAIN = 0x10;
+
+    private static byte tag(byte label, boolean inBrain) {
+        return inBrain ? (byte) (label | BRAIN) : label;
+    }
+
     /** Labels every voxel (tissue classes at voxel centres) and the brain envelope. */
     private void classify() {
         tissue = new byte[n];
         brain = new boolean[n];
-        double ax = headAxes[0], ay = headAxes[1], az = headAxes[2];
-        double cosLimit = 1 + headDeform * 1.2;
         for (int k = 0, p = 0; k < d[2]; k++) {
             double z = (k - centre[2]) * sp;
             for (int j = 0; j < d[1]; j++) {
                 double y = (j - centre[1]) * sp;
                 for (int i = 0; i < d[0]; i++, p++) {
-                    double x = (i - centre[0]) * sp;
-                    double px = x - headCentre[0], py = y - headCentre[1], pz = z - headCentre[2];
-                    double f2 = (px / ax) * (px / ax) + (py / ay) * (py / ay) + (pz / az) * (pz / az);
-                    if (f2 > cosLimit * cosLimit) continue;
-                    double r = Math.sqrt(px * px + py * py + pz * pz);
-                    double f = Math.sqrt(f2);
-                    double dh;
-                    double ux = 0, uy = 0, uz = 1;
-                    if (r < 1e-6) {
-                        dh = 1000;
-                    } else {
-                        ux = px / r;
-                        uy = py / r;
-                        uz = pz / r;
-                        double radius = r / f * (1 + headDeform * headNoise.at(ux * 2.2, uy * 2.2, uz * 2.2));
-                        dh = radius - r;
-                    }
-                    if (dh < 0) continue;
-                    double layer = layerNoise.at(ux * 3.1 + 7, uy * 3.1, uz * 3.1);
-                    double ts = scalpMm * (1 + 0.25 * layer);
-                    double tk = skullMm * (1 - 0.15 * layer);
-                    if (dh < ts) {
-                        tissue[p] = SCALP;
-                        continue;
-                    }
-                    if (dh < ts + tk) {
-                        tissue[p] = SKULL;
-                        continue;
-                    }
-                    double dic = dh - ts - tk;
-                    double zb = z - zBase(x, y);
-                    if (zb < 0) {
-                        double sx = (x - headCentre[0]) / 11, sy = (y - stemY) / 13;
-                        double e = sx * sx + sy * sy;
-                        if (e < 1) {
-                            brain[p] = true;
-                            tissue[p] = WM;
-                            continue;
-                        }
-                        if (e < 1.45) {
-                            tissue[p] = CSF;
-                            continue;
-                        }
-                        byte cb = cerebellum(x, y, z, zb, dic - csfMm * (1 + 0.3 * layer));
-                        if (cb != BG) {
-                            brain[p] = cb != CSF;
-                            tissue[p] = cb;
-                            continue;
-                        }
-                    }
-                    if (zb < -2 - tk) {
-                        tissue[p] = SOFT;
-                        continue;
-                    }
-                    if (zb < -2) {
-                        tissue[p] = SKULL;
-                        continue;
-                    }
-                    double db = Math.min(dic - csfMm * (1 + 0.3 * layer), zb);
-                    if (!inCentralCore(y, z)) db = Math.min(db, Math.abs(x - headCentre[0]) - 1.0);
-                    if (db < 0) {
-                        tissue[p] = CSF;
-                        continue;
-                    }
-                    brain[p] = true;
-                    if (inVentricle(x, y, z)) {
-                        tissue[p] = VENT;
-                        continue;
-                    }
-                    if (inDeepGm(x, y, z) || nearThirdVentricle(x, y, z)) {
-                        tissue[p] = DGM;
-                        continue;
-                    }
-                    if (db < gmMm + sulcusDepthMm * 1.45) {
-                        double dsul = sulcusDepthMm * (1 + 0.4 * sulcusDepthNoise.atMm(x, y, z, 30));
-                        if (db < dsul + gmMm) {
-                            double delta = sulcusDistance(x, y, z);
-                            double hw = sulcusWidth * (1 + 1.2 * Math.max(0, 1 - db / 4));
-                            if (delta < hw && db < dsul) {
-                                tissue[p] = CSF;
-                                continue;
-                            }
-                            if (db < gmMm || delta < hw + gmMm) {
-                                tissue[p] = GM;
-                                continue;
-                            }
-                        }
-                    }
-                    tissue[p] = WM;
+                    byte l = label((i - centre[0]) * sp, y, z);
+                    tissue[p] = (byte) (l & 0x0F);
+                    brain[p] = (l & BRAIN) != 0;
                 }
             }
         }
+    }
+
+    /** The tissue class at a point (mm), with {@link #BRAIN} set inside the brain envelope. */
+    private byte label(double x, double y, double z) {
+        double ax = headAxes[0], ay = headAxes[1], az = headAxes[2];
+        double cosLimit = 1 + headDeform * 1.2;
+        boolean inBrain = false;
+        double px = x - headCentre[0], py = y - headCentre[1], pz = z - headCentre[2];
+        double f2 = (px / ax) * (px / ax) + (py / ay) * (py / ay) + (pz / az) * (pz / az);
+        if (f2 > cosLimit * cosLimit) return BG;
+        double r = Math.sqrt(px * px + py * py + pz * pz);
+        double f = Math.sqrt(f2);
+        double dh;
+        double ux = 0, uy = 0, uz = 1;
+        if (r < 1e-6) {
+            dh = 1000;
+        } else {
+            ux = px / r;
+            uy = py / r;
+            uz = pz / r;
+            double radius = r / f * (1 + headDeform * headNoise.at(ux * 2.2, uy * 2.2, uz * 2.2));
+            dh = radius - r;
+        }
+        if (dh < 0) return BG;
+        double layer = layerNoise.at(ux * 3.1 + 7, uy * 3.1, uz * 3.1);
+        double ts = scalpMm * (1 + 0.25 * layer);
+        double tk = skullMm * (1 - 0.15 * layer);
+        if (dh < ts) {
+            return tag(SCALP, inBrain);
+        }
+        if (dh < ts + tk) {
+            return tag(SKULL, inBrain);
+        }
+        double dic = dh - ts - tk;
+        double zb = z - zBase(x, y);
+        if (zb < 0) {
+            double sx = (x - headCentre[0]) / 11, sy = (y - stemY) / 13;
+            double e = sx * sx + sy * sy;
+            if (e < 1) {
+                inBrain = true;
+                return tag(WM, inBrain);
+            }
+            if (e < 1.45) {
+                return tag(CSF, inBrain);
+            }
+            byte cb = cerebellum(x, y, z, zb, dic - csfMm * (1 + 0.3 * layer));
+            if (cb != BG) {
+                return cb == CSF ? CSF : (byte) (cb | BRAIN);
+            }
+        }
+        if (zb < -2 - tk) {
+            return tag(SOFT, inBrain);
+        }
+        if (zb < -2) {
+            return tag(SKULL, inBrain);
+        }
+        double db = Math.min(dic - csfMm * (1 + 0.3 * layer), zb);
+        if (!inCentralCore(y, z)) db = Math.min(db, Math.abs(x - headCentre[0]) - 1.0);
+        if (db < 0) {
+            return tag(CSF, inBrain);
+        }
+        inBrain = true;
+        if (inVentricle(x, y, z)) {
+            return tag(VENT, inBrain);
+        }
+        if (inDeepGm(x, y, z) || nearThirdVentricle(x, y, z)) {
+            return tag(DGM, inBrain);
+        }
+        if (db < gmMm + sulcusDepthMm * 1.45) {
+            double dsul = sulcusDepthMm * (1 + 0.4 * sulcusDepthNoise.atMm(x, y, z, 30));
+            if (db < dsul + gmMm) {
+                double delta = sulcusDistance(x, y, z);
+                double hw = sulcusWidth * (1 + 1.2 * Math.max(0, 1 - db / 4));
+                if (delta < hw && db < dsul) {
+                    return tag(CSF, inBrain);
+                }
+                if (db < gmMm || delta < hw + gmMm) {
+                    return tag(GM, inBrain);
+                }
+            }
+        }
+        return tag(WM, inBrain);
     }
 
     // ------------------------------------------------------------------------------------------------ lesions
@@ -595,7 +597,7 @@ public final class PhantomGenerator {
         boolean place(Slot slot, int id) {
             double target = (slot.lo + slot.hi) / 2.0;
             double vox = sp * sp * sp;
-            double rEq = Math.cbrt(3 * target * vox / (4 * Math.PI));
+            double rEq = StrictMath.cbrt(3 * target * vox / (4 * Math.PI));
             for (int attempt = 0; attempt < 80; attempt++) {
                 Shape shape = proposeShape(slot, rEq, id, attempt);
                 if (shape == null) continue;
@@ -611,10 +613,10 @@ public final class PhantomGenerator {
                     if (count < slot.lo) {
                         sLo = s;
                         s = Double.isInfinite(sHi) ? s * Math.min(1.6, Math.max(1.04,
-                                Math.cbrt(target / Math.max(1, count)))) : (sLo + sHi) / 2;
+                                StrictMath.cbrt(target / Math.max(1, count)))) : (sLo + sHi) / 2;
                     } else {
                         sHi = s;
-                        s = sLo > 0 ? (sLo + sHi) / 2 : s * Math.max(0.6, Math.min(0.97, Math.cbrt(target / count)));
+                        s = sLo > 0 ? (sLo + sHi) / 2 : s * Math.max(0.6, Math.min(0.97, StrictMath.cbrt(target / count)));
                     }
                     if (s > 4 || s < 0.05) break;
                 }
@@ -679,7 +681,7 @@ public final class PhantomGenerator {
                     if (p < 0) return null;
                     sh.rot = randomRotation();
                     double b = uniform(rng, 0.65, 1.0), c = uniform(rng, 0.55, 1.0);
-                    double norm = Math.cbrt(b * c);
+                    double norm = StrictMath.cbrt(b * c);
                     sh.axes = new double[] {rEq / norm, rEq * b / norm, rEq * c / norm};
                     sh.rough = slot.kind == LesionKind.BLOB ? 0.4 : 0.0;
                 }
@@ -871,7 +873,7 @@ public final class PhantomGenerator {
             c.set(SKULL, uniform(r, 0.05, 0.1));
             c.set(SOFT, uniform(r, 0.45, 0.65));
             c.set(CSF, uniform(r, 0.12, 0.22));
-            c.set(GM, uniform(r, 1.22, 1.38));
+            c.set(GM, uniform(r, 1.3, 1.45));
             c.set(DGM, uniform(r, 1.08, 1.2));
             c.set(WM, 1.0);
             c.set(VENT, c.rel(CSF) * uniform(r, 0.8, 0.95));
@@ -914,6 +916,51 @@ public final class PhantomGenerator {
         }
     }
 
+    /** Voxels at least this large (mm) get partial volume from 2x2x2 sub-samples at tissue boundaries. */
+    static final double SUPERSAMPLE_ABOVE_MM = 1.25;
+
+    /** For boundary voxels: index into {@link #subLabels} (8 tissue labels of the sub-samples), else -1. */
+    private int[] subIndex;
+    private byte[] subLabels;
+
+    /**
+     * Partial volume for coarse grids: voxels with a 6-neighbour of another tissue are sampled at 2x2x2 points
+     * (offsets of a quarter voxel), so thin structures (sulci, cortex, septum) keep their share of each voxel.
+     */
+    private void supersampleBoundaries() {
+        if (sp < SUPERSAMPLE_ABOVE_MM) return;
+        subIndex = new int[n];
+        int count = 0;
+        int sx = 1, sy = d[0], sz = d[0] * d[1];
+        for (int k = 0, p = 0; k < d[2]; k++)
+            for (int j = 0; j < d[1]; j++)
+                for (int i = 0; i < d[0]; i++, p++) {
+                    byte t = tissue[p];
+                    boolean edge = (i > 0 && tissue[p - sx] != t) || (i < d[0] - 1 && tissue[p + sx] != t)
+                            || (j > 0 && tissue[p - sy] != t) || (j < d[1] - 1 && tissue[p + sy] != t)
+                            || (k > 0 && tissue[p - sz] != t) || (k < d[2] - 1 && tissue[p + sz] != t);
+                    subIndex[p] = edge && t != BG ? count++ : -1;
+                }
+        subLabels = new byte[8 * count];
+        double h = sp / 4;
+        for (int k = 0, p = 0; k < d[2]; k++) {
+            double z = (k - centre[2]) * sp;
+            for (int j = 0; j < d[1]; j++) {
+                double y = (j - centre[1]) * sp;
+                for (int i = 0; i < d[0]; i++, p++) {
+                    int si = subIndex[p];
+                    if (si < 0) continue;
+                    double x = (i - centre[0]) * sp;
+                    for (int q = 0; q < 8; q++) {
+                        byte l = label(x + ((q & 1) == 0 ? -h : h), y + ((q & 2) == 0 ? -h : h),
+                                z + ((q & 4) == 0 ? -h : h));
+                        subLabels[8 * si + q] = (byte) (l & 0x0F);
+                    }
+                }
+            }
+        }
+    }
+
     /** Noise-free image: tissue means with a smooth texture, lesions at their own contrast, blurred for partial volume. */
     private float[] render(Contrast c, double[] lesionContrast, short[] lesionId) {
         float[] img = new float[n];
@@ -927,7 +974,14 @@ public final class PhantomGenerator {
                     if (t == BG) continue;
                     double x = (i - centre[0]) * sp;
                     double tex = 1 + c.texture * textureNoise.fbmMm(x, y, z, 7.0);
-                    img[p] = (float) (c.mean[t] * tex);
+                    double base = c.mean[t];
+                    int si = subIndex == null ? -1 : subIndex[p];
+                    if (si >= 0) {
+                        base = 0;
+                        for (int q = 0; q < 8; q++) base += c.mean[subLabels[8 * si + q]];
+                        base /= 8;
+                    }
+                    img[p] = (float) (base * tex);
                     int id = lesionId[p];
                     if (id > 0) {
                         double nz = lesionNoise.atMm(x, y, z, 3.0);

@@ -57,6 +57,29 @@ public class PhantomCommandTest {
         }
     }
 
+    @Test
+    public void countWritesOneFolderPerSeedWithTheSameBytesAsSingleRuns() throws Exception {
+        Path many = tmp.getRoot().toPath().resolve("many"), one = tmp.getRoot().toPath().resolve("one");
+        String[] common = {"--shape", "40,48,40", "--spacing", "4", "--lesions", "4", "-q"};
+        assertEquals(err.toString(), 0, run(concat(new String[] {"phantom", "--out", many.toString(), "--seed", "10",
+            "--count", "2"}, common)));
+        assertEquals(err.toString(), 0, run(concat(new String[] {"phantom", "--out", one.toString(), "--seed", "11"},
+                common)));
+        assertTrue(Files.isDirectory(many.resolve("seed-10")));
+        for (String f : new String[] {"flair.nii.gz", "lesions.nii.gz", "phantom.json"}) {
+            assertArrayEquals(f, Files.readAllBytes(one.resolve(f)), Files.readAllBytes(many.resolve("seed-11").resolve(f)));
+        }
+        assertFalse(java.util.Arrays.equals(Files.readAllBytes(many.resolve("seed-10").resolve("flair.nii.gz")),
+                Files.readAllBytes(many.resolve("seed-11").resolve("flair.nii.gz"))));
+        assertEquals("quiet", "", out.toString());
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
+    }
+
     private void assertUsage(String expectedInMessage, String... args) {
         int rc = run(args);
         assertEquals(err.toString(), IesCli.EXIT_USAGE, rc);
@@ -72,6 +95,7 @@ public class PhantomCommandTest {
         assertUsage("spacing", "phantom", "--out", o, "--seed", "1", "--spacing", "0");
         assertUsage("spacing", "phantom", "--out", o, "--seed", "1", "--spacing", "-2");
         assertUsage("lesion", "phantom", "--out", o, "--seed", "1", "--lesions", "-1");
+        assertUsage("--count", "phantom", "--out", o, "--seed", "1", "--count", "0");
         assertUsage("--seed", "phantom", "--out", o);
         assertUsage("--out", "phantom", "--seed", "1");
         assertFalse("nothing written on bad usage", Files.exists(tmp.getRoot().toPath().resolve("x")));

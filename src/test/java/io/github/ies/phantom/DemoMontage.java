@@ -18,7 +18,8 @@ import java.util.Arrays;
 /**
  * Renders the montage {@code docs/images/demo-montage.png} of a phantom folder: rows axial, coronal, sagittal;
  * columns FLAIR, MPRAGE, FLAIR with the ground-truth lesion outline. Radiological convention (subject's right on
- * the image's left). Usage: {@code DemoMontage SUBJECT_DIR OUT.png}; see docs/phantom.md.
+ * the image's left). Usage: {@code DemoMontage SUBJECT_DIR OUT.png [I J K]} (the sagittal, coronal and axial slice
+ * indices; by default the planes with the most lesion voxels); see docs/phantom.md.
  */
 public final class DemoMontage {
 
@@ -32,6 +33,9 @@ public final class DemoMontage {
         Volume les = Nifti.read(dir.resolve("lesions.nii.gz"));
         int[] d = flair.dims();
         int[] slice = busiestSlices(les);
+        if (args.length > 4) {
+            for (int a = 0; a < 3; a++) slice[a] = Integer.parseInt(args[2 + a]);
+        }
         double fMax = percentile(flair, 0.995), tMax = percentile(t1, 0.995);
         String[] rows = {"axial k=" + slice[2], "coronal j=" + slice[1], "sagittal i=" + slice[0]};
         int[][] tileSize = {{d[0], d[1]}, {d[0], d[2]}, {d[1], d[2]}};
@@ -94,8 +98,8 @@ public final class DemoMontage {
     }
 
     /**
-     * The i, j and k planes holding the most lesion voxels (the sagittal one off the midline; centre slices when
-     * there is no lesion).
+     * The i, j and k planes holding the most lesion voxels (the sagittal one off the midline, the axial one at the
+     * level of the ventricle bodies; centre slices when there is no lesion).
      */
     static int[] busiestSlices(Volume les) {
         int[] d = les.dims();
@@ -114,6 +118,9 @@ public final class DemoMontage {
             for (int s = 0; s < d[a]; s++) {
                 // sagittal: off the midline, where a hemisphere (not the falx) is cut
                 if (a == 0 && Math.abs(s - d[0] / 2) < d[0] / 7) continue;
+                // axial: at the level of the ventricle bodies (0 to 30 mm above the grid centre)
+                double zMm = (s - (d[2] - 1) / 2.0) * les.spacing()[2];
+                if (a == 2 && (zMm < 0 || zMm > 30)) continue;
                 if (count[a][s] > m) {
                     m = count[a][s];
                     best[a] = s;

@@ -2,6 +2,8 @@ package io.github.ies.model;
 
 import ai.djl.Device;
 import io.github.ies.io.Volume;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -9,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.logging.Logger;
 
 /**
  * Segments volumes with a model bundle: normalisation, sliding-window inference (MONAI's rule, see
@@ -19,7 +20,7 @@ import java.util.logging.Logger;
  */
 public final class Segmenter implements AutoCloseable {
 
-    private static final Logger LOG = Logger.getLogger(Segmenter.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(Segmenter.class);
 
     /** Run options. */
     public static final class Options {
@@ -210,7 +211,7 @@ public final class Segmenter implements AutoCloseable {
 
     private void warn(String msg) {
         warnings.add(msg);
-        LOG.warning(msg);
+        LOG.warn(msg);
     }
 
     @Override

@@ -82,6 +82,7 @@ public final class Phantom {
     public String toJson() {
         JsonObject o = new JsonObject();
         o.addProperty("format", PhantomGenerator.FORMAT);
+        o.addProperty("version", PhantomGenerator.VERSION);
         o.addProperty("seed", spec.seed);
         o.add("shape", array(spec.shape()[0], spec.shape()[1], spec.shape()[2]));
         o.addProperty("spacing_mm", spec.spacing);

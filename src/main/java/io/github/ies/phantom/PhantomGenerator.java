@@ -17,8 +17,10 @@ import java.util.SplittableRandom;
  */
 public final class PhantomGenerator {
 
-    /** Format tag written to {@code phantom.json}; bump when the generator's output changes. */
+    /** Format tag written to {@code phantom.json}. */
     public static final String FORMAT = "ies-phantom/1";
+    /** Generator version written to {@code phantom.json}; bumped whenever the same seed gives different images. */
+    public static final int VERSION = 1;
 
     /** Standard deviation (mm) of the partial-volume blur applied to the intensity images. */
     static final double PV_SIGMA_MM = 1.0;
@@ -38,7 +40,7 @@ public final class PhantomGenerator {
     // anatomy parameters, drawn per seed
     private final double[] headAxes = new double[3], headCentre = new double[3];
     private double headDeform, scalpMm, skullMm, csfMm, gmMm, sulcusFeatureMm, sulcusWidth, sulcusDepthMm;
-    private double ventScale, baseZ, ccZ, stemY, cbY, cbZ;
+    private double ventScale, baseZ, ccZ, stemY, cbY, cbZ, sylvianZ, insulaX;
     private final Noise headNoise, layerNoise, sulcusNoise, sulcusDepthNoise, textureNoise, lesionNoise;
     private final List<Segment> segments = new ArrayList<>();
     private final List<double[]> deepGm = new ArrayList<>(); // {cx, cy, cz, ax, ay, az}
@@ -224,15 +226,17 @@ public final class PhantomGenerator {
         baseZ = uniform(r, -47, -42) + headCentre[2] + 4;
         ccZ = uniform(r, 24, 27);
         stemY = headCentre[1] - uniform(r, 14, 20);
+        sylvianZ = uniform(r, -4, 2) + headCentre[2] + 4;
+        insulaX = uniform(r, 34, 38);
         cbY = stemY - uniform(r, 24, 28);
         cbZ = zBase(0, cbY) - uniform(r, 16, 18);
 
         // lateral ventricles, per side: x, y, z, half-width, half-height, tilt (degrees)
         double[][] main = {
-            {6.0, 31, 10, 2.0, 3.5, 30},
-            {7.0, 22, 13, 3.5, 6.0, 30},
-            {7.5, 8, 15, 3.5, 5.0, 25},
-            {9.5, -8, 16, 3.5, 4.0, 15},
+            {4.5, 31, 10, 2.0, 3.5, 30},
+            {5.0, 22, 13, 3.5, 6.0, 30},
+            {5.5, 8, 15, 3.5, 5.0, 25},
+            {7.5, -8, 16, 3.5, 4.0, 15},
             {16, -24, 13, 5.0, 5.5, 0},
             {15, -38, 9, 2.5, 3.0, 0},
             {11, -46, 8, 1.0, 1.5, 0}};
@@ -306,6 +310,27 @@ public final class PhantomGenerator {
         double f = e * 8.5 + 0.7 * sulcusDepthNoise.atMm(x, y, z, 9);
         if (f - Math.floor(f) < 0.16 && e > 0.5) return CSF;
         return GM;
+    }
+
+    /**
+     * Distance (mm) to the lateral (Sylvian) fissure of either hemisphere: its stem, a sheet rising towards the
+     * back and towards the lateral surface, from that surface in to the insula at |x| = {@code insulaX}, and the
+     * insular cistern, a vertical sheet along the insula (seen on axial slices as a cleft parallel to the midline);
+     * rounded ends.
+     */
+    private double sylvianDistance(double x, double y, double z) {
+        double yy = y - headCentre[1];
+        double ax = Math.abs(x - headCentre[0]);
+        double dy = Math.max(0, Math.max(yy - 22, -32 - yy));
+        double zs = sylvianZ - 0.3 * yy + 0.3 * Math.max(0, ax - insulaX);
+        double dz = z - zs;
+        double dx = Math.max(0, insulaX - ax);
+        double stem = Math.sqrt(dx * dx + dy * dy + dz * dz);
+        double cx = ax - insulaX - 1.5;
+        double cz = Math.max(0, Math.abs(dz) - 11);
+        double dyc = Math.max(0, Math.max(yy - 16, -26 - yy));
+        double cistern = Math.sqrt(cx * cx + cz * cz + dyc * dyc);
+        return Math.min(stem, cistern);
     }
 
     /** Fixed rotation of the sulcus noise coordinates, so sulci do not follow the noise lattice axes. */
@@ -446,6 +471,7 @@ public final class PhantomGenerator {
         }
         double db = Math.min(dic - csfMm * (1 + 0.3 * layer), zb);
         if (!inCentralCore(y, z)) db = Math.min(db, Math.abs(x - headCentre[0]) - 1.0);
+        db = Math.min(db, sylvianDistance(x, y, z) - 1.0);
         if (db < 0) {
             return tag(CSF, inBrain);
         }
@@ -499,37 +525,37 @@ public final class PhantomGenerator {
     }
 
     /** The lesion plan in priority order: a prefix of it is used for fewer lesions. */
-    static final Object[][] PLAN = {
-        {LesionKind.CONFLUENT_CAP, 1000, 1600},
-        {LesionKind.ELLIPSOID, 90, 120},
-        {LesionKind.BLOB, 90, 120},
-        {LesionKind.JUXTACORTICAL, 90, 120},
-        {LesionKind.PERIVENTRICULAR, 90, 120},
-        {LesionKind.ELLIPSOID, 3, 5},
-        {LesionKind.BLOB, 10, 30},
-        {LesionKind.BLOB, 90, 120},
-        {LesionKind.BLOB, 200, 450},
-        {LesionKind.JUXTACORTICAL, 30, 80},
-        {LesionKind.ELLIPSOID, 4, 8},
-        {LesionKind.CONFLUENT_CAP, 250, 600},
-        {LesionKind.BLOB, 40, 90},
-        {LesionKind.PERIVENTRICULAR, 15, 40},
-        {LesionKind.BLOB, 120, 250},
-        {LesionKind.JUXTACORTICAL, 6, 15},
-        {LesionKind.ELLIPSOID, 90, 120},
-        {LesionKind.ELLIPSOID, 3, 6},
-        {LesionKind.PERIVENTRICULAR, 50, 90},
-        {LesionKind.JUXTACORTICAL, 20, 50},
-        {LesionKind.BLOB, 400, 800},
-        {LesionKind.ELLIPSOID, 8, 20},
-        {LesionKind.BLOB, 25, 60},
-        {LesionKind.PERIVENTRICULAR, 130, 200},
-        {LesionKind.ELLIPSOID, 5, 12},
-        {LesionKind.JUXTACORTICAL, 60, 130},
-        {LesionKind.BLOB, 15, 35},
-        {LesionKind.PERIVENTRICULAR, 20, 60},
-        {LesionKind.ELLIPSOID, 30, 70},
-        {LesionKind.BLOB, 150, 300},
+    private static final Slot[] PLAN = {
+        new Slot(LesionKind.CONFLUENT_CAP, 1000, 1600),
+        new Slot(LesionKind.ELLIPSOID, 90, 120),
+        new Slot(LesionKind.BLOB, 90, 120),
+        new Slot(LesionKind.JUXTACORTICAL, 90, 120),
+        new Slot(LesionKind.PERIVENTRICULAR, 90, 120),
+        new Slot(LesionKind.ELLIPSOID, 3, 5),
+        new Slot(LesionKind.BLOB, 10, 30),
+        new Slot(LesionKind.BLOB, 90, 120),
+        new Slot(LesionKind.BLOB, 200, 450),
+        new Slot(LesionKind.JUXTACORTICAL, 30, 80),
+        new Slot(LesionKind.ELLIPSOID, 4, 8),
+        new Slot(LesionKind.CONFLUENT_CAP, 250, 600),
+        new Slot(LesionKind.BLOB, 40, 90),
+        new Slot(LesionKind.PERIVENTRICULAR, 15, 40),
+        new Slot(LesionKind.BLOB, 120, 250),
+        new Slot(LesionKind.JUXTACORTICAL, 6, 15),
+        new Slot(LesionKind.ELLIPSOID, 90, 120),
+        new Slot(LesionKind.ELLIPSOID, 3, 6),
+        new Slot(LesionKind.PERIVENTRICULAR, 50, 90),
+        new Slot(LesionKind.JUXTACORTICAL, 20, 50),
+        new Slot(LesionKind.BLOB, 400, 800),
+        new Slot(LesionKind.ELLIPSOID, 8, 20),
+        new Slot(LesionKind.BLOB, 25, 60),
+        new Slot(LesionKind.PERIVENTRICULAR, 130, 200),
+        new Slot(LesionKind.ELLIPSOID, 5, 12),
+        new Slot(LesionKind.JUXTACORTICAL, 60, 130),
+        new Slot(LesionKind.BLOB, 15, 35),
+        new Slot(LesionKind.PERIVENTRICULAR, 20, 60),
+        new Slot(LesionKind.ELLIPSOID, 30, 70),
+        new Slot(LesionKind.BLOB, 150, 300),
     };
 
     private static final int[][] N18 = neighbours(18), N26 = neighbours(26);
@@ -578,8 +604,7 @@ public final class PhantomGenerator {
             for (int s = 0; s < count; s++) {
                 Slot slot;
                 if (s < PLAN.length) {
-                    Object[] e = PLAN[s];
-                    slot = new Slot((LesionKind) e[0], (Integer) e[1], (Integer) e[2]);
+                    slot = PLAN[s];
                 } else {
                     LesionKind[] kinds = {LesionKind.ELLIPSOID, LesionKind.BLOB, LesionKind.JUXTACORTICAL,
                         LesionKind.PERIVENTRICULAR};
@@ -597,7 +622,7 @@ public final class PhantomGenerator {
         boolean place(Slot slot, int id) {
             double target = (slot.lo + slot.hi) / 2.0;
             double vox = sp * sp * sp;
-            double rEq = Math.cbrt(3 * target * vox / (4 * Math.PI));
+            double rEq = StrictMath.cbrt(3 * target * vox / (4 * Math.PI));
             for (int attempt = 0; attempt < 80; attempt++) {
                 Shape shape = proposeShape(slot, rEq, id, attempt);
                 if (shape == null) continue;
@@ -613,10 +638,11 @@ public final class PhantomGenerator {
                     if (count < slot.lo) {
                         sLo = s;
                         s = Double.isInfinite(sHi) ? s * Math.min(1.6, Math.max(1.04,
-                                Math.cbrt(target / Math.max(1, count)))) : (sLo + sHi) / 2;
+                                StrictMath.cbrt(target / Math.max(1, count)))) : (sLo + sHi) / 2;
                     } else {
                         sHi = s;
-                        s = sLo > 0 ? (sLo + sHi) / 2 : s * Math.max(0.6, Math.min(0.97, Math.cbrt(target / count)));
+                        s = sLo > 0 ? (sLo + sHi) / 2
+                                : s * Math.max(0.6, Math.min(0.97, StrictMath.cbrt(target / count)));
                     }
                     if (s > 4 || s < 0.05) break;
                 }
@@ -677,16 +703,19 @@ public final class PhantomGenerator {
                     break;
                 }
                 default: {
-                    p = randomWm(0.7 * rEq / relax, rEq + 3, big, rEq + 2 / relax, big);
+                    p = randomWm(0.7 * rEq / relax, (rEq + 3) / relax, big, (rEq + 2) / relax, big);
                     if (p < 0) return null;
                     sh.rot = randomRotation();
                     double b = uniform(rng, 0.65, 1.0), c = uniform(rng, 0.55, 1.0);
-                    double norm = Math.cbrt(b * c);
+                    double norm = StrictMath.cbrt(b * c);
                     sh.axes = new double[] {rEq / norm, rEq * b / norm, rEq * c / norm};
                     sh.rough = slot.kind == LesionKind.BLOB ? 0.4 : 0.0;
                 }
             }
             int i = p % d[0], j = (p / d[0]) % d[1], k = p / (d[0] * d[1]);
+            // infratentorial (brainstem, cerebellum) lesions stay small, as in MS
+            double cx = (i - centre[0]) * sp, cy = (j - centre[1]) * sp, cz = (k - centre[2]) * sp;
+            if (rEq > 2.2 * sp && cz < zBase(cx, cy) + 2) return null;
             sh.centre = new double[] {(i - centre[0] + uniform(rng, -0.5, 0.5)) * sp,
                 (j - centre[1] + uniform(rng, -0.5, 0.5)) * sp, (k - centre[2] + uniform(rng, -0.5, 0.5)) * sp};
             sh.noiseFeature = Math.max(2.0, 0.8 * rEq);
@@ -961,7 +990,10 @@ public final class PhantomGenerator {
         }
     }
 
-    /** Noise-free image: tissue means with a smooth texture, lesions at their own contrast, blurred for partial volume. */
+    /**
+     * Noise-free image: tissue means with a smooth texture, lesions at their own contrast, blurred for partial
+     * volume.
+     */
     private float[] render(Contrast c, double[] lesionContrast, short[] lesionId) {
         float[] img = new float[n];
         float[] delta = new float[n];

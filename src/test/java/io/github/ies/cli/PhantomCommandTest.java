@@ -50,6 +50,9 @@ public class PhantomCommandTest {
         JsonObject json = JsonParser.parseString(new String(Files.readAllBytes(dir.resolve("phantom.json")),
                 StandardCharsets.UTF_8)).getAsJsonObject();
         assertEquals(3, json.get("seed").getAsLong());
+        assertEquals("ies-phantom/1", json.get("format").getAsString());
+        assertEquals(1, json.get("version").getAsInt());
+        assertEquals(4.0, json.get("spacing_mm").getAsDouble(), 0);
         assertEquals(json.get("lesion_count").getAsInt(), json.getAsJsonArray("lesions").size());
         assertTrue(out.toString().contains("lesions"));
         try (var s = Files.list(dir)) {

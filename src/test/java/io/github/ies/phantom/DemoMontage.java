@@ -18,7 +18,8 @@ import java.util.Arrays;
 /**
  * Renders the montage {@code docs/images/demo-montage.png} of a phantom folder: rows axial, coronal, sagittal;
  * columns FLAIR, MPRAGE, FLAIR with the ground-truth lesion outline. Radiological convention (subject's right on
- * the image's left). Usage: {@code DemoMontage SUBJECT_DIR OUT.png}; see docs/phantom.md.
+ * the image's left). Usage: {@code DemoMontage SUBJECT_DIR OUT.png [I J K]} (the sagittal, coronal and axial slice
+ * indices; by default the planes cutting the most lesions); see docs/phantom.md.
  */
 public final class DemoMontage {
 
@@ -32,6 +33,9 @@ public final class DemoMontage {
         Volume les = Nifti.read(dir.resolve("lesions.nii.gz"));
         int[] d = flair.dims();
         int[] slice = busiestSlices(les);
+        if (args.length > 4) {
+            for (int a = 0; a < 3; a++) slice[a] = Integer.parseInt(args[2 + a]);
+        }
         double fMax = percentile(flair, 0.995), tMax = percentile(t1, 0.995);
         String[] rows = {"axial k=" + slice[2], "coronal j=" + slice[1], "sagittal i=" + slice[0]};
         int[][] tileSize = {{d[0], d[1]}, {d[0], d[2]}, {d[1], d[2]}};
@@ -94,33 +98,79 @@ public final class DemoMontage {
     }
 
     /**
-     * The i, j and k planes holding the most lesion voxels (the sagittal one off the midline; centre slices when
-     * there is no lesion).
+     * The i, j and k planes cutting the most distinct lesions (ties: the most lesion voxels); the sagittal one off
+     * the midline, the axial one at the level of the ventricle bodies; centre slices when there is no lesion.
      */
     static int[] busiestSlices(Volume les) {
         int[] d = les.dims();
-        long[][] count = {new long[d[0]], new long[d[1]], new long[d[2]]};
+        int[] label = labels(les);
+        int nLabels = 0;
+        for (int l : label) nLabels = Math.max(nLabels, l);
+        boolean[][][] seen = {new boolean[d[0]][nLabels + 1], new boolean[d[1]][nLabels + 1],
+            new boolean[d[2]][nLabels + 1]};
+        long[][] score = {new long[d[0]], new long[d[1]], new long[d[2]]};
         for (int k = 0; k < d[2]; k++)
             for (int j = 0; j < d[1]; j++)
-                for (int i = 0; i < d[0]; i++)
-                    if (les.get(i, j, k) > 0) {
-                        count[0][i]++;
-                        count[1][j]++;
-                        count[2][k]++;
+                for (int i = 0; i < d[0]; i++) {
+                    int l = label[les.index(i, j, k)];
+                    if (l == 0) continue;
+                    int[] c = {i, j, k};
+                    for (int a = 0; a < 3; a++) {
+                        score[a][c[a]]++;
+                        if (!seen[a][c[a]][l]) {
+                            seen[a][c[a]][l] = true;
+                            score[a][c[a]] += 1_000_000L;
+                        }
                     }
+                }
         int[] best = {d[0] / 2, d[1] / 2, d[2] / 2};
         for (int a = 0; a < 3; a++) {
             long m = 0;
             for (int s = 0; s < d[a]; s++) {
                 // sagittal: off the midline, where a hemisphere (not the falx) is cut
                 if (a == 0 && Math.abs(s - d[0] / 2) < d[0] / 7) continue;
-                if (count[a][s] > m) {
-                    m = count[a][s];
+                // axial: at the level of the ventricle bodies (0 to 30 mm above the grid centre)
+                double zMm = (s - (d[2] - 1) / 2.0) * les.spacing()[2];
+                if (a == 2 && (zMm < 0 || zMm > 30)) continue;
+                if (score[a][s] > m) {
+                    m = score[a][s];
                     best[a] = s;
                 }
             }
         }
         return best;
+    }
+
+    /** 26-connected component labels of the nonzero voxels (flood fill). */
+    private static int[] labels(Volume v) {
+        int[] d = v.dims();
+        float[] m = v.data();
+        int[] label = new int[m.length];
+        int[] queue = new int[m.length];
+        int next = 0;
+        for (int start = 0; start < m.length; start++) {
+            if (m[start] == 0 || label[start] != 0) continue;
+            next++;
+            int head = 0, tail = 0;
+            queue[tail++] = start;
+            label[start] = next;
+            while (head < tail) {
+                int p = queue[head++];
+                int i = p % d[0], j = (p / d[0]) % d[1], k = p / (d[0] * d[1]);
+                for (int c = -1; c <= 1; c++)
+                    for (int b = -1; b <= 1; b++)
+                        for (int a = -1; a <= 1; a++) {
+                            int ni = i + a, nj = j + b, nk = k + c;
+                            if (ni < 0 || nj < 0 || nk < 0 || ni >= d[0] || nj >= d[1] || nk >= d[2]) continue;
+                            int q = ni + d[0] * (nj + d[1] * nk);
+                            if (m[q] != 0 && label[q] == 0) {
+                                label[q] = next;
+                                queue[tail++] = q;
+                            }
+                        }
+            }
+        }
+        return label;
     }
 
     /** Plane r (0 axial, 1 coronal, 2 sagittal) as a row-major image with the display orientation applied. */

@@ -145,21 +145,52 @@ public class PhantomGeneratorTest {
         assertTrue(cap);
     }
 
+    @Test
+    public void lesionListMatchesTheMaskComponents() {
+        List<double[]> comps = componentsWithCentroids(ph.lesionMask(), 18);
+        assertEquals(ph.lesions().size(), comps.size());
+        for (Lesion l : ph.lesions()) {
+            double[] c = l.centroid();
+            boolean found = false;
+            for (double[] m : comps) {
+                found |= m[0] == l.voxels && Math.abs(m[1] - c[0]) < 1e-9 && Math.abs(m[2] - c[1]) < 1e-9
+                        && Math.abs(m[3] - c[2]) < 1e-9;
+            }
+            assertTrue("lesion " + l + " at " + Arrays.toString(c) + " is a component of the mask", found);
+            assertTrue(l.flairContrast >= 1.45 && l.flairContrast <= 2.0);
+            assertTrue(l.mprageContrast > 0.3 && l.mprageContrast < 1.0);
+        }
+        assertEquals(1, ph.lesions().get(0).id);
+        assertEquals(LesionKind.CONFLUENT_CAP, ph.lesions().get(0).kind);
+    }
+
     /** Sorted component sizes by a plain breadth-first flood fill. */
     static List<Integer> components(Volume mask, int connectivity) {
+        List<Integer> sizes = new ArrayList<>();
+        for (double[] c : componentsWithCentroids(mask, connectivity)) sizes.add((int) c[0]);
+        Collections.sort(sizes);
+        return sizes;
+    }
+
+    /** Components as {voxels, centroid i, j, k} by a plain breadth-first flood fill. */
+    static List<double[]> componentsWithCentroids(Volume mask, int connectivity) {
         int[] d = mask.dims();
         float[] m = mask.data();
         boolean[] seen = new boolean[m.length];
         int[] queue = new int[m.length];
-        List<Integer> sizes = new ArrayList<>();
+        List<double[]> comps = new ArrayList<>();
         for (int start = 0; start < m.length; start++) {
             if (m[start] == 0 || seen[start]) continue;
             int head = 0, tail = 0;
             queue[tail++] = start;
             seen[start] = true;
+            double si = 0, sj = 0, sk = 0;
             while (head < tail) {
                 int p = queue[head++];
                 int i = p % d[0], j = (p / d[0]) % d[1], k = p / (d[0] * d[1]);
+                si += i;
+                sj += j;
+                sk += k;
                 for (int c = -1; c <= 1; c++)
                     for (int b = -1; b <= 1; b++)
                         for (int a = -1; a <= 1; a++) {
@@ -174,10 +205,9 @@ public class PhantomGeneratorTest {
                             }
                         }
             }
-            sizes.add(tail);
+            comps.add(new double[] {tail, si / tail, sj / tail, sk / tail});
         }
-        Collections.sort(sizes);
-        return sizes;
+        return comps;
     }
 
     @Test

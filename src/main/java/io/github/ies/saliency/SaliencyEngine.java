@@ -100,7 +100,7 @@ public final class SaliencyEngine {
         /** Voxels added on each side of the lesion's bounding box in {@code patch} context. */
         public int margin = 8;
         /** Voxels added on each side of the lesion's bounding box in {@code local} context. */
-        public int localMargin = 12;
+        public int localMargin = 16;
         /** VJPs per backward pass (replicated batch); 0: chosen from the context size. */
         public int batchSize = 0;
         /** One forward pass per noisy copy for all its backward passes (else one forward pass per batch). */

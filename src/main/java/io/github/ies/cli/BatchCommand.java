@@ -70,6 +70,10 @@ public final class BatchCommand implements Callable<Integer> {
     Integer connectivity;
 
 
+    @Option(names = "--tn-spheres", paramLabel = "N", defaultValue = "10",
+            description = "TN spheres per subject with ground truth (default: ${DEFAULT-VALUE})")
+    int tnSpheres;
+
     @Option(names = "--skip-failed", description = "do not retry subjects that failed in an earlier run")
     boolean skipFailed;
 
@@ -88,6 +92,7 @@ public final class BatchCommand implements Callable<Integer> {
         if (threshold != null && !(threshold >= 0 && threshold <= 1)) {
             throw new CommandLine.ParameterException(cl, "--threshold must be in [0, 1], got " + threshold);
         }
+        if (tnSpheres < 0) throw new CommandLine.ParameterException(cl, "--tn-spheres must be >= 0, got " + tnSpheres);
         SaliencyEngine.Options options = saliency.toOptions(cl, 50, SaliencyEngine.Context.PATCH);
         List<Subjects.Subject> all = Subjects.load(subjects);
         List<Subjects.Subject> mine = pick(pick(all, sh), wk);
@@ -162,6 +167,7 @@ public final class BatchCommand implements Callable<Integer> {
             q.threshold = threshold;
             q.minLesionVoxels = minSize;
             q.connectivity = connectivity;
+            q.tnSpheres = tnSpheres;
             say(err, s.name + ": explaining");
             ExplainJob.Result r = ExplainJob.run(q, null, null);
             LesionTable t = LesionTable.read(dir.resolve("lesions.csv"));

@@ -114,13 +114,16 @@ public final class SegmentCommand implements Callable<Integer> {
         o.batchSize = batchSize;
         o.threshold = threshold;
         PrintWriter err = spec.commandLine().getErr();
+        boolean tty = System.console() != null;
         ProgressListener progress = quiet ? ProgressListener.NONE : new ProgressListener() {
             int lastPct = -1;
             @Override
             public void progress(String stage, long done, long total) {
                 int pct = (int) (100 * done / Math.max(1, total));
-                if (pct / 10 != lastPct / 10 || done == total) {
-                    err.printf(Locale.ROOT, "\r%s: %d/%d windows (%d%%)%s", stage, done, total, pct, done == total ? "\n" : "");
+                int step = tty ? 10 : 50;
+                if (pct / step != lastPct / step || done == total) {
+                    err.printf(Locale.ROOT, "%s%s: %d/%d windows (%d%%)%s", tty ? "\r" : "", stage, done, total, pct,
+                            tty && done < total ? "" : "\n");
                     err.flush();
                     lastPct = pct;
                 }
@@ -128,6 +131,10 @@ public final class SegmentCommand implements Callable<Integer> {
         };
         SegmentationResult r;
         try (Segmenter seg = new Segmenter(bundle, o)) {
+            if (!quiet) {
+                err.println("model " + bundle.name() + " on " + seg.device() + " (requested " + device + ", PyTorch "
+                        + TorchRuntime.pytorchVersion() + ", " + TorchRuntime.threads() + " CPU threads)");
+            }
             r = seg.segment(channels, mask, progress);
         }
         write(r, bundle, files, t0);

@@ -69,6 +69,9 @@ public class ExplainLesionsCommand extends ContextCommand {
     @Parameter(label = "Ground truth (optional; with segmentation)", required = false, persist = false)
     private ImagePlus ground_truth;
 
+    @Parameter(label = "TN spheres (with ground truth)", min = "0", persist = false)
+    private int tn_spheres = 10;
+
     @Parameter(label = "Methods", description = "comma-separated: smoothgrad-max, smoothgrad-mean, gradcampp, class-gradcampp", persist = false)
     private String methods = "smoothgrad-max,gradcampp";
 
@@ -160,6 +163,8 @@ public class ExplainLesionsCommand extends ContextCommand {
         q.minLesionVoxels = CommandSupport.minSize(min_size);
         q.connectivity = CommandSupport.connectivity(connectivity);
         q.command = "fiji-explain";
+        if (tn_spheres < 0) throw new IllegalArgumentException("tn_spheres must be >= 0, got " + tn_spheres);
+        q.tnSpheres = tn_spheres;
         for (Map.Entry<String, Volume> e : in.entrySet()) {
             ImagePlus src = e.getKey().equals("FLAIR") ? flair : mprage;
             Path p = work.resolve(safe(src.getShortTitle(), e.getKey()) + ".nii");

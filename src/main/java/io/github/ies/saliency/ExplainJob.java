@@ -64,6 +64,8 @@ public final class ExplainJob {
         public SaliencyEngine.Options options = new SaliencyEngine.Options();
         public String device = "auto";
         public int threads = 0;
+        /** TN spheres placed with a ground truth (the instance analysis default: 10). */
+        public int tnSpheres = InstanceParams.defaults().tnSpheres;
         /** Free-form tag recorded in run.json ("explain" or "demo"). */
         public String command = "explain";
         public String version = "development";
@@ -130,6 +132,9 @@ public final class ExplainJob {
         Result result = new Result();
         Files.createDirectories(q.out);
         Path tmp = Files.createTempDirectory(q.out, ".ies-explain-");
+        // an interrupted JVM (Ctrl-C, kill) removes the temporary folder too
+        Thread cleanup = new Thread(() -> deleteTree(tmp), "ies-explain-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup);
         try {
             Path sal = Files.createDirectories(tmp.resolve("saliency"));
             TorchRuntime.configure(q.threads);
@@ -154,7 +159,8 @@ public final class ExplainJob {
                 x = sr.normalizedInput();
                 InstanceParams ip = InstanceParams.defaults()
                         .withConnectivity(Connectivity.of(q.connectivity != null ? q.connectivity : bundle.connectivity()))
-                        .withMinLesionVoxels(q.minLesionVoxels != null ? q.minLesionVoxels : bundle.minLesionVoxels()).withSeed(o.seed);
+                        .withMinLesionVoxels(q.minLesionVoxels != null ? q.minLesionVoxels : bundle.minLesionVoxels()).withSeed(o.seed)
+                        .withTnSpheres(q.tnSpheres);
                 ir = InstanceAnalysis.run(sr.probability(), sr.mask(), gt, brain, channels[0], ip);
                 result.warnings.addAll(ir.warnings());
                 result.warnings.addAll(sr.warnings());
@@ -257,6 +263,11 @@ public final class ExplainJob {
             moveAll(tmp, q.out);
         } finally {
             deleteTree(tmp);
+            try {
+                Runtime.getRuntime().removeShutdownHook(cleanup);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or will run
+            }
         }
         return result;
     }

@@ -133,6 +133,11 @@ public class SegmentCommandTest {
         assertEquals(2, run("segment", "--model", bundle(), "--input", "FLAIR=" + f, "--out", dir.toString(), "--device", "tpu"));
         assertTrue(err, err.contains("device must be auto, cpu, gpu or gpu:N"));
         assertEquals(2, run("segment", "--model", bundle(), "--input", "FLAIR=" + f, "--out", dir.toString(), "--threshold", "1.5"));
+        if (io.github.ies.model.TorchRuntime.engine().getGpuCount() == 0) {
+            assertEquals(1, run("segment", "--model", bundle(), "--input", "FLAIR=" + f, "--input", "MPRAGE=" + f,
+                    "--out", dir.toString(), "--device", "gpu"));
+            assertTrue(err, err.contains("device gpu requested but the PyTorch engine reports no GPU"));
+        }
 
         Path bad = tmp.newFolder("badbundle").toPath();
         Files.copy(Paths.get(bundle()).resolve("ies-model.json"), bad.resolve("ies-model.json"));

@@ -17,6 +17,7 @@ import java.io.PrintWriter;
             CommandLine.HelpCommand.class,
             InfoCommand.class,
             PhantomCommand.class,
+            SegmentCommand.class,
         })
 public final class IesCli implements Runnable {
 

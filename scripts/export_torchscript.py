@@ -1,0 +1,246 @@
+#!/usr/bin/python3
+"""Export a PyTorch segmentation network to an IES model bundle (format ies-model/1).
+
+The bundle is a folder holding
+  model.pt         TorchScript module with two methods:
+                     forward(x)                   x [B, C, i, j, k] float32 -> logits [B, K, i, j, k]
+                     forward_features(x, delta)   -> (logits, features), features = output of the explained
+                                                  layer + delta (delta broadcastable to it, normally zeros);
+                                                  the network downstream of the layer sees features, so
+                                                  d(logits)/d(delta) is the gradient with respect to the layer.
+  ies-model.json   metadata (see docs/model.md).
+
+Forward hooks are not scriptable, so the explained layer is replaced in the module tree by a thin wrapper that
+adds `delta` to the layer's output, and the wrapper network is *traced* (torch.jit.trace_module) for both
+methods into one TorchScript file. The network is put in eval mode first (BatchNorm running statistics, no
+dropout), and the exported module is checked against the eager one on random inputs.
+
+Checkpoints accepted (--checkpoint):
+  * a pickled nn.Module (torch.save(model, path));
+  * an IES checkpoint: dict with "arch": "ies_unet", "config" and "state_dict" (scripts/train_demo_model.py);
+  * a state dict (or a dict holding it under "state_dict", "model", "net" or "network") together with
+    --builder package.module:Callable and --builder-args '{json kwargs}'.
+
+Example, MONAI UNet as in the paper (decoder block at half resolution):
+  /usr/bin/python3 scripts/export_torchscript.py --checkpoint best_metric_model.pth \\
+      --builder monai.networks.nets:UNet \\
+      --builder-args '{"spatial_dims":3,"in_channels":2,"out_channels":2,"channels":[32,64,128,256,512],
+                       "strides":[2,2,2,2],"num_res_units":0,"norm":"batch"}' \\
+      --layer model.1.submodule.2.conv --name paper-unet --inputs FLAIR MPRAGE \\
+      --patch-size 96 96 96 --threshold 0.3 --out my-bundle
+"""
+import argparse
+import hashlib
+import importlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+
+import torch
+import torch.nn as nn
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+
+class _Holder:
+    """Shared Python state read while tracing: the delta to add and the features seen."""
+
+    def __init__(self):
+        self.delta = None
+        self.features = None
+
+
+class _DeltaLayer(nn.Module):
+    def __init__(self, layer, holder):
+        super().__init__()
+        self.layer = layer
+        self._holder = holder
+
+    def forward(self, *args):
+        y = self.layer(*args)
+        if self._holder.delta is not None:
+            y = y + self._holder.delta
+            self._holder.features = y
+        return y
+
+
+class FeatureWrapper(nn.Module):
+    def __init__(self, net, layer_name):
+        super().__init__()
+        modules = dict(net.named_modules())
+        if layer_name not in modules:
+            names = [n for n in modules if n]
+            raise SystemExit("error: layer '%s' not found in the network; layers are:\n  %s"
+                             % (layer_name, "\n  ".join(names)))
+        self._holder = _Holder()
+        parent_name, _, child = layer_name.rpartition(".")
+        parent = modules[parent_name] if parent_name else net
+        setattr(parent, child, _DeltaLayer(getattr(parent, child), self._holder))
+        self.net = net
+
+    def forward(self, x):
+        self._holder.delta = None
+        return self.net(x)
+
+    def forward_features(self, x, delta):
+        self._holder.delta = delta
+        self._holder.features = None
+        try:
+            logits = self.net(x)
+            feats = self._holder.features
+        finally:
+            self._holder.delta = None
+        if feats is None:
+            raise RuntimeError("the explained layer was not called by forward()")
+        return logits, feats
+
+
+def load_network(args):
+    obj = torch.load(args.checkpoint, map_location="cpu")
+    if isinstance(obj, nn.Module):
+        return obj
+    if not isinstance(obj, dict):
+        raise SystemExit("error: checkpoint %s holds a %s, not a module or a state dict" % (args.checkpoint, type(obj)))
+    if obj.get("arch") == "ies_unet" and not args.builder:
+        import ies_unet
+        net = ies_unet.build(obj["config"])
+        net.load_state_dict(obj["state_dict"])
+        return net
+    if not args.builder:
+        raise SystemExit("error: %s is a state dict; give --builder package.module:Callable (and --builder-args)"
+                         % args.checkpoint)
+    mod_name, _, fn_name = args.builder.partition(":")
+    fn = getattr(importlib.import_module(mod_name), fn_name)
+    net = fn(**json.loads(args.builder_args))
+    sd = obj
+    for key in ("state_dict", "model", "net", "network"):
+        if key in obj and isinstance(obj[key], dict):
+            sd = obj[key]
+            break
+    net.load_state_dict(sd)
+    return net
+
+
+def export(net, layer, out_dir, meta, patch_size, in_channels, seed=0, tol=1e-4):
+    net = net.float().eval()
+    torch.manual_seed(seed)
+    shape = (1, in_channels) + tuple(patch_size)
+    x = torch.randn(shape)
+    with torch.no_grad():
+        ref_logits = net(x)
+        ref_layer = dict(net.named_modules())[layer]
+        captured = {}
+        h = ref_layer.register_forward_hook(lambda m, i, o: captured.__setitem__("f", o))
+        net(x)
+        h.remove()
+    feat_shape = captured["f"].shape
+    wrapper = FeatureWrapper(net, layer).eval()
+    delta0 = torch.zeros(feat_shape)
+    with torch.no_grad():
+        traced = torch.jit.trace_module(wrapper, {"forward": (x,), "forward_features": (x, delta0)},
+                                        check_trace=False)
+    traced = traced.eval()
+
+    # verification against the eager network (patch size and one other size), with and without delta
+    worst = 0.0
+    sizes = [tuple(patch_size)]
+    other = tuple(max(8, p // 2) for p in patch_size)
+    if other != tuple(patch_size):
+        sizes.append(other)
+    for size in sizes:
+        xs = torch.randn((2, in_channels) + size)
+        with torch.no_grad():
+            captured.clear()
+            h = ref_layer.register_forward_hook(lambda m, i, o: captured.__setitem__("f", o))
+            eager = net(xs)
+            h.remove()
+            feats = captured["f"]
+            got = traced.forward(xs)
+            worst = max(worst, (got - eager).abs().max().item())
+            d = torch.randn(feats.shape) * 0.1
+            got_l, got_f = traced.forward_features(xs, d)
+            eager_f = feats + d
+            # eager logits with delta added through a hook
+            h = ref_layer.register_forward_hook(lambda m, i, o: o + d)
+            eager_l = net(xs)
+            h.remove()
+            worst = max(worst, (got_l - eager_l).abs().max().item(), (got_f - eager_f).abs().max().item())
+    scale = max(1.0, ref_logits.abs().max().item())
+    if worst > tol * scale:
+        raise SystemExit("error: exported module differs from the eager one by %g (tolerance %g)" % (worst, tol * scale))
+
+    os.makedirs(os.path.dirname(os.path.abspath(out_dir)) or ".", exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix=".export-", dir=os.path.dirname(os.path.abspath(out_dir)) or ".")
+    os.chmod(tmp, 0o755)
+    try:
+        model_path = os.path.join(tmp, "model.pt")
+        traced.save(model_path)
+        with open(model_path, "rb") as f:
+            sha = hashlib.sha256(f.read()).hexdigest()
+        meta = dict(meta)
+        meta["feature_layer"] = layer
+        meta["feature_shape_at_patch"] = list(feat_shape[1:])
+        meta["exported_with"] = "torch " + torch.__version__
+        meta["model_sha256"] = sha
+        with open(os.path.join(tmp, "ies-model.json"), "w") as f:
+            json.dump(meta, f, indent=2)
+            f.write("\n")
+        if os.path.isdir(out_dir):
+            for name in ("model.pt", "ies-model.json"):
+                os.replace(os.path.join(tmp, name), os.path.join(out_dir, name))
+            shutil.rmtree(tmp)
+        else:
+            os.replace(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    print("exported %s (layer %s, features %s, max |exported - eager| = %.3g)" % (out_dir, layer, list(feat_shape), worst))
+    return traced
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--checkpoint", required=True)
+    p.add_argument("--builder", help="package.module:Callable building the network for a state dict")
+    p.add_argument("--builder-args", default="{}", help="JSON object of keyword arguments for --builder")
+    p.add_argument("--layer", required=True, help="dotted name of the explained layer, e.g. model.1.submodule.2.conv")
+    p.add_argument("--out", required=True, help="bundle folder to write")
+    p.add_argument("--name", required=True)
+    p.add_argument("--description", default="")
+    p.add_argument("--inputs", nargs="+", default=["FLAIR", "MPRAGE"])
+    p.add_argument("--normalization", default="zscore-nonzero", choices=["zscore-nonzero", "none"])
+    p.add_argument("--patch-size", nargs=3, type=int, default=[96, 96, 96])
+    p.add_argument("--overlap", type=float, default=0.25)
+    p.add_argument("--blending", default="gaussian", choices=["gaussian", "constant"])
+    p.add_argument("--activation", default="softmax", choices=["softmax", "sigmoid"])
+    p.add_argument("--lesion-channel", type=int, default=1)
+    p.add_argument("--threshold", type=float, default=0.3)
+    p.add_argument("--min-lesion-voxels", type=int, default=6)
+    p.add_argument("--connectivity", type=int, default=18, choices=[6, 18, 26])
+    p.add_argument("--extra", default="{}", help="JSON object of extra keys for ies-model.json")
+    a = p.parse_args(argv)
+    net = load_network(a)
+    meta = {
+        "format": "ies-model/1",
+        "name": a.name,
+        "description": a.description,
+        "inputs": a.inputs,
+        "normalization": a.normalization,
+        "patch_size": a.patch_size,
+        "overlap": a.overlap,
+        "blending": a.blending,
+        "activation": a.activation,
+        "lesion_channel": a.lesion_channel,
+        "threshold": a.threshold,
+        "min_lesion_voxels": a.min_lesion_voxels,
+        "connectivity": a.connectivity,
+        "features": True,
+    }
+    meta.update(json.loads(a.extra))
+    export(net, a.layer, a.out, meta, a.patch_size, len(a.inputs))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,202 @@
+package io.github.ies.model;
+
+import ai.djl.Device;
+import io.github.ies.io.Volume;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Segments volumes with a model bundle: normalisation, sliding-window inference (MONAI's rule, see
+ * {@link SlidingWindow}), activation, threshold. One instance holds the loaded model; {@link #segment} may be
+ * called repeatedly. Out-of-memory on a GPU: the batch of patches is halved and retried, and at one patch per
+ * batch the model moves to the CPU (with a warning in the log and in {@link SegmentationResult#warnings()}).
+ */
+public final class Segmenter implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Segmenter.class);
+
+    /** Run options. */
+    public static final class Options {
+        /** auto, cpu, gpu or gpu:N. */
+        public String device = "auto";
+        /** CPU threads; 0 or less: all cores. */
+        public int threads = 0;
+        /** Patches per network call (MONAI's sw_batch_size). */
+        public int batchSize = 4;
+        /** Overrides the bundle's threshold when not null. */
+        public Double threshold = null;
+    }
+
+    private final ModelBundle bundle;
+    private final Options options;
+    private final List<String> warnings = new ArrayList<>();
+    private TorchModel model;
+    private int batchSize;
+    private final double loadSeconds;
+
+    /** Loads the bundle's model on the requested device and runs the test forward pass. */
+    public Segmenter(ModelBundle bundle, Options options) throws BundleException {
+        this.bundle = bundle;
+        this.options = options;
+        if (options.batchSize < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + options.batchSize);
+        if (options.threshold != null && !(options.threshold >= 0 && options.threshold <= 1)) {
+            throw new IllegalArgumentException("threshold must be in [0, 1], got " + options.threshold);
+        }
+        DeviceSpec spec = DeviceSpec.parse(options.device);
+        long t0 = System.nanoTime();
+        TorchRuntime.configure(options.threads);
+        Device device = spec.resolve();
+        LOG.info("device " + spec + " -> " + DeviceSpec.describe(device) + " (PyTorch " + TorchRuntime.pytorchVersion()
+                + ", " + TorchRuntime.threads() + " CPU threads)");
+        this.model = TorchModel.load(bundle, device, false);
+        try {
+            model.check();
+        } catch (BundleException e) {
+            model.close();
+            throw e;
+        }
+        this.batchSize = options.batchSize;
+        this.loadSeconds = (System.nanoTime() - t0) / 1e9;
+    }
+
+    public ModelBundle bundle() { return bundle; }
+    public TorchModel model() { return model; }
+    /** Current device ({@code cpu} or {@code gpu:N}). */
+    public String device() { return DeviceSpec.describe(model.device()); }
+    public double loadSeconds() { return loadSeconds; }
+
+    /**
+     * Orders named inputs as the bundle's {@code inputs}, matching names case-insensitively, and checks that all
+     * share dims and affine. {@code sources} (optional, same keys) names where each came from, for messages.
+     */
+    public static Volume[] matchInputs(ModelBundle bundle, Map<String, Volume> named, Map<String, String> sources) {
+        Volume[] out = new Volume[bundle.inputCount()];
+        String[] from = new String[out.length];
+        for (Map.Entry<String, Volume> e : named.entrySet()) {
+            int i = bundle.inputIndex(e.getKey());
+            if (i < 0) {
+                throw new IllegalArgumentException("input channel '" + e.getKey() + "' is not one of the model's inputs "
+                        + bundle.inputs() + " (names match case-insensitively)");
+            }
+            if (out[i] != null) throw new IllegalArgumentException("input channel '" + bundle.inputs().get(i) + "' given twice");
+            out[i] = e.getValue();
+            from[i] = sources != null && sources.get(e.getKey()) != null ? sources.get(e.getKey()) : e.getKey();
+        }
+        List<String> missing = new ArrayList<>();
+        for (int i = 0; i < out.length; i++) if (out[i] == null) missing.add(bundle.inputs().get(i));
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException("missing input channel(s) " + missing + "; the model needs " + bundle.inputs()
+                    + " (give --input NAME=FILE for each)");
+        }
+        for (int i = 1; i < out.length; i++) {
+            if (!Arrays.equals(out[i].dims(), out[0].dims())) {
+                throw new IllegalArgumentException("inputs differ in dims: " + bundle.inputs().get(0) + " (" + from[0] + ") is "
+                        + Arrays.toString(out[0].dims()) + ", " + bundle.inputs().get(i) + " (" + from[i] + ") is "
+                        + Arrays.toString(out[i].dims()));
+            }
+            if (!out[i].sameGrid(out[0])) {
+                throw new IllegalArgumentException("inputs differ in affine: " + bundle.inputs().get(0) + " (" + from[0] + ") has "
+                        + affineText(out[0]) + ", " + bundle.inputs().get(i) + " (" + from[i] + ") has " + affineText(out[i]));
+            }
+        }
+        return out;
+    }
+
+    static String affineText(Volume v) {
+        StringBuilder sb = new StringBuilder("[");
+        double[][] a = v.affine();
+        for (int r = 0; r < 3; r++) {
+            if (r > 0) sb.append("; ");
+            for (int c = 0; c < 4; c++) sb.append(c > 0 ? " " : "").append(String.format(Locale.ROOT, "%.4g", a[r][c]));
+        }
+        return sb.append("]").toString();
+    }
+
+    /** The bundle's normalisation applied to each channel, stacked as {@code [C, i, j, k]} (C order). */
+    public static float[] normalize(ModelBundle bundle, Volume... channels) {
+        Volume[] norm = new Volume[channels.length];
+        for (int c = 0; c < channels.length; c++) {
+            norm[c] = new Volume(bundle.normalization().apply(channels[c].data()), channels[c].dims(), channels[c].geometry());
+        }
+        return Volume.toTensorLayout(norm);
+    }
+
+    /**
+     * Segments one subject. {@code channels} in the bundle's input order (see {@link #matchInputs});
+     * {@code brainMask} (optional, same grid) zeroes probability and mask outside it.
+     */
+    public SegmentationResult segment(Volume[] channels, Volume brainMask, ProgressListener progress) throws Exception {
+        ProgressListener listener = progress == null ? ProgressListener.NONE : progress;
+        if (channels.length != bundle.inputCount()) {
+            throw new IllegalArgumentException("the model needs " + bundle.inputCount() + " input channels " + bundle.inputs()
+                    + ", got " + channels.length);
+        }
+        int[] dims = channels[0].dims();
+        if (brainMask != null && !brainMask.sameGrid(channels[0])) {
+            throw new IllegalArgumentException("brain mask grid " + Arrays.toString(brainMask.dims()) + " " + affineText(brainMask)
+                    + " differs from the inputs' " + Arrays.toString(dims) + " " + affineText(channels[0]));
+        }
+        Map<String, Double> timings = new LinkedHashMap<>();
+        timings.put("load_model", loadSeconds);
+        long t0 = System.nanoTime();
+        float[] x = normalize(bundle, channels);
+        long t1 = System.nanoTime();
+        timings.put("normalize", (t1 - t0) / 1e9);
+        listener.checkCancelled();
+
+        SlidingWindow sw = new SlidingWindow(bundle.patchSize(), bundle.overlap(), bundle.blending());
+        int[] p = bundle.patchSize();
+        int cin = bundle.inputCount();
+        int patchLen = cin * p[0] * p[1] * p[2];
+        AdaptiveBatcher batcher = new AdaptiveBatcher(new AdaptiveBatcher.Runner() {
+            @Override
+            public float[] run(float[] batch, int b) {
+                return model.forward(batch, new long[] {b, cin, p[0], p[1], p[2]});
+            }
+            @Override
+            public boolean onGpu() { return model.device().isGpu(); }
+            @Override
+            public void fallBackToCpu() throws BundleException {
+                ai.djl.pytorch.jni.JniUtils.emptyCudaCache();
+                model.close();
+                model = TorchModel.load(bundle, Device.cpu(), false);
+                model.check();
+            }
+        }, batchSize, this::warn);
+        SlidingWindow.Output out = sw.run(x, cin, dims, (batch, b) -> batcher.predict(batch, b, patchLen), batchSize, listener);
+        batchSize = batcher.batchSize();
+        long t2 = System.nanoTime();
+        timings.put("inference", (t2 - t1) / 1e9);
+
+        float[] prob = bundle.activation().lesionProbability(out.values, out.channels, bundle.lesionChannel());
+        double thr = options.threshold != null ? options.threshold : bundle.threshold();
+        Volume probability = Volume.fromTensorLayout(prob, 0, dims, channels[0].geometry());
+        Volume mask = probability.zerosLike();
+        float[] pd = probability.data(), md = mask.data();
+        float[] bm = brainMask == null ? null : brainMask.data();
+        for (int i = 0; i < pd.length; i++) {
+            if (bm != null && bm[i] == 0) pd[i] = 0f;
+            md[i] = pd[i] > thr ? 1f : 0f;
+        }
+        timings.put("postprocess", (System.nanoTime() - t2) / 1e9);
+        return new SegmentationResult(bundle, probability, mask, thr, x, device(), out.windows, batchSize, out.channels,
+                timings, warnings);
+    }
+
+    private void warn(String msg) {
+        warnings.add(msg);
+        LOG.warn(msg);
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
+}

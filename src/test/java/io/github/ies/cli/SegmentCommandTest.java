@@ -1,0 +1,150 @@
+package io.github.ies.cli;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.github.ies.io.Geometry;
+import io.github.ies.io.Nifti;
+import io.github.ies.io.NiftiDataType;
+import io.github.ies.io.Volume;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Random;
+import java.util.stream.Stream;
+
+import static org.junit.Assert.*;
+
+public class SegmentCommandTest {
+
+    @Rule
+    public TemporaryFolder tmp = new TemporaryFolder();
+
+    private String err, out;
+
+    private int run(String... args) {
+        CommandLine cl = IesCli.commandLine();
+        StringWriter e = new StringWriter(), o = new StringWriter();
+        cl.setErr(new PrintWriter(e, true));
+        cl.setOut(new PrintWriter(o, true));
+        int rc = cl.execute(args);
+        err = e.toString();
+        out = o.toString();
+        return rc;
+    }
+
+    static String bundle() {
+        try {
+            return Paths.get(SegmentCommandTest.class.getResource("/model/tiny-bundle").toURI()).toString();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private Path volume(String name, int[] dims, double[] origin, long seed) throws Exception {
+        Volume v = Volume.zeros(dims, Geometry.axisAligned(new double[] {2, 2, 2}, origin));
+        Random r = new Random(seed);
+        for (int k = 0; k < dims[2]; k++)
+            for (int j = 0; j < dims[1]; j++)
+                for (int i = 0; i < dims[0]; i++) {
+                    double di = (i - dims[0] / 2.0) / dims[0], dj = (j - dims[1] / 2.0) / dims[1], dk = (k - dims[2] / 2.0) / dims[2];
+                    if (di * di + dj * dj + dk * dk < 0.15) v.set(i, j, k, (float) (100 + 400 * r.nextDouble()));
+                }
+        Path p = tmp.getRoot().toPath().resolve(name);
+        Nifti.write(v, p, NiftiDataType.FLOAT32);
+        return p;
+    }
+
+    @Test
+    public void segmentsAndWritesOutputs() throws Exception {
+        int[] dims = {20, 18, 17};
+        Path f = volume("flair.nii.gz", dims, new double[] {10, 9, 8}, 1);
+        Path m = volume("mprage.nii.gz", dims, new double[] {10, 9, 8}, 2);
+        Path dir = tmp.getRoot().toPath().resolve("out");
+        int rc = run("segment", "--model", bundle(), "--input", "flair=" + f, "--input", "MPRage=" + m, "--out", dir.toString(),
+                "--device", "cpu", "--threads", "2", "--batch-size", "3", "--threshold", "0.45");
+        assertEquals(err, 0, rc);
+        assertTrue(out, out.contains("wrote"));
+        try (Stream<Path> s = Files.list(dir)) {
+            assertEquals("only the three outputs, no temporaries", 3, s.count());
+        }
+        Volume prob = Nifti.read(dir.resolve("probability.nii.gz"));
+        Volume mask = Nifti.read(dir.resolve("mask.nii.gz"));
+        Volume in = Nifti.read(f);
+        assertTrue(prob.sameGrid(in));
+        assertTrue(mask.sameGrid(in));
+        long ones = 0;
+        for (int i = 0; i < prob.size(); i++) {
+            float p = prob.data()[i];
+            assertTrue(p >= 0 && p <= 1);
+            assertEquals(p > 0.45 ? 1f : 0f, mask.data()[i], 0f);
+            if (mask.data()[i] > 0) ones++;
+        }
+        JsonObject run = JsonParser.parseString(Files.readString(dir.resolve("run.json"))).getAsJsonObject();
+        assertEquals(0.45, run.getAsJsonObject("parameters").get("threshold").getAsDouble(), 0);
+        assertEquals("cpu", run.getAsJsonObject("environment").get("device").getAsString());
+        assertEquals("tiny-test", run.getAsJsonObject("model").get("name").getAsString());
+        assertEquals(64, run.getAsJsonObject("model").get("model_sha256").getAsString().length());
+        assertTrue(run.getAsJsonObject("environment").get("pytorch_version").getAsString().startsWith("2."));
+        assertFalse(run.getAsJsonObject("environment").get("djl_version").getAsString().isEmpty());
+        assertEquals(ones, run.getAsJsonObject("result").get("mask_voxels").getAsLong());
+        assertEquals(f.toString(), run.getAsJsonObject("parameters").getAsJsonObject("inputs").get("FLAIR").getAsString());
+        assertTrue(run.getAsJsonObject("timings_s").get("inference").getAsDouble() > 0);
+    }
+
+    @Test
+    public void mismatchedInputs() throws Exception {
+        Path f = volume("f.nii.gz", new int[] {20, 18, 17}, new double[] {10, 9, 8}, 1);
+        Path small = volume("m-small.nii.gz", new int[] {20, 18, 16}, new double[] {10, 9, 8}, 2);
+        Path shifted = volume("m-shift.nii.gz", new int[] {20, 18, 17}, new double[] {11, 9, 8}, 2);
+        Path m = volume("m.nii.gz", new int[] {20, 18, 17}, new double[] {10, 9, 8}, 2);
+        Path dir = tmp.getRoot().toPath().resolve("out");
+        String b = bundle();
+
+        assertEquals(1, run("segment", "--model", b, "--input", "FLAIR=" + f, "--input", "MPRAGE=" + small, "--out", dir.toString()));
+        assertTrue(err, err.contains("inputs differ in dims") && err.contains("m-small.nii.gz") && err.contains("[20, 18, 16]"));
+        assertEquals(1, run("segment", "--model", b, "--input", "FLAIR=" + f, "--input", "MPRAGE=" + shifted, "--out", dir.toString()));
+        assertTrue(err, err.contains("inputs differ in affine") && err.contains("m-shift.nii.gz"));
+        assertEquals(1, run("segment", "--model", b, "--input", "FLAIR=" + f, "--input", "T2=" + m, "--out", dir.toString()));
+        assertTrue(err, err.contains("input channel 'T2' is not one of the model's inputs [FLAIR, MPRAGE]"));
+        assertEquals(1, run("segment", "--model", b, "--input", "FLAIR=" + f, "--out", dir.toString()));
+        assertTrue(err, err.contains("missing input channel(s) [MPRAGE]"));
+        assertEquals(1, run("segment", "--model", b, "--input", "FLAIR=" + f, "--input", "MPRAGE=" + m, "--out", dir.toString(),
+                "--brain-mask", small.toString()));
+        assertTrue(err, err.contains("brain mask grid"));
+        assertFalse("nothing written after failures", Files.exists(dir) && Files.list(dir).findAny().isPresent());
+    }
+
+    @Test
+    public void usageErrorsAndBadBundles() throws Exception {
+        Path f = volume("f.nii.gz", new int[] {20, 18, 17}, new double[] {10, 9, 8}, 1);
+        Path dir = tmp.getRoot().toPath().resolve("out");
+        assertEquals(2, run("segment", "--input", "FLAIR=" + f, "--out", dir.toString()));
+        assertTrue(err, err.contains("--model"));
+        assertEquals(2, run("segment", "--model", bundle(), "--input", f.toString(), "--out", dir.toString()));
+        assertTrue(err, err.contains("--input must be NAME=FILE"));
+        assertEquals(2, run("segment", "--model", bundle(), "--input", "FLAIR=" + f, "--out", dir.toString(), "--device", "tpu"));
+        assertTrue(err, err.contains("device must be auto, cpu, gpu or gpu:N"));
+        assertEquals(2, run("segment", "--model", bundle(), "--input", "FLAIR=" + f, "--out", dir.toString(), "--threshold", "1.5"));
+        if (io.github.ies.model.TorchRuntime.engine().getGpuCount() == 0) {
+            assertEquals(1, run("segment", "--model", bundle(), "--input", "FLAIR=" + f, "--input", "MPRAGE=" + f,
+                    "--out", dir.toString(), "--device", "gpu"));
+            assertTrue(err, err.contains("device gpu requested but the PyTorch engine reports no GPU"));
+        }
+
+        Path bad = tmp.newFolder("badbundle").toPath();
+        Files.copy(Paths.get(bundle()).resolve("ies-model.json"), bad.resolve("ies-model.json"));
+        assertEquals(1, run("segment", "--model", bad.toString(), "--input", "FLAIR=" + f, "--input", "MPRAGE=" + f, "--out", dir.toString()));
+        assertTrue(err, err.contains("has no model.pt"));
+        assertEquals(1, run("segment", "--model", bundle(), "--input", "FLAIR=" + f, "--input", "MPRAGE=/no/such.nii.gz", "--out", dir.toString()));
+        assertTrue(err, err.contains("/no/such.nii.gz"));
+        assertFalse(Files.exists(dir));
+    }
+}

@@ -1,0 +1,137 @@
+package io.github.ies.fiji;
+
+import ij.CompositeImage;
+import ij.ImagePlus;
+import ij.gui.Roi;
+import ij.measure.ResultsTable;
+import io.github.ies.instances.LesionTable;
+import io.github.ies.io.Nifti;
+import io.github.ies.io.Volume;
+import org.junit.AfterClass;
+import org.junit.Assume;
+import org.junit.BeforeClass;
+import org.junit.ClassRule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+import org.scijava.Context;
+import org.scijava.command.CommandModule;
+import org.scijava.command.CommandService;
+
+import java.awt.Point;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.Assert.*;
+
+/** Segment and Explain Lesions on the demo subject with the demo model (headless SciJava context). */
+public class DemoSubjectFijiTest {
+
+    @ClassRule
+    public static TemporaryFolder tmp = new TemporaryFolder();
+
+    static final Path DEMO = Path.of("test-images/demo"), MODEL = Path.of("test-images/models/demo-unet");
+    static Context context;
+    static CommandService commands;
+    static ImagePlus flair, mprage, gt;
+
+    @BeforeClass
+    public static void setUp() throws Exception {
+        Assume.assumeTrue("demo model present", Files.isRegularFile(MODEL.resolve("model.pt")));
+        context = new Context(CommandService.class);
+        commands = context.service(CommandService.class);
+        flair = VolumeImages.toImagePlus(Nifti.read(DEMO.resolve("flair.nii.gz")), "flair");
+        mprage = VolumeImages.toImagePlus(Nifti.read(DEMO.resolve("mprage.nii.gz")), "mprage");
+        gt = VolumeImages.toImagePlus(Nifti.read(DEMO.resolve("lesions.nii.gz")), "lesions");
+    }
+
+    @AfterClass
+    public static void tearDown() {
+        if (context != null) context.dispose();
+    }
+
+    private Map<String, Object> inputs() {
+        Map<String, Object> in = new HashMap<>();
+        in.put("flair", flair);
+        in.put("mprage", mprage);
+        in.put("model", MODEL.toFile());
+        in.put("ground_truth", gt);
+        in.put("device", "cpu");
+        return in;
+    }
+
+    @Test
+    public void segmentThenExplainATpAndAnFn() throws Exception {
+        CommandModule seg = commands.run(SegmentLesionsCommand.class, true, inputs()).get();
+        assertFalse(seg.getCancelReason(), seg.isCanceled());
+        ResultsTable rt = (ResultsTable) seg.getOutput("lesions");
+        // pick the smallest TP and the largest FN of the table
+        int tp = -1, fn = -1, tpVox = Integer.MAX_VALUE, fnVox = -1;
+        for (int r = 0; r < rt.size(); r++) {
+            String cat = rt.getStringValue("category", r);
+            int v = (int) rt.getValue("voxels", r), id = (int) rt.getValue("id", r);
+            if (cat.equals("TP") && v >= 6 && v < tpVox) { tp = id; tpVox = v; }
+            if (cat.equals("FN") && v > fnVox) { fn = id; fnVox = v; }
+        }
+        assertTrue("the demo model finds TP lesions", tp > 0);
+        assertTrue("and misses a few (FN)", fn > 0);
+
+        Path out = tmp.newFolder("demo").toPath();
+        Map<String, Object> in = inputs();
+        in.put("lesions", tp + "," + fn);
+        in.put("samples", 2);
+        in.put("saliency_context", "local");
+        in.put("tn_spheres", 3);
+        in.put("output_folder", out.toFile());
+        CommandModule ex = commands.run(ExplainLesionsCommand.class, true, in).get();
+        assertFalse(ex.getCancelReason(), ex.isCanceled());
+        ExplainLesionsCommand cmd = (ExplainLesionsCommand) ex.getDelegateObject();
+        LesionTable csv = LesionTable.read(out.resolve("lesions.csv"));
+        FijiCommandsTest.assertTableEqualsCsv((ResultsTable) ex.getOutput("lesion_table"), csv);
+        // the segmentation of Explain equals Segment's for the predicted lesions
+        for (int r = 0; r < rt.size(); r++) {
+            if (!rt.getStringValue("category", r).equals("TP") && !rt.getStringValue("category", r).equals("FP")) continue;
+            int row = csv.rowOfId((int) rt.getValue("id", r));
+            assertEquals(rt.getValue("voxels", r), csv.getDouble(row, "voxels"), 0);
+            assertEquals(rt.getValue("centroid_x", r), csv.getDouble(row, "centroid_x"), 0);
+        }
+
+        CompositeImage g = (CompositeImage) ex.getOutput("gallery");
+        assertEquals(6, g.getNChannels());
+        assertEquals(2, g.getNFrames());
+        assertEquals(LesionRois.name(tp, "TP") + ": FLAIR", g.getStack().getSliceLabel(g.getStackIndex(1, 1, 1)));
+        assertEquals(LesionRois.name(fn, "FN") + ": lesion mask", g.getStack().getSliceLabel(g.getStackIndex(6, 1, 2)));
+        // the FN's mask channel holds its FN-label voxels: as many as the table says
+        int maskVoxels = 0;
+        for (int z = 1; z <= g.getNSlices(); z++) {
+            float[] px = (float[]) g.getStack().getPixels(g.getStackIndex(6, z, 2));
+            for (float x : px) if (x == 1f) maskVoxels++;
+        }
+        assertEquals(fnVox, maskVoxels);
+        double m = g.getChannelLut(3).max;
+        assertEquals(-m, g.getChannelLut(3).min, 0);
+        assertTrue(m > 0);
+
+        // ROIs: the FN's contours lie inside fn_labels on their slices and cover its voxels
+        Volume fnLabels = Nifti.read(out.resolve("fn_labels.nii.gz"));
+        List<Roi> rois = cmd.getRois();
+        int covered = 0;
+        for (Roi r : rois) {
+            if (LesionRois.idOf(r) != fn) continue;
+            assertEquals(LesionRois.name(fn, "FN"), r.getName());
+            int k = r.getZPosition() - 1;
+            for (Point p : r.getContainedPoints()) {
+                assertEquals((float) fn, fnLabels.get(p.x, p.y, k), 0f);
+                covered++;
+            }
+        }
+        assertEquals(fnVox, covered);
+        final int tpId = tp;
+        assertTrue(rois.stream().anyMatch(r -> LesionRois.idOf(r) == tpId && r.getName().equals(LesionRois.name(tpId, "TP"))));
+        assertTrue(Files.isRegularFile(out.resolve("saliency/lesion-" + fn + "_smoothgrad-max_flair.nii.gz")));
+        assertNotNull(new File(out.toFile(), "run.json"));
+    }
+}

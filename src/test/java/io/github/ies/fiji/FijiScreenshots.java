@@ -1,0 +1,94 @@
+package io.github.ies.fiji;
+
+import ij.IJ;
+import ij.ImageJ;
+import ij.ImagePlus;
+import ij.WindowManager;
+import ij.io.Opener;
+import io.github.ies.io.Nifti;
+import org.scijava.Context;
+import org.scijava.command.CommandModule;
+import org.scijava.command.CommandService;
+
+import javax.imageio.ImageIO;
+import java.awt.Frame;
+import java.awt.Rectangle;
+import java.awt.Robot;
+import java.awt.Window;
+import java.io.File;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Screenshots of the ImageJ 1 GUI after Explain Lesions on the demo subject (a manual step, not a test: needs a
+ * display, e.g. {@code xvfb-run -s "-screen 0 1600x1000x24" scripts/fiji-screenshots}). Writes docs/images/fiji-*.png.
+ */
+public final class FijiScreenshots {
+
+    public static void main(String[] args) throws Exception {
+        Path demo = Path.of("test-images/demo");
+        String lesions = args.length > 0 ? args[0] : "14,21,24";
+        new ImageJ(ImageJ.STANDALONE);
+        ImagePlus flair = VolumeImages.toImagePlus(Nifti.read(demo.resolve("flair.nii.gz")), "flair");
+        ImagePlus mprage = VolumeImages.toImagePlus(Nifti.read(demo.resolve("mprage.nii.gz")), "mprage");
+        ImagePlus gt = VolumeImages.toImagePlus(Nifti.read(demo.resolve("lesions.nii.gz")), "lesions");
+        Context context = new Context(CommandService.class);
+        Map<String, Object> in = new HashMap<>();
+        in.put("flair", flair);
+        in.put("mprage", mprage);
+        in.put("ground_truth", gt);
+        in.put("model", new File("test-images/models/demo-unet"));
+        in.put("device", "cpu");
+        in.put("lesions", lesions);
+        in.put("samples", 4);
+        in.put("saliency_context", "local");
+        in.put("tn_spheres", 3);
+        CommandModule m = context.service(CommandService.class).run(ExplainLesionsCommand.class, true, in).get();
+        if (m.isCanceled()) throw new IllegalStateException(m.getCancelReason());
+        ImagePlus gallery = (ImagePlus) m.getOutput("gallery");
+        ImagePlus overview = (ImagePlus) m.getOutput("overview");
+        gallery.show();
+        int mid = gallery.getNSlices() / 2 + 1;
+        gallery.setPosition(3, mid, 1);
+        IJ.run(gallery, "Set... ", "zoom=1000 x=" + gallery.getWidth() / 2 + " y=" + gallery.getHeight() / 2);
+        gallery.getWindow().setLocation(0, 110);
+        overview.show();
+        int k = (int) Math.round(((ExplainLesionsCommand) m.getDelegateObject()).getTable().getDouble(
+                ((ExplainLesionsCommand) m.getDelegateObject()).getTable().rowOfId(Integer.parseInt(lesions.split(",")[0].trim())), "centroid_k"));
+        overview.setPosition(1, k + 1, 1);
+        IJ.run(overview, "Set... ", "zoom=300 x=" + overview.getWidth() / 2 + " y=" + overview.getHeight() / 2);
+        overview.getWindow().setLocation(300, 110);
+        for (Frame f : Frame.getFrames()) {
+            if (f.getTitle().equals("ROI Manager")) f.setLocation(700, 110);
+            if (f.getTitle().equals(LesionResults.TITLE)) f.setBounds(0, 560, 1580, 420);
+        }
+        Thread.sleep(3000);
+        File dir = new File("docs/images");
+        dir.mkdirs();
+        for (int c : new int[] {1, 3, 5}) {
+            gallery.setPosition(c, mid, 1);
+            gallery.updateAndDraw();
+            Thread.sleep(800);
+            grab(gallery.getWindow(), new File(dir, "fiji-gallery-c" + c + ".png"));
+        }
+        grab(overview.getWindow(), new File(dir, "fiji-overview.png"));
+        for (Frame f : Frame.getFrames()) {
+            if (!f.isVisible()) continue;
+            if (f.getTitle().equals("ROI Manager")) grab(f, new File(dir, "fiji-roi-manager.png"));
+            if (f.getTitle().equals(LesionResults.TITLE)) grab(f, new File(dir, "fiji-lesions-table.png"));
+        }
+        Rectangle screen = new Rectangle(java.awt.Toolkit.getDefaultToolkit().getScreenSize());
+        ImageIO.write(new Robot().createScreenCapture(screen), "png", new File(dir, "fiji-desktop.png"));
+        context.dispose();
+        System.exit(0);
+    }
+
+    private static void grab(Window w, File f) throws Exception {
+        if (w == null) return;
+        w.toFront();
+        Thread.sleep(800);
+        ImageIO.write(new Robot().createScreenCapture(w.getBounds()), "png", f);
+        System.out.println("wrote " + f);
+    }
+}

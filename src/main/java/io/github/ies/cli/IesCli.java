@@ -13,7 +13,9 @@ import java.io.PrintWriter;
         description = "Instance-level explanations of 3D lesion segmentation networks (IES for Fiji).",
         subcommands = {
             // one line per subcommand; keep alphabetical
+            DemoCommand.class,
             EvaluateCommand.class,
+            ExplainCommand.class,
             CommandLine.HelpCommand.class,
             InfoCommand.class,
             PhantomCommand.class,

@@ -1,0 +1,119 @@
+package io.github.ies.cli;
+
+import io.github.ies.saliency.ExplainJob;
+import io.github.ies.saliency.SaliencyEngine;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code ies demo}: segments and explains the shipped demo subject with the shipped model. */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = {"Segments and explains the shipped synthetic demo subject (test-images/demo) with the shipped demo model "
+                + "(test-images/models/demo-unet): all methods, ground-truth categories (TP/FP/FN/TN), a per-lesion summary.",
+                "Same outputs as 'ies explain'. Defaults are chosen to finish in a few minutes on 2 CPU cores."})
+public final class DemoCommand implements Callable<Integer> {
+
+    static final String DEMO = "test-images/demo", MODEL = "test-images/models/demo-unet";
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--out", paramLabel = "DIR", defaultValue = "ies-demo", description = "output folder (default: ${DEFAULT-VALUE})")
+    Path out;
+
+    @Option(names = "--home", paramLabel = "DIR", description = "the IES folder holding test-images/ (default: found from the program's location or the current folder)")
+    Path home;
+
+    @Option(names = "--tn-spheres", paramLabel = "N", defaultValue = "3",
+            description = "TN spheres placed when a ground truth is given (default: ${DEFAULT-VALUE})")
+    int tnSpheres;
+
+    @CommandLine.Mixin
+    SaliencyOptions saliency = new SaliencyOptions();
+
+    /** The folder holding test-images/: --home, $IES_HOME, the folders above the program's classes, or the current folder. */
+    static Path findHome(Path given) {
+        if (given != null) return given;
+        String env = System.getenv("IES_HOME");
+        if (env != null && !env.isBlank()) return Path.of(env);
+        try {
+            Path p = Path.of(DemoCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toAbsolutePath();
+            for (; p != null; p = p.getParent()) if (Files.isDirectory(p.resolve(DEMO))) return p;
+        } catch (URISyntaxException | SecurityException | NullPointerException ignored) {
+            // fall through to the current folder
+        }
+        return Path.of("").toAbsolutePath();
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Path h = findHome(home);
+        Path demo = h.resolve(DEMO), model = h.resolve(MODEL);
+        for (Path p : new Path[] {demo.resolve("flair.nii.gz"), demo.resolve("mprage.nii.gz"), model.resolve("ies-model.json")}) {
+            if (!Files.isRegularFile(p)) {
+                throw new IllegalArgumentException("demo file not found: " + p + " (run from the IES folder or give --home)");
+            }
+        }
+        ExplainJob.Request q = new ExplainJob.Request();
+        q.command = "demo";
+        q.model = model;
+        q.inputs.put("FLAIR", demo.resolve("flair.nii.gz"));
+        q.inputs.put("MPRAGE", demo.resolve("mprage.nii.gz"));
+        if (Files.isRegularFile(demo.resolve("lesions.nii.gz"))) q.groundTruth = demo.resolve("lesions.nii.gz");
+        if (Files.isRegularFile(demo.resolve("brainmask.nii.gz"))) q.brainMask = demo.resolve("brainmask.nii.gz");
+        q.out = out;
+        q.options = saliency.toOptions(spec.commandLine(), 1, SaliencyEngine.Context.LOCAL);
+        q.device = saliency.device;
+        q.threads = saliency.threads;
+        if (tnSpheres < 0) throw new CommandLine.ParameterException(spec.commandLine(), "--tn-spheres must be >= 0, got " + tnSpheres);
+        q.tnSpheres = tnSpheres;
+        q.version = new IesCli.Version().getVersion()[0];
+        PrintWriter err = spec.commandLine().getErr();
+        ExplainJob.Result r = ExplainJob.run(q, saliency.progress(err), s -> {
+            if (!saliency.quiet) { err.println("ies demo: " + s); err.flush(); }
+        });
+        for (String w : r.warnings) err.println("ies demo: warning: " + w);
+        err.flush();
+        PrintWriter o = spec.commandLine().getOut();
+        o.print(summary(r));
+        o.printf(Locale.ROOT, "wrote %s (lesions.csv, saliency/, run.json) in %.1f s%n", out, r.seconds);
+        o.flush();
+        return IesCli.EXIT_OK;
+    }
+
+    /** The per-lesion table: id, category, voxels, seconds, then the peak columns (FLAIR/MPRAGE/layer). */
+    static String summary(ExplainJob.Result r) {
+        StringBuilder sb = new StringBuilder();
+        java.util.List<String> cols = new java.util.ArrayList<>();
+        for (String c : r.columns) if (!c.endsWith("_se")) cols.add(c);
+        sb.append(String.format(Locale.ROOT, "%5s %-4s %6s %7s", "id", "cat", "voxels", "seconds"));
+        for (String c : cols) sb.append(String.format(Locale.ROOT, " %10s", shortName(c)));
+        sb.append('\n');
+        for (ExplainJob.Row row : r.rows) {
+            sb.append(String.format(Locale.ROOT, "%5d %-4s %6d %7.2f", row.id, row.category == null ? "" : row.category, row.voxels, row.seconds));
+            for (String c : cols) {
+                Double v = row.values.get(c);
+                sb.append(String.format(Locale.ROOT, " %10s", v == null ? "-" : String.format(Locale.ROOT, "%.4g", v)));
+            }
+            sb.append('\n');
+        }
+        if (!cols.isEmpty()) {
+            sb.append("columns: ");
+            for (int i = 0; i < cols.size(); i++) sb.append(i > 0 ? ", " : "").append(shortName(cols.get(i))).append(" = ").append(cols.get(i));
+            sb.append('\n');
+        }
+        return sb.toString();
+    }
+
+    /** sg_max_flair+ for smoothgrad_max_flair_peak_pos, etc. */
+    static String shortName(String c) {
+        return c.replace("smoothgrad_", "sg_").replace("gradcampp", "gcam").replace("_peak_pos", "+").replace("_peak_neg", "-");
+    }
+}

@@ -1,0 +1,127 @@
+package io.github.ies.cli;
+
+import io.github.ies.model.DeviceSpec;
+import io.github.ies.saliency.SaliencyEngine;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+
+import java.util.EnumSet;
+import java.util.Locale;
+
+/** Saliency options shared by {@code ies explain} and {@code ies demo} (a picocli mixin). */
+public final class SaliencyOptions {
+
+    @Option(names = "--methods", paramLabel = "M[,M...]", split = ",",
+            description = "smoothgrad-max, smoothgrad-mean, gradcampp, class-gradcampp (default: all)")
+    java.util.List<String> methods;
+
+    @Option(names = "--samples", paramLabel = "N", description = "noisy copies for SmoothGrad")
+    Integer samples;
+
+    @Option(names = "--noise-level", paramLabel = "L", defaultValue = "0.05",
+            description = "noise sigma = L x (max - min) of the first normalised channel; 0: plain gradients (default: ${DEFAULT-VALUE})")
+    double noiseLevel;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "noise (and TN sphere) seed (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--context", paramLabel = "C", description = "patch, full or local")
+    String context;
+
+    @Option(names = "--margin", paramLabel = "V", defaultValue = "8",
+            description = "voxels around the lesion's bounding box in the patch context (default: ${DEFAULT-VALUE})")
+    int margin;
+
+    @Option(names = "--local-margin", paramLabel = "V", defaultValue = "16",
+            description = "voxels around the lesion's bounding box in the local context (default: ${DEFAULT-VALUE})")
+    int localMargin;
+
+    @Option(names = "--batch-size", paramLabel = "B", defaultValue = "0",
+            description = "vector-Jacobian products per backward pass (default: automatic)")
+    int batchSize;
+
+    @Option(names = "--no-keep-graph", description = "one forward pass per batch instead of one per noisy copy")
+    boolean noKeepGraph;
+
+    @Option(names = "--uncertainty", description = "also the standard error of the SmoothGrad maps (..._se.nii.gz) and of their peaks")
+    boolean uncertainty;
+
+    @Option(names = "--device", paramLabel = "D", defaultValue = "auto", description = "auto, cpu, gpu or gpu:N (default: ${DEFAULT-VALUE})")
+    String device;
+
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "0", description = "CPU threads (default: all cores)")
+    int threads;
+
+    @Option(names = "--quiet", description = "no progress output")
+    boolean quiet;
+
+    /** The engine options; {@code defaultSamples}/{@code defaultContext} when not given. */
+    SaliencyEngine.Options toOptions(CommandLine cl, int defaultSamples, SaliencyEngine.Context defaultContext) {
+        SaliencyEngine.Options o = new SaliencyEngine.Options();
+        if (methods != null) {
+            o.methods = EnumSet.noneOf(SaliencyEngine.Method.class);
+            for (String s : methods) {
+                SaliencyEngine.Method m = SaliencyEngine.Method.fromKey(s);
+                if (m == null) {
+                    throw new CommandLine.ParameterException(cl, "unknown method '" + s
+                            + "' (expected smoothgrad-max, smoothgrad-mean, gradcampp or class-gradcampp)");
+                }
+                o.methods.add(m);
+            }
+        }
+        o.samples = samples == null ? defaultSamples : samples;
+        if (o.samples < 1) throw new CommandLine.ParameterException(cl, "--samples must be >= 1, got " + o.samples);
+        if (!(noiseLevel >= 0) || Double.isInfinite(noiseLevel)) {
+            throw new CommandLine.ParameterException(cl, "--noise-level must be >= 0, got " + noiseLevel);
+        }
+        o.noiseLevel = noiseLevel;
+        o.seed = seed;
+        if (context == null) o.context = defaultContext;
+        else {
+            o.context = SaliencyEngine.Context.fromKey(context);
+            if (o.context == null) throw new CommandLine.ParameterException(cl, "--context must be patch, full or local, got '" + context + "'");
+        }
+        if (margin < 0 || localMargin < 0) throw new CommandLine.ParameterException(cl, "margins must be >= 0");
+        o.margin = margin;
+        o.localMargin = localMargin;
+        if (batchSize < 0) throw new CommandLine.ParameterException(cl, "--batch-size must be >= 0, got " + batchSize);
+        o.batchSize = batchSize;
+        o.keepGraph = !noKeepGraph;
+        o.uncertainty = uncertainty;
+        try {
+            DeviceSpec.parse(device);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cl, e.getMessage());
+        }
+        return o;
+    }
+
+    /** A progress printer on standard error (one line, rewritten). */
+    io.github.ies.model.ProgressListener progress(java.io.PrintWriter err) {
+        if (quiet) return io.github.ies.model.ProgressListener.NONE;
+        return new io.github.ies.model.ProgressListener() {
+            String lastStage = "";
+            int lastPct = -1;
+            long t0 = System.nanoTime();
+
+            @Override
+            public void progress(String stage, long done, long total) {
+                if (!stage.equals(lastStage)) {
+                    lastStage = stage;
+                    lastPct = -1;
+                    t0 = System.nanoTime();
+                }
+                int pct = (int) (100 * done / Math.max(1, total));
+                if (pct != lastPct || done == total) {
+                    int w = 30, filled = (int) ((long) w * done / Math.max(1, total));
+                    double el = (System.nanoTime() - t0) / 1e9;
+                    String eta = done > 0 && done < total ? String.format(Locale.ROOT, ", ~%.0f s left", el * (total - done) / done) : "";
+                    err.printf(Locale.ROOT, "\r%-8s [%s%s] %d/%d (%d%%%s)   %s", stage, "#".repeat(filled), ".".repeat(w - filled), done, total,
+                            pct, eta, done == total ? "\n" : "");
+                    err.flush();
+                    lastPct = pct;
+                }
+            }
+        };
+    }
+}

@@ -1,0 +1,93 @@
+package io.github.ies.saliency;
+
+import java.util.Arrays;
+
+/**
+ * An axis-aligned box of voxels {@code [origin, origin + size)} on a volume's (i, j, k) grid. Boxes may extend past
+ * the volume (the part outside is zero-padded when the input is cropped). Crops are stored in C order (k fastest),
+ * the layout of a {@code [C, i, j, k]} tensor.
+ */
+public final class Box {
+
+    final int[] origin;
+    final int[] size;
+
+    public Box(int[] origin, int[] size) {
+        if (origin.length != 3 || size.length != 3) throw new IllegalArgumentException("3D box expected");
+        for (int s : size) if (s < 1) throw new IllegalArgumentException("empty box " + Arrays.toString(size));
+        this.origin = origin.clone();
+        this.size = size.clone();
+    }
+
+    public int[] origin() { return origin.clone(); }
+    public int[] size() { return size.clone(); }
+
+    public int voxels() { return size[0] * size[1] * size[2]; }
+
+    /** The part of this box inside a volume of the given dims. */
+    public Box clip(int[] dims) {
+        int[] o = new int[3], s = new int[3];
+        for (int d = 0; d < 3; d++) {
+            int lo = Math.max(0, origin[d]), hi = Math.min(dims[d], origin[d] + size[d]);
+            if (hi <= lo) throw new IllegalArgumentException("box " + this + " does not meet the volume " + Arrays.toString(dims));
+            o[d] = lo;
+            s[d] = hi - lo;
+        }
+        return new Box(o, s);
+    }
+
+    /** Flat C-order index within this box of volume voxel (i, j, k), or -1 when outside. */
+    int local(int i, int j, int k) {
+        int a = i - origin[0], b = j - origin[1], c = k - origin[2];
+        if (a < 0 || b < 0 || c < 0 || a >= size[0] || b >= size[1] || c >= size[2]) return -1;
+        return (a * size[1] + b) * size[2] + c;
+    }
+
+    /**
+     * The crop {@code [C, size]} of a volume {@code x [C, dims]} (both C order), zero outside the volume.
+     */
+    float[] extract(float[] x, int channels, int[] dims) {
+        float[] out = new float[channels * voxels()];
+        int vol = dims[0] * dims[1] * dims[2];
+        for (int c = 0; c < channels; c++) {
+            for (int a = 0; a < size[0]; a++) {
+                int i = origin[0] + a;
+                if (i < 0 || i >= dims[0]) continue;
+                for (int b = 0; b < size[1]; b++) {
+                    int j = origin[1] + b;
+                    if (j < 0 || j >= dims[1]) continue;
+                    int k0 = Math.max(0, origin[2]), k1 = Math.min(dims[2], origin[2] + size[2]);
+                    if (k1 <= k0) continue;
+                    int src = c * vol + (i * dims[1] + j) * dims[2] + k0;
+                    int dst = c * voxels() + (a * size[1] + b) * size[2] + (k0 - origin[2]);
+                    System.arraycopy(x, src, out, dst, k1 - k0);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Copies the part of a crop on this box that lies inside {@code inner} (a sub-box) into a crop on inner. */
+    float[] sub(float[] crop, int cropOffset, Box inner) {
+        float[] out = new float[inner.voxels()];
+        for (int a = 0; a < inner.size[0]; a++) {
+            for (int b = 0; b < inner.size[1]; b++) {
+                int src = local(inner.origin[0] + a, inner.origin[1] + b, inner.origin[2]);
+                if (src < 0) throw new IllegalArgumentException(inner + " is not inside " + this);
+                System.arraycopy(crop, cropOffset + src, out, (a * inner.size[1] + b) * inner.size[2], inner.size[2]);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Box b && Arrays.equals(origin, b.origin) && Arrays.equals(size, b.size);
+    }
+
+    @Override
+    public int hashCode() { return 31 * Arrays.hashCode(origin) + Arrays.hashCode(size); }
+
+    @Override
+    public String toString() { return "Box[origin " + Arrays.toString(origin) + ", size " + Arrays.toString(size) + "]"; }
+}

@@ -1,0 +1,204 @@
+package io.github.ies.saliency;
+
+import ai.djl.Device;
+import io.github.ies.instances.ConnectedComponents;
+import io.github.ies.instances.Connectivity;
+import io.github.ies.instances.Labeling;
+import io.github.ies.io.Nifti;
+import io.github.ies.io.Volume;
+import io.github.ies.model.ModelBundle;
+import io.github.ies.model.Segmenter;
+import io.github.ies.model.TorchModel;
+import io.github.ies.model.TorchRuntime;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code scripts/bench-saliency}: SmoothGrad max aggregation, the authors' naive algorithm (whole volume, one
+ * backward pass per lesion voxel) against the engine in each context, on one subject, in one process.
+ *
+ * <pre>
+ * bench-saliency [--model DIR] [--flair F] [--mprage M] [--gt MASK] [--lesions 8,11] [--samples 2] [--threads 2]
+ *                [--seed 1] [--margin 8] [--local-margin 16] [--skip-naive] [--batch-probe]
+ * </pre>
+ * Defaults: the demo model and subject ({@code test-images/}); lesions: the two ground-truth components (18-connected)
+ * closest to 25 voxels. Errors are against the engine's {@code full} context (itself checked against the naive maps):
+ * relative L2 = ||m - m_full|| / ||m_full|| over the whole grid (zero outside the computed region) and both channels;
+ * peak error = the largest relative difference of a channel's max or min.
+ */
+public final class SaliencyBenchmark {
+
+    private SaliencyBenchmark() {}
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> a = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String k = args[i];
+            if (k.equals("--skip-naive") || k.equals("--batch-probe")) a.put(k, "true");
+            else if (i + 1 < args.length) a.put(k, args[++i]);
+            else throw new IllegalArgumentException("missing value for " + k);
+        }
+        Path model = Path.of(a.getOrDefault("--model", "test-images/models/demo-unet"));
+        Path flair = Path.of(a.getOrDefault("--flair", "test-images/demo/flair.nii.gz"));
+        Path mprage = Path.of(a.getOrDefault("--mprage", "test-images/demo/mprage.nii.gz"));
+        Path gtPath = Path.of(a.getOrDefault("--gt", "test-images/demo/lesions.nii.gz"));
+        int samples = Integer.parseInt(a.getOrDefault("--samples", "2"));
+        int threads = Integer.parseInt(a.getOrDefault("--threads", "2"));
+        long seed = Long.parseLong(a.getOrDefault("--seed", "1"));
+        int localMargin = Integer.parseInt(a.getOrDefault("--local-margin", "16"));
+        int margin = Integer.parseInt(a.getOrDefault("--margin", "8"));
+
+        TorchRuntime.configure(threads);
+        ModelBundle bundle = ModelBundle.load(model);
+        Volume f = Nifti.read(flair), m = Nifti.read(mprage), gt = Nifti.read(gtPath);
+        int[] nd = f.dims();
+        int[] dims = nd.clone();
+        float[] x = Segmenter.normalize(bundle, f, m);
+        Labeling lab = ConnectedComponents.label(gt, Connectivity.of(18));
+        List<Integer> ids = new ArrayList<>();
+        if (a.containsKey("--lesions")) {
+            for (String s : a.get("--lesions").split(",")) ids.add(Integer.parseInt(s.trim()));
+        } else {
+            List<Integer> all = new ArrayList<>();
+            for (int id = 1; id <= lab.count(); id++) all.add(id);
+            all.sort((p, q) -> Integer.compare(Math.abs(lab.voxels(p) - 25), Math.abs(lab.voxels(q) - 25)));
+            ids.addAll(all.subList(0, Math.min(2, all.size())));
+        }
+        List<SaliencyEngine.Target> targets = new ArrayList<>();
+        for (int id : ids) {
+            boolean[] mask = new boolean[lab.labels().length];
+            for (int i = 0; i < mask.length; i++) mask[i] = lab.labels()[i] == id;
+            targets.add(SaliencyEngine.Target.ofNifti(id, mask, nd));
+        }
+        System.out.printf(Locale.ROOT, "subject %s %dx%dx%d, model %s (patch %s), lesions %s (voxels %s), N = %d, %d threads, PyTorch %s%n",
+                flair, nd[0], nd[1], nd[2], bundle.name(), java.util.Arrays.toString(bundle.patchSize()), ids,
+                targets.stream().map(t -> Integer.toString(t.voxelCount())).toList(), samples, TorchRuntime.threads(),
+                TorchRuntime.pytorchVersion());
+
+        try (TorchModel tm = TorchModel.load(bundle, Device.cpu(), true)) {
+            SaliencyEngine.Options base = new SaliencyEngine.Options();
+            base.methods = EnumSet.of(SaliencyEngine.Method.SMOOTHGRAD_MAX);
+            base.samples = samples;
+            base.seed = seed;
+            base.localMargin = localMargin;
+            base.margin = margin;
+            if (a.containsKey("--batch-probe")) batchProbe(tm, base, x, dims, targets.get(0));
+
+            Map<String, Double> seconds = new LinkedHashMap<>();
+            Map<String, Map<Integer, float[][]>> maps = new LinkedHashMap<>();
+            if (!a.containsKey("--skip-naive")) {
+                SaliencyEngine e = new SaliencyEngine(tm, opts(base, SaliencyEngine.Context.FULL));
+                long t0 = System.nanoTime();
+                Map<Integer, float[][]> nm = new LinkedHashMap<>();
+                for (SaliencyEngine.Target t : targets) nm.put(t.id, NaiveSmoothGrad.maxAggregation(e, tm, x, dims, t));
+                seconds.put("naive (full)", (System.nanoTime() - t0) / 1e9 / targets.size());
+                maps.put("naive (full)", nm);
+                System.out.printf(Locale.ROOT, "naive: %.1f s per lesion%n", seconds.get("naive (full)"));
+            }
+            for (SaliencyEngine.Context c : SaliencyEngine.Context.values()) {
+                SaliencyEngine e = new SaliencyEngine(tm, opts(base, c));
+                Map<Integer, float[][]> em = new LinkedHashMap<>();
+                long t0 = System.nanoTime();
+                e.explain(x, dims, targets, lm -> {
+                    float[][] full = new float[lm.maps.get(SaliencyEngine.Method.SMOOTHGRAD_MAX).length][];
+                    for (int ch = 0; ch < full.length; ch++) full[ch] = paste(lm.maps.get(SaliencyEngine.Method.SMOOTHGRAD_MAX)[ch], lm.region, dims);
+                    em.put(lm.id, full);
+                }, null);
+                String name = "engine " + c.key;
+                seconds.put(name, (System.nanoTime() - t0) / 1e9 / targets.size());
+                maps.put(name, em);
+                System.out.printf(Locale.ROOT, "%s: %.1f s per lesion (alignment %d, batch %d)%n", name, seconds.get(name), e.alignment(),
+                        e.batchSize(e.contextBox(targets.get(0), dims)));
+            }
+            Map<Integer, float[][]> ref = maps.get("engine full");
+            Double naive = seconds.get("naive (full)");
+            System.out.println();
+            System.out.println("| mode | s / lesion | speed-up vs naive | rel. L2 error vs full | peak error vs full |");
+            System.out.println("|---|---|---|---|---|");
+            for (Map.Entry<String, Map<Integer, float[][]>> e : maps.entrySet()) {
+                double l2 = 0, peak = 0;
+                for (SaliencyEngine.Target t : targets) {
+                    float[][] got = e.getValue().get(t.id), want = ref.get(t.id);
+                    for (int ch = 0; ch < want.length; ch++) {
+                        l2 = Math.max(l2, relL2(got[ch], want[ch]));
+                        peak = Math.max(peak, peakErr(got[ch], want[ch]));
+                    }
+                }
+                System.out.printf(Locale.ROOT, "| %s | %.2f | %s | %.2e | %.2e |%n", e.getKey(), seconds.get(e.getKey()),
+                        naive == null ? "-" : String.format(Locale.ROOT, "%.1fx", naive / seconds.get(e.getKey())), l2, peak);
+            }
+        }
+    }
+
+    private static SaliencyEngine.Options opts(SaliencyEngine.Options b, SaliencyEngine.Context c) {
+        SaliencyEngine.Options o = new SaliencyEngine.Options();
+        o.methods = b.methods;
+        o.samples = b.samples;
+        o.seed = b.seed;
+        o.noiseLevel = b.noiseLevel;
+        o.batchSize = b.batchSize;
+        o.keepGraph = b.keepGraph;
+        o.context = c;
+        o.localMargin = b.localMargin;
+        o.margin = b.margin;
+        return o;
+    }
+
+    /** Seconds for one lesion in local and patch context with batch sizes 1, 4, 8 and with/without a kept graph. */
+    private static void batchProbe(TorchModel tm, SaliencyEngine.Options base, float[] x, int[] dims, SaliencyEngine.Target t) throws Exception {
+        System.out.println("| context | batch | keep graph | s (lesion " + t.id + ", " + t.voxelCount() + " voxels, N = " + base.samples + ") |");
+        System.out.println("|---|---|---|---|");
+        for (SaliencyEngine.Context c : new SaliencyEngine.Context[] {SaliencyEngine.Context.LOCAL, SaliencyEngine.Context.PATCH}) {
+            for (int b : new int[] {1, 4, 8}) {
+                for (boolean keep : new boolean[] {true, false}) {
+                    SaliencyEngine.Options o = opts(base, c);
+                    o.batchSize = b;
+                    o.keepGraph = keep;
+                    long t0 = System.nanoTime();
+                    new SaliencyEngine(tm, o).explain(x, dims, List.of(t), lm -> { }, null);
+                    System.out.printf(Locale.ROOT, "| %s | %d | %b | %.2f |%n", c.key, b, keep, (System.nanoTime() - t0) / 1e9);
+                }
+            }
+        }
+        System.out.println();
+    }
+
+    static float[] paste(float[] crop, Box region, int[] d) {
+        float[] full = new float[d[0] * d[1] * d[2]];
+        int[] o = region.origin(), s = region.size();
+        for (int i = 0; i < s[0]; i++)
+            for (int j = 0; j < s[1]; j++)
+                System.arraycopy(crop, (i * s[1] + j) * s[2], full, ((o[0] + i) * d[1] + o[1] + j) * d[2] + o[2], s[2]);
+        return full;
+    }
+
+    static double relL2(float[] got, float[] want) {
+        double num = 0, den = 0;
+        for (int i = 0; i < want.length; i++) {
+            double dlt = got[i] - want[i];
+            num += dlt * dlt;
+            den += (double) want[i] * want[i];
+        }
+        return den == 0 ? (num == 0 ? 0 : Double.POSITIVE_INFINITY) : Math.sqrt(num / den);
+    }
+
+    static double peakErr(float[] got, float[] want) {
+        double gmax = Double.NEGATIVE_INFINITY, gmin = Double.POSITIVE_INFINITY, wmax = gmax, wmin = gmin;
+        for (int i = 0; i < want.length; i++) {
+            gmax = Math.max(gmax, got[i]);
+            gmin = Math.min(gmin, got[i]);
+            wmax = Math.max(wmax, want[i]);
+            wmin = Math.min(wmin, want[i]);
+        }
+        double e = 0;
+        if (wmax != 0) e = Math.max(e, Math.abs(gmax - wmax) / Math.abs(wmax));
+        if (wmin != 0) e = Math.max(e, Math.abs(gmin - wmin) / Math.abs(wmin));
+        return e;
+    }
+}

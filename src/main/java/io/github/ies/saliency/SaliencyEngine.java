@@ -1,0 +1,713 @@
+package io.github.ies.saliency;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.util.Pair;
+import io.github.ies.model.ModelBundle;
+import io.github.ies.model.ProgressListener;
+import io.github.ies.model.TorchModel;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Instance-level saliency (paper sections 2.3-2.4) for any voxel sets of one subject, through the bundle's
+ * TorchScript model in eval mode.
+ *
+ * <p>Definitions (y = raw lesion-class logits f(x)[lesion_channel], L the instance's voxels, C input channels):
+ * <ul>
+ * <li>noise: N copies x_n = x + sigma e_n, e_n standard normal per voxel and channel (seeded, see
+ * {@link NoiseSource#seeded}); sigma = noise_level x (max - min) of the first normalised channel over the volume;
+ * noise_level 0 gives plain gradients;</li>
+ * <li>SmoothGrad mean (eq. 2): (1/N) sum_n d/dx [(1/|L|) sum_{j in L} y_j(x_n)] (one VJP per copy);</li>
+ * <li>SmoothGrad max (eq. 3): (1/N) sum_n M_n with M_n(i) = g_{j*}(i), g_j = d y_j(x_n)/dx and j* = argmax_j |g_j(i)|
+ * (|L| VJPs per copy);</li>
+ * <li>Grad-CAM++ instance / class: {@link GradCamPlusPlus} on the bundle's feature layer (gradients with respect to
+ * the {@code delta} leaf of {@code forward_features}) of Y = sum_{l in L} y_l, or of the sum of the logits whose
+ * probability exceeds the threshold, trilinearly upsampled ({@link Resample}) to the input grid. Computed on the
+ * clean (noise-free) input.</li>
+ * </ul>
+ *
+ * <p>Contexts (the input the network sees): {@code full} the whole volume (zero-padded at the high end to a multiple
+ * of the network's alignment, as a whole-volume forward pass needs), {@code patch} a box of the bundle's patch size
+ * grown (in steps of the alignment) to hold the lesion's bounding box plus {@code margin} on each side, centred on the
+ * lesion and shifted to lie inside the volume (zero-padded when the volume is smaller), {@code local} the same with
+ * only the bounding box plus {@code localMargin} (no minimum size).
+ *
+ * <p>Batching: the context crop is replicated along the batch dimension and each batch element back-propagates one
+ * one-hot cotangent (B VJPs per backward pass); with {@code keepGraph} one forward pass per noisy copy serves all
+ * backward passes of that copy (gradients zeroed in between). Lesions with the same context box share their noisy
+ * forward passes (all lesions in {@code full} context, within an accumulator memory budget). Each batch runs in its
+ * own NDManager sub-scope. Progress and cancellation are checked between batches. Maps are kept as crops (the
+ * context box inside the volume) and handed to the {@link Sink} one lesion at a time.
+ */
+public final class SaliencyEngine {
+
+    /** Explanation methods. */
+    public enum Method {
+        SMOOTHGRAD_MAX("smoothgrad-max"), SMOOTHGRAD_MEAN("smoothgrad-mean"), GRADCAMPP("gradcampp"),
+        CLASS_GRADCAMPP("class-gradcampp");
+
+        public final String key;
+
+        Method(String key) { this.key = key; }
+
+        public static Method fromKey(String s) {
+            for (Method m : values()) if (m.key.equalsIgnoreCase(s.trim())) return m;
+            return null;
+        }
+
+        public boolean smoothGrad() { return this == SMOOTHGRAD_MAX || this == SMOOTHGRAD_MEAN; }
+    }
+
+    /** What the network sees while one instance is explained. */
+    public enum Context {
+        FULL("full"), PATCH("patch"), LOCAL("local");
+
+        public final String key;
+
+        Context(String key) { this.key = key; }
+
+        public static Context fromKey(String s) {
+            for (Context c : values()) if (c.key.equalsIgnoreCase(s.trim())) return c;
+            return null;
+        }
+    }
+
+    /** Parameters. */
+    public static final class Options {
+        public Set<Method> methods = EnumSet.allOf(Method.class);
+        /** N, the number of noisy copies. */
+        public int samples = 50;
+        public double noiseLevel = 0.05;
+        public long seed = 1;
+        public Context context = Context.PATCH;
+        /** Voxels added on each side of the lesion's bounding box in {@code patch} context. */
+        public int margin = 8;
+        /** Voxels added on each side of the lesion's bounding box in {@code local} context. */
+        public int localMargin = 16;
+        /** VJPs per backward pass (replicated batch); 0: chosen from the context size. */
+        public int batchSize = 0;
+        /** One forward pass per noisy copy for all its backward passes (else one forward pass per batch). */
+        public boolean keepGraph = true;
+        /** Also the per-voxel standard error of the SmoothGrad maps over the copies. */
+        public boolean uncertainty = false;
+        /** Threshold for class-level Grad-CAM++; null: the bundle's. */
+        public Double threshold = null;
+        /** Run the network in float64 (the model must be a float64 TorchScript module; for tests). */
+        public boolean float64 = false;
+        /** Memory for the SmoothGrad accumulators of lesions that share a context, and the batch-size heuristic. */
+        public long memoryBudgetBytes = 1L << 30;
+    }
+
+    /** A voxel set to explain. */
+    public static final class Target {
+        public final int id;
+        /** Flat C-order indices ((i * dims[1] + j) * dims[2] + k) of the voxels. */
+        final int[] voxels;
+        final int[] bboxMin = {Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE};
+        final int[] bboxMax = {Integer.MIN_VALUE, Integer.MIN_VALUE, Integer.MIN_VALUE};
+
+        /** {@code voxels}: flat C-order indices on a grid of {@code dims} (see {@link #ofNifti} for NIfTI order). */
+        public Target(int id, int[] voxels, int[] dims) {
+            if (voxels.length == 0) throw new IllegalArgumentException("instance " + id + " has no voxel");
+            this.id = id;
+            this.voxels = voxels.clone();
+            for (int v : voxels) {
+                int k = v % dims[2], j = (v / dims[2]) % dims[1], i = v / (dims[1] * dims[2]);
+                if (i >= dims[0] || v < 0) throw new IllegalArgumentException("voxel index " + v + " outside " + Arrays.toString(dims));
+                int[] p = {i, j, k};
+                for (int d = 0; d < 3; d++) {
+                    bboxMin[d] = Math.min(bboxMin[d], p[d]);
+                    bboxMax[d] = Math.max(bboxMax[d], p[d]);
+                }
+            }
+        }
+
+        /** A target from a NIfTI-order mask (i fastest, as {@code Volume.data()}). */
+        public static Target ofNifti(int id, boolean[] mask, int[] dims) {
+            int n = 0;
+            for (boolean b : mask) if (b) n++;
+            int[] v = new int[n];
+            int p = 0;
+            for (int k = 0; k < dims[2]; k++) {
+                for (int j = 0; j < dims[1]; j++) {
+                    for (int i = 0; i < dims[0]; i++) {
+                        if (mask[i + dims[0] * (j + dims[1] * k)]) v[p++] = (i * dims[1] + j) * dims[2] + k;
+                    }
+                }
+            }
+            Arrays.sort(v);
+            return new Target(id, v, dims);
+        }
+
+        public int voxelCount() { return voxels.length; }
+    }
+
+    /** The maps of one instance, as crops on {@link #region} (C order, k fastest). */
+    public static final class LesionMaps {
+        public final int id;
+        public final int voxels;
+        /** The context box (may extend past the volume). */
+        public final Box context;
+        /** The computed region: the context box inside the volume; maps are zero outside it. */
+        public final Box region;
+        /** Per method, one crop per input channel (SmoothGrad) or one crop (Grad-CAM++). */
+        public final Map<Method, float[][]> maps = new EnumMap<>(Method.class);
+        /** Per SmoothGrad method with uncertainty: the standard error crops per channel. */
+        public final Map<Method, float[][]> standardErrors = new EnumMap<>(Method.class);
+        /** Seconds spent on this instance (shared work split evenly between the lesions sharing it). */
+        public double seconds;
+
+        LesionMaps(int id, int voxels, Box context, Box region) {
+            this.id = id;
+            this.voxels = voxels;
+            this.context = context;
+            this.region = region;
+        }
+    }
+
+    /** Receives each instance's maps once they are complete. */
+    public interface Sink {
+        void accept(LesionMaps maps) throws IOException;
+    }
+
+    private final TorchModel model;
+    private final ModelBundle bundle;
+    private final Options o;
+    private final int channels;
+    private final int align;
+    private final int lesionChannel;
+    private NoiseSource noise;
+    private final Map<List<Integer>, long[]> featureShapes = new HashMap<>();
+    private int outputChannels = -1;
+    private final List<String> log = new ArrayList<>();
+
+    /** {@code model} must be loaded with {@code trainParam = true}; its parameters are frozen here. */
+    public SaliencyEngine(TorchModel model, Options options) {
+        this.model = model;
+        this.bundle = model.bundle();
+        this.o = options;
+        if (o.samples < 1) throw new IllegalArgumentException("samples must be >= 1, got " + o.samples);
+        if (!(o.noiseLevel >= 0) || Double.isInfinite(o.noiseLevel)) {
+            throw new IllegalArgumentException("noise level must be >= 0, got " + o.noiseLevel);
+        }
+        if (o.margin < 0 || o.localMargin < 0) throw new IllegalArgumentException("margins must be >= 0");
+        if (o.batchSize < 0) throw new IllegalArgumentException("batch size must be >= 0 (0: automatic), got " + o.batchSize);
+        if (o.methods.isEmpty()) throw new IllegalArgumentException("no method selected");
+        if ((o.methods.contains(Method.GRADCAMPP) || o.methods.contains(Method.CLASS_GRADCAMPP)) && !bundle.features()) {
+            throw new IllegalArgumentException(bundle.source() + ": Grad-CAM++ needs a bundle exported with forward_features "
+                    + "(\"features\": true in ies-model.json)");
+        }
+        this.channels = bundle.inputCount();
+        this.lesionChannel = bundle.lesionChannel();
+        this.noise = NoiseSource.seeded(o.seed);
+        // no parameter gradients: only input (and delta) gradients are needed, and weight gradients cost as much again
+        for (Pair<String, Parameter> p : model.block().getParameters()) {
+            NDArray a = p.getValue().getArray();
+            if (a.hasGradient()) a.setRequiresGradient(false);
+        }
+        this.align = probeAlignment();
+    }
+
+    /** Test hook: replaces the seeded noise. */
+    void setNoise(NoiseSource n) { this.noise = n; }
+
+    public Options options() { return o; }
+
+    /** Notes on adaptive choices made during the run (batch sizes after out-of-memory, group sizes). */
+    public List<String> log() { return log; }
+
+    /**
+     * Spatial sizes the network accepts: the bundle's {@code "alignment"} key when present, else the largest power of
+     * two (at most 32) dividing every patch dimension (a U-Net of total stride s needs multiples of s, and its patch
+     * size is one).
+     */
+    static int alignment(ModelBundle b) {
+        com.google.gson.JsonElement e = b.json().get("alignment");
+        if (e != null && e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber() && e.getAsInt() >= 1) return e.getAsInt();
+        int a = 32;
+        for (int p : b.patchSize()) while (a > 1 && p % a != 0) a /= 2;
+        return a;
+    }
+
+    private static final Map<String, Integer> PROBED = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * The alignment: the bundle's {@code "alignment"} key when present; else the smallest power of two a below the
+     * patch-size rule ({@link #alignment(ModelBundle)}) under which the network is translation equivariant: on a
+     * seeded random input X of P + u voxels per axis (P the patch size, u the patch-size rule), the logits of the
+     * crop X[a : a + P] at its central 4^3 voxels equal those of X at the same voxels (relative 1e-4). Only shapes
+     * of the patch-size rule are run (a rejected shape was once followed by a native crash); cached per model file.
+     */
+    private int probeAlignment() {
+        int upper = alignment(bundle);
+        if (bundle.json().has("alignment") || upper == 1) return upper;
+        String key;
+        try {
+            key = bundle.modelSha256();
+        } catch (java.io.IOException e) {
+            return upper;
+        }
+        Integer cached = PROBED.get(key);
+        if (cached != null) return cached;
+        int[] p = bundle.patchSize();
+        int[] big = {p[0] + upper, p[1] + upper, p[2] + upper};
+        int nBig = big[0] * big[1] * big[2];
+        java.util.SplittableRandom r = new java.util.SplittableRandom(12345);
+        float[] xb = new float[channels * nBig];
+        for (int i = 0; i < xb.length; i++) xb[i] = (float) r.nextGaussian();
+        int result = upper;
+        boolean prev = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        try {
+            float[] yb = forwardNoGrad(xb, big);
+            int k = yb.length / nBig;
+            for (int a = 1; a < upper; a *= 2) {
+                Box crop = new Box(new int[] {a, a, a}, p);
+                float[] yc = forwardNoGrad(crop.extract(xb, channels, big), p);
+                double diff = 0, scale = 0;
+                for (int c = 0; c < k; c++)
+                    for (int i = p[0] / 2 - 2; i < p[0] / 2 + 2; i++)
+                        for (int j = p[1] / 2 - 2; j < p[1] / 2 + 2; j++)
+                            for (int l = p[2] / 2 - 2; l < p[2] / 2 + 2; l++) {
+                                float vc = yc[c * crop.voxels() + (i * p[1] + j) * p[2] + l];
+                                float vb = yb[c * nBig + ((i + a) * big[1] + j + a) * big[2] + l + a];
+                                diff = Math.max(diff, Math.abs(vc - vb));
+                                scale = Math.max(scale, Math.abs(vb));
+                            }
+                if (diff <= 1e-4 * Math.max(scale, 1e-6)) {
+                    result = a;
+                    break;
+                }
+            }
+        } catch (RuntimeException e) {
+            log.add("alignment probe failed (" + TorchModel.class.getSimpleName() + "): " + e.getMessage() + "; using " + upper);
+            result = upper;
+        } finally {
+            JniUtils.setGradMode(prev);
+        }
+        PROBED.put(key, result);
+        return result;
+    }
+
+    private float[] forwardNoGrad(float[] x, int[] size) {
+        try (NDManager m = model.manager().newSubManager()) {
+            NDArray in = leaf(m, x, 1, new Box(new int[3], size));
+            return floats(model.forward(in, false));
+        }
+    }
+
+    public int alignment() { return align; }
+
+    /** sigma = noise_level x (max - min) of the first channel of {@code x [C, dims]}. */
+    public double sigma(float[] x, int[] dims) {
+        int n = dims[0] * dims[1] * dims[2];
+        double mn = Double.POSITIVE_INFINITY, mx = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            mn = Math.min(mn, x[i]);
+            mx = Math.max(mx, x[i]);
+        }
+        return o.noiseLevel * (mx - mn);
+    }
+
+    private static int roundUp(int v, int a) { return (v + a - 1) / a * a; }
+
+    private static int alignDown(int v, int a) { return Math.floorDiv(v, a) * a; }
+
+    private static int alignUp(int v, int a) { return -Math.floorDiv(-v, a) * a; }
+
+    /**
+     * The context box of a target. Origins are multiples of the alignment: a strided network is translation
+     * equivariant only by multiples of its total stride, so an unaligned crop changes the logits even where the
+     * receptive field lies inside it. Within that constraint the box is centred on the lesion, kept inside the volume
+     * where it fits, and always holds the lesion's bounding box plus the margin.
+     */
+    public Box contextBox(Target t, int[] dims) {
+        int[] origin = new int[3], size = new int[3];
+        for (int d = 0; d < 3; d++) {
+            if (o.context == Context.FULL) {
+                origin[d] = 0;
+                size[d] = roundUp(dims[d], align);
+                continue;
+            }
+            int m = o.context == Context.PATCH ? o.margin : o.localMargin;
+            int needLo = t.bboxMin[d] - m, needHi = t.bboxMax[d] + m + 1;       // [needLo, needHi) must be inside
+            int s = roundUp(needHi - alignDown(needLo, align), align);
+            if (o.context == Context.PATCH) s = Math.max(s, roundUp(bundle.patchSize()[d], align));
+            int lo = alignDown((needLo + needHi - s) / 2, align);               // centred
+            if (s <= dims[d]) lo = Math.min(lo, alignDown(dims[d] - s, align)); // inside the volume where it fits
+            lo = Math.max(lo, 0);
+            lo = Math.max(lo, alignUp(needHi - s, align));                     // the lesion and margin always inside
+            lo = Math.min(lo, alignDown(needLo, align));
+            origin[d] = lo;
+            size[d] = s;
+        }
+        return new Box(origin, size);
+    }
+
+    /**
+     * Explains the targets on the normalised input {@code x [C, dims]} (C order). Maps go to {@code sink} one lesion
+     * at a time, in the order of the first target of each context group.
+     */
+    public void explain(float[] x, int[] dims, List<Target> targets, Sink sink, ProgressListener progress) throws IOException {
+        ProgressListener listener = progress == null ? ProgressListener.NONE : progress;
+        if (x.length != channels * dims[0] * dims[1] * dims[2]) {
+            throw new IllegalArgumentException("input has " + x.length + " values, expected " + channels + " x " + Arrays.toString(dims));
+        }
+        double sigma = sigma(x, dims);
+        boolean sg = o.methods.contains(Method.SMOOTHGRAD_MAX) || o.methods.contains(Method.SMOOTHGRAD_MEAN);
+        boolean gc = o.methods.contains(Method.GRADCAMPP);
+        // groups of targets that share a context box
+        Map<Box, List<Target>> groups = new LinkedHashMap<>();
+        for (Target t : targets) groups.computeIfAbsent(contextBox(t, dims), b -> new ArrayList<>()).add(t);
+        long total = (long) targets.size() * ((sg ? o.samples : 0) + (gc ? 1 : 0));
+        long[] done = {0};
+        boolean prev = JniUtils.isGradMode();
+        JniUtils.setGradMode(true);
+        try {
+            for (Map.Entry<Box, List<Target>> g : groups.entrySet()) {
+                Box box = g.getKey();
+                List<Target> all = g.getValue();
+                int perGroup = Math.max(1, (int) Math.min(all.size(), o.memoryBudgetBytes / Math.max(1, accumulatorBytes(box))));
+                for (int s = 0; s < all.size(); s += perGroup) {
+                    List<Target> group = all.subList(s, Math.min(all.size(), s + perGroup));
+                    long t0 = System.nanoTime();
+                    Box region = box.clip(dims);
+                    List<LesionMaps> out = new ArrayList<>();
+                    for (Target t : group) out.add(new LesionMaps(t.id, t.voxels.length, box, region));
+                    float[] clean = box.extract(x, channels, dims);
+                    if (gc) {
+                        instanceGradCam(box, region, clean, group, out, dims);
+                        done[0] += group.size();
+                        listener.progress("explain", done[0], total);
+                    }
+                    if (sg) smoothGrad(box, region, clean, sigma, group, out, dims, listener, done, total);
+                    double secs = (System.nanoTime() - t0) / 1e9 / group.size();
+                    for (LesionMaps m : out) {
+                        m.seconds = secs;
+                        sink.accept(m);
+                    }
+                }
+            }
+        } finally {
+            JniUtils.setGradMode(prev);
+        }
+    }
+
+    private long accumulatorBytes(Box box) {
+        int sgMethods = (o.methods.contains(Method.SMOOTHGRAD_MAX) ? 1 : 0) + (o.methods.contains(Method.SMOOTHGRAD_MEAN) ? 1 : 0);
+        return (long) box.voxels() * channels * sgMethods * (o.uncertainty ? 20 : 12) + 4L * box.voxels() * (1 + channels * sgMethods);
+    }
+
+    /** Batch size for a context box: the option, else from a rough activation-memory estimate, 1 to 8. */
+    public int batchSize(Box box) {
+        if (o.batchSize > 0) return o.batchSize;
+        long perElement = (long) box.voxels() * 512L;
+        return (int) Math.max(1, Math.min(8, o.memoryBudgetBytes * 2 / perElement));
+    }
+
+    private NDArray leaf(NDManager m, float[] crop, int batch, Box box) {
+        int n = crop.length;
+        float[] rep = new float[n * batch];
+        for (int b = 0; b < batch; b++) System.arraycopy(crop, 0, rep, b * n, n);
+        NDArray a = m.create(rep, new Shape(batch, channels, box.size[0], box.size[1], box.size[2]));
+        if (o.float64) a = a.toType(DataType.FLOAT64, false);
+        return a;
+    }
+
+    private NDArray cotangent(NDManager m, float[] cot, Shape shape) {
+        NDArray a = m.create(cot, shape);
+        if (o.float64) a = a.toType(DataType.FLOAT64, false);
+        return a;
+    }
+
+    private static float[] floats(NDArray a) {
+        return a.getDataType() == DataType.FLOAT32 ? a.toFloatArray() : a.toType(DataType.FLOAT32, false).toFloatArray();
+    }
+
+    // ---------------------------------------------------------------- SmoothGrad
+
+    private void smoothGrad(Box box, Box region, float[] clean, double sigma, List<Target> group, List<LesionMaps> out,
+            int[] dims, ProgressListener listener, long[] done, long total) {
+        boolean doMax = o.methods.contains(Method.SMOOTHGRAD_MAX), doMean = o.methods.contains(Method.SMOOTHGRAD_MEAN);
+        int nv = box.voxels();
+        int g = group.size();
+        SmoothGradAccumulator[][] accMax = new SmoothGradAccumulator[g][], accMean = new SmoothGradAccumulator[g][];
+        // work items: (target, local voxel) for max, (target, -1) for mean
+        List<int[]> items = new ArrayList<>();
+        int[][] local = new int[g][];
+        for (int t = 0; t < g; t++) {
+            Target tg = group.get(t);
+            local[t] = new int[tg.voxels.length];
+            for (int v = 0; v < tg.voxels.length; v++) {
+                int idx = tg.voxels[v];
+                int k = idx % dims[2], j = (idx / dims[2]) % dims[1], i = idx / (dims[1] * dims[2]);
+                local[t][v] = box.local(i, j, k);
+                if (local[t][v] < 0) throw new IllegalStateException("instance " + tg.id + " is not inside its context " + box);
+            }
+            if (doMax) {
+                accMax[t] = new SmoothGradAccumulator[channels];
+                for (int v = 0; v < local[t].length; v++) items.add(new int[] {t, local[t][v]});
+            }
+            if (doMean) {
+                accMean[t] = new SmoothGradAccumulator[channels];
+                items.add(new int[] {t, -1});
+            }
+        }
+        int batch = Math.min(batchSize(box), items.size());
+        while (true) {
+            try {
+                for (int t = 0; t < g; t++) {
+                    for (int c = 0; c < channels; c++) {
+                        if (doMax) accMax[t][c] = new SmoothGradAccumulator(nv, o.uncertainty);
+                        if (doMean) accMean[t][c] = new SmoothGradAccumulator(nv, o.uncertainty);
+                    }
+                }
+                long done0 = done[0];
+                for (int n = 0; n < o.samples; n++) {
+                    float[] xn = clean;
+                    if (sigma > 0) {
+                        float[] e = noise.standardNormal(n, box, channels, dims);
+                        xn = new float[clean.length];
+                        for (int i = 0; i < xn.length; i++) xn[i] = (float) (clean[i] + sigma * e[i]);
+                    }
+                    runCopy(box, xn, items, batch, local, accMax, accMean, listener);
+                    for (int t = 0; t < g; t++) if (doMax) for (SmoothGradAccumulator a : accMax[t]) a.endCopy();
+                    done[0] = done0 + (long) (n + 1) * g;
+                    listener.progress("explain", done[0], total);
+                }
+                break;
+            } catch (RuntimeException ex) {
+                // out of memory: halve the batch and redo this group from scratch (accumulators are rebuilt)
+                if (!TorchModel.isOutOfMemory(ex) || batch == 1) throw ex;
+                if (model.device().isGpu()) JniUtils.emptyCudaCache();
+                log.add("out of memory with a batch of " + batch + " on a context of " + Arrays.toString(box.size)
+                        + ": retrying with " + batch / 2);
+                batch /= 2;
+            }
+        }
+        for (int t = 0; t < g; t++) {
+            LesionMaps m = out.get(t);
+            if (doMax) put(m, Method.SMOOTHGRAD_MAX, accMax[t], box, region);
+            if (doMean) put(m, Method.SMOOTHGRAD_MEAN, accMean[t], box, region);
+        }
+    }
+
+    private void put(LesionMaps m, Method method, SmoothGradAccumulator[] acc, Box box, Box region) {
+        float[][] maps = new float[channels][], se = o.uncertainty ? new float[channels][] : null;
+        for (int c = 0; c < channels; c++) {
+            maps[c] = box.sub(acc[c].mean(), 0, region);
+            if (se != null) se[c] = box.sub(acc[c].standardError(), 0, region);
+        }
+        m.maps.put(method, maps);
+        if (se != null) m.standardErrors.put(method, se);
+    }
+
+    /** All VJPs of one noisy copy: batches of replicated inputs, one one-hot (or mean) cotangent per element. */
+    private void runCopy(Box box, float[] xn, List<int[]> items, int batch, int[][] local,
+            SmoothGradAccumulator[][] accMax, SmoothGradAccumulator[][] accMean, ProgressListener listener) {
+        int nv = box.voxels();
+        int k = outputChannels(box);
+        NDManager copyScope = o.keepGraph ? model.manager().newSubManager() : null;
+        try {
+            NDArray in = null, y = null;
+            for (int s = 0; s < items.size(); s += batch) {
+                listener.checkCancelled();
+                int bsz = Math.min(batch, items.size() - s);
+                try (NDManager m = model.manager().newSubManager()) {
+                    if (!o.keepGraph || in == null) {
+                        NDManager fm = o.keepGraph ? copyScope : m;
+                        in = leaf(fm, xn, o.keepGraph ? batch : bsz, box);
+                        in.setRequiresGradient(true);
+                        y = model.forward(in, true);
+                    } else {
+                        JniUtils.zeroGrad((PtNDArray) in);
+                    }
+                    int elems = (int) y.getShape().get(0);
+                    float[] cot = new float[elems * k * nv];
+                    for (int e = 0; e < bsz; e++) {
+                        int[] it = items.get(s + e);
+                        int base = (e * k + lesionChannel) * nv;
+                        if (it[1] >= 0) {
+                            cot[base + it[1]] = 1f;
+                        } else {
+                            float w = 1f / local[it[0]].length;
+                            for (int v : local[it[0]]) cot[base + v] = w;
+                        }
+                    }
+                    NDArray ct = cotangent(m, cot, y.getShape());
+                    boolean more = o.keepGraph && s + batch < items.size();
+                    JniUtils.backward((PtNDArray) y, (PtNDArray) ct, more, false);
+                    NDArray gr = in.getGradient();
+                    float[] grad = floats(gr);
+                    gr.close();
+                    for (int e = 0; e < bsz; e++) {
+                        int[] it = items.get(s + e);
+                        for (int c = 0; c < channels; c++) {
+                            int off = (e * channels + c) * nv;
+                            if (it[1] >= 0) accMax[it[0]][c].addVoxelGradient(grad, off);
+                            else accMean[it[0]][c].addCopy(grad, off);
+                        }
+                    }
+                    if (!o.keepGraph) {
+                        in = null;
+                        y = null;
+                    }
+                }
+            }
+        } finally {
+            if (copyScope != null) copyScope.close();
+        }
+    }
+
+    /** K, from a no-grad forward pass on a small input (cached). */
+    private int outputChannels(Box box) {
+        if (outputChannels < 0) {
+            boolean prev = JniUtils.isGradMode();
+            JniUtils.setGradMode(false);
+            try (NDManager m = model.manager().newSubManager()) {
+                NDArray z = leaf(m, new float[channels * box.voxels()], 1, box);
+                outputChannels = (int) model.forward(z, false).getShape().get(1);
+            } finally {
+                JniUtils.setGradMode(prev);
+            }
+        }
+        return outputChannels;
+    }
+
+    // ---------------------------------------------------------------- Grad-CAM++
+
+    /** Feature-layer shape {@code [K, a, b, c]} for an input box size (one no-grad probe per size). */
+    private long[] featureShape(Box box) {
+        List<Integer> key = List.of(box.size[0], box.size[1], box.size[2]);
+        long[] s = featureShapes.get(key);
+        if (s == null) {
+            boolean prev = JniUtils.isGradMode();
+            JniUtils.setGradMode(false);
+            try (NDManager m = model.manager().newSubManager()) {
+                NDArray z = leaf(m, new float[channels * box.voxels()], 1, box);
+                NDArray d = m.zeros(new Shape(1), o.float64 ? DataType.FLOAT64 : DataType.FLOAT32);
+                NDList r = model.forwardFeatures(z, d, false);
+                long[] f = r.get(1).getShape().getShape();
+                s = Arrays.copyOfRange(f, 1, f.length);
+                if (outputChannels < 0) outputChannels = (int) r.get(0).getShape().get(1);
+            } finally {
+                JniUtils.setGradMode(prev);
+            }
+            if (s.length != 4) throw new IllegalStateException("feature layer output has shape " + Arrays.toString(s) + ", expected [K, a, b, c]");
+            featureShapes.put(key, s);
+        }
+        return s;
+    }
+
+    private void instanceGradCam(Box box, Box region, float[] clean, List<Target> group, List<LesionMaps> out, int[] dims) {
+        long[] fs = featureShape(box);
+        int kf = (int) fs[0];
+        int[] fdims = {(int) fs[1], (int) fs[2], (int) fs[3]};
+        int fv = fdims[0] * fdims[1] * fdims[2];
+        int nv = box.voxels();
+        int k = outputChannels(box);
+        int batch = Math.min(batchSize(box), group.size());
+        for (int s = 0; s < group.size(); s += batch) {
+            int bsz = Math.min(batch, group.size() - s);
+            try (NDManager m = model.manager().newSubManager()) {
+                NDArray in = leaf(m, clean, bsz, box);
+                NDArray delta = m.zeros(new Shape(bsz, kf, fdims[0], fdims[1], fdims[2]), o.float64 ? DataType.FLOAT64 : DataType.FLOAT32);
+                delta.setRequiresGradient(true);
+                NDList r = model.forwardFeatures(in, delta, true);
+                NDArray y = r.get(0);
+                float[] cot = new float[bsz * k * nv];
+                for (int e = 0; e < bsz; e++) {
+                    Target t = group.get(s + e);
+                    int base = (e * k + lesionChannel) * nv;
+                    for (int idx : t.voxels) {
+                        int kk = idx % dims[2], j = (idx / dims[2]) % dims[1], i = idx / (dims[1] * dims[2]);
+                        cot[base + box.local(i, j, kk)] = 1f;
+                    }
+                }
+                JniUtils.backward((PtNDArray) y, (PtNDArray) cotangent(m, cot, y.getShape()), false, false);
+                float[] a = floats(r.get(1));
+                float[] g = floats(delta.getGradient());
+                for (int e = 0; e < bsz; e++) {
+                    float[] ae = Arrays.copyOfRange(a, e * kf * fv, (e + 1) * kf * fv);
+                    float[] ge = Arrays.copyOfRange(g, e * kf * fv, (e + 1) * kf * fv);
+                    float[] map = GradCamPlusPlus.instanceMap(ae, ge, kf, fv);
+                    float[] up = Arrays.equals(fdims, box.size) ? map : Resample.trilinear(map, fdims, box.size);
+                    out.get(s + e).maps.put(Method.GRADCAMPP, new float[][] {box.sub(up, 0, region)});
+                }
+            }
+        }
+    }
+
+    /**
+     * Class-level Grad-CAM++ (eqs. 4-7) over the whole volume: Y = sum of the lesion-class logits of the voxels whose
+     * probability (the bundle's activation, whole-volume forward pass) exceeds the threshold. Returns a C-order map
+     * on {@code dims}, all zero when no voxel exceeds the threshold.
+     */
+    public float[] classGradCam(float[] x, int[] dims) {
+        int[] size = new int[3];
+        for (int d = 0; d < 3; d++) size[d] = roundUp(dims[d], align);
+        Box box = new Box(new int[3], size);
+        Box region = box.clip(dims);
+        long[] fs = featureShape(box);
+        int kf = (int) fs[0];
+        int[] fdims = {(int) fs[1], (int) fs[2], (int) fs[3]};
+        int fv = fdims[0] * fdims[1] * fdims[2];
+        int nv = box.voxels();
+        double thr = o.threshold != null ? o.threshold : bundle.threshold();
+        boolean prev = JniUtils.isGradMode();
+        JniUtils.setGradMode(true);
+        try (NDManager m = model.manager().newSubManager()) {
+            NDArray in = leaf(m, box.extract(x, channels, dims), 1, box);
+            NDArray delta = m.zeros(new Shape(1, kf, fdims[0], fdims[1], fdims[2]), o.float64 ? DataType.FLOAT64 : DataType.FLOAT32);
+            delta.setRequiresGradient(true);
+            NDList r = model.forwardFeatures(in, delta, true);
+            NDArray y = r.get(0);
+            int k = (int) y.getShape().get(1);
+            float[] logits = floats(y);
+            float[] prob = bundle.activation().lesionProbability(logits, k, lesionChannel);
+            float[] cot = new float[k * nv];
+            int above = 0;
+            for (int a = 0; a < region.size[0]; a++) {
+                for (int b = 0; b < region.size[1]; b++) {
+                    for (int c = 0; c < region.size[2]; c++) {
+                        int v = (a * size[1] + b) * size[2] + c;
+                        if (prob[v] > thr) {
+                            cot[lesionChannel * nv + v] = 1f;
+                            above++;
+                        }
+                    }
+                }
+            }
+            if (above == 0) return new float[dims[0] * dims[1] * dims[2]];
+            JniUtils.backward((PtNDArray) y, (PtNDArray) cotangent(m, cot, y.getShape()), false, false);
+            float[] map = GradCamPlusPlus.classMap(floats(r.get(1)), floats(delta.getGradient()), kf, fv);
+            float[] up = Arrays.equals(fdims, size) ? map : Resample.trilinear(map, fdims, size);
+            return box.sub(up, 0, region);
+        } finally {
+            JniUtils.setGradMode(prev);
+        }
+    }
+
+    /** A one-line description of the parameters (for logs). */
+    public String describe() {
+        return String.format(Locale.ROOT, "methods %s, N %d, noise %.3g, seed %d, context %s, alignment %d, keepGraph %b",
+                o.methods, o.samples, o.noiseLevel, o.seed, o.context.key, align, o.keepGraph);
+    }
+}

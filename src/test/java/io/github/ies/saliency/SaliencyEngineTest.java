@@ -1,0 +1,349 @@
+package io.github.ies.saliency;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.github.ies.model.ModelBundle;
+import io.github.ies.model.ProgressListener;
+import io.github.ies.model.TorchModel;
+import io.github.ies.model.TorchRuntime;
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.Test;
+
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.CancellationException;
+
+import static org.junit.Assert.*;
+
+/**
+ * The saliency engine against an independent PyTorch computation (fixtures from
+ * scripts/fixtures/make_saliency_fixtures.py), the naive per-voxel algorithm, and central finite differences on a
+ * float64 model.
+ */
+public class SaliencyEngineTest {
+
+    static TorchModel tiny;      // float32 random U-Net with BatchNorm (model fixtures)
+    static TorchModel tiny64;    // float64 random U-Net with BatchNorm
+    static JsonObject xcheck;
+    static int[] dims;
+    static float[] x;
+
+    @BeforeClass
+    public static void load() throws Exception {
+        TorchRuntime.configure(2);
+        tiny = TorchModel.load(ModelBundle.load(resource("/model/tiny-bundle")), Device.cpu(), true);
+        tiny64 = TorchModel.load(ModelBundle.load(resource("/saliency/engine/tiny64-bundle")), Device.cpu(), true);
+        xcheck = JsonParser.parseString(Files.readString(resource("/saliency/engine/xcheck/xcheck.json"), StandardCharsets.UTF_8))
+                .getAsJsonObject();
+        dims = new int[3];
+        for (int d = 0; d < 3; d++) dims[d] = xcheck.getAsJsonArray("dims").get(d).getAsInt();
+        x = floats("x.f32");
+    }
+
+    @AfterClass
+    public static void close() {
+        if (tiny != null) tiny.close();
+        if (tiny64 != null) tiny64.close();
+    }
+
+    static Path resource(String rel) throws URISyntaxException {
+        return Paths.get(SaliencyEngineTest.class.getResource(rel).toURI());
+    }
+
+    static float[] floats(String name) throws Exception {
+        byte[] b = Files.readAllBytes(resource("/saliency/engine/xcheck/" + name));
+        float[] f = new float[b.length / 4];
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(f);
+        return f;
+    }
+
+    static SaliencyEngine.Target target(int id) throws Exception {
+        float[] m = floats("lesion-" + id + "_mask.f32");
+        List<Integer> v = new ArrayList<>();
+        for (int i = 0; i < m.length; i++) if (m[i] != 0) v.add(i);
+        return new SaliencyEngine.Target(id, v.stream().mapToInt(Integer::intValue).toArray(), dims);
+    }
+
+    static List<SaliencyEngine.Target> targets() throws Exception {
+        List<SaliencyEngine.Target> t = new ArrayList<>();
+        for (String id : xcheck.getAsJsonObject("lesions").keySet()) t.add(target(Integer.parseInt(id)));
+        return t;
+    }
+
+    static Map<Integer, SaliencyEngine.LesionMaps> run(SaliencyEngine e, float[] in, int[] d, List<SaliencyEngine.Target> t)
+            throws IOException {
+        Map<Integer, SaliencyEngine.LesionMaps> out = new LinkedHashMap<>();
+        e.explain(in, d, t, m -> out.put(m.id, m), null);
+        return out;
+    }
+
+    /** A crop on {@code region} pasted into a full C-order grid. */
+    static float[] paste(float[] crop, Box region, int[] d) {
+        float[] full = new float[d[0] * d[1] * d[2]];
+        int[] o = region.origin(), s = region.size();
+        for (int a = 0; a < s[0]; a++)
+            for (int b = 0; b < s[1]; b++)
+                for (int c = 0; c < s[2]; c++)
+                    full[((o[0] + a) * d[1] + o[1] + b) * d[2] + o[2] + c] = crop[(a * s[1] + b) * s[2] + c];
+        return full;
+    }
+
+    static double maxAbs(float[] a) {
+        double m = 0;
+        for (float v : a) m = Math.max(m, Math.abs(v));
+        return m;
+    }
+
+    static void assertClose(String what, float[] expected, float[] got, double rel) {
+        assertEquals(what + " length", expected.length, got.length);
+        double scale = maxAbs(expected);
+        assertTrue(what + ": reference map is all zero", scale > 0);
+        double worst = 0;
+        for (int i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(expected[i] - got[i]));
+        assertTrue(what + ": max |diff| " + worst + " > " + rel + " x max|ref| " + scale, worst <= rel * scale);
+    }
+
+    static float[] channel(float[] a, int c, int n) {
+        float[] out = new float[n];
+        System.arraycopy(a, c * n, out, 0, n);
+        return out;
+    }
+
+    @Test
+    public void fullContextMatchesIndependentPyTorchComputation() throws Exception {
+        SaliencyEngine.Options o = new SaliencyEngine.Options();
+        o.context = SaliencyEngine.Context.FULL;
+        o.samples = xcheck.get("samples").getAsInt();
+        o.noiseLevel = xcheck.get("noise_level").getAsDouble();
+        o.batchSize = 3;
+        o.methods = EnumSet.of(SaliencyEngine.Method.SMOOTHGRAD_MAX, SaliencyEngine.Method.SMOOTHGRAD_MEAN,
+                SaliencyEngine.Method.GRADCAMPP);
+        SaliencyEngine e = new SaliencyEngine(tiny, o);
+        assertEquals(xcheck.get("sigma").getAsDouble(), e.sigma(x, dims), 1e-6);
+        e.setNoise(NoiseSource.fromArray(floats("noise.f32"), o.samples, 2, dims));
+        Map<Integer, SaliencyEngine.LesionMaps> maps = run(e, x, dims, targets());
+        assertEquals(3, maps.size());
+        int n = dims[0] * dims[1] * dims[2];
+        for (SaliencyEngine.LesionMaps m : maps.values()) {
+            for (SaliencyEngine.Method meth : List.of(SaliencyEngine.Method.SMOOTHGRAD_MAX, SaliencyEngine.Method.SMOOTHGRAD_MEAN)) {
+                float[] ref = floats("lesion-" + m.id + "_" + meth.key + ".f32");
+                for (int c = 0; c < 2; c++) {
+                    assertClose("lesion " + m.id + " " + meth.key + " channel " + c, channel(ref, c, n),
+                            paste(m.maps.get(meth)[c], m.region, dims), 1e-5);
+                }
+            }
+            assertClose("lesion " + m.id + " gradcampp", floats("lesion-" + m.id + "_gradcampp.f32"),
+                    paste(m.maps.get(SaliencyEngine.Method.GRADCAMPP)[0], m.region, dims), 1e-5);
+        }
+        // max and mean aggregation differ for a multi-voxel lesion (the comparison is not vacuous)
+        SaliencyEngine.LesionMaps m3 = maps.get(3);
+        assertTrue(maxAbs(m3.maps.get(SaliencyEngine.Method.SMOOTHGRAD_MAX)[0]) > 1.5 * maxAbs(m3.maps.get(SaliencyEngine.Method.SMOOTHGRAD_MEAN)[0]));
+
+        o.threshold = xcheck.get("class_threshold").getAsDouble();
+        assertClose("class gradcampp", floats("class_gradcampp.f32"), new SaliencyEngine(tiny, o).classGradCam(x, dims), 1e-5);
+    }
+
+    @Test
+    public void maxAggregationEqualsNaivePerVoxelLoop() throws Exception {
+        List<SaliencyEngine.Target> t = targets();
+        for (double noise : new double[] {0, 0.05}) {
+            for (boolean keep : new boolean[] {true, false}) {
+                SaliencyEngine.Options o = new SaliencyEngine.Options();
+                o.context = SaliencyEngine.Context.FULL;
+                o.samples = 2;
+                o.noiseLevel = noise;
+                o.seed = 42;
+                o.batchSize = 4;
+                o.keepGraph = keep;
+                o.methods = EnumSet.of(SaliencyEngine.Method.SMOOTHGRAD_MAX);
+                SaliencyEngine e = new SaliencyEngine(tiny, o);
+                Map<Integer, SaliencyEngine.LesionMaps> maps = run(e, x, dims, t);
+                for (SaliencyEngine.Target tg : t) {
+                    float[][] naive = NaiveSmoothGrad.maxAggregation(e, tiny, x, dims, tg);
+                    for (int c = 0; c < 2; c++) {
+                        assertClose("lesion " + tg.id + " noise " + noise + " keepGraph " + keep + " channel " + c, naive[c],
+                                maps.get(tg.id).maps.get(SaliencyEngine.Method.SMOOTHGRAD_MAX)[c], 1e-5);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    public void gradientsEqualCentralFiniteDifferencesInFloat64() throws Exception {
+        int[] d = {12, 16, 8};
+        int n = d[0] * d[1] * d[2];
+        SplittableRandom r = new SplittableRandom(5);
+        float[] in = new float[2 * n];
+        for (int i = 0; i < in.length; i++) in[i] = (float) r.nextGaussian();
+        int[] lesion = {(6 * d[1] + 8) * d[2] + 4, (6 * d[1] + 9) * d[2] + 4, (7 * d[1] + 8) * d[2] + 4, (6 * d[1] + 8) * d[2] + 5};
+        SaliencyEngine.Target t = new SaliencyEngine.Target(1, lesion, d);
+        SaliencyEngine.Options o = new SaliencyEngine.Options();
+        o.context = SaliencyEngine.Context.FULL;
+        o.samples = 1;
+        o.noiseLevel = 0;
+        o.float64 = true;
+        o.batchSize = 3;
+        o.methods = EnumSet.of(SaliencyEngine.Method.SMOOTHGRAD_MAX, SaliencyEngine.Method.SMOOTHGRAD_MEAN);
+        SaliencyEngine e = new SaliencyEngine(tiny64, o);
+        SaliencyEngine.LesionMaps m = run(e, in, d, List.of(t)).get(1);
+        assertEquals(new Box(new int[3], d), m.region);
+        float[][] gmax = m.maps.get(SaliencyEngine.Method.SMOOTHGRAD_MAX), gmean = m.maps.get(SaliencyEngine.Method.SMOOTHGRAD_MEAN);
+        double scale = Math.max(maxAbs(gmax[0]), maxAbs(gmax[1]));
+        assertTrue(scale > 1e-3);
+        // probe positions: around the lesion (large gradients) and random ones
+        List<int[]> probes = new ArrayList<>();
+        for (int c = 0; c < 2; c++) for (int v : lesion) probes.add(new int[] {c, v});
+        for (int c = 0; c < 2; c++) probes.add(new int[] {c, (5 * d[1] + 8) * d[2] + 4});
+        for (int c = 0; c < 2; c++) probes.add(new int[] {c, (6 * d[1] + 7) * d[2] + 3});
+        for (int q = 0; q < 12; q++) probes.add(new int[] {r.nextInt(2), r.nextInt(n)});
+        double h = 1e-4, worst = 0;
+        int nonzero = 0;
+        for (int[] p : probes) {
+            double[] plus = lesionLogits(in, d, p[0] * n + p[1], h, lesion);
+            double[] minus = lesionLogits(in, d, p[0] * n + p[1], -h, lesion);
+            double best = 0, mean = 0;
+            for (int j = 0; j < lesion.length; j++) {
+                double g = (plus[j] - minus[j]) / (2 * h);
+                if (Math.abs(g) > Math.abs(best)) best = g;
+                mean += g / lesion.length;
+            }
+            if (Math.abs(best) > 1e-6 * scale) nonzero++;
+            worst = Math.max(worst, Math.abs(best - gmax[p[0]][p[1]]));
+            worst = Math.max(worst, Math.abs(mean - gmean[p[0]][p[1]]));
+        }
+        assertTrue("few informative probes: " + nonzero, nonzero >= 8);
+        // float64 network, h = 1e-4: truncation error O(h^2) ~ 1e-8; the maps are stored as float32 (rel. 6e-8)
+        assertTrue("max |engine - finite difference| = " + worst + " (scale " + scale + ")", worst <= 1e-6 * scale);
+    }
+
+    /** Lesion-class logits at the lesion voxels for the input with one element shifted by dx (float64 forward). */
+    private static double[] lesionLogits(float[] in, int[] d, int element, double dx, int[] lesion) {
+        try (NDManager m = tiny64.manager().newSubManager()) {
+            double[] xd = new double[in.length];
+            for (int i = 0; i < in.length; i++) xd[i] = in[i];
+            xd[element] += dx;
+            NDArray a = m.create(xd, new Shape(1, 2, d[0], d[1], d[2]));
+            double[] y = tiny64.forward(a, false).toType(DataType.FLOAT64, false).toDoubleArray();
+            int nv = d[0] * d[1] * d[2];
+            double[] out = new double[lesion.length];
+            for (int j = 0; j < lesion.length; j++) out[j] = y[nv + lesion[j]];
+            return out;
+        }
+    }
+
+    @Test
+    public void sameSeedSameMapsWhateverTheBatching() throws Exception {
+        List<SaliencyEngine.Target> t = targets();
+        float[][] ref = null;
+        for (int b : new int[] {1, 4, 1}) {
+            SaliencyEngine.Options o = new SaliencyEngine.Options();
+            o.samples = 3;
+            o.seed = 7;
+            o.batchSize = b;
+            o.uncertainty = true;
+            o.methods = EnumSet.of(SaliencyEngine.Method.SMOOTHGRAD_MAX);
+            SaliencyEngine.LesionMaps m = run(new SaliencyEngine(tiny, o), x, dims, t).get(3);
+            float[][] got = m.maps.get(SaliencyEngine.Method.SMOOTHGRAD_MAX);
+            assertTrue(maxAbs(m.standardErrors.get(SaliencyEngine.Method.SMOOTHGRAD_MAX)[0]) > 0);
+            if (ref == null) ref = got;
+            else for (int c = 0; c < 2; c++) assertClose("batch " + b + " channel " + c, ref[c], got[c], 1e-6);
+        }
+        SaliencyEngine.Options o = new SaliencyEngine.Options();
+        o.samples = 3;
+        o.seed = 8;
+        o.methods = EnumSet.of(SaliencyEngine.Method.SMOOTHGRAD_MAX);
+        float[] other = run(new SaliencyEngine(tiny, o), x, dims, t).get(3).maps.get(SaliencyEngine.Method.SMOOTHGRAD_MAX)[0];
+        double diff = 0;
+        for (int i = 0; i < other.length; i++) diff = Math.max(diff, Math.abs(other[i] - ref[0][i]));
+        assertTrue("another seed gives other noise", diff > 1e-4 * maxAbs(ref[0]));
+    }
+
+    @Test
+    public void seededNoiseDependsOnlyOnTheVoxel() {
+        NoiseSource s = NoiseSource.seeded(3);
+        int[] d = {10, 9, 11};
+        float[] full = s.standardNormal(1, new Box(new int[3], d), 2, d);
+        Box b = new Box(new int[] {-2, 3, 4}, new int[] {6, 8, 5});   // partly outside the volume
+        float[] crop = s.standardNormal(1, b, 2, d);
+        double sum = 0, sq = 0;
+        for (float v : full) { sum += v; sq += v * v; }
+        assertEquals(0, sum / full.length, 0.1);
+        assertEquals(1, sq / full.length, 0.1);
+        for (int c = 0; c < 2; c++)
+            for (int i = 0; i < 6; i++)
+                for (int j = 0; j < 8; j++)
+                    for (int k = 0; k < 5; k++) {
+                        int gi = i - 2, gj = j + 3, gk = k + 4;
+                        float v = crop[c * b.voxels() + (i * 8 + j) * 5 + k];
+                        if (gi < 0 || gj >= d[1]) assertEquals(0f, v, 0f);
+                        else assertEquals(full[c * 990 + (gi * d[1] + gj) * d[2] + gk], v, 0f);
+                    }
+        assertNotEquals(full[0], s.standardNormal(2, new Box(new int[3], d), 2, d)[0], 0f);
+    }
+
+    @Test
+    public void contextBoxes() throws Exception {
+        SaliencyEngine.Options o = new SaliencyEngine.Options();
+        o.methods = EnumSet.of(SaliencyEngine.Method.SMOOTHGRAD_MAX);
+        int[] d = {40, 50, 12};
+        // a lesion spanning i 3..5, j 20..40, k 5
+        List<Integer> v = new ArrayList<>();
+        for (int i = 3; i <= 5; i++) for (int j = 20; j <= 40; j++) v.add((i * d[1] + j) * d[2] + 5);
+        SaliencyEngine.Target t = new SaliencyEngine.Target(1, v.stream().mapToInt(Integer::intValue).toArray(), d);
+        o.context = SaliencyEngine.Context.PATCH;
+        o.margin = 2;
+        SaliencyEngine pe = new SaliencyEngine(tiny, o);
+        assertEquals(16, pe.alignment());                         // from the patch size 16 (no "alignment" key)
+        Box p = pe.contextBox(t, d);                              // patch 16
+        assertArrayEquals(new int[] {16, 32, 16}, p.size());      // j: 21 + 4 -> 32; k: volume smaller -> padded
+        assertArrayEquals(new int[] {0, 16, 0}, p.origin());      // aligned origins; j [16, 48) holds [18, 43)
+        o.context = SaliencyEngine.Context.FULL;
+        Box f = new SaliencyEngine(tiny, o).contextBox(t, d);
+        assertArrayEquals(new int[] {0, 0, 0}, f.origin());
+        assertArrayEquals(new int[] {48, 64, 16}, f.size());
+        o.context = SaliencyEngine.Context.LOCAL;
+        o.localMargin = 1;
+        Box l = new SaliencyEngine(tiny64, o).contextBox(t, d);   // alignment 4
+        assertArrayEquals(new int[] {8, 28, 4}, l.size());        // j: [19, 42) from an aligned origin 16
+        assertArrayEquals(new int[] {0, 16, 4}, l.origin());
+    }
+
+    @Test
+    public void cancellationBetweenBatches() throws Exception {
+        SaliencyEngine.Options o = new SaliencyEngine.Options();
+        o.samples = 5;
+        o.batchSize = 1;
+        o.methods = EnumSet.of(SaliencyEngine.Method.SMOOTHGRAD_MAX);
+        List<Integer> seen = new ArrayList<>();
+        ProgressListener cancelAfterFirst = new ProgressListener() {
+            long last;
+            @Override public void progress(String stage, long done, long total) { last = done; }
+            @Override public boolean isCancelled() { return last > 0; }
+        };
+        try {
+            new SaliencyEngine(tiny, o).explain(x, dims, targets(), m -> seen.add(m.id), cancelAfterFirst);
+            fail("not cancelled");
+        } catch (CancellationException expected) {
+            assertTrue(seen.isEmpty());
+        }
+    }
+}

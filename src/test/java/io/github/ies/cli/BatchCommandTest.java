@@ -121,6 +121,22 @@ public class BatchCommandTest {
     }
 
     @Test
+    public void jobsRunWorkerJvmsAndTheParentWritesTheSummary() throws Exception {
+        Path c = tmp.newFolder("jobs").toPath();
+        for (int s = 1; s <= 2; s++) PhantomGenerator.generate(new PhantomSpec(300 + s, new int[] {32, 32, 32}, 6.0, 2)).write(c.resolve("j" + s));
+        Path outDir = tmp.getRoot().toPath().resolve("out-jobs");
+        assertEquals(err, 0, run(args(c, outDir, "--jobs", "2")));
+        LesionTable sum = LesionTable.read(outDir.resolve("summary.csv"));
+        assertEquals(2, sum.rowCount());
+        for (int r = 0; r < 2; r++) {
+            assertEquals("done", sum.get(r, "status"));
+            JsonObject done = JsonParser.parseString(Files.readString(outDir.resolve(sum.get(r, "subject")).resolve(BatchCommand.DONE),
+                    StandardCharsets.UTF_8)).getAsJsonObject();
+            assertEquals(done.get("seconds").getAsDouble(), sum.getDouble(r, "seconds"), 1e-9);
+        }
+    }
+
+    @Test
     public void csvCohortWithRelativePaths() throws Exception {
         Path c = tmp.newFolder("csv").toPath();
         PhantomGenerator.generate(new PhantomSpec(7, new int[] {32, 32, 32}, 6.0, 2)).write(c.resolve("a"));

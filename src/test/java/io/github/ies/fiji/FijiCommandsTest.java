@@ -282,6 +282,10 @@ public class FijiCommandsTest {
         CommandModule m = commands.run(ExplainLesionsCommand.class, true, in).get();
         assertTrue(m.isCanceled());
         assertTrue(m.getCancelReason(), m.getCancelReason().contains("lesions must be"));
+        in.put("lesions", "roi-manager");
+        m = commands.run(ExplainLesionsCommand.class, true, in).get();
+        assertTrue(m.isCanceled());
+        assertTrue(m.getCancelReason(), m.getCancelReason().contains("headless runs have no ROI Manager"));
         in.put("lesions", "99");
         in.put("labels", labels);
         m = commands.run(ExplainLesionsCommand.class, true, in).get();

@@ -25,7 +25,7 @@ import java.util.Map;
  *
  * <pre>
  * bench-saliency [--model DIR] [--flair F] [--mprage M] [--gt MASK] [--lesions 8,11] [--samples 2] [--threads 2]
- *                [--seed 1] [--margin 8] [--local-margin 16] [--skip-naive] [--batch-probe]
+ *                [--seed 1] [--margin 8] [--local-margin 16] [--batch-size 0] [--skip-naive] [--batch-probe]
  * </pre>
  * Defaults: the demo model and subject ({@code test-images/}); lesions: the two ground-truth components (18-connected)
  * closest to 25 voxels. Errors are against the engine's {@code full} context (itself checked against the naive maps):
@@ -53,6 +53,7 @@ public final class SaliencyBenchmark {
         long seed = Long.parseLong(a.getOrDefault("--seed", "1"));
         int localMargin = Integer.parseInt(a.getOrDefault("--local-margin", "16"));
         int margin = Integer.parseInt(a.getOrDefault("--margin", "8"));
+        int batchSize = Integer.parseInt(a.getOrDefault("--batch-size", "0"));
 
         TorchRuntime.configure(threads);
         ModelBundle bundle = ModelBundle.load(model);
@@ -88,6 +89,7 @@ public final class SaliencyBenchmark {
             base.seed = seed;
             base.localMargin = localMargin;
             base.margin = margin;
+            base.batchSize = batchSize;
             if (a.containsKey("--batch-probe")) batchProbe(tm, base, x, dims, targets.get(0));
 
             Map<String, Double> seconds = new LinkedHashMap<>();

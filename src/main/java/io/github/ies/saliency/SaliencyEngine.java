@@ -415,9 +415,15 @@ public final class SaliencyEngine {
         return (long) box.voxels() * channels * sgMethods * (o.uncertainty ? 20 : 12) + 4L * box.voxels() * (1 + channels * sgMethods);
     }
 
-    /** Batch size for a context box: the option, else from a rough activation-memory estimate, 1 to 8. */
+    /**
+     * Batch size for a context box: the option; else 1 on the CPU with a kept graph (each extra batch element costs
+     * a full forward and backward pass of the crop, and one forward pass already serves every backward pass of a
+     * copy: measured faster in every context on the demo, see docs/saliency.md); else (GPU, or no kept graph) from
+     * a rough activation-memory estimate, 1 to 8.
+     */
     public int batchSize(Box box) {
         if (o.batchSize > 0) return o.batchSize;
+        if (o.keepGraph && !model.device().isGpu()) return 1;
         long perElement = (long) box.voxels() * 512L;
         return (int) Math.max(1, Math.min(8, o.memoryBudgetBytes * 2 / perElement));
     }

@@ -13,6 +13,7 @@ import java.io.PrintWriter;
         description = "Instance-level explanations of 3D lesion segmentation networks (IES for Fiji).",
         subcommands = {
             // one line per subcommand; keep alphabetical
+            AnalyzeCommand.class,
             DemoCommand.class,
             EvaluateCommand.class,
             ExplainCommand.class,

@@ -96,10 +96,12 @@ public final class Figures {
         int i = 0;
         StringBuilder legend = new StringBuilder();
         for (Map.Entry<String, double[]> e : series.entrySet()) {
-            plot.setColor(color(i++));
+            Color c = color(i++);
+            plot.setColor(c, c);
             plot.setLineWidth(2);
-            plot.add("connected circle", x, e.getValue());
-            legend.append(i > 1 ? "\n" : "").append(e.getKey());
+            plot.add("line", x, e.getValue());
+            plot.add("circle", x, e.getValue());
+            legend.append(i > 1 ? "\n" : "").append(e.getKey()).append("\n");
         }
         plot.setColor(Color.BLACK);
         plot.setLimitsToFit(false);

@@ -16,6 +16,7 @@ import java.io.PrintWriter;
             AnalyzeCommand.class,
             DemoCommand.class,
             EvaluateCommand.class,
+            ExperimentCommand.class,
             ExplainCommand.class,
             CommandLine.HelpCommand.class,
             InfoCommand.class,

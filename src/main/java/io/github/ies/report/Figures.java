@@ -80,6 +80,7 @@ public final class Figures {
         }
         plot.setColor(Color.BLACK);
         plot.setXYLabels(xl.toString(), yLabel);
+        title(plot, title);
         return plot;
     }
 
@@ -106,6 +107,7 @@ public final class Figures {
         plot.setColor(Color.BLACK);
         plot.setLimitsToFit(false);
         plot.addLegend(legend.toString());
+        title(plot, title);
         return plot;
     }
 
@@ -117,7 +119,7 @@ public final class Figures {
             double threshold) {
         Plot a = new Plot("(A) detected lesions", "distance from the lesion border (mm)", "detected lesions");
         a.setSize(520, 340);
-        a.setColor(color(0));
+        a.setColor(color(0), color(0));
         a.setLineWidth(2);
         a.add("connected circle", distanceMm, detected);
         double xmax = distanceMm.length == 0 ? 1 : Arrays.stream(distanceMm).max().getAsDouble();
@@ -139,13 +141,22 @@ public final class Figures {
                 b.drawLine(x, Math.max(0, m - d), x, Math.min(1, m + d));
             }
         }
-        b.setColor(color(0));
+        b.setColor(color(0), color(0));
         b.setLineWidth(2);
         b.add("connected circle", distanceMm, mean);
         b.setColor(color(1));
         b.setLineWidth(1);
         b.drawDottedLine(0, threshold, Math.max(1, xmax), threshold, 3);
+        title(a, "(A) detected lesions (of " + lesions + ")");
+        title(b, "(B) mean lesion score +- std (dotted: threshold)");
         return stack(List.of(image(a), image(b)), true);
+    }
+
+    /** Draws the title at the top left inside the frame (ImageJ shows a plot's title only as the window title). */
+    static void title(Plot p, String t) {
+        p.setColor(Color.BLACK);
+        p.setJustification(Plot.LEFT);
+        p.addLabel(0.02, 0.06, t);
     }
 
     /** The plot rendered as an RGB image (works headless). */

@@ -21,6 +21,7 @@ import java.io.PrintWriter;
             CommandLine.HelpCommand.class,
             InfoCommand.class,
             PhantomCommand.class,
+            ReportCommand.class,
             SegmentCommand.class,
         })
 public final class IesCli implements Runnable {

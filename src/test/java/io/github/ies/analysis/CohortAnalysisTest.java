@@ -115,6 +115,31 @@ public class CohortAnalysisTest {
     }
 
     @Test
+    public void reportIsOneSelfContainedHtmlFile() throws Exception {
+        Path a = explainFolder(tmp.newFolder("a").toPath(), 1.0);
+        // lesions.csv needs centroids for thumbnails
+        LesionTable t = LesionTable.read(a.resolve("lesions.csv"));
+        for (String c : List.of("centroid_i", "centroid_j", "centroid_k")) t.addColumn(c);
+        int[] cs = {5, 14, 18};
+        for (int r = 0; r < 3; r++) { t.set(r, "centroid_i", (double) cs[r]); t.set(r, "centroid_j", (double) cs[r]); t.set(r, "centroid_k", 6.0); }
+        t.write(a.resolve("lesions.csv"));
+        Volume flair = Volume.zeros(DIMS, G);
+        for (int v = 0; v < flair.size(); v++) flair.data()[v] = v % 17;
+        Nifti.write(flair, a.resolve("flair.nii.gz"), NiftiDataType.FLOAT32);
+        java.nio.file.Files.writeString(a.resolve("run.json"), "{\"parameters\": {\"inputs\": {\"FLAIR\": \"flair.nii.gz\"}, \"samples\": 7}}");
+        Path html = tmp.getRoot().toPath().resolve("r.html");
+        assertEquals(0, IesCli.execute("report", "--explain-dir", a.toString(), "--out", html.toString()));
+        String s = Files.readString(html);
+        assertTrue(s.startsWith("<!DOCTYPE html>") && s.trim().endsWith("</html>"));
+        assertTrue(s.contains("&quot;samples&quot;: 7"));
+        assertTrue(s.contains("<h3>Lesion table (3 instances)</h3>"));
+        assertTrue(s.contains("alt=\"lesion 3\" src=\"data:image/png;base64,"));
+        assertTrue(s.contains("alt=\"peaks_smoothgrad-max_flair.png\" src=\"data:image/png;base64,"));
+        assertTrue(!s.contains("src=\"http") && !s.contains("src=\"file"));
+        assertTrue(s.contains("<td class=l>TP</td><td class=l>FP</td><td>1</td><td>1</td><td>1.0</td>"));
+    }
+
+    @Test
     public void notAnExplainFolderFailsWithAMessage() throws Exception {
         Path empty = tmp.newFolder("empty").toPath();
         java.io.StringWriter err = new java.io.StringWriter();

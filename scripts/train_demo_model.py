@@ -122,6 +122,7 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--bundle-patch", type=int, nargs=3, default=[64, 64, 64])
     ap.add_argument("--phantom-args", default="", help="extra arguments for ies phantom")
+    ap.add_argument("--init", help="IES checkpoint to start from (fine-tuning), e.g. WORK/demo-unet.ckpt")
     ap.add_argument("--ies", default=os.path.join(HERE, "ies"), help="the ies launcher that generates the phantoms")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
@@ -136,6 +137,8 @@ def main():
     print("phantoms ready in %.0f s" % (time.time() - t0), flush=True)
 
     net = ies_unet.build(CONFIG)
+    if a.init:
+        net.load_state_dict(torch.load(a.init, map_location="cpu")["state_dict"])
     opt = torch.optim.Adam(net.parameters(), lr=a.lr, weight_decay=1e-5)
     deadline = time.time() + a.minutes * 60
     it, running = 0, None
@@ -161,6 +164,8 @@ def main():
     train_s = time.time() - t_start
     net.eval()
     ckpt = os.path.join(a.work, "demo-unet.ckpt")
+    if a.init and os.path.abspath(a.init) == os.path.abspath(ckpt):
+        ckpt = os.path.join(a.work, "demo-unet-finetuned.ckpt")
     torch.save({"arch": "ies_unet", "config": CONFIG, "state_dict": net.state_dict()}, ckpt)
 
     # threshold tuned on the validation phantom (voxel Dice)
@@ -183,7 +188,7 @@ def main():
             "inputs": ["FLAIR", "MPRAGE"], "normalization": "zscore-nonzero", "patch_size": a.bundle_patch,
             "overlap": overlap, "blending": blending, "activation": "softmax", "lesion_channel": 1,
             "threshold": thr, "min_lesion_voxels": min_vox, "connectivity": 18, "features": True,
-            "training": {"iterations": it, "seconds": round(train_s), "train_seeds": [1, a.train_seeds],
+            "training": {"iterations": it, "init": a.init, "seconds": round(train_s), "train_seeds": [1, a.train_seeds],
                          "val_seed": a.val_seed, "test_seeds": sorted(tests), "patch": a.patch, "batch": a.batch,
                          "threads": a.threads, "held_out": {str(k): v for k, v in results.items()},
                          "held_out_mean": mean}}

@@ -6,7 +6,12 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.github.ies.io.Nifti;
 import io.github.ies.io.NiftiDataType;
+import io.github.ies.io.StagedOutput;
 import io.github.ies.io.Volume;
+import io.github.ies.instances.Connectivity;
+import io.github.ies.instances.InstanceAnalysis;
+import io.github.ies.instances.InstanceParams;
+import io.github.ies.instances.InstanceResult;
 import io.github.ies.model.ModelBundle;
 import io.github.ies.model.ProgressListener;
 import io.github.ies.model.SegmentationResult;
@@ -34,8 +39,9 @@ import java.util.concurrent.Callable;
 /** {@code ies segment}: sliding-window segmentation with a model bundle. */
 @Command(name = "segment", mixinStandardHelpOptions = true,
         description = {"Segments lesions with a TorchScript model bundle (sliding window as MONAI's).",
-                "Writes DIR/probability.nii.gz (float32 lesion probability), DIR/mask.nii.gz (uint8, probability > threshold) "
-                        + "and DIR/run.json."})
+                "Writes DIR/probability.nii.gz (float32 lesion probability), DIR/mask.nii.gz (uint8, probability > threshold), "
+                        + "DIR/labels.nii.gz (int32 lesion instances), DIR/lesions.csv and DIR/run.json; with --gt also "
+                        + "fn_labels.nii.gz, tn_spheres.nii.gz and metrics.json."})
 public final class SegmentCommand implements Callable<Integer> {
 
     @CommandLine.Spec
@@ -66,8 +72,26 @@ public final class SegmentCommand implements Callable<Integer> {
     @Option(names = "--batch-size", paramLabel = "B", defaultValue = "4", description = "patches per network call (default: ${DEFAULT-VALUE})")
     int batchSize;
 
+    @Option(names = "--gt", paramLabel = "FILE",
+            description = "ground-truth lesion mask: adds TP/FP/FN/TN categories, fn_labels.nii.gz, tn_spheres.nii.gz and metrics.json")
+    Path gt;
+
+    @Option(names = "--min-voxels", paramLabel = "N", description = "drop predicted lesions with fewer voxels (default: the bundle's min_lesion_voxels)")
+    Integer minVoxels;
+
+    @Option(names = "--connectivity", paramLabel = "C", description = "6, 18 or 26 (default: the bundle's connectivity)")
+    Integer connectivity;
+
+    @Option(names = "--tn-spheres", paramLabel = "N", defaultValue = "10", description = "TN spheres sampled with --gt (default: ${DEFAULT-VALUE})")
+    int tnSpheres;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "seed of the TN sphere placement (default: ${DEFAULT-VALUE})")
+    long seed;
+
     @Option(names = "--quiet", description = "no progress output")
     boolean quiet;
+
+    private double instanceSeconds;
 
     @Override
     public Integer call() throws Exception {
@@ -87,6 +111,11 @@ public final class SegmentCommand implements Callable<Integer> {
         if (threshold != null && !(threshold >= 0 && threshold <= 1)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--threshold must be in [0, 1], got " + threshold);
         }
+        if (minVoxels != null && minVoxels < 0) throw new CommandLine.ParameterException(spec.commandLine(), "--min-voxels must be >= 0, got " + minVoxels);
+        if (connectivity != null && connectivity != 6 && connectivity != 18 && connectivity != 26) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--connectivity must be 6, 18 or 26, got " + connectivity);
+        }
+        if (tnSpheres < 0) throw new CommandLine.ParameterException(spec.commandLine(), "--tn-spheres must be >= 0, got " + tnSpheres);
         if (batchSize < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--batch-size must be >= 1, got " + batchSize);
         try {
             io.github.ies.model.DeviceSpec.parse(device);
@@ -107,6 +136,7 @@ public final class SegmentCommand implements Callable<Integer> {
         }
         Volume[] channels = Segmenter.matchInputs(bundle, named, sources);
         Volume mask = brainMask == null ? null : read(brainMask);
+        Volume gtVol = gt == null ? null : read(gt);
 
         Segmenter.Options o = new Segmenter.Options();
         o.device = device;
@@ -114,13 +144,16 @@ public final class SegmentCommand implements Callable<Integer> {
         o.batchSize = batchSize;
         o.threshold = threshold;
         PrintWriter err = spec.commandLine().getErr();
+        boolean tty = System.console() != null;
         ProgressListener progress = quiet ? ProgressListener.NONE : new ProgressListener() {
             int lastPct = -1;
             @Override
             public void progress(String stage, long done, long total) {
                 int pct = (int) (100 * done / Math.max(1, total));
-                if (pct / 10 != lastPct / 10 || done == total) {
-                    err.printf(Locale.ROOT, "\r%s: %d/%d windows (%d%%)%s", stage, done, total, pct, done == total ? "\n" : "");
+                int step = tty ? 10 : 50;
+                if (pct / step != lastPct / step || done == total) {
+                    err.printf(Locale.ROOT, "%s%s: %d/%d windows (%d%%)%s", tty ? "\r" : "", stage, done, total, pct,
+                            tty && done < total ? "" : "\n");
                     err.flush();
                     lastPct = pct;
                 }
@@ -128,12 +161,29 @@ public final class SegmentCommand implements Callable<Integer> {
         };
         SegmentationResult r;
         try (Segmenter seg = new Segmenter(bundle, o)) {
+            if (!quiet) {
+                err.println("model " + bundle.name() + " on " + seg.device() + " (requested " + device + ", PyTorch "
+                        + TorchRuntime.pytorchVersion() + ", " + TorchRuntime.threads() + " CPU threads)");
+            }
             r = seg.segment(channels, mask, progress);
         }
-        write(r, bundle, files, t0);
+        InstanceParams ip = InstanceParams.defaults()
+                .withConnectivity(Connectivity.of(connectivity != null ? connectivity : bundle.connectivity()))
+                .withMinLesionVoxels(minVoxels != null ? minVoxels : bundle.minLesionVoxels())
+                .withTnSpheres(tnSpheres).withSeed(seed);
+        long ti = System.nanoTime();
+        InstanceResult ir = InstanceAnalysis.run(r.probability(), r.mask(), gtVol, mask, channels[0], ip);
+        instanceSeconds = (System.nanoTime() - ti) / 1e9;
+        for (String w : ir.warnings()) err.println("ies segment: warning: " + w);
+        write(r, ir, ip, bundle, files, t0);
         PrintWriter outw = spec.commandLine().getOut();
-        outw.printf(Locale.ROOT, "wrote %s: %d windows on %s, %d mask voxels (threshold %.3g) in %.1f s%n", out, r.windows(), r.device(),
-                r.maskVoxels(), r.threshold(), (System.nanoTime() - t0) / 1e9);
+        outw.printf(Locale.ROOT, "wrote %s: %d windows on %s, %d mask voxels (threshold %.3g), %d lesions in %.1f s%n", out, r.windows(),
+                r.device(), r.maskVoxels(), r.threshold(), ir.predicted().count(), (System.nanoTime() - t0) / 1e9);
+        if (ir.hasGroundTruth()) {
+            var mt = ir.metrics();
+            outw.printf(Locale.ROOT, "against %s: Dice %.4f, nDSC %.4f, lesions TP %d, FP %d, FN %d%n", gt, mt.dice, mt.ndsc,
+                    mt.lesionTp, mt.lesionFp, mt.lesionFn);
+        }
         outw.flush();
         return IesCli.EXIT_OK;
     }
@@ -143,35 +193,21 @@ public final class SegmentCommand implements Callable<Integer> {
         return Nifti.read(p);
     }
 
-    /** Writes all outputs under temporary names, then renames them into place (nothing partial on failure). */
-    private void write(SegmentationResult r, ModelBundle bundle, Map<String, Path> files, long t0) throws IOException {
-        Files.createDirectories(out);
-        List<Path[]> moves = new ArrayList<>();
-        String tag = ".tmp-" + ProcessHandle.current().pid() + "-" + System.nanoTime() + "-";
-        try {
-            Path prob = out.resolve(tag + "probability.nii.gz");
-            moves.add(new Path[] {prob, out.resolve("probability.nii.gz")});
-            Nifti.write(r.probability(), prob, NiftiDataType.FLOAT32);
-            Path m = out.resolve(tag + "mask.nii.gz");
-            moves.add(new Path[] {m, out.resolve("mask.nii.gz")});
-            Nifti.write(r.mask(), m, NiftiDataType.UINT8);
-            Path run = out.resolve(tag + "run.json");
-            moves.add(new Path[] {run, out.resolve("run.json")});
-            String json = runJson(r, bundle, files, t0);
-            Nifti.writeAtomically(run, os -> os.write(json.getBytes(StandardCharsets.UTF_8)));
-            for (Path[] mv : moves) {
-                try {
-                    Files.move(mv[0], mv[1], StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-                } catch (AtomicMoveNotSupportedException e) {
-                    Files.move(mv[0], mv[1], StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-        } finally {
-            for (Path[] mv : moves) Files.deleteIfExists(mv[0]);
+    /** Writes all outputs into a staging folder, then moves them into place (nothing partial on failure). */
+    private void write(SegmentationResult r, InstanceResult ir, InstanceParams ip, ModelBundle bundle, Map<String, Path> files,
+            long t0) throws IOException {
+        try (StagedOutput staged = StagedOutput.in(out)) {
+            Nifti.write(r.probability(), staged.resolve("probability.nii.gz"), NiftiDataType.FLOAT32);
+            Nifti.write(r.mask(), staged.resolve("mask.nii.gz"), NiftiDataType.UINT8);
+            ir.writeTo(staged.dir());
+            String json = runJson(r, ir, ip, bundle, files, t0);
+            Nifti.writeAtomically(staged.resolve("run.json"), os -> os.write(json.getBytes(StandardCharsets.UTF_8)));
+            staged.commit();
         }
     }
 
-    private String runJson(SegmentationResult r, ModelBundle bundle, Map<String, Path> files, long t0) throws IOException {
+    private String runJson(SegmentationResult r, InstanceResult ir, InstanceParams ip, ModelBundle bundle, Map<String, Path> files,
+            long t0) throws IOException {
         JsonObject j = new JsonObject();
         j.addProperty("command", "segment");
         j.addProperty("ies_version", new IesCli.Version().getVersion()[0]);
@@ -188,6 +224,11 @@ public final class SegmentCommand implements Callable<Integer> {
         params.addProperty("device_requested", device);
         params.addProperty("threads", TorchRuntime.threads());
         params.addProperty("batch_size_requested", batchSize);
+        params.addProperty("ground_truth", gt == null ? null : gt.toString());
+        params.addProperty("connectivity", ip.connectivity.neighbours);
+        params.addProperty("min_lesion_voxels", ip.minLesionVoxels);
+        params.addProperty("tn_spheres", ip.tnSpheres);
+        params.addProperty("seed", ip.seed);
         params.addProperty("out", out.toString());
         j.add("parameters", params);
         JsonObject m = new JsonObject();
@@ -219,12 +260,15 @@ public final class SegmentCommand implements Callable<Integer> {
         res.addProperty("batch_size", r.batchSize());
         res.addProperty("output_channels", r.outputChannels());
         res.addProperty("mask_voxels", r.maskVoxels());
+        res.addProperty("lesions", ir.predicted().count());
         JsonArray w = new JsonArray();
         r.warnings().forEach(w::add);
+        ir.warnings().forEach(w::add);
         res.add("warnings", w);
         j.add("result", res);
         JsonObject t = new JsonObject();
         r.timings().forEach(t::addProperty);
+        t.addProperty("instances", instanceSeconds);
         t.addProperty("total", (System.nanoTime() - t0) / 1e9);
         j.add("timings_s", t);
         Gson gson = new GsonBuilder().setPrettyPrinting().serializeNulls().create();

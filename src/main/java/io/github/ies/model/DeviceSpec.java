@@ -23,10 +23,9 @@ public final class DeviceSpec {
 
     /** Resolves the request against the PyTorch engine (starting it if needed). */
     public Device resolve() {
+        if (text.equals("cpu")) return Device.cpu();
         int gpus = TorchRuntime.engine().getGpuCount();
         switch (text) {
-            case "cpu":
-                return Device.cpu();
             case "auto":
                 return gpus > 0 ? Device.gpu(0) : Device.cpu();
             default:

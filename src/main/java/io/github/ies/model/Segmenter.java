@@ -2,6 +2,8 @@ package io.github.ies.model;
 
 import ai.djl.Device;
 import io.github.ies.io.Volume;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -9,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.logging.Logger;
 
 /**
  * Segments volumes with a model bundle: normalisation, sliding-window inference (MONAI's rule, see
@@ -19,7 +20,7 @@ import java.util.logging.Logger;
  */
 public final class Segmenter implements AutoCloseable {
 
-    private static final Logger LOG = Logger.getLogger(Segmenter.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(Segmenter.class);
 
     /** Run options. */
     public static final class Options {
@@ -153,7 +154,24 @@ public final class Segmenter implements AutoCloseable {
         SlidingWindow sw = new SlidingWindow(bundle.patchSize(), bundle.overlap(), bundle.blending());
         int[] p = bundle.patchSize();
         int cin = bundle.inputCount();
-        SlidingWindow.Output out = sw.run(x, cin, dims, (batch, b) -> predict(batch, b, cin, p), batchSize, listener);
+        int patchLen = cin * p[0] * p[1] * p[2];
+        AdaptiveBatcher batcher = new AdaptiveBatcher(new AdaptiveBatcher.Runner() {
+            @Override
+            public float[] run(float[] batch, int b) {
+                return model.forward(batch, new long[] {b, cin, p[0], p[1], p[2]});
+            }
+            @Override
+            public boolean onGpu() { return model.device().isGpu(); }
+            @Override
+            public void fallBackToCpu() throws BundleException {
+                ai.djl.pytorch.jni.JniUtils.emptyCudaCache();
+                model.close();
+                model = TorchModel.load(bundle, Device.cpu(), false);
+                model.check();
+            }
+        }, batchSize, this::warn);
+        SlidingWindow.Output out = sw.run(x, cin, dims, (batch, b) -> batcher.predict(batch, b, patchLen), batchSize, listener);
+        batchSize = batcher.batchSize();
         long t2 = System.nanoTime();
         timings.put("inference", (t2 - t1) / 1e9);
 
@@ -172,45 +190,9 @@ public final class Segmenter implements AutoCloseable {
                 timings, warnings);
     }
 
-    /** One batch through the model; on device out-of-memory: smaller batches, then the CPU. */
-    private float[] predict(float[] batch, int b, int cin, int[] p) throws BundleException {
-        int pvox = p[0] * p[1] * p[2];
-        while (true) {
-            try {
-                if (b <= batchSize) return model.forward(batch, new long[] {b, cin, p[0], p[1], p[2]});
-                // the batch was planned before a reduction: run it in pieces of the current size
-                List<float[]> parts = new ArrayList<>();
-                int total = 0;
-                for (int s = 0; s < b; s += batchSize) {
-                    int n = Math.min(batchSize, b - s);
-                    float[] sub = Arrays.copyOfRange(batch, s * cin * pvox, (s + n) * cin * pvox);
-                    float[] r = predict(sub, n, cin, p);
-                    parts.add(r);
-                    total += r.length;
-                }
-                float[] all = new float[total];
-                int o = 0;
-                for (float[] r : parts) { System.arraycopy(r, 0, all, o, r.length); o += r.length; }
-                return all;
-            } catch (RuntimeException e) {
-                if (!TorchModel.isOutOfMemory(e) || !model.device().isGpu()) throw e;
-                ai.djl.pytorch.jni.JniUtils.emptyCudaCache();
-                if (batchSize > 1) {
-                    batchSize = Math.max(1, Math.min(batchSize, b) / 2);
-                    warn("out of memory on " + device() + ": retrying with " + batchSize + " patch(es) per batch");
-                } else {
-                    warn("out of memory on " + device() + " with one patch per batch: falling back to the CPU");
-                    model.close();
-                    model = TorchModel.load(bundle, Device.cpu(), false);
-                    model.check();
-                }
-            }
-        }
-    }
-
     private void warn(String msg) {
         warnings.add(msg);
-        LOG.warning(msg);
+        LOG.warn(msg);
     }
 
     @Override

@@ -73,7 +73,9 @@ public class SegmentCommandTest {
         assertEquals(err, 0, rc);
         assertTrue(out, out.contains("wrote"));
         try (Stream<Path> s = Files.list(dir)) {
-            assertEquals("only the three outputs, no temporaries", 3, s.count());
+            assertEquals("only the outputs, no temporaries",
+                    java.util.Set.of("probability.nii.gz", "mask.nii.gz", "labels.nii.gz", "lesions.csv", "run.json"),
+                    s.map(q -> q.getFileName().toString()).collect(java.util.stream.Collectors.toSet()));
         }
         Volume prob = Nifti.read(dir.resolve("probability.nii.gz"));
         Volume mask = Nifti.read(dir.resolve("mask.nii.gz"));
@@ -133,6 +135,11 @@ public class SegmentCommandTest {
         assertEquals(2, run("segment", "--model", bundle(), "--input", "FLAIR=" + f, "--out", dir.toString(), "--device", "tpu"));
         assertTrue(err, err.contains("device must be auto, cpu, gpu or gpu:N"));
         assertEquals(2, run("segment", "--model", bundle(), "--input", "FLAIR=" + f, "--out", dir.toString(), "--threshold", "1.5"));
+        if (io.github.ies.model.TorchRuntime.engine().getGpuCount() == 0) {
+            assertEquals(1, run("segment", "--model", bundle(), "--input", "FLAIR=" + f, "--input", "MPRAGE=" + f,
+                    "--out", dir.toString(), "--device", "gpu"));
+            assertTrue(err, err.contains("device gpu requested but the PyTorch engine reports no GPU"));
+        }
 
         Path bad = tmp.newFolder("badbundle").toPath();
         Files.copy(Paths.get(bundle()).resolve("ies-model.json"), bad.resolve("ies-model.json"));

@@ -114,4 +114,39 @@ public class SlidingWindowTest {
         assertEquals(1e-3, g[0], 1e-9);                            // corner clamped at 1e-3
         for (float v : SlidingWindow.importanceMap(new int[] {4, 5, 6}, Blending.CONSTANT)) assertEquals(1f, v, 0f);
     }
+
+    /** Progress is reported per batch and cancellation stops the run between batches. */
+    @Test
+    public void progressAndCancellation() throws Exception {
+        int[] p = {8, 8, 8};
+        SlidingWindow sw = new SlidingWindow(p, 0.5, Blending.GAUSSIAN);
+        int[] dims = {20, 20, 20};
+        int nWin = sw.windows(dims).size();
+        assertEquals(64, nWin); // starts 0, 4, 8, 12 per axis
+        int[] calls = {0};
+        SlidingWindow.Predictor fake = (batch, b) -> {
+            calls[0]++;
+            return new float[b * 512]; // one output channel of zeros
+        };
+        java.util.List<Long> reports = new java.util.ArrayList<>();
+        SlidingWindow.Output out = sw.run(new float[8000], 1, dims, fake, 30, (stage, done, total) -> {
+            assertEquals(64, total);
+            reports.add(done);
+        });
+        assertEquals(java.util.List.of(30L, 60L, 64L), reports);
+        assertEquals(3, calls[0]);
+        assertEquals(1, out.channels);
+        calls[0] = 0;
+        ProgressListener cancelAfterFirst = new ProgressListener() {
+            boolean cancelled;
+            @Override public void progress(String stage, long done, long total) { cancelled = true; }
+            @Override public boolean isCancelled() { return cancelled; }
+        };
+        try {
+            sw.run(new float[8000], 1, dims, fake, 30, cancelAfterFirst);
+            fail("not cancelled");
+        } catch (java.util.concurrent.CancellationException expected) {
+            assertEquals(1, calls[0]);
+        }
+    }
 }

@@ -88,4 +88,38 @@ public class TorchModelTest {
             assertTrue("gradient w.r.t. delta is zero", norm > 0);
         }
     }
+
+    /** The documented VJP recipe: JniUtils.backward with a cotangent and a kept graph; gradients accumulate. */
+    @Test
+    public void vectorJacobianProductWithKeptGraph() throws Exception {
+        try (TorchModel g = TorchModel.load(bundle, Device.cpu(), true);
+             NDManager m = g.manager().newSubManager()) {
+            NDArray x = m.create(Fixtures.floats("tiny-io/input.f32"), new Shape(Fixtures.shape("tiny-io/input.f32")));
+            x.setRequiresGradient(true);
+            NDArray delta = m.zeros(new Shape(Fixtures.shape("tiny-io/delta.f32")));
+            delta.setRequiresGradient(true);
+            boolean before = ai.djl.pytorch.jni.JniUtils.isGradMode();
+            ai.djl.pytorch.jni.JniUtils.setGradMode(true);
+            try {
+                NDList out = g.forwardFeatures(x, delta, true);
+                NDArray cot = m.zeros(out.get(0).getShape());
+                cot.set(new ai.djl.ndarray.index.NDIndex("0, 1, 5, 6, 7"), 1f);
+                ai.djl.pytorch.jni.JniUtils.backward((ai.djl.pytorch.engine.PtNDArray) out.get(0),
+                        (ai.djl.pytorch.engine.PtNDArray) cot, true, false);
+                float[] g1 = x.getGradient().toFloatArray();
+                ai.djl.pytorch.jni.JniUtils.backward((ai.djl.pytorch.engine.PtNDArray) out.get(0),
+                        (ai.djl.pytorch.engine.PtNDArray) cot, true, false);
+                float[] g2 = x.getGradient().toFloatArray();
+                double n1 = 0, diff = 0;
+                for (int i = 0; i < g1.length; i++) {
+                    n1 += Math.abs(g1[i]);
+                    diff = Math.max(diff, Math.abs(g2[i] - 2 * g1[i]));
+                }
+                assertTrue("input gradient is zero", n1 > 0);
+                assertTrue("second VJP did not accumulate: " + diff, diff < 1e-5);
+            } finally {
+                ai.djl.pytorch.jni.JniUtils.setGradMode(before);
+            }
+        }
+    }
 }

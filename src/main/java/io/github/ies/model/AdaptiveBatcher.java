@@ -1,0 +1,71 @@
+package io.github.ies.model;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Runs batches of patches through a device and adapts to device out-of-memory errors as CSBDeep does: the batch
+ * is split in halves (the smaller size is kept for later batches), and when one patch per batch still does not
+ * fit on a GPU the runner falls back to the CPU. Each step is reported as a warning.
+ */
+final class AdaptiveBatcher {
+
+    /** The device side. */
+    interface Runner {
+        /** Outputs for {@code b} patches laid out one after the other in {@code batch}. */
+        float[] run(float[] batch, int b);
+
+        boolean onGpu();
+
+        /** Moves the computation to the CPU. */
+        void fallBackToCpu() throws BundleException;
+    }
+
+    private final Runner runner;
+    private final Consumer<String> warn;
+    private int batchSize;
+
+    AdaptiveBatcher(Runner runner, int batchSize, Consumer<String> warn) {
+        this.runner = runner;
+        this.batchSize = Math.max(1, batchSize);
+        this.warn = warn;
+    }
+
+    int batchSize() { return batchSize; }
+
+    /** Outputs for {@code b} patches of {@code patchLen} values each. */
+    float[] predict(float[] batch, int b, int patchLen) throws BundleException {
+        while (true) {
+            try {
+                if (b <= batchSize) return runner.run(batch, b);
+                List<float[]> parts = new ArrayList<>();
+                int total = 0;
+                for (int s = 0; s < b; ) {
+                    int n = Math.min(batchSize, b - s);
+                    float[] r = predict(Arrays.copyOfRange(batch, s * patchLen, (s + n) * patchLen), n, patchLen);
+                    parts.add(r);
+                    total += r.length;
+                    s += n;
+                }
+                float[] all = new float[total];
+                int o = 0;
+                for (float[] r : parts) {
+                    System.arraycopy(r, 0, all, o, r.length);
+                    o += r.length;
+                }
+                return all;
+            } catch (RuntimeException e) {
+                if (!TorchModel.isOutOfMemory(e) || !runner.onGpu()) throw e;
+                if (Math.min(batchSize, b) > 1) {
+                    batchSize = Math.max(1, Math.min(batchSize, b) / 2);
+                    warn.accept("out of memory on the GPU: retrying with " + batchSize + " patch(es) per batch");
+                } else {
+                    warn.accept("out of memory on the GPU with one patch per batch: falling back to the CPU");
+                    runner.fallBackToCpu();
+                }
+            }
+        }
+    }
+}

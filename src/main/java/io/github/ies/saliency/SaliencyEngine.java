@@ -262,7 +262,16 @@ public final class SaliencyEngine {
 
     private static int roundUp(int v, int a) { return (v + a - 1) / a * a; }
 
-    /** The context box of a target. */
+    private static int alignDown(int v, int a) { return Math.floorDiv(v, a) * a; }
+
+    private static int alignUp(int v, int a) { return -Math.floorDiv(-v, a) * a; }
+
+    /**
+     * The context box of a target. Origins are multiples of the alignment: a strided network is translation
+     * equivariant only by multiples of its total stride, so an unaligned crop changes the logits even where the
+     * receptive field lies inside it. Within that constraint the box is centred on the lesion, kept inside the volume
+     * where it fits, and always holds the lesion's bounding box plus the margin.
+     */
     public Box contextBox(Target t, int[] dims) {
         int[] origin = new int[3], size = new int[3];
         for (int d = 0; d < 3; d++) {
@@ -271,14 +280,15 @@ public final class SaliencyEngine {
                 size[d] = roundUp(dims[d], align);
                 continue;
             }
-            int extent = t.bboxMax[d] - t.bboxMin[d] + 1;
-            int s = o.context == Context.PATCH
-                    ? Math.max(bundle.patchSize()[d], roundUp(extent + 2 * o.margin, align))
-                    : roundUp(extent + 2 * o.localMargin, align);
-            int centre2 = t.bboxMin[d] + t.bboxMax[d] + 1;        // twice the centre
-            int lo = (centre2 - s) / 2;
-            if (s >= dims[d]) lo = 0;                              // the volume fits: start at 0, pad at the end
-            else lo = Math.max(0, Math.min(lo, dims[d] - s));
+            int m = o.context == Context.PATCH ? o.margin : o.localMargin;
+            int needLo = t.bboxMin[d] - m, needHi = t.bboxMax[d] + m + 1;       // [needLo, needHi) must be inside
+            int s = roundUp(needHi - alignDown(needLo, align), align);
+            if (o.context == Context.PATCH) s = Math.max(s, roundUp(bundle.patchSize()[d], align));
+            int lo = alignDown((needLo + needHi - s) / 2, align);               // centred
+            if (s <= dims[d]) lo = Math.min(lo, alignDown(dims[d] - s, align)); // inside the volume where it fits
+            lo = Math.max(lo, 0);
+            lo = Math.max(lo, alignUp(needHi - s, align));                     // the lesion and margin always inside
+            lo = Math.min(lo, alignDown(needLo, align));
             origin[d] = lo;
             size[d] = s;
         }

@@ -315,7 +315,7 @@ public class SaliencyEngineTest {
         assertEquals(16, pe.alignment());                         // from the patch size 16 (no "alignment" key)
         Box p = pe.contextBox(t, d);                              // patch 16
         assertArrayEquals(new int[] {16, 32, 16}, p.size());      // j: 21 + 4 -> 32; k: volume smaller -> padded
-        assertArrayEquals(new int[] {0, 14, 0}, p.origin());      // i clamped at 0; j centred on 30
+        assertArrayEquals(new int[] {0, 16, 0}, p.origin());      // aligned origins; j [16, 48) holds [18, 43)
         o.context = SaliencyEngine.Context.FULL;
         Box f = new SaliencyEngine(tiny, o).contextBox(t, d);
         assertArrayEquals(new int[] {0, 0, 0}, f.origin());
@@ -323,8 +323,8 @@ public class SaliencyEngineTest {
         o.context = SaliencyEngine.Context.LOCAL;
         o.localMargin = 1;
         Box l = new SaliencyEngine(tiny64, o).contextBox(t, d);   // alignment 4
-        assertArrayEquals(new int[] {8, 24, 4}, l.size());
-        assertArrayEquals(new int[] {0, 18, 3}, l.origin());
+        assertArrayEquals(new int[] {8, 28, 4}, l.size());        // j: [19, 42) from an aligned origin 16
+        assertArrayEquals(new int[] {0, 16, 4}, l.origin());
     }
 
     @Test

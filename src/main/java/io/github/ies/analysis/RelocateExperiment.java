@@ -45,7 +45,7 @@ public final class RelocateExperiment {
         public int[] backgroundTarget;
         public double shellMm = 3.0;
         /** Voxels of clearance around the pasted region (from other lesions in WM; from the head in the background). */
-        public int clearance = 2;
+        public int clearance = 1;
         public long seed = 1;
         public int tries = 200000;
         public SaliencyEngine.Options saliency = new SaliencyEngine.Options();

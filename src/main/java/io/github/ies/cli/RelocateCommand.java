@@ -45,7 +45,7 @@ public final class RelocateCommand implements Callable<Integer> {
     @Option(names = "--background-target", paramLabel = "I,J,K", split = ",", description = "centroid target outside the head (default: random)")
     int[] bgTarget;
     @Option(names = "--shell-mm", defaultValue = "3", description = "perilesional shell of case (c) in mm (default ${DEFAULT-VALUE})") double shellMm;
-    @Option(names = "--clearance", defaultValue = "2", description = "voxels kept free around the pasted region (default ${DEFAULT-VALUE})") int clearance;
+    @Option(names = "--clearance", defaultValue = "1", description = "voxels kept free around the pasted region (default ${DEFAULT-VALUE})") int clearance;
     @Option(names = "--out", required = true, paramLabel = "OUT") Path out;
 
     @CommandLine.Mixin

@@ -60,7 +60,8 @@ public final class IesCli implements Runnable {
     }
 
     private static String label(CommandLine cmd) {
-        return cmd.getParent() == null ? "ies" : "ies " + cmd.getCommandName();
+        if (cmd.getParent() == null) return "ies";
+        return label(cmd.getParent()) + " " + cmd.getCommandName(); // nested: "ies experiment context"
     }
 
     public static int execute(String... args) {

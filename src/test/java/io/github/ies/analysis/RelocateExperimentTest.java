@@ -110,9 +110,13 @@ public class RelocateExperimentTest {
         assertTrue(Files.size(out.resolve("context.png")) > 1000);
         assertTrue(Files.readString(out.resolve("context.json")).contains("\"all_detected_step\""));
         // no lesion in range: a clear failure
-        int rc2 = IesCli.execute("experiment", "context", "--model", ContextExperimentTest.tinyBundle().toString(), "--input", "FLAIR=" + d.resolve("f.nii.gz"),
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine cl = IesCli.commandLine();
+        cl.setErr(new java.io.PrintWriter(err));
+        int rc2 = cl.execute("experiment", "context", "--model", ContextExperimentTest.tinyBundle().toString(), "--input", "FLAIR=" + d.resolve("f.nii.gz"),
                 "--input", "MPRAGE=" + d.resolve("m.nii.gz"), "--labels", d.resolve("l.nii.gz").toString(), "--out", d.resolve("ctx2").toString());
         assertEquals(1, rc2);
+        assertTrue(err.toString(), err.toString().startsWith("ies experiment context: error: no lesion with 90 to 120 voxels"));
         assertTrue(!Files.exists(d.resolve("ctx2").resolve("context.csv")));
     }
 }

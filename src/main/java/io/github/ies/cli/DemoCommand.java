@@ -31,6 +31,10 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--home", paramLabel = "DIR", description = "the IES folder holding test-images/ (default: found from the program's location or the current folder)")
     Path home;
 
+    @Option(names = "--tn-spheres", paramLabel = "N", defaultValue = "3",
+            description = "TN spheres placed when a ground truth is given (default: ${DEFAULT-VALUE})")
+    int tnSpheres;
+
     @CommandLine.Mixin
     SaliencyOptions saliency = new SaliencyOptions();
 
@@ -65,9 +69,11 @@ public final class DemoCommand implements Callable<Integer> {
         if (Files.isRegularFile(demo.resolve("lesions.nii.gz"))) q.groundTruth = demo.resolve("lesions.nii.gz");
         if (Files.isRegularFile(demo.resolve("brainmask.nii.gz"))) q.brainMask = demo.resolve("brainmask.nii.gz");
         q.out = out;
-        q.options = saliency.toOptions(spec.commandLine(), 2, SaliencyEngine.Context.LOCAL);
+        q.options = saliency.toOptions(spec.commandLine(), 1, SaliencyEngine.Context.LOCAL);
         q.device = saliency.device;
         q.threads = saliency.threads;
+        if (tnSpheres < 0) throw new CommandLine.ParameterException(spec.commandLine(), "--tn-spheres must be >= 0, got " + tnSpheres);
+        q.tnSpheres = tnSpheres;
         q.version = new IesCli.Version().getVersion()[0];
         PrintWriter err = spec.commandLine().getErr();
         ExplainJob.Result r = ExplainJob.run(q, saliency.progress(err), s -> {

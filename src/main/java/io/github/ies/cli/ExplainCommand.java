@@ -44,6 +44,10 @@ public final class ExplainCommand implements Callable<Integer> {
     @Option(names = "--lesions", paramLabel = "ID[,ID...]", split = ",", description = "explain only these instance ids")
     List<Integer> lesions;
 
+    @Option(names = "--tn-spheres", paramLabel = "N", defaultValue = "10",
+            description = "TN spheres placed when a ground truth is given (default: ${DEFAULT-VALUE})")
+    int tnSpheres;
+
     @CommandLine.Mixin
     SaliencyOptions saliency = new SaliencyOptions();
 
@@ -63,6 +67,8 @@ public final class ExplainCommand implements Callable<Integer> {
         q.options = saliency.toOptions(spec.commandLine(), 50, SaliencyEngine.Context.PATCH);
         q.device = saliency.device;
         q.threads = saliency.threads;
+        if (tnSpheres < 0) throw new CommandLine.ParameterException(spec.commandLine(), "--tn-spheres must be >= 0, got " + tnSpheres);
+        q.tnSpheres = tnSpheres;
         q.version = new IesCli.Version().getVersion()[0];
         PrintWriter err = spec.commandLine().getErr();
         ExplainJob.Result r = ExplainJob.run(q, saliency.progress(err), s -> {

@@ -32,7 +32,7 @@ public final class SaliencyOptions {
             description = "voxels around the lesion's bounding box in the patch context (default: ${DEFAULT-VALUE})")
     int margin;
 
-    @Option(names = "--local-margin", paramLabel = "V", defaultValue = "12",
+    @Option(names = "--local-margin", paramLabel = "V", defaultValue = "16",
             description = "voxels around the lesion's bounding box in the local context (default: ${DEFAULT-VALUE})")
     int localMargin;
 

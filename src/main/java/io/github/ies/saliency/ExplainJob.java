@@ -64,6 +64,8 @@ public final class ExplainJob {
         public SaliencyEngine.Options options = new SaliencyEngine.Options();
         public String device = "auto";
         public int threads = 0;
+        /** TN spheres placed with a ground truth (the instance analysis default: 10). */
+        public int tnSpheres = InstanceParams.defaults().tnSpheres;
         /** Free-form tag recorded in run.json ("explain" or "demo"). */
         public String command = "explain";
         public String version = "development";
@@ -126,6 +128,9 @@ public final class ExplainJob {
         Result result = new Result();
         Files.createDirectories(q.out);
         Path tmp = Files.createTempDirectory(q.out, ".ies-explain-");
+        // an interrupted JVM (Ctrl-C, kill) removes the temporary folder too
+        Thread cleanup = new Thread(() -> deleteTree(tmp), "ies-explain-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup);
         try {
             Path sal = Files.createDirectories(tmp.resolve("saliency"));
             TorchRuntime.configure(q.threads);
@@ -148,7 +153,7 @@ public final class ExplainJob {
                 Nifti.write(sr.mask(), tmp.resolve("mask.nii.gz"), NiftiDataType.UINT8);
                 x = sr.normalizedInput();
                 InstanceParams ip = InstanceParams.defaults().withConnectivity(Connectivity.of(bundle.connectivity()))
-                        .withMinLesionVoxels(bundle.minLesionVoxels()).withSeed(o.seed);
+                        .withMinLesionVoxels(bundle.minLesionVoxels()).withSeed(o.seed).withTnSpheres(q.tnSpheres);
                 ir = InstanceAnalysis.run(sr.probability(), sr.mask(), gt, brain, channels[0], ip);
                 result.warnings.addAll(ir.warnings());
                 result.warnings.addAll(sr.warnings());
@@ -251,6 +256,11 @@ public final class ExplainJob {
             moveAll(tmp, q.out);
         } finally {
             deleteTree(tmp);
+            try {
+                Runtime.getRuntime().removeShutdownHook(cleanup);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or will run
+            }
         }
         return result;
     }

@@ -25,7 +25,7 @@ import java.util.Map;
  *
  * <pre>
  * bench-saliency [--model DIR] [--flair F] [--mprage M] [--gt MASK] [--lesions 8,11] [--samples 2] [--threads 2]
- *                [--seed 1] [--skip-naive] [--batch-probe]
+ *                [--seed 1] [--margin 8] [--local-margin 16] [--skip-naive] [--batch-probe]
  * </pre>
  * Defaults: the demo model and subject ({@code test-images/}); lesions: the two ground-truth components (18-connected)
  * closest to 25 voxels. Errors are against the engine's {@code full} context (itself checked against the naive maps):
@@ -51,6 +51,8 @@ public final class SaliencyBenchmark {
         int samples = Integer.parseInt(a.getOrDefault("--samples", "2"));
         int threads = Integer.parseInt(a.getOrDefault("--threads", "2"));
         long seed = Long.parseLong(a.getOrDefault("--seed", "1"));
+        int localMargin = Integer.parseInt(a.getOrDefault("--local-margin", "16"));
+        int margin = Integer.parseInt(a.getOrDefault("--margin", "8"));
 
         TorchRuntime.configure(threads);
         ModelBundle bundle = ModelBundle.load(model);
@@ -84,6 +86,8 @@ public final class SaliencyBenchmark {
             base.methods = EnumSet.of(SaliencyEngine.Method.SMOOTHGRAD_MAX);
             base.samples = samples;
             base.seed = seed;
+            base.localMargin = localMargin;
+            base.margin = margin;
             if (a.containsKey("--batch-probe")) batchProbe(tm, base, x, dims, targets.get(0));
 
             Map<String, Double> seconds = new LinkedHashMap<>();
@@ -141,6 +145,8 @@ public final class SaliencyBenchmark {
         o.batchSize = b.batchSize;
         o.keepGraph = b.keepGraph;
         o.context = c;
+        o.localMargin = b.localMargin;
+        o.margin = b.margin;
         return o;
     }
 

@@ -100,7 +100,7 @@ public final class SaliencyEngine {
         /** Voxels added on each side of the lesion's bounding box in {@code patch} context. */
         public int margin = 8;
         /** Voxels added on each side of the lesion's bounding box in {@code local} context. */
-        public int localMargin = 12;
+        public int localMargin = 16;
         /** VJPs per backward pass (replicated batch); 0: chosen from the context size. */
         public int batchSize = 0;
         /** One forward pass per noisy copy for all its backward passes (else one forward pass per batch). */
@@ -222,7 +222,7 @@ public final class SaliencyEngine {
             NDArray a = p.getValue().getArray();
             if (a.hasGradient()) a.setRequiresGradient(false);
         }
-        this.align = alignment(bundle);
+        this.align = probeAlignment();
     }
 
     /** Test hook: replaces the seeded noise. */
@@ -236,8 +236,7 @@ public final class SaliencyEngine {
     /**
      * Spatial sizes the network accepts: the bundle's {@code "alignment"} key when present, else the largest power of
      * two (at most 32) dividing every patch dimension (a U-Net of total stride s needs multiples of s, and its patch
-     * size is one). Not probed by trial forward passes: a failed TorchScript call was followed by a native crash in
-     * oneDNN in one benchmark run, so the engine never runs the network on a shape it may reject.
+     * size is one).
      */
     static int alignment(ModelBundle b) {
         com.google.gson.JsonElement e = b.json().get("alignment");
@@ -245,6 +244,73 @@ public final class SaliencyEngine {
         int a = 32;
         for (int p : b.patchSize()) while (a > 1 && p % a != 0) a /= 2;
         return a;
+    }
+
+    private static final Map<String, Integer> PROBED = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * The alignment: the bundle's {@code "alignment"} key when present; else the smallest power of two a below the
+     * patch-size rule ({@link #alignment(ModelBundle)}) under which the network is translation equivariant: on a
+     * seeded random input X of P + u voxels per axis (P the patch size, u the patch-size rule), the logits of the
+     * crop X[a : a + P] at its central 4^3 voxels equal those of X at the same voxels (relative 1e-4). Only shapes
+     * of the patch-size rule are run (a rejected shape was once followed by a native crash); cached per model file.
+     */
+    private int probeAlignment() {
+        int upper = alignment(bundle);
+        if (bundle.json().has("alignment") || upper == 1) return upper;
+        String key;
+        try {
+            key = bundle.modelSha256();
+        } catch (java.io.IOException e) {
+            return upper;
+        }
+        Integer cached = PROBED.get(key);
+        if (cached != null) return cached;
+        int[] p = bundle.patchSize();
+        int[] big = {p[0] + upper, p[1] + upper, p[2] + upper};
+        int nBig = big[0] * big[1] * big[2];
+        java.util.SplittableRandom r = new java.util.SplittableRandom(12345);
+        float[] xb = new float[channels * nBig];
+        for (int i = 0; i < xb.length; i++) xb[i] = (float) r.nextGaussian();
+        int result = upper;
+        boolean prev = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        try {
+            float[] yb = forwardNoGrad(xb, big);
+            int k = yb.length / nBig;
+            for (int a = 1; a < upper; a *= 2) {
+                Box crop = new Box(new int[] {a, a, a}, p);
+                float[] yc = forwardNoGrad(crop.extract(xb, channels, big), p);
+                double diff = 0, scale = 0;
+                for (int c = 0; c < k; c++)
+                    for (int i = p[0] / 2 - 2; i < p[0] / 2 + 2; i++)
+                        for (int j = p[1] / 2 - 2; j < p[1] / 2 + 2; j++)
+                            for (int l = p[2] / 2 - 2; l < p[2] / 2 + 2; l++) {
+                                float vc = yc[c * crop.voxels() + (i * p[1] + j) * p[2] + l];
+                                float vb = yb[c * nBig + ((i + a) * big[1] + j + a) * big[2] + l + a];
+                                diff = Math.max(diff, Math.abs(vc - vb));
+                                scale = Math.max(scale, Math.abs(vb));
+                            }
+                if (diff <= 1e-4 * Math.max(scale, 1e-6)) {
+                    result = a;
+                    break;
+                }
+            }
+        } catch (RuntimeException e) {
+            log.add("alignment probe failed (" + TorchModel.class.getSimpleName() + "): " + e.getMessage() + "; using " + upper);
+            result = upper;
+        } finally {
+            JniUtils.setGradMode(prev);
+        }
+        PROBED.put(key, result);
+        return result;
+    }
+
+    private float[] forwardNoGrad(float[] x, int[] size) {
+        try (NDManager m = model.manager().newSubManager()) {
+            NDArray in = leaf(m, x, 1, new Box(new int[3], size));
+            return floats(model.forward(in, false));
+        }
     }
 
     public int alignment() { return align; }

@@ -174,4 +174,12 @@ public class ExplainCommandTest {
         assertEquals(1, run("explain", "--model", bundle(), "--input", "FLAIR=" + f, "--out", d, "--quiet"));
         assertTrue(err, err.contains("missing input channel(s) [MPRAGE]"));
     }
+
+    @Test
+    public void demoWithoutDemoFilesFailsClearly() throws Exception {
+        Path home = tmp.newFolder("nohome").toPath();
+        assertEquals(1, run("demo", "--home", home.toString(), "--out", home.resolve("o").toString(), "--quiet"));
+        assertTrue(err, err.contains("demo file not found") && err.contains("flair.nii.gz"));
+        assertFalse(Files.exists(home.resolve("o")));
+    }
 }

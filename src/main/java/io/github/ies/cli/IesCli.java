@@ -7,19 +7,22 @@ import java.io.PrintWriter;
 
 /**
  * The {@code ies} command line. Exit codes: 0 success, 2 bad usage, 1 a failed run (with a one-line message
- * naming the problem on standard error; {@code --stacktrace} or {@code IES_DEBUG=1} prints the stack trace).
+ * naming the problem on standard error; {@code IES_DEBUG=1} prints the stack trace).
  */
 @Command(name = "ies", mixinStandardHelpOptions = true, versionProvider = IesCli.Version.class,
         description = "Instance-level explanations of 3D lesion segmentation networks (IES for Fiji).",
         subcommands = {
             // one line per subcommand; keep alphabetical
+            AnalyzeCommand.class,
             BatchCommand.class,
             DemoCommand.class,
             EvaluateCommand.class,
+            ExperimentCommand.class,
             ExplainCommand.class,
             CommandLine.HelpCommand.class,
             InfoCommand.class,
             PhantomCommand.class,
+            ReportCommand.class,
             RunCommand.class,
             SegmentCommand.class,
         })
@@ -59,7 +62,8 @@ public final class IesCli implements Runnable {
     }
 
     private static String label(CommandLine cmd) {
-        return cmd.getParent() == null ? "ies" : "ies " + cmd.getCommandName();
+        if (cmd.getParent() == null) return "ies";
+        return label(cmd.getParent()) + " " + cmd.getCommandName(); // nested: "ies experiment context"
     }
 
     public static int execute(String... args) {

@@ -1,0 +1,361 @@
+package io.github.ies.analysis;
+
+import io.github.ies.instances.Categories;
+import io.github.ies.instances.LesionTable;
+import io.github.ies.io.Nifti;
+import io.github.ies.io.Volume;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * The paper's analyses 1-2 (sections 3.2-3.3) over one or many {@code ies explain} output folders:
+ * <ol>
+ * <li><b>Channel contributions</b>: for each explained instance, the SmoothGrad-max map values of each input channel
+ * outside (-t, t); pooled per group (category) and channel: median with its 95% order-statistic CI, fractions
+ * positive and negative, for all values, for the positive and the negative ones, and by region: inside the instance
+ * and in shells by distance (mm) from it.</li>
+ * <li><b>Peak statistics</b>: the peak (max) and trough (min) columns of lesions.csv per group, method and channel;
+ * median and CI per group; two-sided Mann-Whitney U for every pair of groups with the rank-biserial correlation.</li>
+ * </ol>
+ */
+public final class CohortAnalysis {
+
+    /** Parameters. */
+    public static final class Options {
+        /** Values in (-threshold, threshold) are discarded (paper: 0.1). */
+        public double threshold = 0.1;
+        /** Width of the distance bins of the perilesional shells (mm). */
+        public double binMm = 1.0;
+        /** Outer limit of the shells (mm); farther values go to the region "beyond". */
+        public double maxMm = 10.0;
+        /** The method whose maps are read for the contributions (file key). */
+        public String method = "smoothgrad-max";
+    }
+
+    /** Group order of tables and figures: the paper's categories first, then others as found. */
+    public static final List<String> GROUP_ORDER = List.of(Categories.TP, Categories.FP, Categories.FN, Categories.TN);
+    /** Group name of rows without a category (no ground truth given to ies explain). */
+    public static final String UNCATEGORISED = "all";
+
+    /** One instance's peaks (from lesions.csv). */
+    public static final class PeakRow {
+        public String source, group, method, channel;
+        public int id;
+        public double peakPos, peakNeg;
+    }
+
+    /** Pooled values of one group and channel, kept per region. */
+    public static final class Pool {
+        public final String group, channel;
+        public int instances;
+        /** region name (all, inside, shell_a-b_mm, beyond) to values (outside (-t, t)). */
+        public final Map<String, DoubleList> regions = new LinkedHashMap<>();
+
+        Pool(String group, String channel) {
+            this.group = group;
+            this.channel = channel;
+        }
+    }
+
+    /** Everything computed. */
+    public static final class Result {
+        public final List<PeakRow> peaks = new ArrayList<>();
+        /** key group + "\t" + channel. */
+        public final Map<String, Pool> pools = new LinkedHashMap<>();
+        public final List<String> groups = new ArrayList<>();
+        public final List<String> channels = new ArrayList<>();
+        /** method_channel column prefixes found, e.g. smoothgrad_max_flair. */
+        public final List<String[]> methodChannels = new ArrayList<>();
+        public final List<String> regionNames = new ArrayList<>();
+        public final List<String> warnings = new ArrayList<>();
+        public int instances, instancesWithMaps;
+    }
+
+    /** A growable array of doubles. */
+    public static final class DoubleList {
+        private double[] a = new double[64];
+        private int n;
+
+        public void add(double v) {
+            if (n == a.length) a = Arrays.copyOf(a, a.length * 2);
+            a[n++] = v;
+        }
+
+        public int size() { return n; }
+        public double[] toArray() { return Arrays.copyOf(a, n); }
+    }
+
+    private static final Pattern PEAK = Pattern.compile("(.+)_peak_pos");
+
+    private final Options options;
+
+    public CohortAnalysis(Options options) {
+        this.options = options;
+        if (!(options.threshold >= 0)) throw new IllegalArgumentException("threshold must be >= 0, got " + options.threshold);
+        if (!(options.binMm > 0) || !(options.maxMm > 0)) throw new IllegalArgumentException("bin width and shell limit must be > 0");
+    }
+
+    /** Region names in order: all, inside, shell bins, beyond. */
+    public List<String> regionNames() {
+        List<String> r = new ArrayList<>(List.of("all", "inside"));
+        int bins = (int) Math.ceil(options.maxMm / options.binMm - 1e-9);
+        for (int b = 0; b < bins; b++) r.add(shellName(b));
+        r.add("beyond");
+        return r;
+    }
+
+    private String shellName(int b) {
+        return String.format(Locale.ROOT, "shell_%s-%s_mm", num(b * options.binMm), num(Math.min(options.maxMm, (b + 1) * options.binMm)));
+    }
+
+    private static String num(double v) {
+        return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
+    }
+
+    static String group(String category) {
+        return category == null || category.isEmpty() ? UNCATEGORISED : category;
+    }
+
+    /** Runs both analyses over the folders. */
+    public Result run(List<Path> explainDirs, Consumer<String> log) throws IOException {
+        Consumer<String> say = log == null ? s -> { } : log;
+        Result res = new Result();
+        res.regionNames.addAll(regionNames());
+        Set<String> groups = new LinkedHashSet<>(), channels = new LinkedHashSet<>();
+        Map<String, String[]> mcs = new LinkedHashMap<>();
+        for (Path dir : explainDirs) {
+            Path csv = dir.resolve("lesions.csv");
+            if (!Files.isRegularFile(csv)) throw new IOException(dir + ": no lesions.csv (not an 'ies explain' output folder?)");
+            LesionTable t = LesionTable.read(csv);
+            if (!t.hasColumn("id") || !t.hasColumn("category")) throw new IOException(csv + ": needs columns 'id' and 'category'");
+            List<String> prefixes = new ArrayList<>();
+            for (String c : t.columns()) {
+                Matcher m = PEAK.matcher(c);
+                if (m.matches() && !c.endsWith("_se") && t.hasColumn(m.group(1) + "_peak_neg")) prefixes.add(m.group(1));
+            }
+            if (prefixes.isEmpty()) throw new IOException(csv + ": no <method>_<channel>_peak_pos/_peak_neg columns (run ies explain)");
+            Map<String, String[]> dirMaps = mapFiles(dir.resolve("saliency"));
+            Map<String, Volume> labelCache = new HashMap<>();
+            for (int r = 0; r < t.rowCount(); r++) {
+                int id = t.getInt(r, "id");
+                String g = group(t.get(r, "category"));
+                groups.add(g);
+                res.instances++;
+                for (String p : prefixes) {
+                    double pos = t.getDouble(r, p + "_peak_pos"), neg = t.getDouble(r, p + "_peak_neg");
+                    if (Double.isNaN(pos) || Double.isNaN(neg)) continue;
+                    String[] mc = splitPrefix(p, dirMaps);
+                    mcs.putIfAbsent(p, mc);
+                    PeakRow pr = new PeakRow();
+                    pr.source = dir.toString();
+                    pr.group = g;
+                    pr.id = id;
+                    pr.method = mc[0];
+                    pr.channel = mc[1];
+                    pr.peakPos = pos;
+                    pr.peakNeg = neg;
+                    res.peaks.add(pr);
+                }
+                // contributions from the maps of the chosen method
+                boolean any = false;
+                for (Map.Entry<String, String[]> e : dirMaps.entrySet()) {
+                    String[] f = e.getValue(); // id, method, channel
+                    if (!f[0].equals(Integer.toString(id)) || !f[1].equals(options.method)) continue;
+                    Volume map = Nifti.read(dir.resolve("saliency").resolve(e.getKey()));
+                    String lf = LesionTable.labelFileFor(t.get(r, "category"));
+                    Volume labels = labelCache.get(lf);
+                    if (labels == null) {
+                        Path lp = dir.resolve(lf);
+                        if (!Files.isRegularFile(lp)) throw new IOException(dir + ": instance " + id + " (" + g + ") needs " + lf + ", not found");
+                        labels = Nifti.read(lp);
+                        labelCache.put(lf, labels);
+                    }
+                    if (!Arrays.equals(labels.dims(), map.dims())) {
+                        throw new IOException(dir + ": " + e.getKey() + " dims " + Arrays.toString(map.dims()) + " differ from " + lf + " "
+                                + Arrays.toString(labels.dims()));
+                    }
+                    channels.add(f[2]);
+                    Pool pool = res.pools.computeIfAbsent(g + "\t" + f[2], k -> newPool(g, f[2]));
+                    pool.instances++;
+                    collect(map, labels, id, pool, res, dir, e.getKey());
+                    any = true;
+                }
+                if (any) res.instancesWithMaps++;
+            }
+            say.accept(dir + ": " + t.rowCount() + " instance(s)");
+        }
+        res.groups.addAll(ordered(groups));
+        res.channels.addAll(channels);
+        res.methodChannels.addAll(mcs.values());
+        if (res.instancesWithMaps == 0) res.warnings.add("no " + options.method + " maps found: channel contributions are empty");
+        return res;
+    }
+
+    private Pool newPool(String g, String c) {
+        Pool p = new Pool(g, c);
+        for (String r : regionNames()) p.regions.put(r, new DoubleList());
+        return p;
+    }
+
+    static List<String> ordered(Set<String> groups) {
+        List<String> out = new ArrayList<>();
+        for (String g : GROUP_ORDER) if (groups.contains(g)) out.add(g);
+        for (String g : groups) if (!out.contains(g)) out.add(g);
+        return out;
+    }
+
+    /** File name lesion-ID_METHOD_CHANNEL.nii.gz (not _se) to {id, method, channel}. */
+    static Map<String, String[]> mapFiles(Path saliency) throws IOException {
+        Map<String, String[]> out = new LinkedHashMap<>();
+        if (!Files.isDirectory(saliency)) return out;
+        Pattern p = Pattern.compile("lesion-(\\d+)_([a-z0-9-]+)_([a-z0-9-]+)\\.nii(\\.gz)?");
+        try (Stream<Path> s = Files.list(saliency)) {
+            for (Path f : (Iterable<Path>) s.sorted()::iterator) {
+                String n = f.getFileName().toString();
+                if (n.endsWith("_se.nii.gz") || n.endsWith("_se.nii")) continue;
+                Matcher m = p.matcher(n);
+                if (m.matches()) out.put(n, new String[] {m.group(1), m.group(2), m.group(3)});
+            }
+        }
+        return out;
+    }
+
+    /** Splits a column prefix (method_channel with '_' for '-') into method and channel keys, using the map files. */
+    static String[] splitPrefix(String prefix, Map<String, String[]> files) {
+        for (String[] f : files.values()) {
+            if ((f[1] + "_" + f[2]).replace('-', '_').equals(prefix)) return new String[] {f[1], f[2]};
+        }
+        for (String m : List.of("smoothgrad-max", "smoothgrad-mean", "gradcampp")) {
+            String mk = m.replace('-', '_') + "_";
+            if (prefix.startsWith(mk)) return new String[] {m, prefix.substring(mk.length())};
+        }
+        int u = prefix.lastIndexOf('_');
+        return u < 0 ? new String[] {prefix, ""} : new String[] {prefix.substring(0, u), prefix.substring(u + 1)};
+    }
+
+    private void collect(Volume map, Volume labels, int id, Pool pool, Result res, Path dir, String name) {
+        int[] d = map.dims();
+        float[] m = map.data(), l = labels.data();
+        boolean[] inst = new boolean[m.length];
+        int nInst = 0;
+        for (int v = 0; v < m.length; v++) if (l[v] == id) { inst[v] = true; nInst++; }
+        if (nInst == 0) {
+            res.warnings.add(dir + ": " + name + ": instance " + id + " has no voxel in its label file; its values count as 'all' only");
+        }
+        // the crop holding the instance and every non-zero map value (distances from the instance are exact inside it)
+        boolean[] any = new boolean[m.length];
+        for (int v = 0; v < m.length; v++) any[v] = inst[v] || m[v] != 0;
+        int[] b = Operators.bbox(any, d);
+        if (b == null) return;
+        int ci = b[3] - b[0] + 1, cj = b[4] - b[1] + 1, ck = b[5] - b[2] + 1;
+        boolean[] cInst = new boolean[ci * cj * ck];
+        for (int k = 0; k < ck; k++) for (int j = 0; j < cj; j++) for (int i = 0; i < ci; i++) {
+            cInst[i + ci * (j + cj * k)] = inst[map.index(i + b[0], j + b[1], k + b[2])];
+        }
+        double[] dist = nInst == 0 ? null : Operators.distanceMm(cInst, new int[] {ci, cj, ck}, map.spacing());
+        DoubleList all = pool.regions.get("all"), inside = pool.regions.get("inside"), beyond = pool.regions.get("beyond");
+        int bins = pool.regions.size() - 3;
+        List<DoubleList> shells = new ArrayList<>(pool.regions.values()).subList(2, 2 + bins);
+        double t = options.threshold;
+        for (int k = 0; k < ck; k++) for (int j = 0; j < cj; j++) for (int i = 0; i < ci; i++) {
+            double v = m[map.index(i + b[0], j + b[1], k + b[2])];
+            if (!(v <= -t || v >= t) || (t == 0 && v == 0)) continue;
+            all.add(v);
+            if (dist == null) continue;
+            double dm = dist[i + ci * (j + cj * k)];
+            if (dm == 0) inside.add(v);
+            else if (dm > options.maxMm) beyond.add(v);
+            else shells.get(Math.min(bins - 1, (int) Math.ceil(dm / options.binMm - 1e-9) - 1)).add(v);
+        }
+    }
+
+    // ---------------------------------------------------------------- tables
+
+    public static final String GROUP_TESTS_HEADER = "method,channel,statistic,group_a,group_b,n_a,n_b,u,p_value,rank_biserial";
+
+    /** Writes peaks.csv, group_summary.csv, group_tests.csv and channel_contributions.csv into out. */
+    public static void writeTables(Result r, Path out) throws IOException {
+        Files.createDirectories(out);
+        StringBuilder peaks = new StringBuilder("source,id,group,method,channel,peak_pos,peak_neg\r\n");
+        for (PeakRow p : r.peaks) {
+            peaks.append(csv(p.source)).append(',').append(p.id).append(',').append(p.group).append(',').append(p.method).append(',')
+                    .append(p.channel).append(',').append(fmt(p.peakPos)).append(',').append(fmt(p.peakNeg)).append("\r\n");
+        }
+        write(out.resolve("peaks.csv"), peaks);
+        StringBuilder sum = new StringBuilder("method,channel,statistic,group,n,median,ci_lo,ci_hi,ci_coverage\r\n");
+        StringBuilder tests = new StringBuilder(GROUP_TESTS_HEADER + "\r\n");
+        for (String[] mc : r.methodChannels) {
+            for (String stat : List.of("peak_pos", "peak_neg")) {
+                Map<String, double[]> byGroup = peakValues(r, mc[0], mc[1], stat);
+                for (Map.Entry<String, double[]> e : byGroup.entrySet()) {
+                    Statistics.Median m = Statistics.median(e.getValue());
+                    sum.append(String.join(",", mc[0], mc[1], stat, e.getKey(), Integer.toString(m.n), fmt(m.median), fmt(m.lo), fmt(m.hi),
+                            fmt(m.coverage))).append("\r\n");
+                }
+                List<String> gs = new ArrayList<>(byGroup.keySet());
+                for (int a = 0; a < gs.size(); a++) for (int b = a + 1; b < gs.size(); b++) {
+                    double[] x = byGroup.get(gs.get(a)), y = byGroup.get(gs.get(b));
+                    if (x.length == 0 || y.length == 0) continue;
+                    Statistics.MannWhitney t = Statistics.mannWhitney(x, y);
+                    tests.append(String.join(",", mc[0], mc[1], stat, gs.get(a), gs.get(b), Integer.toString(t.nA), Integer.toString(t.nB),
+                            fmt(t.u), fmt(t.pValue), fmt(t.rankBiserial))).append("\r\n");
+                }
+            }
+        }
+        write(out.resolve("group_summary.csv"), sum);
+        write(out.resolve("group_tests.csv"), tests);
+        StringBuilder con = new StringBuilder("channel,group,region,sign,n_instances,n_values,median,ci_lo,ci_hi,fraction_positive,fraction_negative\r\n");
+        for (String c : r.channels) for (String g : r.groups) {
+            Pool p = r.pools.get(g + "\t" + c);
+            if (p == null) continue;
+            for (Map.Entry<String, DoubleList> e : p.regions.entrySet()) {
+                double[] v = e.getValue().toArray();
+                for (String sign : List.of("any", "positive", "negative")) {
+                    double[] s = sign.equals("any") ? v : Arrays.stream(v).filter(x -> sign.equals("positive") ? x > 0 : x < 0).toArray();
+                    Statistics.Median m = Statistics.median(s);
+                    double[] f = Statistics.signFractions(s);
+                    con.append(String.join(",", c, g, e.getKey(), sign, Integer.toString(p.instances), Integer.toString(s.length), fmt(m.median),
+                            fmt(m.lo), fmt(m.hi), fmt(f[0]), fmt(f[1]))).append("\r\n");
+                }
+            }
+        }
+        write(out.resolve("channel_contributions.csv"), con);
+    }
+
+    /** Peak values of one method, channel and statistic ("peak_pos" or "peak_neg") per group, in group order. */
+    public static Map<String, double[]> peakValues(Result r, String method, String channel, String stat) {
+        Map<String, double[]> out = new LinkedHashMap<>();
+        for (String g : r.groups) {
+            out.put(g, r.peaks.stream().filter(p -> p.group.equals(g) && p.method.equals(method) && p.channel.equals(channel))
+                    .mapToDouble(p -> stat.equals("peak_pos") ? p.peakPos : p.peakNeg).toArray());
+        }
+        return out;
+    }
+
+    static String fmt(double v) {
+        return Double.isFinite(v) ? Double.toString(v) : "";
+    }
+
+    static String csv(String s) {
+        return s.contains(",") || s.contains("\"") ? '"' + s.replace("\"", "\"\"") + '"' : s;
+    }
+
+    static void write(Path p, CharSequence text) throws IOException {
+        Nifti.writeAtomically(p, os -> os.write(text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+}

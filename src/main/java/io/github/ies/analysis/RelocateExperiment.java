@@ -1,0 +1,286 @@
+package io.github.ies.analysis;
+
+import io.github.ies.instances.LesionTable;
+import io.github.ies.io.Nifti;
+import io.github.ies.io.NiftiDataType;
+import io.github.ies.io.Volume;
+import io.github.ies.model.ModelBundle;
+import io.github.ies.model.SegmentationResult;
+import io.github.ies.model.Segmenter;
+import io.github.ies.saliency.ExplainJob;
+import io.github.ies.saliency.SaliencyEngine;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+
+/**
+ * The relocation sanity checks (paper section 3.4): a lesion's voxels pasted (a) into healthy white matter at a
+ * lesion-free location, (b) into the background outside the head, (c) into the background with its perilesional
+ * shell of d mm; each modified volume is segmented and the pasted lesion explained. The lesion in place is run the
+ * same way as the reference ("original").
+ */
+public final class RelocateExperiment {
+
+    private RelocateExperiment() {}
+
+    public static final String ORIGINAL = "original", WM = "white_matter", BACKGROUND = "background", BACKGROUND_SHELL = "background_shell";
+
+    /** Parameters. */
+    public static final class Options {
+        /** Lesion id; null: the most conspicuous (highest mean lesion probability in place, then the larger). */
+        public Integer lesionId;
+        /** Smallest lesion (voxels) considered for the automatic choice. */
+        public int minVoxelsAuto = 20;
+        /** Target centroid (i, j, k) for the white-matter case; null: random. */
+        public int[] wmTarget;
+        /** Target centroid for the background cases; null: random. */
+        public int[] backgroundTarget;
+        public double shellMm = 3.0;
+        /** Voxels of clearance around the pasted region (from other lesions in WM; from the head in the background). */
+        public int clearance = 1;
+        public long seed = 1;
+        public int tries = 200000;
+        public SaliencyEngine.Options saliency = new SaliencyEngine.Options();
+        public String device = "auto";
+        public int threads = 0;
+    }
+
+    /** One case. */
+    public static final class Case {
+        public String name;
+        public int[] offset = {0, 0, 0};
+        public int lesionVoxels, pastedVoxels;
+        public double meanScore, maxScore;
+        public boolean detected;
+        public int[] centroid;
+        public final Map<String, Double> peaks = new LinkedHashMap<>();
+    }
+
+    /** The outcome. */
+    public static final class Result {
+        public int lesionId;
+        public double threshold;
+        public final List<Case> cases = new ArrayList<>();
+        public final List<String> warnings = new ArrayList<>();
+
+        public String csv() {
+            List<String> peakCols = new ArrayList<>();
+            for (Case c : cases) for (String k : c.peaks.keySet()) if (!peakCols.contains(k)) peakCols.add(k);
+            StringBuilder sb = new StringBuilder("case,lesion_id,lesion_voxels,pasted_voxels,offset_i,offset_j,offset_k,centroid_i,centroid_j,"
+                    + "centroid_k,mean_score,max_score,detected");
+            for (String k : peakCols) sb.append(',').append(k);
+            sb.append("\r\n");
+            for (Case c : cases) {
+                sb.append(String.format(Locale.ROOT, "%s,%d,%d,%d,%d,%d,%d,%d,%d,%d,%.6g,%.6g,%d", c.name, lesionId, c.lesionVoxels, c.pastedVoxels,
+                        c.offset[0], c.offset[1], c.offset[2], c.centroid[0], c.centroid[1], c.centroid[2], c.meanScore, c.maxScore,
+                        c.detected ? 1 : 0));
+                for (String k : peakCols) {
+                    Double v = c.peaks.get(k);
+                    sb.append(',').append(v == null || !Double.isFinite(v) ? "" : String.format(Locale.ROOT, "%.6g", v));
+                }
+                sb.append("\r\n");
+            }
+            return sb.toString();
+        }
+    }
+
+    /** Rounded centroid (i, j, k) of a mask. */
+    public static int[] centroid(boolean[] m, int[] dims) {
+        double[] s = new double[3];
+        int n = 0;
+        for (int v = 0; v < m.length; v++) {
+            if (!m[v]) continue;
+            s[0] += v % dims[0];
+            s[1] += (v / dims[0]) % dims[1];
+            s[2] += v / (dims[0] * dims[1]);
+            n++;
+        }
+        if (n == 0) throw new IllegalArgumentException("empty mask has no centroid");
+        return new int[] {(int) Math.round(s[0] / n), (int) Math.round(s[1] / n), (int) Math.round(s[2] / n)};
+    }
+
+    /**
+     * An offset moving {@code region} so that its (rounded) centroid lands on {@code target} (or, when target is null,
+     * on a random voxel of {@code allowed}, seeded) and every moved voxel lies in {@code allowed}; null when no such
+     * placement was found within {@code tries} random candidates (or the given target does not fit).
+     */
+    public static int[] place(boolean[] region, int[] dims, boolean[] allowed, int[] target, long seed, int tries) {
+        int[] c = centroid(region, dims);
+        int[] vox = new int[Operators.count(region)];
+        int n = 0;
+        for (int v = 0; v < region.length; v++) if (region[v]) vox[n++] = v;
+        if (target != null) {
+            int[] off = {target[0] - c[0], target[1] - c[1], target[2] - c[2]};
+            return fits(vox, dims, allowed, off) ? off : null;
+        }
+        int[] cand = new int[Operators.count(allowed)];
+        n = 0;
+        for (int v = 0; v < allowed.length; v++) if (allowed[v]) cand[n++] = v;
+        if (cand.length == 0) return null;
+        SplittableRandom r = new SplittableRandom(seed);
+        for (int t = 0; t < tries; t++) {
+            int v = cand[r.nextInt(cand.length)];
+            int[] off = {v % dims[0] - c[0], (v / dims[0]) % dims[1] - c[1], v / (dims[0] * dims[1]) - c[2]};
+            if (fits(vox, dims, allowed, off)) return off;
+        }
+        return null;
+    }
+
+    private static boolean fits(int[] vox, int[] dims, boolean[] allowed, int[] off) {
+        for (int v : vox) {
+            int i = v % dims[0] + off[0], j = (v / dims[0]) % dims[1] + off[1], k = v / (dims[0] * dims[1]) + off[2];
+            if (i < 0 || j < 0 || k < 0 || i >= dims[0] || j >= dims[1] || k >= dims[2]) return false;
+            if (!allowed[i + dims[0] * (j + dims[1] * k)]) return false;
+        }
+        return true;
+    }
+
+    /** Voxels where {@code allowed} holds and the 18-connected erosion by {@code clearance} steps keeps them (away from its border). */
+    public static boolean[] eroded(boolean[] allowed, int[] dims, int clearance) {
+        boolean[] not = new boolean[allowed.length];
+        for (int v = 0; v < not.length; v++) not[v] = !allowed[v];
+        boolean[] grown = Operators.dilate18(not, dims, clearance);
+        boolean[] out = new boolean[allowed.length];
+        for (int v = 0; v < out.length; v++) out[v] = !grown[v];
+        // the volume border counts as outside
+        int ni = dims[0], nj = dims[1], nk = dims[2];
+        for (int v = 0; v < out.length; v++) {
+            int i = v % ni, j = (v / ni) % nj, k = v / (ni * nj);
+            if (i < clearance || j < clearance || k < clearance || i >= ni - clearance || j >= nj - clearance || k >= nk - clearance) out[v] = false;
+        }
+        return out;
+    }
+
+    /**
+     * Runs the four cases. {@code labels}: instance labels (lesions); {@code wm}: healthy white matter (may be null:
+     * case (a) skipped with a warning); {@code background}: voxels outside the head. Writes per case into
+     * {@code out/<case>/}: the modified inputs, {@code pasted.nii.gz}, {@code probability.nii.gz} and the explanation
+     * ({@code explain/}, as ies explain --labels).
+     */
+    public static Result run(ModelBundle bundle, Path bundlePath, Volume[] channels, Volume labels, boolean[] wm, boolean[] background,
+            Options o, Path out, Consumer<String> log) throws Exception {
+        Consumer<String> say = log == null ? s -> { } : log;
+        int[] dims = channels[0].dims();
+        Result res = new Result();
+        Segmenter.Options so = new Segmenter.Options();
+        so.device = o.device;
+        so.threads = o.threads;
+        float[] lab = labels.data();
+        try (Segmenter seg = new Segmenter(bundle, so)) {
+            SegmentationResult base = seg.segment(channels, null, null);
+            res.threshold = base.threshold();
+            float[] prob = base.probability().data();
+            // the lesion
+            int id;
+            if (o.lesionId != null) {
+                id = o.lesionId;
+                boolean any = false;
+                for (float v : lab) if (v == id) { any = true; break; }
+                if (!any) throw new IllegalArgumentException("no lesion with id " + id + " in the label image");
+            } else {
+                Map<Integer, double[]> stat = new LinkedHashMap<>();
+                for (int v = 0; v < lab.length; v++) {
+                    if (lab[v] <= 0) continue;
+                    double[] s = stat.computeIfAbsent((int) lab[v], k -> new double[2]);
+                    s[0] += prob[v];
+                    s[1]++;
+                }
+                if (stat.isEmpty()) throw new IllegalArgumentException("the label image has no lesion");
+                id = -1;
+                double best = -1, bestN = -1;
+                for (Map.Entry<Integer, double[]> e : stat.entrySet()) {
+                    if (e.getValue()[1] < o.minVoxelsAuto) continue;
+                    double m = e.getValue()[0] / e.getValue()[1];
+                    if (m > best || (m == best && e.getValue()[1] > bestN)) { best = m; bestN = e.getValue()[1]; id = e.getKey(); }
+                }
+                if (id < 0) throw new IllegalArgumentException("no lesion of at least " + o.minVoxelsAuto + " voxels (give --lesion ID)");
+                say.accept(String.format(Locale.ROOT, "most conspicuous lesion: %d (mean score %.3f, %d voxels)", id, best, (int) bestN));
+            }
+            res.lesionId = id;
+            boolean[] lesion = new boolean[lab.length];
+            boolean[] anyLesion = new boolean[lab.length];
+            for (int v = 0; v < lab.length; v++) { lesion[v] = lab[v] == id; anyLesion[v] = lab[v] > 0; }
+            boolean[] withShell = Operators.withShell(lesion, dims, channels[0].spacing(), o.shellMm);
+            // allowed locations
+            boolean[] bgAllowed = eroded(background, dims, o.clearance);
+            Map<String, boolean[]> regions = new LinkedHashMap<>();
+            Map<String, int[]> offsets = new LinkedHashMap<>();
+            regions.put(ORIGINAL, lesion);
+            offsets.put(ORIGINAL, new int[] {0, 0, 0});
+            if (wm != null) {
+                boolean[] far = Operators.dilate18(anyLesion, dims, o.clearance + 1);
+                boolean[] wmOk = eroded(wm, dims, o.clearance);
+                for (int v = 0; v < wmOk.length; v++) wmOk[v] &= !far[v];
+                int[] off = place(lesion, dims, wmOk, o.wmTarget, o.seed, o.tries);
+                if (off == null) res.warnings.add("no lesion-free white-matter location holds lesion " + id + (o.wmTarget != null ? " at the given target" : ""));
+                else { regions.put(WM, lesion); offsets.put(WM, off); }
+            } else res.warnings.add("no white-matter mask (--tissues or --wm-mask): case (a) skipped");
+            int[] offB = place(withShell, dims, bgAllowed, o.backgroundTarget, o.seed + 1, o.tries);
+            if (offB == null) {
+                res.warnings.add("no background location outside the head holds lesion " + id + " with its " + o.shellMm + " mm shell");
+            } else {
+                regions.put(BACKGROUND, lesion);
+                offsets.put(BACKGROUND, offB);
+                regions.put(BACKGROUND_SHELL, withShell);
+                offsets.put(BACKGROUND_SHELL, offB);
+            }
+            for (Map.Entry<String, boolean[]> e : regions.entrySet()) {
+                String name = e.getKey();
+                int[] off = offsets.get(name);
+                Case c = new Case();
+                c.name = name;
+                c.offset = off;
+                boolean[] pasted = Operators.shift(lesion, dims, off);
+                c.lesionVoxels = Operators.count(lesion);
+                c.pastedVoxels = Operators.count(e.getValue());
+                c.centroid = centroid(pasted, dims);
+                Volume[] mod = name.equals(ORIGINAL) ? channels : Operators.paste(channels, e.getValue(), off, null);
+                Path dir = Files.createDirectories(out.resolve(name));
+                Map<String, Path> files = new LinkedHashMap<>();
+                for (int ch = 0; ch < mod.length; ch++) {
+                    String key = bundle.inputs().get(ch);
+                    Path f = dir.resolve(key.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-") + ".nii.gz");
+                    Nifti.write(mod[ch], f, NiftiDataType.FLOAT32);
+                    files.put(key, f);
+                }
+                Volume pl = mod[0].zerosLike();
+                for (int v = 0; v < pasted.length; v++) if (pasted[v]) pl.data()[v] = 1;
+                Path plPath = dir.resolve("pasted.nii.gz");
+                Nifti.write(pl, plPath, NiftiDataType.UINT8);
+                SegmentationResult sr = name.equals(ORIGINAL) ? base : seg.segment(mod, null, null);
+                Nifti.write(sr.probability(), dir.resolve("probability.nii.gz"), NiftiDataType.FLOAT32);
+                float[] p = sr.probability().data();
+                double sum = 0, mx = Double.NEGATIVE_INFINITY;
+                for (int v = 0; v < pasted.length; v++) if (pasted[v]) { sum += p[v]; mx = Math.max(mx, p[v]); }
+                c.meanScore = sum / Operators.count(pasted);
+                c.maxScore = mx;
+                c.detected = mx > sr.threshold();
+                ExplainJob.Request q = new ExplainJob.Request();
+                q.model = bundlePath;
+                q.inputs = files;
+                q.out = dir.resolve("explain");
+                q.labels = plPath;
+                q.options = o.saliency;
+                q.device = o.device;
+                q.threads = o.threads;
+                q.command = "experiment relocate";
+                ExplainJob.Result er = ExplainJob.run(q, null, null);
+                res.warnings.addAll(er.warnings);
+                LesionTable t = LesionTable.read(q.out.resolve("lesions.csv"));
+                for (String col : t.columns()) if (col.endsWith("_peak_pos") || col.endsWith("_peak_neg")) c.peaks.put(col, t.getDouble(0, col));
+                res.cases.add(c);
+                say.accept(String.format(Locale.ROOT, "%s: offset %s, mean score %.3f, max %.3f, %s", name, Arrays.toString(off), c.meanScore,
+                        c.maxScore, c.detected ? "detected" : "not detected"));
+            }
+        }
+        return res;
+    }
+}

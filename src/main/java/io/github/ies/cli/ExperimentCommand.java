@@ -1,0 +1,160 @@
+package io.github.ies.cli;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import io.github.ies.analysis.ContextExperiment;
+import io.github.ies.io.Nifti;
+import io.github.ies.io.Volume;
+import io.github.ies.model.ModelBundle;
+import io.github.ies.model.Segmenter;
+import io.github.ies.report.Figures;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code ies experiment}: the paper's experiments on a model (docs/analysis.md). */
+@Command(name = "experiment", mixinStandardHelpOptions = true,
+        description = "The paper's experiments: perilesional context (context), relocated lesions (relocate).",
+        subcommands = {ExperimentCommand.Context.class, RelocateCommand.class})
+public final class ExperimentCommand implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: context or relocate");
+    }
+
+    /** Reads the named inputs and orders them as the bundle's. */
+    static Volume[] inputs(CommandLine cl, ModelBundle bundle, List<String> inputs) throws Exception {
+        Map<String, Volume> named = new LinkedHashMap<>();
+        Map<String, String> src = new LinkedHashMap<>();
+        for (Map.Entry<String, Path> e : CliInputs.parse(cl, inputs).entrySet()) {
+            named.put(e.getKey(), read(e.getValue(), "input " + e.getKey()));
+            src.put(e.getKey(), e.getValue().toString());
+        }
+        return Segmenter.matchInputs(bundle, named, src);
+    }
+
+    static Volume read(Path p, String what) throws Exception {
+        if (!Files.isRegularFile(p)) throw new IllegalArgumentException(what + ": no such file " + p);
+        return Nifti.read(p);
+    }
+
+    static Volume sameGrid(Volume v, Volume ref, Path p) {
+        if (!v.sameGrid(ref)) {
+            throw new IllegalArgumentException(p + ": grid " + Arrays.toString(v.dims()) + " differs from the inputs' " + Arrays.toString(ref.dims())
+                    + " (dims and affine must match)");
+        }
+        return v;
+    }
+
+    static void writeText(Path p, String s) throws Exception {
+        Nifti.writeAtomically(p, os -> os.write(s.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** {@code ies experiment context}. */
+    @Command(name = "context", mixinStandardHelpOptions = true,
+            description = {"Perilesional context (paper 3.5): input zeroed except the lesion dilated k = 0..K times (18-connected); "
+                    + "sliding-window inference per step; mean lesion score and detection per lesion.",
+                    "Writes OUT/context.csv (step,distance_mm,mean_score,std_score,n_detected,n_lesions,lesion_<id>...), "
+                            + "context_lesions.csv, context.json and context.png."})
+    public static final class Context implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--model", required = true, paramLabel = "BUNDLE") Path model;
+        @Option(names = "--input", required = true, paramLabel = "NAME=FILE", description = "an input channel, e.g. FLAIR=flair.nii.gz")
+        List<String> inputs = new ArrayList<>();
+        @Option(names = "--gt", paramLabel = "FILE", description = "binary ground truth (lesions = its 18-connected components)") Path gt;
+        @Option(names = "--labels", paramLabel = "FILE", description = "instance label image (ids as given)") Path labels;
+        @Option(names = "--min-voxels", defaultValue = "90", description = "smallest lesion (voxels, default ${DEFAULT-VALUE})") int minVoxels;
+        @Option(names = "--max-voxels", defaultValue = "120", description = "largest lesion (voxels, default ${DEFAULT-VALUE})") int maxVoxels;
+        @Option(names = "--steps", defaultValue = "25", description = "dilation steps K (default ${DEFAULT-VALUE})") int steps;
+        @Option(names = "--threshold", description = "detection threshold (default: the bundle's)") Double threshold;
+        @Option(names = "--batch-size", defaultValue = "4", description = "windows per network call (default ${DEFAULT-VALUE})") int batch;
+        @Option(names = "--device", defaultValue = "auto") String device;
+        @Option(names = "--threads", defaultValue = "0", description = "CPU threads (0: all)") int threads;
+        @Option(names = "--out", required = true, paramLabel = "OUT") Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            CommandLine cl = spec.commandLine();
+            if ((gt == null) == (labels == null)) throw new CommandLine.ParameterException(cl, "give exactly one of --gt and --labels");
+            if (minVoxels < 1 || maxVoxels < minVoxels) throw new CommandLine.ParameterException(cl, "need 1 <= --min-voxels <= --max-voxels");
+            if (steps < 0) throw new CommandLine.ParameterException(cl, "--steps must be >= 0");
+            if (batch < 1) throw new CommandLine.ParameterException(cl, "--batch-size must be >= 1");
+            long t0 = System.nanoTime();
+            ModelBundle bundle = ModelBundle.load(model);
+            Volume[] ch = inputs(cl, bundle, inputs);
+            Path lp = gt != null ? gt : labels;
+            Volume lab = sameGrid(read(lp, gt != null ? "ground truth" : "label image"), ch[0], lp);
+            if (gt != null) lab = ContextExperiment.componentsOf(lab);
+            ContextExperiment.Options o = new ContextExperiment.Options();
+            o.minVoxels = minVoxels;
+            o.maxVoxels = maxVoxels;
+            o.steps = steps;
+            o.threshold = threshold;
+            o.batchSize = batch;
+            Segmenter.Options so = new Segmenter.Options();
+            so.device = device;
+            so.threads = threads;
+            PrintWriter err = cl.getErr();
+            ContextExperiment.Result r;
+            try (Segmenter seg = new Segmenter(bundle, so)) {
+                r = ContextExperiment.run(seg, ch, lab, o, null);
+            }
+            double secs = (System.nanoTime() - t0) / 1e9;
+            Files.createDirectories(out);
+            writeText(out.resolve("context.csv"), r.csv());
+            writeText(out.resolve("context_lesions.csv"), r.detailCsv());
+            int n = r.steps();
+            double[] det = new double[n], mean = new double[n], std = new double[n];
+            for (int s = 0; s < n; s++) { det[s] = r.nDetected(s); mean[s] = r.mean(s); std[s] = r.std(s); }
+            Figures.writePng(Figures.contextFigure(r.distanceMm, det, r.lesions.size(), mean, std, r.threshold), out.resolve("context.png"));
+            JsonObject j = new JsonObject();
+            j.addProperty("experiment", "context");
+            j.addProperty("model", bundle.name());
+            j.addProperty("model_sha256", bundle.modelSha256());
+            j.addProperty(gt != null ? "gt" : "labels", lp.toString());
+            j.addProperty("min_voxels", minVoxels);
+            j.addProperty("max_voxels", maxVoxels);
+            j.addProperty("steps", steps);
+            j.addProperty("threshold", r.threshold);
+            j.addProperty("structuring_element", "18-connected (3x3x3 without corners)");
+            j.addProperty("distance_mm", "k x min(spacing): every voxel within this distance of the lesion is in the context");
+            j.addProperty("zeroing", "normalised input set to 0 outside the dilated lesion");
+            JsonArray ids = new JsonArray();
+            for (ContextExperiment.Lesion l : r.lesions) ids.add(l.id);
+            j.add("lesions", ids);
+            int all = r.allDetectedStep();
+            j.addProperty("all_detected_step", all);
+            if (all >= 0) j.addProperty("all_detected_distance_mm", r.distanceMm[all]);
+            j.addProperty("network_windows", r.windowsRun);
+            j.addProperty("seconds", secs);
+            writeText(out.resolve("context.json"), new GsonBuilder().setPrettyPrinting().create().toJson(j) + "\n");
+            PrintWriter po = cl.getOut();
+            po.printf(Locale.ROOT, "context: %d lesion(s), %d step(s), %d windows in %.1f s; all detected from step %s%s%n", r.lesions.size(), n,
+                    r.windowsRun, secs, all < 0 ? "(never)" : Integer.toString(all),
+                    all < 0 ? "" : String.format(Locale.ROOT, " (%.1f mm)", r.distanceMm[all]));
+            po.printf(Locale.ROOT, "wrote %s%n", out);
+            po.flush();
+            err.flush();
+            return IesCli.EXIT_OK;
+        }
+    }
+}

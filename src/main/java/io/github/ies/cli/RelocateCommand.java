@@ -1,0 +1,155 @@
+package io.github.ies.cli;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import io.github.ies.analysis.ContextExperiment;
+import io.github.ies.analysis.RelocateExperiment;
+import io.github.ies.io.Volume;
+import io.github.ies.model.ModelBundle;
+import io.github.ies.report.RelocateFigure;
+import io.github.ies.saliency.SaliencyEngine;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code ies experiment relocate}: the paper's relocated-lesion sanity checks (docs/analysis.md). */
+@Command(name = "relocate", mixinStandardHelpOptions = true,
+        description = {"Relocated lesions (paper 3.4): a lesion pasted (a) into lesion-free white matter, (b) into the background outside the head, "
+                + "(c) into the background with its perilesional shell; each modified volume segmented and the pasted lesion explained.",
+                "Writes OUT/relocate.csv, relocate.json, relocate.png and OUT/<case>/ (modified inputs, pasted.nii.gz, probability.nii.gz, explain/)."})
+public final class RelocateCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "BUNDLE") Path model;
+    @Option(names = "--input", required = true, paramLabel = "NAME=FILE", description = "an input channel, e.g. FLAIR=flair.nii.gz")
+    List<String> inputs = new ArrayList<>();
+    @Option(names = "--gt", paramLabel = "FILE", description = "binary ground truth (lesions = its 18-connected components)") Path gt;
+    @Option(names = "--labels", paramLabel = "FILE", description = "instance label image (ids as given)") Path labels;
+    @Option(names = "--lesion", paramLabel = "ID", description = "lesion id (default: the most conspicuous: highest mean score in place)") Integer lesion;
+    @Option(names = "--min-voxels", defaultValue = "20", description = "smallest lesion for the automatic choice (default ${DEFAULT-VALUE})")
+    int minVoxels;
+    @Option(names = "--tissues", paramLabel = "FILE", description = "tissue label image (white matter = --wm-label; background = 0)") Path tissues;
+    @Option(names = "--wm-label", defaultValue = "7", description = "white-matter label in --tissues (default ${DEFAULT-VALUE})") int wmLabel;
+    @Option(names = "--wm-mask", paramLabel = "FILE", description = "white-matter mask (instead of --tissues)") Path wmMask;
+    @Option(names = "--wm-target", paramLabel = "I,J,K", split = ",", description = "centroid target in white matter (default: random, seeded)")
+    int[] wmTarget;
+    @Option(names = "--background-target", paramLabel = "I,J,K", split = ",", description = "centroid target outside the head (default: random)")
+    int[] bgTarget;
+    @Option(names = "--shell-mm", defaultValue = "3", description = "perilesional shell of case (c) in mm (default ${DEFAULT-VALUE})") double shellMm;
+    @Option(names = "--clearance", defaultValue = "1", description = "voxels kept free around the pasted region (default ${DEFAULT-VALUE})") int clearance;
+    @Option(names = "--out", required = true, paramLabel = "OUT") Path out;
+
+    @CommandLine.Mixin
+    SaliencyOptions saliency = new SaliencyOptions();
+
+    @Override
+    public Integer call() throws Exception {
+        CommandLine cl = spec.commandLine();
+        if ((gt == null) == (labels == null)) throw new CommandLine.ParameterException(cl, "give exactly one of --gt and --labels");
+        if (tissues != null && wmMask != null) throw new CommandLine.ParameterException(cl, "give at most one of --tissues and --wm-mask");
+        if ((wmTarget != null && wmTarget.length != 3) || (bgTarget != null && bgTarget.length != 3)) {
+            throw new CommandLine.ParameterException(cl, "targets are I,J,K (three voxel indices)");
+        }
+        if (!(shellMm >= 0) || clearance < 0) throw new CommandLine.ParameterException(cl, "--shell-mm and --clearance must be >= 0");
+        long t0 = System.nanoTime();
+        ModelBundle bundle = ModelBundle.load(model);
+        Volume[] ch = ExperimentCommand.inputs(cl, bundle, inputs);
+        Path lp = gt != null ? gt : labels;
+        Volume lab = ExperimentCommand.sameGrid(ExperimentCommand.read(lp, gt != null ? "ground truth" : "label image"), ch[0], lp);
+        if (gt != null) lab = ContextExperiment.componentsOf(lab);
+        int n = ch[0].size();
+        boolean[] wm = null, bg = new boolean[n];
+        if (tissues != null) {
+            Volume t = ExperimentCommand.sameGrid(ExperimentCommand.read(tissues, "tissue labels"), ch[0], tissues);
+            wm = new boolean[n];
+            for (int v = 0; v < n; v++) { wm[v] = t.data()[v] == wmLabel; bg[v] = t.data()[v] == 0; }
+        } else {
+            if (wmMask != null) {
+                Volume w = ExperimentCommand.sameGrid(ExperimentCommand.read(wmMask, "white-matter mask"), ch[0], wmMask);
+                wm = new boolean[n];
+                for (int v = 0; v < n; v++) wm[v] = w.data()[v] != 0;
+            }
+            for (int v = 0; v < n; v++) {
+                boolean zero = true;
+                for (Volume c : ch) zero &= c.data()[v] == 0;
+                bg[v] = zero; // background = every input channel exactly 0
+            }
+        }
+        RelocateExperiment.Options o = new RelocateExperiment.Options();
+        o.lesionId = lesion;
+        o.minVoxelsAuto = minVoxels;
+        o.wmTarget = wmTarget;
+        o.backgroundTarget = bgTarget;
+        o.shellMm = shellMm;
+        o.clearance = clearance;
+        o.seed = saliency.seed;
+        o.saliency = saliency.toOptions(cl, 50, SaliencyEngine.Context.PATCH);
+        o.device = saliency.device;
+        o.threads = saliency.threads;
+        PrintWriter err = cl.getErr();
+        Files.createDirectories(out);
+        Path tmp = Files.createTempDirectory(out, ".ies-relocate-");
+        try {
+            RelocateExperiment.Result r = RelocateExperiment.run(bundle, model, ch, lab, wm, bg, o, tmp, s -> {
+                if (!saliency.quiet) { err.println("ies experiment relocate: " + s); err.flush(); }
+            });
+            ExperimentCommand.writeText(tmp.resolve("relocate.csv"), r.csv());
+            io.github.ies.report.Figures.writePng(RelocateFigure.render(r, tmp, bundle.inputs().get(0)), tmp.resolve("relocate.png"));
+            JsonObject j = new JsonObject();
+            j.addProperty("experiment", "relocate");
+            j.addProperty("model", bundle.name());
+            j.addProperty("model_sha256", bundle.modelSha256());
+            j.addProperty("lesion_id", r.lesionId);
+            j.addProperty("threshold", r.threshold);
+            j.addProperty("shell_mm", shellMm);
+            j.addProperty("clearance_voxels", clearance);
+            j.addProperty("seed", saliency.seed);
+            j.addProperty("samples", o.saliency.samples);
+            j.addProperty("context", o.saliency.context.toString());
+            j.addProperty("background", tissues != null ? "tissue label 0" : "all input channels 0");
+            j.addProperty("seconds", (System.nanoTime() - t0) / 1e9);
+            com.google.gson.JsonArray w = new com.google.gson.JsonArray();
+            r.warnings.forEach(w::add);
+            j.add("warnings", w);
+            ExperimentCommand.writeText(tmp.resolve("relocate.json"), new GsonBuilder().setPrettyPrinting().create().toJson(j) + "\n");
+            moveContents(tmp, out);
+            for (String s : r.warnings) err.println("ies experiment relocate: warning: " + s);
+            err.flush();
+            PrintWriter po = cl.getOut();
+            for (RelocateExperiment.Case c : r.cases) {
+                po.printf(Locale.ROOT, "%-17s mean %.3f  max %.3f  %s%n", c.name, c.meanScore, c.maxScore, c.detected ? "detected" : "not detected");
+            }
+            po.printf(Locale.ROOT, "wrote %s (lesion %d)%n", out, r.lesionId);
+            po.flush();
+        } finally {
+            deleteTree(tmp);
+        }
+        return IesCli.EXIT_OK;
+    }
+
+    static void moveContents(Path from, Path to) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> s = Files.list(from)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                Path dst = to.resolve(p.getFileName().toString());
+                if (Files.exists(dst)) deleteTree(dst);
+                Files.move(p, dst);
+            }
+        }
+    }
+
+    static void deleteTree(Path p) throws java.io.IOException {
+        if (!Files.exists(p)) return;
+        try (java.util.stream.Stream<Path> s = Files.walk(p)) {
+            for (Path q : (Iterable<Path>) s.sorted(java.util.Comparator.reverseOrder())::iterator) Files.deleteIfExists(q);
+        }
+    }
+}

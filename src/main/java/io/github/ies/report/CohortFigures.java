@@ -1,0 +1,75 @@
+package io.github.ies.report;
+
+import io.github.ies.analysis.CohortAnalysis;
+import io.github.ies.analysis.Statistics;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The PNG figures of {@code ies analyze}. */
+public final class CohortFigures {
+
+    private CohortFigures() {}
+
+    /** Writes the figures into dir and returns their paths (in order). */
+    public static List<Path> write(CohortAnalysis.Result r, Path dir) throws IOException {
+        Files.createDirectories(dir);
+        List<Path> out = new ArrayList<>();
+        for (String[] mc : r.methodChannels) {
+            List<BufferedImage> panels = new ArrayList<>();
+            for (String stat : List.of("peak_pos", "peak_neg")) {
+                Map<String, double[]> v = CohortAnalysis.peakValues(r, mc[0], mc[1], stat);
+                panels.add(Figures.image(Figures.boxPlot((stat.equals("peak_pos") ? "maximum" : "minimum") + " of " + mc[0] + " / " + mc[1],
+                        stat.equals("peak_pos") ? "peak (max)" : "trough (min)", v)));
+            }
+            Path p = dir.resolve("peaks_" + mc[0] + "_" + mc[1] + ".png");
+            Figures.writePng(Figures.stack(panels, true), p);
+            out.add(p);
+        }
+        if (!r.pools.isEmpty()) {
+            List<BufferedImage> panels = new ArrayList<>();
+            for (String c : r.channels) {
+                Map<String, double[]> v = new LinkedHashMap<>();
+                for (String g : r.groups) {
+                    CohortAnalysis.Pool pool = r.pools.get(g + "\t" + c);
+                    if (pool != null) v.put(g, pool.regions.get("all").toArray());
+                }
+                panels.add(Figures.image(Figures.boxPlot("SmoothGrad-max values outside (-t, t): " + c, "saliency", v)));
+            }
+            Path p = dir.resolve("contributions.png");
+            Figures.writePng(Figures.stack(panels, true), p);
+            out.add(p);
+            for (String c : r.channels) {
+                List<String> regions = new ArrayList<>(r.regionNames.subList(1, r.regionNames.size() - 1)); // inside + shells
+                double[] x = new double[regions.size()];
+                for (int i = 0; i < x.length; i++) x[i] = i; // 0 = inside, b = shell bin b
+                Map<String, double[]> pos = new LinkedHashMap<>(), med = new LinkedHashMap<>();
+                for (String g : r.groups) {
+                    CohortAnalysis.Pool pool = r.pools.get(g + "\t" + c);
+                    if (pool == null) continue;
+                    double[] fp = new double[regions.size()], md = new double[regions.size()];
+                    for (int i = 0; i < fp.length; i++) {
+                        double[] vals = pool.regions.get(regions.get(i)).toArray();
+                        fp[i] = Statistics.signFractions(vals)[0];
+                        md[i] = Statistics.median(vals).median;
+                    }
+                    pos.put(g, fp);
+                    med.put(g, md);
+                }
+                String xl = "region: 0 = inside the instance, b = shell bin b (" + regions.get(Math.min(1, regions.size() - 1)) + ", ...)";
+                BufferedImage a = Figures.image(Figures.linePlot("fraction of positive values: " + c, xl, "fraction positive", x, pos));
+                BufferedImage b = Figures.image(Figures.linePlot("median value: " + c, xl, "median saliency", x, med));
+                Path p2 = dir.resolve("shell_profile_" + c + ".png");
+                Figures.writePng(Figures.stack(List.of(a, b), true), p2);
+                out.add(p2);
+            }
+        }
+        return out;
+    }
+}

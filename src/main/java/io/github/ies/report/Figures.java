@@ -1,0 +1,198 @@
+package io.github.ies.report;
+
+import ij.gui.Plot;
+
+import javax.imageio.ImageIO;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The analyses' figures as ImageJ {@link Plot}s (live plot windows in Fiji; rendered headless to PNG here): box
+ * plots per group, line plots, the two-panel context figure.
+ */
+public final class Figures {
+
+    private Figures() {}
+
+    static final Color[] PALETTE = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c), new Color(0x7f7f7f),
+            new Color(0x9467bd), new Color(0xff7f0e), new Color(0x8c564b), new Color(0xe377c2)};
+
+    public static Color color(int i) { return PALETTE[i % PALETTE.length]; }
+
+    /**
+     * Box plot (box = quartiles, line = median, whiskers = 1.5 IQR clipped to the data, points beyond the whiskers
+     * drawn) of each named sample along x, labelled with its name and size.
+     */
+    public static Plot boxPlot(String title, String yLabel, Map<String, double[]> groups) {
+        List<String> names = new ArrayList<>(groups.keySet());
+        StringBuilder xl = new StringBuilder();
+        double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
+        for (String n : names) {
+            for (double v : groups.get(n)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+        }
+        if (!(lo <= hi)) { lo = 0; hi = 1; }
+        double pad = (hi - lo) * 0.08 + 1e-12;
+        Plot plot = new Plot(title, "", yLabel);
+        plot.setSize(120 + 110 * Math.max(2, names.size()), 380);
+        plot.setLimits(0.4, names.size() + 0.6, lo - pad, hi + pad);
+        plot.setXTicks(false);
+        plot.setXMinorTicks(false);
+        for (int g = 0; g < names.size(); g++) {
+            double x = g + 1;
+            double[] s = groups.get(names.get(g)).clone();
+            Arrays.sort(s);
+            xl.append(g > 0 ? "      " : "").append(names.get(g)).append(" (n=").append(s.length).append(")");
+            if (s.length == 0) continue;
+            double q1 = q(s, 0.25), q2 = q(s, 0.5), q3 = q(s, 0.75), iqr = q3 - q1;
+            double wl = s[0], wh = s[s.length - 1];
+            for (double v : s) if (v >= q1 - 1.5 * iqr) { wl = v; break; }
+            for (int i = s.length - 1; i >= 0; i--) if (s[i] <= q3 + 1.5 * iqr) { wh = s[i]; break; }
+            Color c = color(g);
+            plot.setColor(c);
+            plot.setLineWidth(2);
+            double w = 0.3;
+            plot.drawLine(x - w, q1, x + w, q1);
+            plot.drawLine(x - w, q3, x + w, q3);
+            plot.drawLine(x - w, q1, x - w, q3);
+            plot.drawLine(x + w, q1, x + w, q3);
+            plot.setLineWidth(3);
+            plot.drawLine(x - w, q2, x + w, q2);
+            plot.setLineWidth(1);
+            plot.drawLine(x, q1, x, wl);
+            plot.drawLine(x, q3, x, wh);
+            plot.drawLine(x - w / 2, wl, x + w / 2, wl);
+            plot.drawLine(x - w / 2, wh, x + w / 2, wh);
+            List<Double> ox = new ArrayList<>(), oy = new ArrayList<>();
+            for (double v : s) if (v < wl || v > wh) { ox.add(x); oy.add(v); }
+            if (!ox.isEmpty()) {
+                plot.setColor(c);
+                plot.addPoints(ox.stream().mapToDouble(Double::doubleValue).toArray(), oy.stream().mapToDouble(Double::doubleValue).toArray(),
+                        Plot.CIRCLE);
+            }
+        }
+        plot.setColor(Color.BLACK);
+        plot.setXYLabels(xl.toString(), yLabel);
+        title(plot, title);
+        return plot;
+    }
+
+    static double q(double[] s, double p) {
+        double pos = p * (s.length - 1);
+        int a = (int) Math.floor(pos), b = Math.min(a + 1, s.length - 1);
+        return s[a] + (pos - a) * (s[b] - s[a]);
+    }
+
+    /** Lines y_i(x), one per named series, with a legend. */
+    public static Plot linePlot(String title, String xLabel, String yLabel, double[] x, Map<String, double[]> series) {
+        Plot plot = new Plot(title, xLabel, yLabel);
+        plot.setSize(560, 360);
+        int i = 0;
+        StringBuilder legend = new StringBuilder();
+        for (Map.Entry<String, double[]> e : series.entrySet()) {
+            Color c = color(i++);
+            plot.setColor(c, c);
+            plot.setLineWidth(2);
+            plot.add("line", x, e.getValue());
+            plot.add("circle", x, e.getValue());
+            legend.append(i > 1 ? "\n" : "").append(e.getKey()).append("\n");
+        }
+        plot.setColor(Color.BLACK);
+        plot.setLimitsToFit(false);
+        plot.addLegend(legend.toString());
+        title(plot, title);
+        return plot;
+    }
+
+    /**
+     * The context figure (paper Fig. 13): (A) number of detected lesions and (B) mean lesion score with a +-1 std
+     * band, both against the distance of the context from the lesion border (mm).
+     */
+    public static BufferedImage contextFigure(double[] distanceMm, double[] detected, int lesions, double[] mean, double[] std,
+            double threshold) {
+        Plot a = new Plot("(A) detected lesions", "distance from the lesion border (mm)", "detected lesions");
+        a.setSize(520, 340);
+        a.setColor(color(0), color(0));
+        a.setLineWidth(2);
+        a.add("connected circle", distanceMm, detected);
+        double xmax = distanceMm.length == 0 ? 1 : Arrays.stream(distanceMm).max().getAsDouble();
+        a.setLimits(0, Math.max(1, xmax), 0, Math.max(1, lesions) * 1.05);
+        a.setColor(Color.GRAY);
+        a.drawDottedLine(0, lesions, Math.max(1, xmax), lesions, 3);
+        Plot b = new Plot("(B) mean lesion score", "distance from the lesion border (mm)", "mean score");
+        b.setSize(520, 340);
+        b.setLimits(0, Math.max(1, xmax), 0, 1);
+        Color band = new Color(0xc6dbef);
+        b.setColor(band);
+        b.setLineWidth(1);
+        for (int s = 0; s + 1 < distanceMm.length; s++) { // +-1 std band as dense vertical strokes
+            int strokes = 40;
+            for (int t = 0; t <= strokes; t++) {
+                double f = t / (double) strokes;
+                double x = distanceMm[s] + f * (distanceMm[s + 1] - distanceMm[s]);
+                double m = mean[s] + f * (mean[s + 1] - mean[s]), d = std[s] + f * (std[s + 1] - std[s]);
+                b.drawLine(x, Math.max(0, m - d), x, Math.min(1, m + d));
+            }
+        }
+        b.setColor(color(0), color(0));
+        b.setLineWidth(2);
+        b.add("connected circle", distanceMm, mean);
+        b.setColor(color(1));
+        b.setLineWidth(1);
+        b.drawDottedLine(0, threshold, Math.max(1, xmax), threshold, 3);
+        title(a, "(A) detected lesions (of " + lesions + ")");
+        title(b, "(B) mean lesion score +- std (dotted: threshold)");
+        return stack(List.of(image(a), image(b)), true);
+    }
+
+    /** Draws the title at the top left inside the frame (ImageJ shows a plot's title only as the window title). */
+    static void title(Plot p, String t) {
+        p.setColor(Color.BLACK);
+        p.setJustification(Plot.LEFT);
+        p.addLabel(0.02, 0.06, t);
+    }
+
+    /** The plot rendered as an RGB image (works headless). */
+    public static BufferedImage image(Plot p) {
+        return p.getProcessor().getBufferedImage();
+    }
+
+    /** Images side by side (horizontal) or stacked, on white. */
+    public static BufferedImage stack(List<BufferedImage> images, boolean horizontal) {
+        int w = 0, h = 0;
+        for (BufferedImage i : images) {
+            if (horizontal) { w += i.getWidth(); h = Math.max(h, i.getHeight()); }
+            else { h += i.getHeight(); w = Math.max(w, i.getWidth()); }
+        }
+        BufferedImage out = new BufferedImage(Math.max(1, w), Math.max(1, h), BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = out.createGraphics();
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, out.getWidth(), out.getHeight());
+        int o = 0;
+        for (BufferedImage i : images) {
+            if (horizontal) { g.drawImage(i, o, 0, null); o += i.getWidth(); }
+            else { g.drawImage(i, 0, o, null); o += i.getHeight(); }
+        }
+        g.dispose();
+        return out;
+    }
+
+    public static byte[] png(BufferedImage img) throws IOException {
+        ByteArrayOutputStream bo = new ByteArrayOutputStream();
+        ImageIO.write(img, "png", bo);
+        return bo.toByteArray();
+    }
+
+    /** Writes a PNG atomically. */
+    public static void writePng(BufferedImage img, Path path) throws IOException {
+        byte[] b = png(img);
+        io.github.ies.io.Nifti.writeAtomically(path, os -> os.write(b));
+    }
+}

@@ -1,0 +1,122 @@
+package io.github.ies.analysis;
+
+import io.github.ies.cli.IesCli;
+import io.github.ies.io.Geometry;
+import io.github.ies.io.Nifti;
+import io.github.ies.io.NiftiDataType;
+import io.github.ies.io.Volume;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertTrue;
+
+public class RelocateExperimentTest {
+
+    @Rule
+    public TemporaryFolder tmp = new TemporaryFolder();
+
+    @Test
+    public void placementKeepsEveryVoxelInTheAllowedRegion() {
+        int[] dims = {20, 20, 10};
+        boolean[] allowed = new boolean[4000];
+        for (int k = 2; k < 8; k++) for (int j = 10; j < 18; j++) for (int i = 10; i < 18; i++) allowed[i + 20 * (j + 20 * k)] = true;
+        boolean[] region = new boolean[4000];
+        for (int i = 2; i < 5; i++) region[i + 20 * (3 + 20 * 4)] = true; // 3 voxels along i, centroid (3,3,4)
+        for (long seed = 0; seed < 20; seed++) {
+            int[] off = RelocateExperiment.place(region, dims, allowed, null, seed, 10000);
+            boolean[] moved = Operators.shift(region, dims, off);
+            assertEquals(3, Operators.count(moved));
+            for (int v = 0; v < moved.length; v++) if (moved[v]) assertTrue(allowed[v]);
+        }
+        assertArrayEquals(new int[] {11, 11, 1}, RelocateExperiment.place(region, dims, allowed, new int[] {14, 14, 5}, 0, 1));
+        assertNull(RelocateExperiment.place(region, dims, allowed, new int[] {10, 14, 5}, 0, 1)); // i = 9 is outside
+        boolean[] e = RelocateExperiment.eroded(allowed, dims, 1);
+        assertEquals(6 * 6 * 4, Operators.count(e));
+    }
+
+    @Test
+    public void cliRunsAllCasesWithTheTinyModel() throws Exception {
+        int[] dims = {40, 40, 24};
+        Geometry g = Geometry.axisAligned(new double[] {1, 1, 1.5}, new double[] {0, 0, 0});
+        Volume f = Volume.zeros(dims, g), m = Volume.zeros(dims, g), t = Volume.zeros(dims, g), gt = Volume.zeros(dims, g);
+        Random r = new Random(2);
+        for (int k = 0; k < 24; k++) for (int j = 0; j < 24; j++) for (int i = 0; i < 24; i++) { // a "head" in one corner
+            int v = f.index(i, j, k);
+            t.data()[v] = (i > 3 && i < 20 && j > 3 && j < 20 && k > 3 && k < 20) ? 7 : 1;
+            f.data()[v] = (float) (100 + 10 * r.nextGaussian());
+            m.data()[v] = (float) (200 + 10 * r.nextGaussian());
+        }
+        for (int k = 6; k < 9; k++) for (int j = 6; j < 9; j++) for (int i = 6; i < 9; i++) { gt.set(i, j, k, 1); f.set(i, j, k, 300); }
+        Path d = tmp.getRoot().toPath();
+        Nifti.write(f, d.resolve("f.nii.gz"), NiftiDataType.FLOAT32);
+        Nifti.write(m, d.resolve("m.nii.gz"), NiftiDataType.FLOAT32);
+        Nifti.write(t, d.resolve("t.nii.gz"), NiftiDataType.UINT8);
+        Nifti.write(gt, d.resolve("gt.nii.gz"), NiftiDataType.UINT8);
+        Path out = d.resolve("out");
+        int rc = IesCli.execute("experiment", "relocate", "--model", ContextExperimentTest.tinyBundle().toString(), "--input", "FLAIR=" + d.resolve("f.nii.gz"),
+                "--input", "MPRAGE=" + d.resolve("m.nii.gz"), "--gt", d.resolve("gt.nii.gz").toString(), "--tissues", d.resolve("t.nii.gz").toString(),
+                "--samples", "1", "--methods", "smoothgrad-max", "--threads", "1", "--quiet", "--out", out.toString());
+        assertEquals(0, rc);
+        List<String> csv = Files.readAllLines(out.resolve("relocate.csv"));
+        assertEquals(5, csv.size());
+        assertTrue(csv.get(0).contains("mean_score,max_score,detected,smoothgrad_max_flair_peak_pos"));
+        assertTrue(csv.get(2).startsWith("white_matter,1,27,27,"));
+        assertTrue(csv.get(4).startsWith("background_shell,1,27,"));
+        // the background cases land outside the head (tissue 0) and the pasted voxels carry the lesion's intensity
+        Volume bg = Nifti.read(out.resolve("background").resolve("flair.nii.gz"));
+        Volume pasted = Nifti.read(out.resolve("background").resolve("pasted.nii.gz"));
+        int n = 0;
+        for (int v = 0; v < pasted.size(); v++) if (pasted.data()[v] != 0) { n++; assertEquals(300f, bg.data()[v], 0); assertEquals(0f, t.data()[v], 0); }
+        assertEquals(27, n);
+        Volume shellCase = Nifti.read(out.resolve("background_shell").resolve("flair.nii.gz"));
+        int changed = 0;
+        for (int v = 0; v < f.size(); v++) if (shellCase.data()[v] != f.data()[v]) changed++;
+        assertTrue("shell voxels pasted too: " + changed, changed > 27);
+        assertTrue(Files.isRegularFile(out.resolve("white_matter/explain/saliency/lesion-1_smoothgrad-max_flair.nii.gz")));
+        assertTrue(Files.size(out.resolve("relocate.png")) > 1000);
+        try (var s = Files.list(out)) { assertTrue(s.noneMatch(p -> p.getFileName().toString().startsWith(".ies-"))); }
+    }
+
+    @Test
+    public void contextCliWritesTheTableAndFigure() throws Exception {
+        int[] dims = {30, 30, 20};
+        Geometry g = Geometry.axisAligned(new double[] {1, 1, 2}, new double[] {0, 0, 0});
+        Volume f = Volume.zeros(dims, g), m = Volume.zeros(dims, g), lab = Volume.zeros(dims, g);
+        Random r = new Random(4);
+        for (int v = 0; v < f.size(); v++) { f.data()[v] = (float) (100 + 10 * r.nextGaussian()); m.data()[v] = 50; }
+        for (int k = 8; k < 10; k++) for (int j = 10; j < 13; j++) for (int i = 10; i < 13; i++) lab.set(i, j, k, 3);
+        Path d = tmp.getRoot().toPath();
+        Nifti.write(f, d.resolve("f.nii.gz"), NiftiDataType.FLOAT32);
+        Nifti.write(m, d.resolve("m.nii.gz"), NiftiDataType.FLOAT32);
+        Nifti.write(lab, d.resolve("l.nii.gz"), NiftiDataType.UINT8);
+        Path out = d.resolve("ctx");
+        int rc = IesCli.execute("experiment", "context", "--model", ContextExperimentTest.tinyBundle().toString(), "--input", "FLAIR=" + d.resolve("f.nii.gz"),
+                "--input", "MPRAGE=" + d.resolve("m.nii.gz"), "--labels", d.resolve("l.nii.gz").toString(), "--min-voxels", "10", "--max-voxels", "30",
+                "--steps", "4", "--threads", "1", "--out", out.toString());
+        assertEquals(0, rc);
+        List<String> csv = Files.readAllLines(out.resolve("context.csv"));
+        assertEquals("step,distance_mm,mean_score,std_score,n_detected,n_lesions,lesion_3", csv.get(0));
+        assertEquals(6, csv.size());
+        assertTrue(csv.get(5).startsWith("4,4.00000,"));
+        assertTrue(Files.size(out.resolve("context.png")) > 1000);
+        assertTrue(Files.readString(out.resolve("context.json")).contains("\"all_detected_step\""));
+        // no lesion in range: a clear failure
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine cl = IesCli.commandLine();
+        cl.setErr(new java.io.PrintWriter(err));
+        int rc2 = cl.execute("experiment", "context", "--model", ContextExperimentTest.tinyBundle().toString(), "--input", "FLAIR=" + d.resolve("f.nii.gz"),
+                "--input", "MPRAGE=" + d.resolve("m.nii.gz"), "--labels", d.resolve("l.nii.gz").toString(), "--out", d.resolve("ctx2").toString());
+        assertEquals(1, rc2);
+        assertTrue(err.toString(), err.toString().startsWith("ies experiment context: error: no lesion with 90 to 120 voxels"));
+        assertTrue(!Files.exists(d.resolve("ctx2").resolve("context.csv")));
+    }
+}

@@ -17,7 +17,7 @@ import java.util.concurrent.Callable;
 /** {@code ies analyze}: the paper's channel-contribution and peak statistics over ies explain outputs (docs/analysis.md). */
 @Command(name = "analyze", mixinStandardHelpOptions = true,
         description = {"Channel contributions (SmoothGrad-max values outside (-t, t) per group and channel, inside vs perilesional shells) "
-                + "and peak statistics by category (median, 95% CI, pairwise two-sided Mann-Whitney U) over one or many 'ies explain' folders.",
+                + "and peak statistics by category (median, 95%% CI, pairwise two-sided Mann-Whitney U) over one or many 'ies explain' folders.",
                 "Writes OUT/peaks.csv, group_summary.csv, group_tests.csv, channel_contributions.csv and OUT/figures/*.png."})
 public final class AnalyzeCommand implements Callable<Integer> {
 

@@ -70,17 +70,7 @@ public final class DemoCommand implements Callable<Integer> {
         if (Files.isRegularFile(demo.resolve("brainmask.nii.gz"))) q.brainMask = demo.resolve("brainmask.nii.gz");
         q.out = out;
         q.options = saliency.toOptions(spec.commandLine(), 1, SaliencyEngine.Context.LOCAL);
-        q.device = saliency.device;
-        q.threads = saliency.threads;
-        if (tnSpheres < 0) throw new CommandLine.ParameterException(spec.commandLine(), "--tn-spheres must be >= 0, got " + tnSpheres);
-        q.tnSpheres = tnSpheres;
-        q.version = new IesCli.Version().getVersion()[0];
-        PrintWriter err = spec.commandLine().getErr();
-        ExplainJob.Result r = ExplainJob.run(q, saliency.progress(err), s -> {
-            if (!saliency.quiet) { err.println("ies demo: " + s); err.flush(); }
-        });
-        for (String w : r.warnings) err.println("ies demo: warning: " + w);
-        err.flush();
+        ExplainJob.Result r = saliency.run(q, spec.commandLine(), tnSpheres);
         PrintWriter o = spec.commandLine().getOut();
         o.print(summary(r));
         o.printf(Locale.ROOT, "wrote %s (lesions.csv, saliency/, run.json) in %.1f s%n", out, r.seconds);

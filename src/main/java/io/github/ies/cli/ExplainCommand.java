@@ -65,17 +65,7 @@ public final class ExplainCommand implements Callable<Integer> {
         }
         q.lesions = lesions;
         q.options = saliency.toOptions(spec.commandLine(), 50, SaliencyEngine.Context.PATCH);
-        q.device = saliency.device;
-        q.threads = saliency.threads;
-        if (tnSpheres < 0) throw new CommandLine.ParameterException(spec.commandLine(), "--tn-spheres must be >= 0, got " + tnSpheres);
-        q.tnSpheres = tnSpheres;
-        q.version = new IesCli.Version().getVersion()[0];
-        PrintWriter err = spec.commandLine().getErr();
-        ExplainJob.Result r = ExplainJob.run(q, saliency.progress(err), s -> {
-            if (!saliency.quiet) { err.println("ies explain: " + s); err.flush(); }
-        });
-        for (String w : r.warnings) err.println("ies explain: warning: " + w);
-        err.flush();
+        ExplainJob.Result r = saliency.run(q, spec.commandLine(), tnSpheres);
         PrintWriter o = spec.commandLine().getOut();
         o.printf(Locale.ROOT, "wrote %s: %d instance(s) explained in %.1f s%n", out, r.rows.size(), r.seconds);
         o.flush();

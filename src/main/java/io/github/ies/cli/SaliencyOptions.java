@@ -124,4 +124,26 @@ public final class SaliencyOptions {
             }
         };
     }
+
+    /**
+     * Runs an explain job with the options shared by {@code ies explain} and {@code ies demo} (device, threads, TN
+     * spheres, version), progress and log lines on standard error prefixed with the command's name, and warnings
+     * printed after it.
+     */
+    io.github.ies.saliency.ExplainJob.Result run(io.github.ies.saliency.ExplainJob.Request q, picocli.CommandLine cl,
+            int tnSpheres) throws Exception {
+        if (tnSpheres < 0) throw new picocli.CommandLine.ParameterException(cl, "--tn-spheres must be >= 0, got " + tnSpheres);
+        q.tnSpheres = tnSpheres;
+        q.device = device;
+        q.threads = threads;
+        q.version = new IesCli.Version().getVersion()[0];
+        String name = "ies " + cl.getCommandName();
+        java.io.PrintWriter err = cl.getErr();
+        io.github.ies.saliency.ExplainJob.Result r = io.github.ies.saliency.ExplainJob.run(q, progress(err), s -> {
+            if (!quiet) { err.println(name + ": " + s); err.flush(); }
+        });
+        for (String w : r.warnings) err.println(name + ": warning: " + w);
+        err.flush();
+        return r;
+    }
 }

@@ -38,7 +38,7 @@ public class CohortAnalysisTest {
         Nifti.write(map, sal.resolve("lesion-" + id + "_smoothgrad-max_" + channel + ".nii.gz"), NiftiDataType.FLOAT32);
     }
 
-    static Path explainFolder(Path dir, double scale) throws Exception {
+    public static Path explainFolder(Path dir, double scale) throws Exception {
         Path sal = Files.createDirectories(dir.resolve("saliency"));
         Volume pred = Volume.zeros(DIMS, G), fn = Volume.zeros(DIMS, G);
         LesionTable t = new LesionTable(List.of("id", "category", "smoothgrad_max_flair_peak_pos", "smoothgrad_max_flair_peak_neg",

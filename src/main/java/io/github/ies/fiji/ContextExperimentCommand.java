@@ -1,0 +1,152 @@
+package io.github.ies.fiji;
+
+import ij.ImagePlus;
+import ij.measure.ResultsTable;
+import io.github.ies.analysis.ContextExperiment;
+import io.github.ies.io.Nifti;
+import io.github.ies.io.Volume;
+import io.github.ies.model.ModelBundle;
+import io.github.ies.model.ProgressListener;
+import io.github.ies.model.Segmenter;
+import io.github.ies.report.Figures;
+import org.scijava.ItemIO;
+import org.scijava.app.StatusService;
+import org.scijava.command.Command;
+import org.scijava.command.ContextCommand;
+import org.scijava.log.LogService;
+import org.scijava.plugin.Parameter;
+import org.scijava.plugin.Plugin;
+
+import java.awt.image.BufferedImage;
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CancellationException;
+
+/**
+ * The perilesional context experiment (paper 3.5; the engine of {@code ies experiment context}): input zeroed except
+ * each lesion dilated k = 0..K times; results table "Context" (the context.csv columns) and the two-panel figure.
+ */
+@Plugin(type = Command.class, menuPath = "Plugins>Instance Saliency>Perilesional Context Experiment", label = "Perilesional Context Experiment",
+        headless = true)
+public class ContextExperimentCommand extends ContextCommand {
+
+    public static final String TITLE = "Context";
+
+    @Parameter(label = "FLAIR", persist = false)
+    private ImagePlus flair;
+
+    @Parameter(label = "MPRAGE (T1)", persist = false)
+    private ImagePlus mprage;
+
+    @Parameter(label = "Model bundle (.zip, or ies-model.json in the bundle folder)", style = "open", persist = true)
+    private File model;
+
+    @Parameter(label = "Ground truth (binary; lesions = 18-connected components)", required = false, persist = false)
+    private ImagePlus ground_truth;
+
+    @Parameter(label = "Label image (instead of ground truth; ids as given)", required = false, persist = false)
+    private ImagePlus labels;
+
+    @Parameter(label = "Smallest lesion (voxels)", persist = false)
+    private int min_voxels = 90;
+
+    @Parameter(label = "Largest lesion (voxels)", persist = false)
+    private int max_voxels = 120;
+
+    @Parameter(label = "Dilation steps K", persist = false)
+    private int steps = 25;
+
+    @Parameter(label = "Detection threshold (negative: the model's)", persist = false)
+    private double threshold = -1;
+
+    @Parameter(label = "Device", choices = {"auto", "cpu", "gpu"}, persist = false)
+    private String device = "auto";
+
+    @Parameter(label = "Output folder (optional: context.csv, context_lesions.csv, context.png)", style = "directory", required = false,
+            persist = false)
+    private File output_folder;
+
+    @Parameter(type = ItemIO.OUTPUT)
+    private ResultsTable context_table;
+
+    @Parameter(type = ItemIO.OUTPUT)
+    private ImagePlus context_plot;
+
+    @Parameter(required = false)
+    private StatusService status;
+
+    @Parameter(required = false)
+    private LogService log;
+
+    private ContextExperiment.Result result;
+
+    @Override
+    public void run() {
+        try {
+            PluginRuntime.withPluginClassLoader(() -> {
+                experiment();
+                return null;
+            });
+            AnalysisSupport.show(context_table, TITLE);
+        } catch (CancellationException e) {
+            cancel("Perilesional Context Experiment cancelled");
+        } catch (Exception e) {
+            String msg = e.getMessage() == null ? e.toString() : e.getMessage();
+            if (log != null) log.error("Perilesional Context Experiment: " + msg);
+            cancel("Perilesional Context Experiment: " + msg);
+        } finally {
+            if (status != null) status.clearStatus();
+        }
+    }
+
+    private void experiment() throws Exception {
+        if (min_voxels < 1 || max_voxels < min_voxels) throw new IllegalArgumentException("need 1 <= min_voxels <= max_voxels");
+        if (steps < 0) throw new IllegalArgumentException("steps must be >= 0");
+        Double t = CommandSupport.threshold(threshold);
+        io.github.ies.model.DeviceSpec.parse(device);
+        ModelBundle bundle = ModelBundle.load(CommandSupport.bundlePath(model));
+        Volume[] ch = Segmenter.matchInputs(bundle, CommandSupport.inputs(flair, mprage), CommandSupport.sources(flair, mprage));
+        Volume lab = AnalysisSupport.lesionLabels(ground_truth, labels, ch[0]);
+        ContextExperiment.Options o = new ContextExperiment.Options();
+        o.minVoxels = min_voxels;
+        o.maxVoxels = max_voxels;
+        o.steps = steps;
+        o.threshold = t;
+        Segmenter.Options so = new Segmenter.Options();
+        so.device = device;
+        ProgressListener pl = PluginRuntime.progress("Perilesional Context Experiment", status, this::isCanceled);
+        try (Segmenter seg = new Segmenter(bundle, so)) {
+            result = ContextExperiment.run(seg, ch, lab, o, pl);
+        }
+        pl.checkCancelled();
+        ContextExperiment.Result r = result;
+        int n = r.steps();
+        double[] det = new double[n], mean = new double[n], std = new double[n];
+        for (int s = 0; s < n; s++) { det[s] = r.nDetected(s); mean[s] = r.mean(s); std[s] = r.std(s); }
+        BufferedImage fig = Figures.contextFigure(r.distanceMm, det, r.lesions.size(), mean, std, r.threshold);
+        String csv = r.csv();
+        context_table = AnalysisSupport.table(csv);
+        context_plot = AnalysisSupport.image("Context " + flair.getShortTitle(), fig);
+        if (output_folder != null && !output_folder.getPath().isEmpty()) {
+            Path out = Files.createDirectories(output_folder.toPath());
+            write(out.resolve("context.csv"), csv);
+            write(out.resolve("context_lesions.csv"), r.detailCsv());
+            Figures.writePng(fig, out.resolve("context.png"));
+        }
+        if (log != null) {
+            int all = r.allDetectedStep();
+            log.info(CommandSupport.fmt("Perilesional Context Experiment: %d lesion(s), %d step(s), %d windows; all detected from step %s",
+                    r.lesions.size(), n, r.windowsRun, all < 0 ? "(never)" : Integer.toString(all)));
+        }
+    }
+
+    static void write(Path p, String s) throws Exception {
+        Nifti.writeAtomically(p, os -> os.write(s.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    public ResultsTable getContextTable() { return context_table; }
+    public ImagePlus getContextPlot() { return context_plot; }
+    public ContextExperiment.Result getResult() { return result; }
+}

@@ -1,0 +1,138 @@
+package io.github.ies.fiji;
+
+import ij.ImagePlus;
+import ij.measure.ResultsTable;
+import io.github.ies.analysis.CohortAnalysis;
+import io.github.ies.report.CohortFigures;
+import org.scijava.ItemIO;
+import org.scijava.app.StatusService;
+import org.scijava.command.Command;
+import org.scijava.command.ContextCommand;
+import org.scijava.log.LogService;
+import org.scijava.plugin.Parameter;
+import org.scijava.plugin.Plugin;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The paper's channel-contribution and peak statistics (the engine of {@code ies analyze}) over one or several
+ * Explain Lesions / {@code ies explain} output folders: results tables "Group Tests", "Group Summary" and
+ * "Channel Contributions" (the CSV files' columns) and the figures as an image stack.
+ */
+@Plugin(type = Command.class, menuPath = "Plugins>Instance Saliency>Lesion Statistics", label = "Lesion Statistics", headless = true)
+public class LesionStatisticsCommand extends ContextCommand {
+
+    public static final String TESTS_TITLE = "Group Tests", SUMMARY_TITLE = "Group Summary", CONTRIBUTIONS_TITLE = "Channel Contributions";
+
+    @Parameter(label = "Explain output folder(s) (comma-separated)", persist = false)
+    private String explain_folders;
+
+    @Parameter(label = "Discard map values in (-t, t)", persist = false)
+    private double threshold = 0.1;
+
+    @Parameter(label = "Perilesional bin width (mm)", persist = false)
+    private double bin_mm = 1;
+
+    @Parameter(label = "Perilesional shells up to (mm)", persist = false)
+    private double max_mm = 10;
+
+    @Parameter(label = "Output folder (optional: tables and figures as files)", style = "directory", required = false, persist = false)
+    private File output_folder;
+
+    @Parameter(type = ItemIO.OUTPUT)
+    private ResultsTable group_tests;
+
+    @Parameter(type = ItemIO.OUTPUT)
+    private ResultsTable group_summary;
+
+    @Parameter(type = ItemIO.OUTPUT)
+    private ResultsTable channel_contributions;
+
+    @Parameter(type = ItemIO.OUTPUT)
+    private ImagePlus plots;
+
+    @Parameter(required = false)
+    private StatusService status;
+
+    @Parameter(required = false)
+    private LogService log;
+
+    @Override
+    public void run() {
+        Path tmp = null;
+        try {
+            List<Path> dirs = folders(explain_folders);
+            if (!(threshold >= 0)) throw new IllegalArgumentException("threshold must be >= 0, got " + threshold);
+            if (!(bin_mm > 0) || !(max_mm > 0)) throw new IllegalArgumentException("bin_mm and max_mm must be > 0");
+            Path out;
+            if (output_folder != null && !output_folder.getPath().isEmpty()) out = output_folder.toPath();
+            else out = tmp = Files.createTempDirectory("ies-statistics-");
+            CohortAnalysis.Options o = new CohortAnalysis.Options();
+            o.threshold = threshold;
+            o.binMm = bin_mm;
+            o.maxMm = max_mm;
+            CohortAnalysis.Result r = new CohortAnalysis(o).run(dirs, s -> {
+                if (status != null) status.showStatus("Lesion Statistics: " + s);
+            });
+            if (isCanceled()) return;
+            CohortAnalysis.writeTables(r, out);
+            List<Path> figs = CohortFigures.write(r, out.resolve("figures"));
+            group_tests = AnalysisSupport.table(out.resolve("group_tests.csv"));
+            group_summary = AnalysisSupport.table(out.resolve("group_summary.csv"));
+            channel_contributions = AnalysisSupport.table(out.resolve("channel_contributions.csv"));
+            List<String> names = new ArrayList<>();
+            List<BufferedImage> imgs = new ArrayList<>();
+            for (Path p : figs) {
+                names.add(p.getFileName().toString().replaceAll("\\.png$", ""));
+                imgs.add(ImageIO.read(p.toFile()));
+            }
+            plots = AnalysisSupport.stack("Lesion Statistics plots", names, imgs);
+            for (String w : r.warnings) if (log != null) log.warn("Lesion Statistics: " + w);
+            if (log != null) {
+                log.info(CommandSupport.fmt("Lesion Statistics: %d instance(s) (%d with maps), groups %s, channels %s", r.instances,
+                        r.instancesWithMaps, r.groups, r.channels));
+            }
+            AnalysisSupport.show(group_tests, TESTS_TITLE);
+            AnalysisSupport.show(group_summary, SUMMARY_TITLE);
+            AnalysisSupport.show(channel_contributions, CONTRIBUTIONS_TITLE);
+        } catch (Exception e) {
+            String msg = e.getMessage() == null ? e.toString() : e.getMessage();
+            if (log != null) log.error("Lesion Statistics: " + msg);
+            cancel("Lesion Statistics: " + msg);
+        } finally {
+            try {
+                AnalysisSupport.deleteTree(tmp);
+            } catch (Exception ignored) {
+                // a temporary folder left behind is harmless
+            }
+            if (status != null) status.clearStatus();
+        }
+    }
+
+    /** The folders of explain_folders (comma- or semicolon-separated); each must exist. */
+    static List<Path> folders(String s) {
+        if (s == null || s.isBlank()) throw new IllegalArgumentException("no explain folder given (explain_folders=...)");
+        List<Path> out = new ArrayList<>();
+        for (String p : s.split("[,;]")) {
+            String t = p.trim();
+            if (t.isEmpty()) continue;
+            Path d = Paths.get(t);
+            if (!Files.isDirectory(d)) throw new IllegalArgumentException("explain_folders: " + d + " is not a folder");
+            out.add(d);
+        }
+        if (out.isEmpty()) throw new IllegalArgumentException("no explain folder in '" + s + "'");
+        return out;
+    }
+
+    public ResultsTable getGroupTests() { return group_tests; }
+    public ResultsTable getGroupSummary() { return group_summary; }
+    public ResultsTable getChannelContributions() { return channel_contributions; }
+    public ImagePlus getPlots() { return plots; }
+}

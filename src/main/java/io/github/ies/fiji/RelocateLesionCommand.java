@@ -1,0 +1,191 @@
+package io.github.ies.fiji;
+
+import ij.ImagePlus;
+import ij.measure.ResultsTable;
+import io.github.ies.analysis.RelocateExperiment;
+import io.github.ies.io.Nifti;
+import io.github.ies.io.Volume;
+import io.github.ies.model.ModelBundle;
+import io.github.ies.model.Segmenter;
+import io.github.ies.report.Figures;
+import io.github.ies.report.RelocateFigure;
+import io.github.ies.saliency.SaliencyEngine;
+import org.scijava.ItemIO;
+import org.scijava.app.StatusService;
+import org.scijava.command.Command;
+import org.scijava.command.ContextCommand;
+import org.scijava.log.LogService;
+import org.scijava.plugin.Parameter;
+import org.scijava.plugin.Plugin;
+
+import java.awt.image.BufferedImage;
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Relocated lesions (paper 3.4; the engine of {@code ies experiment relocate}): a lesion pasted (a) into lesion-free
+ * white matter, (b) into the background, (c) into the background with its perilesional shell; each modified volume
+ * segmented and the pasted lesion explained. Results table "Relocation" (the relocate.csv columns) and the figure.
+ */
+@Plugin(type = Command.class, menuPath = "Plugins>Instance Saliency>Relocate Lesion", label = "Relocate Lesion", headless = true)
+public class RelocateLesionCommand extends ContextCommand {
+
+    public static final String TITLE = "Relocation";
+
+    @Parameter(label = "FLAIR", persist = false)
+    private ImagePlus flair;
+
+    @Parameter(label = "MPRAGE (T1)", persist = false)
+    private ImagePlus mprage;
+
+    @Parameter(label = "Model bundle (.zip, or ies-model.json in the bundle folder)", style = "open", persist = true)
+    private File model;
+
+    @Parameter(label = "Ground truth (binary; lesions = 18-connected components)", required = false, persist = false)
+    private ImagePlus ground_truth;
+
+    @Parameter(label = "Label image (instead of ground truth; ids as given)", required = false, persist = false)
+    private ImagePlus labels;
+
+    @Parameter(label = "Lesion id (0: the most conspicuous)", persist = false)
+    private int lesion = 0;
+
+    @Parameter(label = "Smallest lesion for the automatic choice (voxels)", persist = false)
+    private int min_voxels = 20;
+
+    @Parameter(label = "Tissue labels (optional: white matter = wm_label, background = 0)", required = false, persist = false)
+    private ImagePlus tissues;
+
+    @Parameter(label = "White-matter label in the tissue image", persist = false)
+    private int wm_label = 7;
+
+    @Parameter(label = "Perilesional shell of case (c) (mm)", persist = false)
+    private double shell_mm = 3;
+
+    @Parameter(label = "Clearance around the pasted region (voxels)", persist = false)
+    private int clearance = 1;
+
+    @Parameter(label = "Methods", persist = false)
+    private String methods = "smoothgrad-max,gradcampp";
+
+    @Parameter(label = "SmoothGrad samples", persist = false)
+    private int samples = 50;
+
+    @Parameter(label = "Noise level (fraction of the input range)", persist = false)
+    private double noise_level = 0.05;
+
+    @Parameter(label = "Seed (placement and noise)", persist = false)
+    private long seed = 1;
+
+    @Parameter(label = "Saliency context", choices = {"patch", "full", "local"}, persist = false)
+    private String saliency_context = "patch";
+
+    @Parameter(label = "Device", choices = {"auto", "cpu", "gpu"}, persist = false)
+    private String device = "auto";
+
+    @Parameter(label = "Output folder (optional; default: a temporary folder, deleted after)", style = "directory", required = false,
+            persist = false)
+    private File output_folder;
+
+    @Parameter(type = ItemIO.OUTPUT)
+    private ResultsTable relocation;
+
+    @Parameter(type = ItemIO.OUTPUT)
+    private ImagePlus relocation_figure;
+
+    @Parameter(required = false)
+    private StatusService status;
+
+    @Parameter(required = false)
+    private LogService log;
+
+    private RelocateExperiment.Result result;
+
+    @Override
+    public void run() {
+        Path tmp = null;
+        try {
+            boolean keep = output_folder != null && !output_folder.getPath().isEmpty();
+            Path out = keep ? Files.createDirectories(output_folder.toPath()) : (tmp = Files.createTempDirectory("ies-relocate-"));
+            PluginRuntime.withPluginClassLoader(() -> {
+                relocate(out);
+                return null;
+            });
+            AnalysisSupport.show(relocation, TITLE);
+        } catch (Exception e) {
+            String msg = e.getMessage() == null ? e.toString() : e.getMessage();
+            if (log != null) log.error("Relocate Lesion: " + msg);
+            cancel("Relocate Lesion: " + msg);
+        } finally {
+            try {
+                AnalysisSupport.deleteTree(tmp);
+            } catch (Exception ignored) {
+                // a temporary folder left behind is harmless
+            }
+            if (status != null) status.clearStatus();
+        }
+    }
+
+    private void relocate(Path out) throws Exception {
+        if (lesion < 0) throw new IllegalArgumentException("lesion must be >= 0 (0: the most conspicuous), got " + lesion);
+        if (!(shell_mm >= 0) || clearance < 0) throw new IllegalArgumentException("shell_mm and clearance must be >= 0");
+        if (samples < 1) throw new IllegalArgumentException("samples must be >= 1, got " + samples);
+        if (!(noise_level >= 0) || Double.isInfinite(noise_level)) throw new IllegalArgumentException("noise_level must be >= 0, got " + noise_level);
+        io.github.ies.model.DeviceSpec.parse(device);
+        Path bundlePath = CommandSupport.bundlePath(model);
+        ModelBundle bundle = ModelBundle.load(bundlePath);
+        Volume[] ch = Segmenter.matchInputs(bundle, CommandSupport.inputs(flair, mprage), CommandSupport.sources(flair, mprage));
+        Volume lab = AnalysisSupport.lesionLabels(ground_truth, labels, ch[0]);
+        int n = ch[0].size();
+        boolean[] wm = null, bg = new boolean[n];
+        if (CommandSupport.given(tissues)) {
+            Volume t = CommandSupport.volume(tissues, "tissues");
+            if (!t.sameGrid(ch[0])) throw new IllegalArgumentException("tissues '" + tissues.getTitle() + "' is not on the FLAIR's grid");
+            wm = new boolean[n];
+            for (int v = 0; v < n; v++) { wm[v] = t.data()[v] == wm_label; bg[v] = t.data()[v] == 0; }
+        } else {
+            for (int v = 0; v < n; v++) {
+                boolean zero = true;
+                for (Volume c : ch) zero &= c.data()[v] == 0;
+                bg[v] = zero; // background = every input channel exactly 0, as ies experiment relocate
+            }
+        }
+        RelocateExperiment.Options o = new RelocateExperiment.Options();
+        o.lesionId = lesion == 0 ? null : lesion;
+        o.minVoxelsAuto = min_voxels;
+        o.shellMm = shell_mm;
+        o.clearance = clearance;
+        o.seed = seed;
+        SaliencyEngine.Options so = new SaliencyEngine.Options();
+        so.methods = ExplainLesionsCommand.parseMethods(methods);
+        so.samples = samples;
+        so.noiseLevel = noise_level;
+        so.seed = seed;
+        so.context = SaliencyEngine.Context.fromKey(saliency_context);
+        if (so.context == null) throw new IllegalArgumentException("saliency_context must be patch, full or local, got '" + saliency_context + "'");
+        o.saliency = so;
+        o.device = device;
+        result = RelocateExperiment.run(bundle, bundlePath, ch, lab, wm, bg, o, out, s -> {
+            if (status != null) status.showStatus("Relocate Lesion: " + s);
+        });
+        String csv = result.csv();
+        relocation = AnalysisSupport.table(csv);
+        BufferedImage fig = RelocateFigure.render(result, out, bundle.inputs().get(0));
+        relocation_figure = AnalysisSupport.image("Relocation " + flair.getShortTitle() + " lesion " + result.lesionId, fig);
+        Nifti.writeAtomically(out.resolve("relocate.csv"), os -> os.write(csv.getBytes(StandardCharsets.UTF_8)));
+        Figures.writePng(fig, out.resolve("relocate.png"));
+        if (log != null) {
+            for (String w : result.warnings) log.warn("Relocate Lesion: " + w);
+            for (RelocateExperiment.Case c : result.cases) {
+                log.info(CommandSupport.fmt("Relocate Lesion: %-17s mean %.3f  max %.3f  %s", c.name, c.meanScore, c.maxScore,
+                        c.detected ? "detected" : "not detected"));
+            }
+        }
+    }
+
+    public ResultsTable getRelocation() { return relocation; }
+    public ImagePlus getRelocationFigure() { return relocation_figure; }
+    public RelocateExperiment.Result getResult() { return result; }
+}

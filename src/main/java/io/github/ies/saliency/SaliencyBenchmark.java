@@ -37,6 +37,12 @@ public final class SaliencyBenchmark {
     private SaliencyBenchmark() {}
 
     public static void main(String[] args) throws Exception {
+        if (java.util.Arrays.asList(args).contains("--help") || java.util.Arrays.asList(args).contains("-h")) {
+            System.out.println("usage: scripts/bench-saliency [--model DIR] [--flair F] [--mprage M] [--gt MASK] [--lesions 8,11] [--samples 2]\n"
+                    + "       [--threads 2] [--seed 1] [--margin 8] [--local-margin 16] [--batch-size 0] [--skip-naive] [--batch-probe]\n"
+                    + "Naive per-voxel SmoothGrad-max in the full context against the engine in the full, patch and local contexts.");
+            return;
+        }
         Map<String, String> a = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             String k = args[i];

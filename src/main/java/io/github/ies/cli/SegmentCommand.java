@@ -5,11 +5,9 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.github.ies.io.Nifti;
-import io.github.ies.io.NiftiDataType;
 import io.github.ies.io.StagedOutput;
 import io.github.ies.io.Volume;
-import io.github.ies.instances.Connectivity;
-import io.github.ies.instances.InstanceAnalysis;
+import io.github.ies.pipeline.LesionSegmentation;
 import io.github.ies.instances.InstanceParams;
 import io.github.ies.instances.InstanceResult;
 import io.github.ies.model.ModelBundle;
@@ -24,10 +22,8 @@ import picocli.CommandLine.Option;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -159,23 +155,27 @@ public final class SegmentCommand implements Callable<Integer> {
                 }
             }
         };
-        SegmentationResult r;
-        try (Segmenter seg = new Segmenter(bundle, o)) {
+        LesionSegmentation.Options lo = new LesionSegmentation.Options();
+        lo.segmenter.device = o.device;
+        lo.segmenter.threads = o.threads;
+        lo.segmenter.batchSize = o.batchSize;
+        lo.segmenter.threshold = o.threshold;
+        lo.connectivity = connectivity;
+        lo.minLesionVoxels = minVoxels;
+        lo.tnSpheres = tnSpheres;
+        lo.seed = seed;
+        LesionSegmentation ls = LesionSegmentation.run(bundle, channels, gtVol, mask, lo, progress, seg -> {
             if (!quiet) {
                 err.println("model " + bundle.name() + " on " + seg.device() + " (requested " + device + ", PyTorch "
                         + TorchRuntime.pytorchVersion() + ", " + TorchRuntime.threads() + " CPU threads)");
             }
-            r = seg.segment(channels, mask, progress);
-        }
-        InstanceParams ip = InstanceParams.defaults()
-                .withConnectivity(Connectivity.of(connectivity != null ? connectivity : bundle.connectivity()))
-                .withMinLesionVoxels(minVoxels != null ? minVoxels : bundle.minLesionVoxels())
-                .withTnSpheres(tnSpheres).withSeed(seed);
-        long ti = System.nanoTime();
-        InstanceResult ir = InstanceAnalysis.run(r.probability(), r.mask(), gtVol, mask, channels[0], ip);
-        instanceSeconds = (System.nanoTime() - ti) / 1e9;
+        });
+        SegmentationResult r = ls.segmentation;
+        InstanceResult ir = ls.instances;
+        InstanceParams ip = ls.params;
+        instanceSeconds = ls.instanceSeconds;
         for (String w : ir.warnings()) err.println("ies segment: warning: " + w);
-        write(r, ir, ip, bundle, files, t0);
+        write(ls, bundle, files, t0);
         PrintWriter outw = spec.commandLine().getOut();
         outw.printf(Locale.ROOT, "wrote %s: %d windows on %s, %d mask voxels (threshold %.3g), %d lesions in %.1f s%n", out, r.windows(),
                 r.device(), r.maskVoxels(), r.threshold(), ir.predicted().count(), (System.nanoTime() - t0) / 1e9);
@@ -194,13 +194,11 @@ public final class SegmentCommand implements Callable<Integer> {
     }
 
     /** Writes all outputs into a staging folder, then moves them into place (nothing partial on failure). */
-    private void write(SegmentationResult r, InstanceResult ir, InstanceParams ip, ModelBundle bundle, Map<String, Path> files,
-            long t0) throws IOException {
+    private void write(LesionSegmentation ls, ModelBundle bundle, Map<String, Path> files, long t0) throws IOException {
         try (StagedOutput staged = StagedOutput.in(out)) {
-            Nifti.write(r.probability(), staged.resolve("probability.nii.gz"), NiftiDataType.FLOAT32);
-            Nifti.write(r.mask(), staged.resolve("mask.nii.gz"), NiftiDataType.UINT8);
-            ir.writeTo(staged.dir());
-            String json = runJson(r, ir, ip, bundle, files, t0);
+            ls.writeMaps(staged.dir());
+            ls.instances.writeTo(staged.dir());
+            String json = runJson(ls.segmentation, ls.instances, ls.params, bundle, files, t0);
             Nifti.writeAtomically(staged.resolve("run.json"), os -> os.write(json.getBytes(StandardCharsets.UTF_8)));
             staged.commit();
         }

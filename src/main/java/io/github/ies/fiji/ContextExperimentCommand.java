@@ -10,10 +10,7 @@ import io.github.ies.model.ProgressListener;
 import io.github.ies.model.Segmenter;
 import io.github.ies.report.Figures;
 import org.scijava.ItemIO;
-import org.scijava.app.StatusService;
 import org.scijava.command.Command;
-import org.scijava.command.ContextCommand;
-import org.scijava.log.LogService;
 import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
 
@@ -22,7 +19,6 @@ import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.CancellationException;
 
 /**
  * The perilesional context experiment (paper 3.5; the engine of {@code ies experiment context}): input zeroed except
@@ -30,18 +26,9 @@ import java.util.concurrent.CancellationException;
  */
 @Plugin(type = Command.class, menuPath = "Plugins>Instance Saliency>Perilesional Context Experiment", label = "Perilesional Context Experiment",
         headless = true)
-public class ContextExperimentCommand extends ContextCommand {
+public class ContextExperimentCommand extends ModelCommand {
 
     public static final String TITLE = "Context";
-
-    @Parameter(label = "FLAIR", persist = false)
-    private ImagePlus flair;
-
-    @Parameter(label = "MPRAGE (T1)", persist = false)
-    private ImagePlus mprage;
-
-    @Parameter(label = "Model bundle (.zip, or ies-model.json in the bundle folder)", style = "open", persist = true)
-    private File model;
 
     @Parameter(label = "Ground truth (binary; lesions = 18-connected components)", required = false, persist = false)
     private ImagePlus ground_truth;
@@ -74,31 +61,21 @@ public class ContextExperimentCommand extends ContextCommand {
     @Parameter(type = ItemIO.OUTPUT)
     private ImagePlus context_plot;
 
-    @Parameter(required = false)
-    private StatusService status;
-
-    @Parameter(required = false)
-    private LogService log;
-
     private ContextExperiment.Result result;
 
     @Override
-    public void run() {
-        try {
-            PluginRuntime.withPluginClassLoader(() -> {
-                experiment();
-                return null;
-            });
-            AnalysisSupport.show(context_table, TITLE);
-        } catch (CancellationException e) {
-            cancel("Perilesional Context Experiment cancelled");
-        } catch (Exception e) {
-            String msg = e.getMessage() == null ? e.toString() : e.getMessage();
-            if (log != null) log.error("Perilesional Context Experiment: " + msg);
-            cancel("Perilesional Context Experiment: " + msg);
-        } finally {
-            if (status != null) status.clearStatus();
-        }
+    protected String title() {
+        return "Perilesional Context Experiment";
+    }
+
+    @Override
+    protected void compute(Path scratch) throws Exception {
+        experiment();
+    }
+
+    @Override
+    protected void show() {
+        AnalysisSupport.show(context_table, TITLE);
     }
 
     private void experiment() throws Exception {
@@ -106,8 +83,8 @@ public class ContextExperimentCommand extends ContextCommand {
         if (steps < 0) throw new IllegalArgumentException("steps must be >= 0");
         Double t = CommandSupport.threshold(threshold);
         io.github.ies.model.DeviceSpec.parse(device);
-        ModelBundle bundle = ModelBundle.load(CommandSupport.bundlePath(model));
-        Volume[] ch = Segmenter.matchInputs(bundle, CommandSupport.inputs(flair, mprage), CommandSupport.sources(flair, mprage));
+        ModelBundle bundle = loadBundle();
+        Volume[] ch = channels(bundle);
         Volume lab = AnalysisSupport.lesionLabels(ground_truth, labels, ch[0]);
         ContextExperiment.Options o = new ContextExperiment.Options();
         o.minVoxels = min_voxels;
@@ -116,7 +93,7 @@ public class ContextExperimentCommand extends ContextCommand {
         o.threshold = t;
         Segmenter.Options so = new Segmenter.Options();
         so.device = device;
-        ProgressListener pl = PluginRuntime.progress("Perilesional Context Experiment", status, this::isCanceled);
+        ProgressListener pl = progress();
         try (Segmenter seg = new Segmenter(bundle, so)) {
             result = ContextExperiment.run(seg, ch, lab, o, pl);
         }

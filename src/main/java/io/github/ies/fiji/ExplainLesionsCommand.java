@@ -12,16 +12,12 @@ import io.github.ies.model.ProgressListener;
 import io.github.ies.saliency.ExplainJob;
 import io.github.ies.saliency.SaliencyEngine;
 import org.scijava.ItemIO;
-import org.scijava.app.StatusService;
 import org.scijava.command.Command;
-import org.scijava.command.ContextCommand;
-import org.scijava.log.LogService;
 import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
 
 import java.io.File;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -30,7 +26,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CancellationException;
 
 /**
  * Explains lesions lesion by lesion (instance-level SmoothGrad and Grad-CAM++) with the engine of
@@ -40,16 +35,7 @@ import java.util.concurrent.CancellationException;
  * the ROI Manager entries.
  */
 @Plugin(type = Command.class, menuPath = "Plugins>Instance Saliency>Explain Lesions", label = "Explain Lesions", headless = true)
-public class ExplainLesionsCommand extends ContextCommand {
-
-    @Parameter(label = "FLAIR", persist = false)
-    private ImagePlus flair;
-
-    @Parameter(label = "MPRAGE (T1)", persist = false)
-    private ImagePlus mprage;
-
-    @Parameter(label = "Model bundle (.zip, or ies-model.json in the bundle folder)", style = "open", persist = true)
-    private File model;
+public class ExplainLesionsCommand extends ModelCommand {
 
     @Parameter(label = "Device", choices = {"auto", "cpu", "gpu"}, persist = false)
     private String device = "auto";
@@ -106,36 +92,22 @@ public class ExplainLesionsCommand extends ContextCommand {
     @Parameter(type = ItemIO.OUTPUT)
     private ResultsTable lesion_table;
 
-    @Parameter(required = false)
-    private StatusService status;
-
-    @Parameter(required = false)
-    private LogService log;
-
     private List<Roi> rois = new ArrayList<>();
     private LesionTable table;
 
     @Override
-    public void run() {
-        Path work = null;
-        try {
-            work = Files.createTempDirectory("ies-fiji-explain-");
-            Path w = work;
-            PluginRuntime.withPluginClassLoader(() -> {
-                explain(w);
-                return null;
-            });
-            CommandSupport.showInGui(lesion_table, rois, overview);
-        } catch (CancellationException e) {
-            cancel("Explain Lesions cancelled");
-        } catch (Exception e) {
-            String msg = e.getMessage() == null ? e.toString() : e.getMessage();
-            if (log != null) log.error("Explain Lesions: " + msg);
-            cancel("Explain Lesions: " + msg);
-        } finally {
-            if (work != null) deleteTree(work);
-            if (status != null) status.clearStatus();
-        }
+    protected String title() {
+        return "Explain Lesions";
+    }
+
+    @Override
+    protected void compute(Path scratch) throws Exception {
+        explain(scratch);
+    }
+
+    @Override
+    protected void show() {
+        CommandSupport.showInGui(lesion_table, rois, overview);
     }
 
     private void explain(Path work) throws Exception {
@@ -206,7 +178,7 @@ public class ExplainLesionsCommand extends ContextCommand {
         }
         q.lesions = ids;
         q.out = output_folder != null ? output_folder.toPath() : work.resolve("out");
-        ProgressListener pl = PluginRuntime.progress("Explain Lesions", status, this::isCanceled);
+        ProgressListener pl = progress();
         ExplainJob.Result res = ExplainJob.run(q, pl, s -> {
             if (log != null) log.info("Explain Lesions: " + s);
         });
@@ -329,19 +301,6 @@ public class ExplainLesionsCommand extends ContextCommand {
         return s.isEmpty() ? fallback : s + "-" + fallback.toLowerCase(Locale.ROOT);
     }
 
-    private static void deleteTree(Path dir) {
-        try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
-            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException ignored) {
-                    // best effort for a temporary folder
-                }
-            });
-        } catch (IOException ignored) {
-            // best effort
-        }
-    }
 
     public ImagePlus getGallery() { return gallery; }
     public ImagePlus getOverview() { return overview; }

@@ -6,15 +6,11 @@ import io.github.ies.analysis.RelocateExperiment;
 import io.github.ies.io.Nifti;
 import io.github.ies.io.Volume;
 import io.github.ies.model.ModelBundle;
-import io.github.ies.model.Segmenter;
 import io.github.ies.report.Figures;
 import io.github.ies.report.RelocateFigure;
 import io.github.ies.saliency.SaliencyEngine;
 import org.scijava.ItemIO;
-import org.scijava.app.StatusService;
 import org.scijava.command.Command;
-import org.scijava.command.ContextCommand;
-import org.scijava.log.LogService;
 import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
 
@@ -30,18 +26,9 @@ import java.nio.file.Path;
  * segmented and the pasted lesion explained. Results table "Relocation" (the relocate.csv columns) and the figure.
  */
 @Plugin(type = Command.class, menuPath = "Plugins>Instance Saliency>Relocate Lesion", label = "Relocate Lesion", headless = true)
-public class RelocateLesionCommand extends ContextCommand {
+public class RelocateLesionCommand extends ModelCommand {
 
     public static final String TITLE = "Relocation";
-
-    @Parameter(label = "FLAIR", persist = false)
-    private ImagePlus flair;
-
-    @Parameter(label = "MPRAGE (T1)", persist = false)
-    private ImagePlus mprage;
-
-    @Parameter(label = "Model bundle (.zip, or ies-model.json in the bundle folder)", style = "open", persist = true)
-    private File model;
 
     @Parameter(label = "Ground truth (binary; lesions = 18-connected components)", required = false, persist = false)
     private ImagePlus ground_truth;
@@ -95,37 +82,22 @@ public class RelocateLesionCommand extends ContextCommand {
     @Parameter(type = ItemIO.OUTPUT)
     private ImagePlus relocation_figure;
 
-    @Parameter(required = false)
-    private StatusService status;
-
-    @Parameter(required = false)
-    private LogService log;
-
     private RelocateExperiment.Result result;
 
     @Override
-    public void run() {
-        Path tmp = null;
-        try {
-            boolean keep = output_folder != null && !output_folder.getPath().isEmpty();
-            Path out = keep ? Files.createDirectories(output_folder.toPath()) : (tmp = Files.createTempDirectory("ies-relocate-"));
-            PluginRuntime.withPluginClassLoader(() -> {
-                relocate(out);
-                return null;
-            });
-            AnalysisSupport.show(relocation, TITLE);
-        } catch (Exception e) {
-            String msg = e.getMessage() == null ? e.toString() : e.getMessage();
-            if (log != null) log.error("Relocate Lesion: " + msg);
-            cancel("Relocate Lesion: " + msg);
-        } finally {
-            try {
-                AnalysisSupport.deleteTree(tmp);
-            } catch (Exception ignored) {
-                // a temporary folder left behind is harmless
-            }
-            if (status != null) status.clearStatus();
-        }
+    protected String title() {
+        return "Relocate Lesion";
+    }
+
+    @Override
+    protected void compute(Path scratch) throws Exception {
+        boolean keep = output_folder != null && !output_folder.getPath().isEmpty();
+        relocate(keep ? Files.createDirectories(output_folder.toPath()) : scratch);
+    }
+
+    @Override
+    protected void show() {
+        AnalysisSupport.show(relocation, TITLE);
     }
 
     private void relocate(Path out) throws Exception {
@@ -136,7 +108,7 @@ public class RelocateLesionCommand extends ContextCommand {
         io.github.ies.model.DeviceSpec.parse(device);
         Path bundlePath = CommandSupport.bundlePath(model);
         ModelBundle bundle = ModelBundle.load(bundlePath);
-        Volume[] ch = Segmenter.matchInputs(bundle, CommandSupport.inputs(flair, mprage), CommandSupport.sources(flair, mprage));
+        Volume[] ch = channels(bundle);
         Volume lab = AnalysisSupport.lesionLabels(ground_truth, labels, ch[0]);
         int n = ch[0].size();
         boolean[] wm = null, bg = new boolean[n];

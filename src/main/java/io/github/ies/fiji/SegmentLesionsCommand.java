@@ -4,8 +4,7 @@ import ij.ImagePlus;
 import ij.gui.Roi;
 import ij.measure.ResultsTable;
 import io.github.ies.instances.Connectivity;
-import io.github.ies.instances.InstanceAnalysis;
-import io.github.ies.instances.InstanceParams;
+import io.github.ies.pipeline.LesionSegmentation;
 import io.github.ies.instances.InstanceResult;
 import io.github.ies.io.Volume;
 import io.github.ies.model.ModelBundle;
@@ -13,18 +12,14 @@ import io.github.ies.model.ProgressListener;
 import io.github.ies.model.SegmentationResult;
 import io.github.ies.model.Segmenter;
 import org.scijava.ItemIO;
-import org.scijava.app.StatusService;
 import org.scijava.command.Command;
-import org.scijava.command.ContextCommand;
-import org.scijava.log.LogService;
 import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
 
-import java.io.File;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CancellationException;
 
 /**
  * Segments MS lesions with a model bundle (the engine of {@code ies segment} and {@code ies explain}): shows the
@@ -32,16 +27,7 @@ import java.util.concurrent.CancellationException;
  * and fills the ROI Manager with each lesion's per-slice contours.
  */
 @Plugin(type = Command.class, menuPath = "Plugins>Instance Saliency>Segment Lesions", label = "Segment Lesions", headless = true)
-public class SegmentLesionsCommand extends ContextCommand {
-
-    @Parameter(label = "FLAIR", persist = false)
-    private ImagePlus flair;
-
-    @Parameter(label = "MPRAGE (T1)", persist = false)
-    private ImagePlus mprage;
-
-    @Parameter(label = "Model bundle (.zip, or ies-model.json in the bundle folder)", style = "open", persist = true)
-    private File model;
+public class SegmentLesionsCommand extends ModelCommand {
 
     @Parameter(label = "Device", choices = {"auto", "cpu", "gpu"}, persist = false)
     private String device = "auto";
@@ -67,31 +53,21 @@ public class SegmentLesionsCommand extends ContextCommand {
     @Parameter(type = ItemIO.OUTPUT)
     private ResultsTable lesions;
 
-    @Parameter(required = false)
-    private StatusService status;
-
-    @Parameter(required = false)
-    private LogService log;
-
     private List<Roi> rois = new ArrayList<>();
 
     @Override
-    public void run() {
-        try {
-            PluginRuntime.withPluginClassLoader(() -> {
-                segment();
-                return null;
-            });
-            CommandSupport.showInGui(lesions, rois, labels);
-        } catch (CancellationException e) {
-            cancel("Segment Lesions cancelled");
-        } catch (Exception e) {
-            String msg = e.getMessage() == null ? e.toString() : e.getMessage();
-            if (log != null) log.error("Segment Lesions: " + msg);
-            cancel("Segment Lesions: " + msg);
-        } finally {
-            if (status != null) status.clearStatus();
-        }
+    protected String title() {
+        return "Segment Lesions";
+    }
+
+    @Override
+    protected void compute(Path scratch) throws Exception {
+        segment();
+    }
+
+    @Override
+    protected void show() {
+        CommandSupport.showInGui(lesions, rois, labels);
     }
 
     private void segment() throws Exception {
@@ -100,26 +76,23 @@ public class SegmentLesionsCommand extends ContextCommand {
         Integer conn = CommandSupport.connectivity(connectivity);
         Integer min = CommandSupport.minSize(min_size);
         io.github.ies.model.DeviceSpec.parse(device);
-        ModelBundle bundle = ModelBundle.load(CommandSupport.bundlePath(model));
+        ModelBundle bundle = loadBundle();
         Map<String, Volume> named = CommandSupport.inputs(flair, mprage);
         Volume[] channels = Segmenter.matchInputs(bundle, named, CommandSupport.sources(flair, mprage));
         Volume gt = ground_truth == null ? null : CommandSupport.volume(ground_truth, "ground_truth");
         if (gt != null && !gt.sameGrid(channels[0])) {
             throw new IllegalArgumentException("ground_truth '" + ground_truth.getTitle() + "' is not on the FLAIR's grid (dims and affine must match)");
         }
-        Segmenter.Options so = new Segmenter.Options();
-        so.device = device;
-        so.threshold = t;
-        ProgressListener pl = PluginRuntime.progress("Segment Lesions", status, this::isCanceled);
-        SegmentationResult sr;
-        try (Segmenter s = new Segmenter(bundle, so)) {
-            sr = s.segment(channels, null, pl);
-        }
+        LesionSegmentation.Options lo = new LesionSegmentation.Options();
+        lo.segmenter.device = device;
+        lo.segmenter.threshold = t;
+        lo.connectivity = conn;
+        lo.minLesionVoxels = min;
+        ProgressListener pl = progress();
+        LesionSegmentation ls = LesionSegmentation.run(bundle, channels, gt, null, lo, pl, null);
         pl.checkCancelled();
-        InstanceParams ip = InstanceParams.defaults()
-                .withConnectivity(Connectivity.of(conn != null ? conn : bundle.connectivity()))
-                .withMinLesionVoxels(min != null ? min : bundle.minLesionVoxels());
-        InstanceResult ir = InstanceAnalysis.run(sr.probability(), sr.mask(), gt, null, channels[0], ip);
+        SegmentationResult sr = ls.segmentation;
+        InstanceResult ir = ls.instances;
         String base = flair.getShortTitle();
         probability = VolumeImages.toImagePlus(sr.probability(), base + "_probability");
         probability.setDisplayRange(0, 1);

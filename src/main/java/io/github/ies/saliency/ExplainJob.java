@@ -6,7 +6,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.github.ies.instances.Connectivity;
 import io.github.ies.instances.Instance;
-import io.github.ies.instances.InstanceAnalysis;
+import io.github.ies.pipeline.LesionSegmentation;
 import io.github.ies.instances.InstanceParams;
 import io.github.ies.instances.InstanceResult;
 import io.github.ies.instances.Labeling;
@@ -146,22 +146,19 @@ public final class ExplainJob {
             Labeling given = null;
             JsonObject seg = new JsonObject();
             if (userLabels == null) {
-                Segmenter.Options so = new Segmenter.Options();
-                so.device = q.device;
-                so.threads = q.threads;
-                so.threshold = q.threshold;
-                SegmentationResult sr;
-                try (Segmenter s = new Segmenter(bundle, so)) {
-                    sr = s.segment(channels, brain, listener);
-                }
-                Nifti.write(sr.probability(), tmp.resolve("probability.nii.gz"), NiftiDataType.FLOAT32);
-                Nifti.write(sr.mask(), tmp.resolve("mask.nii.gz"), NiftiDataType.UINT8);
+                LesionSegmentation.Options lo = new LesionSegmentation.Options();
+                lo.segmenter.device = q.device;
+                lo.segmenter.threads = q.threads;
+                lo.segmenter.threshold = q.threshold;
+                lo.connectivity = q.connectivity;
+                lo.minLesionVoxels = q.minLesionVoxels;
+                lo.tnSpheres = q.tnSpheres;
+                lo.seed = o.seed;
+                LesionSegmentation ls = LesionSegmentation.run(bundle, channels, gt, brain, lo, listener, null);
+                ls.writeMaps(tmp);
+                SegmentationResult sr = ls.segmentation;
                 x = sr.normalizedInput();
-                InstanceParams ip = InstanceParams.defaults()
-                        .withConnectivity(Connectivity.of(q.connectivity != null ? q.connectivity : bundle.connectivity()))
-                        .withMinLesionVoxels(q.minLesionVoxels != null ? q.minLesionVoxels : bundle.minLesionVoxels()).withSeed(o.seed)
-                        .withTnSpheres(q.tnSpheres);
-                ir = InstanceAnalysis.run(sr.probability(), sr.mask(), gt, brain, channels[0], ip);
+                ir = ls.instances;
                 result.warnings.addAll(ir.warnings());
                 result.warnings.addAll(sr.warnings());
                 table = ir.table();

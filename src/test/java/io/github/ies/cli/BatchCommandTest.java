@@ -11,10 +11,7 @@ import io.github.ies.phantom.PhantomSpec;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,14 +28,10 @@ public class BatchCommandTest {
     private String err, out;
 
     private int run(String... args) {
-        CommandLine cl = IesCli.commandLine();
-        StringWriter e = new StringWriter(), o = new StringWriter();
-        cl.setErr(new PrintWriter(e, true));
-        cl.setOut(new PrintWriter(o, true));
-        int rc = cl.execute(args);
-        err = e.toString();
-        out = o.toString();
-        return rc;
+        CliRun r = CliRun.of(args);
+        err = r.err;
+        out = r.out;
+        return r.rc;
     }
 
     private static int rowOf(LesionTable t, String subject) {

@@ -10,10 +10,7 @@ import io.github.ies.io.Volume;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,14 +30,10 @@ public class ExplainCommandTest {
     static final int[] DIMS = {16, 20, 12};
 
     private int run(String... args) {
-        CommandLine cl = IesCli.commandLine();
-        StringWriter e = new StringWriter(), o = new StringWriter();
-        cl.setErr(new PrintWriter(e, true));
-        cl.setOut(new PrintWriter(o, true));
-        int rc = cl.execute(args);
-        err = e.toString();
-        out = o.toString();
-        return rc;
+        CliRun r = CliRun.of(args);
+        err = r.err;
+        out = r.out;
+        return r.rc;
     }
 
     static String bundle() {

@@ -8,10 +8,7 @@ import io.github.ies.io.Volume;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -26,14 +23,10 @@ public class RunCommandTest {
     private String err, out;
 
     private int run(String... args) {
-        CommandLine cl = IesCli.commandLine();
-        StringWriter e = new StringWriter(), o = new StringWriter();
-        cl.setErr(new PrintWriter(e, true));
-        cl.setOut(new PrintWriter(o, true));
-        int rc = cl.execute(args);
-        err = e.toString();
-        out = o.toString();
-        return rc;
+        CliRun r = CliRun.of(args);
+        err = r.err;
+        out = r.out;
+        return r.rc;
     }
 
     @Test

@@ -1,0 +1,93 @@
+package io.github.ies.fiji;
+
+import ij.ImagePlus;
+import io.github.ies.io.Volume;
+import io.github.ies.model.ModelBundle;
+import io.github.ies.model.ProgressListener;
+import io.github.ies.model.Segmenter;
+import org.scijava.app.StatusService;
+import org.scijava.command.ContextCommand;
+import org.scijava.log.LogService;
+import org.scijava.plugin.Parameter;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CancellationException;
+
+/**
+ * Base of the commands that run a model on a FLAIR/MPRAGE pair (Segment Lesions, Explain Lesions, Perilesional
+ * Context Experiment, Relocate Lesion): the shared inputs (macro keys {@code flair}, {@code mprage}, {@code model};
+ * SciJava lists a superclass's parameters first), and one {@link #run()} that does the work with the plugin's class
+ * loader as the thread context class loader (DJL finds its engine through it), turns a cancellation or a failure into
+ * the command's cancel reason (logged), deletes the scratch folder and clears the status bar.
+ */
+public abstract class ModelCommand extends ContextCommand {
+
+    @Parameter(label = "FLAIR", persist = false)
+    protected ImagePlus flair;
+
+    @Parameter(label = "MPRAGE (T1)", persist = false)
+    protected ImagePlus mprage;
+
+    @Parameter(label = "Model bundle (.zip, or ies-model.json in the bundle folder)", style = "open", persist = true)
+    protected File model;
+
+    @Parameter(required = false)
+    protected StatusService status;
+
+    @Parameter(required = false)
+    protected LogService log;
+
+    /** The command's name, used in status, log and cancel messages. */
+    protected abstract String title();
+
+    /** The work; {@code scratch} is an empty temporary folder deleted afterwards. */
+    protected abstract void compute(Path scratch) throws Exception;
+
+    /** Shows the results in ImageJ's GUI when it is up (after a successful {@link #compute}). */
+    protected void show() {
+    }
+
+    @Override
+    public final void run() {
+        Path scratch = null;
+        try {
+            scratch = Files.createTempDirectory("ies-fiji-");
+            Path s = scratch;
+            PluginRuntime.withPluginClassLoader(() -> {
+                compute(s);
+                return null;
+            });
+            show();
+        } catch (CancellationException e) {
+            cancel(title() + " cancelled");
+        } catch (Exception e) {
+            String msg = e.getMessage() == null ? e.toString() : e.getMessage();
+            if (log != null) log.error(title() + ": " + msg);
+            cancel(title() + ": " + msg);
+        } finally {
+            try {
+                AnalysisSupport.deleteTree(scratch);
+            } catch (Exception ignored) {
+                // a temporary folder left behind is harmless
+            }
+            if (status != null) status.clearStatus();
+        }
+    }
+
+    /** The model bundle named by {@code model}. */
+    protected ModelBundle loadBundle() throws java.io.IOException {
+        return ModelBundle.load(CommandSupport.bundlePath(model));
+    }
+
+    /** FLAIR and MPRAGE in the bundle's channel order, checked for a common grid. */
+    protected Volume[] channels(ModelBundle bundle) {
+        return Segmenter.matchInputs(bundle, CommandSupport.inputs(flair, mprage), CommandSupport.sources(flair, mprage));
+    }
+
+    /** Progress to the status bar / ImageJ progress bar; throws CancellationException once the user cancelled. */
+    protected ProgressListener progress() {
+        return PluginRuntime.progress(title(), status, this::isCanceled);
+    }
+}

@@ -13,7 +13,10 @@ The bundle is a folder holding
 Forward hooks are not scriptable, so the explained layer is replaced in the module tree by a thin wrapper that
 adds `delta` to the layer's output, and the wrapper network is *traced* (torch.jit.trace_module) for both
 methods into one TorchScript file. The network is put in eval mode first (BatchNorm running statistics, no
-dropout), and the exported module is checked against the eager one on random inputs.
+dropout), and the exported module is checked against the eager one on random inputs. Then two properties the
+saliency engine needs are probed on the exported module and written to ies-model.json (unless already given, e.g.
+by --extra): "alignment" (probe_alignment) and "receptive_field" (probe_receptive_field); the engine probes them
+the same way at run time when they are absent (SaliencyEngine.probeAlignment, probeReceptiveField).
 
 Checkpoints accepted (--checkpoint):
   * a pickled nn.Module (torch.save(model, path));
@@ -123,6 +126,71 @@ def load_network(args):
     return net
 
 
+def patch_alignment(patch_size):
+    """The largest power of two (at most 32) dividing every patch dimension: an upper bound of the alignment."""
+    u = 32
+    for p in patch_size:
+        while u > 1 and p % u:
+            u //= 2
+    return u
+
+
+def probe_alignment(module, patch_size, in_channels, seed=12345):
+    """The network's alignment (total stride), as SaliencyEngine.probeAlignment: the smallest power of two a below
+    u = patch_alignment(P) such that, on a random input X of P + u voxels per axis, the logits of the crop
+    X[a : a + P] equal those of X (relative 1e-4) on the crop's central 4^3 voxels; u if none does."""
+    u = patch_alignment(patch_size)
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn((1, in_channels) + tuple(p + u for p in patch_size), generator=g)
+    with torch.no_grad():
+        y = module.forward(x)
+        a = 1
+        while a < u:
+            yc = module.forward(x[(...,) + tuple(slice(a, a + p) for p in patch_size)])
+            mid = tuple(slice(p // 2 - 2, p // 2 + 2) for p in patch_size)
+            ref = y[(...,) + tuple(slice(s.start + a, s.stop + a) for s in mid)]
+            if (yc[(...,) + mid] - ref).abs().max() <= 1e-4 * max(ref.abs().max().item(), 1e-6):
+                return a
+            a *= 2
+    return u
+
+
+def probe_receptive_field(module, patch_size, in_channels, align, lesion_channel, seeds=(20261127, 7)):
+    """The receptive-field bound {"below": [3], "above": [3]}, as SaliencyEngine.probeReceptiveField: for every
+    output voxel of an alignment cell [c, c + a) per axis, the input gradient is zero outside
+    [c - below, c + a - 1 + above]. On random inputs of the patch size rounded up to the alignment plus two cells per axis, the support
+    (exactly nonzero entries, any channel) of the input gradient of a randomly weighted (0.5 to 1.5) sum of the
+    lesion logits of the central cell, united over the seeds. None (JSON null: unbounded) when the support touches
+    the input's border, e.g. instance normalisation or attention, or a receptive field wider than the patch."""
+    q = [(p + align - 1) // align * align + 2 * align for p in patch_size]
+    c = [(n // 2 - align // 2) // align * align for n in q]
+    cell = (0, lesion_channel) + tuple(slice(o, o + align) for o in c)
+    support = torch.zeros(q, dtype=torch.bool)
+    for seed in seeds:
+        g = torch.Generator().manual_seed(seed)
+        x = torch.randn([1, in_channels] + q, generator=g).requires_grad_(True)
+        with torch.enable_grad():
+            y = module.forward(x)
+            cot = torch.zeros_like(y)
+            cot[cell] = 0.5 + torch.rand((align,) * 3, generator=g)
+            grad, = torch.autograd.grad(y, x, cot)
+        support |= (grad[0] != 0).any(dim=0)
+    idx = support.nonzero()
+    if len(idx) == 0:
+        return None
+    lo, hi = idx.min(dim=0).values.tolist(), idx.max(dim=0).values.tolist()
+    if any(lo[d] == 0 or hi[d] == q[d] - 1 for d in range(3)):
+        return None
+    return {"below": [c[d] - lo[d] for d in range(3)], "above": [hi[d] - (c[d] + align - 1) for d in range(3)]}
+
+
+def _put_after(d, anchor, key, value):
+    """Returns dict d with key: value inserted right after anchor (at the end when anchor is absent)."""
+    items = [(k, v) for k, v in d.items() if k != key]
+    at = next((i + 1 for i, (k, _) in enumerate(items) if k == anchor), len(items))
+    return dict(items[:at] + [(key, value)] + items[at:])
+
+
 def export(net, layer, out_dir, meta, patch_size, in_channels, seed=0, tol=1e-4):
     net = net.float().eval()
     torch.manual_seed(seed)
@@ -171,6 +239,15 @@ def export(net, layer, out_dir, meta, patch_size, in_channels, seed=0, tol=1e-4)
     if worst > tol * scale:
         raise SystemExit("error: exported module differs from the eager one by %g (tolerance %g)" % (worst, tol * scale))
 
+    # translation-equivariance step and receptive field, for the saliency engine (kept when the caller gives them)
+    meta = dict(meta)
+    if "alignment" not in meta:
+        meta = _put_after(meta, "features", "alignment", probe_alignment(traced, patch_size, in_channels))
+    if "receptive_field" not in meta:
+        rf = probe_receptive_field(traced, patch_size, in_channels, meta["alignment"], meta.get("lesion_channel", 1))
+        meta = _put_after(meta, "alignment", "receptive_field", rf)
+    print("alignment %s, receptive_field %s" % (meta["alignment"], json.dumps(meta["receptive_field"])))
+
     os.makedirs(os.path.dirname(os.path.abspath(out_dir)) or ".", exist_ok=True)
     tmp = tempfile.mkdtemp(prefix=".export-", dir=os.path.dirname(os.path.abspath(out_dir)) or ".")
     os.chmod(tmp, 0o755)
@@ -179,7 +256,6 @@ def export(net, layer, out_dir, meta, patch_size, in_channels, seed=0, tol=1e-4)
         traced.save(model_path)
         with open(model_path, "rb") as f:
             sha = hashlib.sha256(f.read()).hexdigest()
-        meta = dict(meta)
         meta["feature_layer"] = layer
         meta["feature_shape_at_patch"] = list(feat_shape[1:])
         meta["exported_with"] = "torch " + torch.__version__
@@ -219,7 +295,8 @@ def main(argv=None):
     p.add_argument("--threshold", type=float, default=0.3)
     p.add_argument("--min-lesion-voxels", type=int, default=6)
     p.add_argument("--connectivity", type=int, default=18, choices=[6, 18, 26])
-    p.add_argument("--extra", default="{}", help="JSON object of extra keys for ies-model.json")
+    p.add_argument("--extra", default="{}", help="JSON object of extra keys for ies-model.json (giving \"alignment\" "
+                   "or \"receptive_field\" skips its probe)")
     a = p.parse_args(argv)
     net = load_network(a)
     meta = {

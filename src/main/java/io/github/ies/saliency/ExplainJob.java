@@ -239,6 +239,8 @@ public final class ExplainJob {
                     j.addProperty("seconds", m.seconds);
                     j.add("context_origin", ints(m.context.origin()));
                     j.add("context_size", ints(m.context.size()));
+                    j.add("smoothgrad_origin", ints(m.smoothGradRegion.origin()));
+                    j.add("smoothgrad_size", ints(m.smoothGradRegion.size()));
                     perLesion.add(j);
                 }, listener);
                 for (int id : ids) result.rows.add(rows.get(id));
@@ -282,10 +284,13 @@ public final class ExplainJob {
             SaliencyEngine.Method meth = e.getKey();
             float[][] maps = e.getValue();
             float[][] se = m.standardErrors.get(meth);
+            Box region = m.regionOf(meth);
+            // the map is zero outside its region: that zero counts for the peaks when the region is not the whole grid
+            boolean zeroOutside = (long) region.voxels() < (long) nd[0] * nd[1] * nd[2];
             for (int c = 0; c < maps.length; c++) {
                 String ch = meth.smoothGrad() ? chans.get(c) : "layer";
                 String base = "lesion-" + m.id + "_" + meth.key + "_" + ch;
-                Nifti.write(paste(maps[c], m.region, nd, ref), sal.resolve(base + ".nii.gz"), NiftiDataType.FLOAT32);
+                Nifti.write(paste(maps[c], region, nd, ref), sal.resolve(base + ".nii.gz"), NiftiDataType.FLOAT32);
                 int pos = 0, neg = 0;
                 float[] a = maps[c];
                 for (int i = 1; i < a.length; i++) {
@@ -293,16 +298,18 @@ public final class ExplainJob {
                     if (a[i] < a[neg]) neg = i;
                 }
                 String p = columnPrefix(meth, ch);
-                table.set(row, p + "_peak_pos", (double) a[pos]);
-                table.set(row, p + "_peak_neg", (double) a[neg]);
-                out.values.put(p + "_peak_pos", (double) a[pos]);
-                out.values.put(p + "_peak_neg", (double) a[neg]);
+                double peakPos = zeroOutside ? Math.max(a[pos], 0) : a[pos], peakNeg = zeroOutside ? Math.min(a[neg], 0) : a[neg];
+                table.set(row, p + "_peak_pos", peakPos);
+                table.set(row, p + "_peak_neg", peakNeg);
+                out.values.put(p + "_peak_pos", peakPos);
+                out.values.put(p + "_peak_neg", peakNeg);
                 if (se != null) {
-                    Nifti.write(paste(se[c], m.region, nd, ref), sal.resolve(base + "_se.nii.gz"), NiftiDataType.FLOAT32);
-                    table.set(row, p + "_peak_pos_se", (double) se[c][pos]);
-                    table.set(row, p + "_peak_neg_se", (double) se[c][neg]);
-                    out.values.put(p + "_peak_pos_se", (double) se[c][pos]);
-                    out.values.put(p + "_peak_neg_se", (double) se[c][neg]);
+                    Nifti.write(paste(se[c], region, nd, ref), sal.resolve(base + "_se.nii.gz"), NiftiDataType.FLOAT32);
+                    double sePos = peakPos == a[pos] ? se[c][pos] : 0, seNeg = peakNeg == a[neg] ? se[c][neg] : 0;
+                    table.set(row, p + "_peak_pos_se", sePos);
+                    table.set(row, p + "_peak_neg_se", seNeg);
+                    out.values.put(p + "_peak_pos_se", sePos);
+                    out.values.put(p + "_peak_neg_se", seNeg);
                 }
             }
         }

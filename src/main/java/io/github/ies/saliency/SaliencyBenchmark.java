@@ -39,14 +39,17 @@ public final class SaliencyBenchmark {
     public static void main(String[] args) throws Exception {
         if (java.util.Arrays.asList(args).contains("--help") || java.util.Arrays.asList(args).contains("-h")) {
             System.out.println("usage: scripts/bench-saliency [--model DIR] [--flair F] [--mprage M] [--gt MASK] [--lesions 8,11] [--samples 2]\n"
-                    + "       [--threads 2] [--seed 1] [--margin 8] [--local-margin 16] [--batch-size 0] [--skip-naive] [--batch-probe]\n"
+                    + "       [--threads 2] [--seed 1] [--margin 8] [--local-margin 16] [--batch-size 0] [--workers 0] [--repeat 3]\n"
+                    + "       [--repeat-naive] [--whole-volume] [--skip-naive] [--batch-probe]\n"
+                    + "Times are medians over --repeat runs of each engine mode (the naive baseline runs once unless --repeat-naive);\n"
+                    + "--whole-volume adds the engine in the full context without the receptive-field box.\n"
                     + "Naive per-voxel SmoothGrad-max in the full context against the engine in the full, patch and local contexts.");
             return;
         }
         Map<String, String> a = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             String k = args[i];
-            if (k.equals("--skip-naive") || k.equals("--batch-probe")) a.put(k, "true");
+            if (k.equals("--skip-naive") || k.equals("--batch-probe") || k.equals("--whole-volume") || k.equals("--repeat-naive")) a.put(k, "true");
             else if (i + 1 < args.length) a.put(k, args[++i]);
             else throw new IllegalArgumentException("missing value for " + k);
         }
@@ -60,6 +63,8 @@ public final class SaliencyBenchmark {
         int localMargin = Integer.parseInt(a.getOrDefault("--local-margin", "16"));
         int margin = Integer.parseInt(a.getOrDefault("--margin", "8"));
         int batchSize = Integer.parseInt(a.getOrDefault("--batch-size", "0"));
+        int workers = Integer.parseInt(a.getOrDefault("--workers", "0"));
+        int repeat = Integer.parseInt(a.getOrDefault("--repeat", "3"));
 
         TorchRuntime.configure(threads);
         ModelBundle bundle = ModelBundle.load(model);
@@ -96,37 +101,56 @@ public final class SaliencyBenchmark {
             base.localMargin = localMargin;
             base.margin = margin;
             base.batchSize = batchSize;
+            base.workers = workers;
             if (a.containsKey("--batch-probe")) batchProbe(tm, base, x, dims, targets.get(0));
 
-            Map<String, Double> seconds = new LinkedHashMap<>();
+            Map<String, List<Double>> runs = new LinkedHashMap<>();
             Map<String, Map<Integer, float[][]>> maps = new LinkedHashMap<>();
-            if (!a.containsKey("--skip-naive")) {
-                SaliencyEngine e = new SaliencyEngine(tm, opts(base, SaliencyEngine.Context.FULL));
-                long t0 = System.nanoTime();
-                Map<Integer, float[][]> nm = new LinkedHashMap<>();
-                for (SaliencyEngine.Target t : targets) nm.put(t.id, NaiveSmoothGrad.maxAggregation(e, tm, x, dims, t));
-                seconds.put("naive (full)", (System.nanoTime() - t0) / 1e9 / targets.size());
-                maps.put("naive (full)", nm);
-                System.out.printf(Locale.ROOT, "naive: %.1f s per lesion%n", seconds.get("naive (full)"));
+            Map<String, SaliencyEngine.Options> modes = new LinkedHashMap<>();
+            if (a.containsKey("--whole-volume")) {
+                SaliencyEngine.Options w = opts(base, SaliencyEngine.Context.FULL);
+                w.receptiveFieldCrop = false;
+                modes.put("engine full, whole volume", w);
             }
-            for (SaliencyEngine.Context c : SaliencyEngine.Context.values()) {
-                SaliencyEngine e = new SaliencyEngine(tm, opts(base, c));
-                Map<Integer, float[][]> em = new LinkedHashMap<>();
-                long t0 = System.nanoTime();
-                e.explain(x, dims, targets, lm -> {
-                    float[][] full = new float[lm.maps.get(SaliencyEngine.Method.SMOOTHGRAD_MAX).length][];
-                    for (int ch = 0; ch < full.length; ch++) full[ch] = paste(lm.maps.get(SaliencyEngine.Method.SMOOTHGRAD_MAX)[ch], lm.region, dims);
-                    em.put(lm.id, full);
-                }, null);
-                String name = "engine " + c.key;
-                seconds.put(name, (System.nanoTime() - t0) / 1e9 / targets.size());
-                maps.put(name, em);
-                System.out.printf(Locale.ROOT, "%s: %.1f s per lesion (alignment %d, batch %d)%n", name, seconds.get(name), e.alignment(),
-                        e.batchSize(e.contextBox(targets.get(0), dims)));
+            for (SaliencyEngine.Context c : SaliencyEngine.Context.values()) modes.put("engine " + c.key, opts(base, c));
+            for (int rep = 0; rep < repeat; rep++) {
+                if (!a.containsKey("--skip-naive") && (rep == 0 || a.containsKey("--repeat-naive"))) {
+                    SaliencyEngine e = new SaliencyEngine(tm, opts(base, SaliencyEngine.Context.FULL));
+                    long t0 = System.nanoTime();
+                    Map<Integer, float[][]> nm = new LinkedHashMap<>();
+                    for (SaliencyEngine.Target t : targets) nm.put(t.id, NaiveSmoothGrad.maxAggregation(e, tm, x, dims, t));
+                    double s1 = (System.nanoTime() - t0) / 1e9 / targets.size();
+                    runs.computeIfAbsent("naive (full)", k -> new ArrayList<>()).add(s1);
+                    maps.put("naive (full)", nm);
+                    System.out.printf(Locale.ROOT, "naive: %.2f s per lesion%n", s1);
+                }
+                for (Map.Entry<String, SaliencyEngine.Options> mode : modes.entrySet()) {
+                    String name = mode.getKey();
+                    SaliencyEngine e = new SaliencyEngine(tm, mode.getValue());
+                    Map<Integer, float[][]> em = new LinkedHashMap<>();
+                    long t0 = System.nanoTime();
+                    e.explain(x, dims, targets, lm -> {
+                        float[][] full = new float[lm.maps.get(SaliencyEngine.Method.SMOOTHGRAD_MAX).length][];
+                        for (int ch = 0; ch < full.length; ch++) full[ch] = paste(lm.maps.get(SaliencyEngine.Method.SMOOTHGRAD_MAX)[ch], lm.smoothGradRegion, dims);
+                        em.put(lm.id, full);
+                    }, null);
+                    double s1 = (System.nanoTime() - t0) / 1e9 / targets.size();
+                    runs.computeIfAbsent(name, k -> new ArrayList<>()).add(s1);
+                    maps.put(name, em);
+                    StringBuilder boxes = new StringBuilder();
+                    for (SaliencyEngine.Target t : targets) boxes.append(' ').append(java.util.Arrays.toString(e.smoothGradBox(t, e.contextBox(t, dims)).size()));
+                    Box b0 = e.smoothGradBox(targets.get(0), e.contextBox(targets.get(0), dims));
+                    System.out.printf(Locale.ROOT, "%s: %.2f s per lesion (alignment %d, receptive field %s, SmoothGrad boxes%s, batch %d, workers %d)%n",
+                            name, s1, e.alignment(), rfString(e.receptiveField()), boxes, e.batchSize(b0),
+                            e.workers(b0, targets.get(0).voxelCount()));
+                }
             }
+            Map<String, Double> seconds = new LinkedHashMap<>();
+            for (Map.Entry<String, List<Double>> r : runs.entrySet()) seconds.put(r.getKey(), median(r.getValue()));
             Map<Integer, float[][]> ref = maps.get("engine full");
             Double naive = seconds.get("naive (full)");
             System.out.println();
+            System.out.printf(Locale.ROOT, "%nmedian of %d run(s) per mode (naive: %d)%n", repeat, runs.getOrDefault("naive (full)", List.of()).size());
             System.out.println("| mode | s / lesion | speed-up vs naive | rel. L2 error vs full | peak error vs full |");
             System.out.println("|---|---|---|---|---|");
             for (Map.Entry<String, Map<Integer, float[][]>> e : maps.entrySet()) {
@@ -144,6 +168,17 @@ public final class SaliencyBenchmark {
         }
     }
 
+    static double median(List<Double> v) {
+        List<Double> s = new ArrayList<>(v);
+        java.util.Collections.sort(s);
+        int n = s.size();
+        return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+    }
+
+    static String rfString(int[][] rf) {
+        return rf == null ? "unbounded" : "below " + java.util.Arrays.toString(rf[0]) + " above " + java.util.Arrays.toString(rf[1]);
+    }
+
     private static SaliencyEngine.Options opts(SaliencyEngine.Options b, SaliencyEngine.Context c) {
         SaliencyEngine.Options o = new SaliencyEngine.Options();
         o.methods = b.methods;
@@ -155,6 +190,8 @@ public final class SaliencyBenchmark {
         o.context = c;
         o.localMargin = b.localMargin;
         o.margin = b.margin;
+        o.workers = b.workers;
+        o.receptiveFieldCrop = b.receptiveFieldCrop;
         return o;
     }
 

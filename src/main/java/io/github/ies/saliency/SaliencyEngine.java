@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -113,7 +114,21 @@ public final class SaliencyEngine {
         public boolean float64 = false;
         /** Memory for the SmoothGrad accumulators of lesions that share a context, and the batch-size heuristic. */
         public long memoryBudgetBytes = 1L << 30;
+        /**
+         * Compute SmoothGrad on the lesion's receptive-field box inside the context (identical results, see
+         * {@link SaliencyEngine#smoothGradBox}); false runs the whole context box (for benchmarks and checks).
+         */
+        public boolean receptiveFieldCrop = true;
+        /**
+         * Parallel workers for the VJPs of one noisy copy on the CPU, each with its own forward pass and one
+         * PyTorch thread; 0: automatic (the PyTorch thread count for crops up to {@link #WORKER_CROP_VOXELS} voxels,
+         * else 1, see docs/saliency.md).
+         */
+        public int workers = 0;
     }
+
+    /** Largest SmoothGrad crop for which the automatic rule runs one single-threaded worker per PyTorch thread. */
+    public static final int WORKER_CROP_VOXELS = 96 * 96 * 96;
 
     /** A voxel set to explain. */
     public static final class Target {
@@ -165,8 +180,13 @@ public final class SaliencyEngine {
         public final int voxels;
         /** The context box (may extend past the volume). */
         public final Box context;
-        /** The computed region: the context box inside the volume; maps are zero outside it. */
+        /** The region of the Grad-CAM++ maps: the context box inside the volume; maps are zero outside it. */
         public final Box region;
+        /**
+         * The region of the SmoothGrad maps: the lesion's receptive-field box inside the context box and the volume
+         * ({@link SaliencyEngine#smoothGradBox}); the gradients are exactly zero outside it.
+         */
+        public final Box smoothGradRegion;
         /** Per method, one crop per input channel (SmoothGrad) or one crop (Grad-CAM++). */
         public final Map<Method, float[][]> maps = new EnumMap<>(Method.class);
         /** Per SmoothGrad method with uncertainty: the standard error crops per channel. */
@@ -174,11 +194,17 @@ public final class SaliencyEngine {
         /** Seconds spent on this instance (shared work split evenly between the lesions sharing it). */
         public double seconds;
 
-        LesionMaps(int id, int voxels, Box context, Box region) {
+        LesionMaps(int id, int voxels, Box context, Box region, Box smoothGradRegion) {
             this.id = id;
             this.voxels = voxels;
             this.context = context;
             this.region = region;
+            this.smoothGradRegion = smoothGradRegion;
+        }
+
+        /** The region a method's crops live on. */
+        public Box regionOf(Method m) {
+            return m.smoothGrad() ? smoothGradRegion : region;
         }
     }
 
@@ -193,6 +219,8 @@ public final class SaliencyEngine {
     private final int channels;
     private final int align;
     private final int lesionChannel;
+    /** {below, above}: the receptive-field bound (see {@link #receptiveField()}); null when unbounded or unknown. */
+    private final int[][] rf;
     private NoiseSource noise;
     private final Map<List<Integer>, long[]> featureShapes = new HashMap<>();
     private int outputChannels = -1;
@@ -223,6 +251,7 @@ public final class SaliencyEngine {
             if (a.hasGradient()) a.setRequiresGradient(false);
         }
         this.align = probeAlignment();
+        this.rf = probeReceptiveField();
     }
 
     /** Test hook: replaces the seeded noise. */
@@ -306,6 +335,143 @@ public final class SaliencyEngine {
         return result;
     }
 
+    private static final Map<String, Optional<int[][]>> PROBED_RF = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * The receptive-field bound {below, above} (voxels per axis): for every output voxel j of an alignment cell
+     * [c, c + a), the gradient of y_j with respect to the input is zero outside [c - below, c + a - 1 + above].
+     * From the bundle's {@code "receptive_field": {"below": [..], "above": [..]}} when present ({@code null} there
+     * means unbounded); else probed once per model file: on two seeded random inputs of the patch size plus two
+     * alignment cells (per axis), the union of
+     * the supports of the input gradient of a randomly weighted (0.5 to 1.5) sum of the lesion logits of the
+     * central cell. Gradient entries vanish on a structural path only by exact cancellation, which random inputs
+     * and weights avoid almost surely; a support reaching the probe's border (an operation over the whole input,
+     * such as instance normalisation or attention, or a receptive field wider than the patch) gives null: no
+     * restriction. Null also when {@code receptiveFieldCrop} is off.
+     */
+    private int[][] probeReceptiveField() {
+        if (!o.receptiveFieldCrop) return null;
+        com.google.gson.JsonElement e = bundle.json().get("receptive_field");
+        if (e != null) {
+            if (e.isJsonNull()) return null;
+            try {
+                com.google.gson.JsonObject r = e.getAsJsonObject();
+                int[][] out = new int[2][3];
+                for (int d = 0; d < 3; d++) {
+                    out[0][d] = r.getAsJsonArray("below").get(d).getAsInt();
+                    out[1][d] = r.getAsJsonArray("above").get(d).getAsInt();
+                    if (out[0][d] < 0 || out[1][d] < 0) throw new IllegalArgumentException("negative");
+                }
+                return out;
+            } catch (RuntimeException bad) {
+                throw new IllegalArgumentException(bundle.source() + ": \"receptive_field\" must be null or "
+                        + "{\"below\": [3 ints >= 0], \"above\": [3 ints >= 0]}, got " + e);
+            }
+        }
+        String key;
+        try {
+            key = bundle.modelSha256() + "@" + align + (o.float64 ? "/f64" : "");
+        } catch (IOException ex) {
+            return null;
+        }
+        Optional<int[][]> cached = PROBED_RF.get(key);
+        if (cached != null) return cached.orElse(null);
+        int[][] result = null;
+        int[] q = new int[3], c = new int[3];
+        for (int d = 0; d < 3; d++) {
+            q[d] = roundUp(bundle.patchSize()[d], align) + 2 * align;
+            c[d] = alignDown(q[d] / 2 - align / 2, align);
+        }
+        Box box = new Box(new int[3], q);
+        int nv = box.voxels();
+        int[] lo = {Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE}, hi = {-1, -1, -1};
+        boolean prev = JniUtils.isGradMode();
+        JniUtils.setGradMode(true);
+        try {
+            for (long seed : new long[] {20261127L, 7L}) {
+                java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+                float[] xr = new float[channels * nv];
+                for (int i = 0; i < xr.length; i++) xr[i] = (float) r.nextGaussian();
+                try (NDManager m = model.manager().newSubManager()) {
+                    NDArray in = leaf(m, xr, 1, box);
+                    in.setRequiresGradient(true);
+                    NDArray y = model.forward(in, true);
+                    int k = (int) y.getShape().get(1);
+                    float[] cot = new float[k * nv];
+                    for (int a = 0; a < align; a++)
+                        for (int b = 0; b < align; b++)
+                            for (int l = 0; l < align; l++)
+                                cot[lesionChannel * nv + box.local(c[0] + a, c[1] + b, c[2] + l)] = (float) (0.5 + r.nextDouble());
+                    JniUtils.backward((PtNDArray) y, (PtNDArray) cotangent(m, cot, y.getShape()), false, false);
+                    float[] g = floats(in.getGradient());
+                    for (int ch = 0; ch < channels; ch++) {
+                        for (int i = 0; i < q[0]; i++)
+                            for (int j = 0; j < q[1]; j++)
+                                for (int l = 0; l < q[2]; l++) {
+                                    if (g[ch * nv + (i * q[1] + j) * q[2] + l] == 0f) continue;
+                                    int[] p = {i, j, l};
+                                    for (int d = 0; d < 3; d++) {
+                                        lo[d] = Math.min(lo[d], p[d]);
+                                        hi[d] = Math.max(hi[d], p[d]);
+                                    }
+                                }
+                    }
+                }
+            }
+            boolean bounded = hi[0] >= 0;
+            for (int d = 0; d < 3 && bounded; d++) if (lo[d] == 0 || hi[d] == q[d] - 1) bounded = false;
+            if (bounded) {
+                result = new int[2][3];
+                for (int d = 0; d < 3; d++) {
+                    result[0][d] = c[d] - lo[d];
+                    result[1][d] = hi[d] - (c[d] + align - 1);
+                }
+            } else {
+                log.add("receptive field probe: gradients reach the border of a " + Arrays.toString(q)
+                        + " input; SmoothGrad runs on the whole context box");
+            }
+        } catch (RuntimeException ex) {
+            // not cached: a failure says nothing about the network (e.g. float32 input to a float64 module)
+            log.add("receptive field probe failed: " + TorchModel.class.getSimpleName() + ": " + ex.getMessage()
+                    + "; SmoothGrad runs on the whole context box");
+            return null;
+        } finally {
+            JniUtils.setGradMode(prev);
+        }
+        PROBED_RF.put(key, Optional.ofNullable(result));
+        return result;
+    }
+
+    /** The receptive-field bound {below, above} in use (see {@link #probeReceptiveField}), or null (none). */
+    public int[][] receptiveField() {
+        return rf == null ? null : new int[][] {rf[0].clone(), rf[1].clone()};
+    }
+
+    /**
+     * The box SmoothGrad runs on for a target in a context box: the target's receptive-field box (its bounding box
+     * widened to alignment cells, plus the receptive-field bound rounded up to the alignment, on each side)
+     * intersected with the context box; the context box itself when the bound is unknown.
+     *
+     * <p>Identical results (not an approximation): the box's origin and size are multiples of the alignment, so the
+     * network's grids at every level line up with the context's; every face of the box either is a face of the
+     * context box (same zero padding there) or lies beyond every lesion voxel's receptive field, so each activation
+     * that y_j (j in the lesion) depends on is computed from the same input values as in the context box, and the
+     * gradient of y_j is zero outside the box in both. Checked against the whole-volume computation in the tests.
+     */
+    public Box smoothGradBox(Target t, Box context) {
+        if (rf == null) return context;
+        int[] origin = new int[3], size = new int[3];
+        for (int d = 0; d < 3; d++) {
+            int lo = alignDown(t.bboxMin[d], align) - alignUp(rf[0][d], align);
+            int hi = alignUp(t.bboxMax[d] + 1, align) + alignUp(rf[1][d], align);
+            lo = Math.max(lo, context.origin[d]);
+            hi = Math.min(hi, context.origin[d] + context.size[d]);
+            origin[d] = lo;
+            size[d] = hi - lo;
+        }
+        return new Box(origin, size);
+    }
+
     private float[] forwardNoGrad(float[] x, int[] size) {
         try (NDManager m = model.manager().newSubManager()) {
             NDArray in = leaf(m, x, 1, new Box(new int[3], size));
@@ -373,31 +539,33 @@ public final class SaliencyEngine {
         double sigma = sigma(x, dims);
         boolean sg = o.methods.contains(Method.SMOOTHGRAD_MAX) || o.methods.contains(Method.SMOOTHGRAD_MEAN);
         boolean gc = o.methods.contains(Method.GRADCAMPP);
-        // groups of targets that share a context box
-        Map<Box, List<Target>> groups = new LinkedHashMap<>();
-        for (Target t : targets) groups.computeIfAbsent(contextBox(t, dims), b -> new ArrayList<>()).add(t);
+        // groups of targets that share a context box and a SmoothGrad box (they share all forward passes)
+        Map<List<Box>, List<Target>> groups = new LinkedHashMap<>();
+        for (Target t : targets) {
+            Box ctx = contextBox(t, dims);
+            groups.computeIfAbsent(List.of(ctx, sg ? smoothGradBox(t, ctx) : ctx), b -> new ArrayList<>()).add(t);
+        }
         long total = (long) targets.size() * ((sg ? o.samples : 0) + (gc ? 1 : 0));
         long[] done = {0};
         boolean prev = JniUtils.isGradMode();
         JniUtils.setGradMode(true);
         try {
-            for (Map.Entry<Box, List<Target>> g : groups.entrySet()) {
-                Box box = g.getKey();
+            for (Map.Entry<List<Box>, List<Target>> g : groups.entrySet()) {
+                Box box = g.getKey().get(0), sgBox = g.getKey().get(1);
                 List<Target> all = g.getValue();
-                int perGroup = Math.max(1, (int) Math.min(all.size(), o.memoryBudgetBytes / Math.max(1, accumulatorBytes(box))));
+                int perGroup = Math.max(1, (int) Math.min(all.size(), o.memoryBudgetBytes / Math.max(1, accumulatorBytes(sgBox))));
                 for (int s = 0; s < all.size(); s += perGroup) {
                     List<Target> group = all.subList(s, Math.min(all.size(), s + perGroup));
                     long t0 = System.nanoTime();
-                    Box region = box.clip(dims);
+                    Box region = box.clip(dims), sgRegion = sgBox.clip(dims);
                     List<LesionMaps> out = new ArrayList<>();
-                    for (Target t : group) out.add(new LesionMaps(t.id, t.voxels.length, box, region));
-                    float[] clean = box.extract(x, channels, dims);
+                    for (Target t : group) out.add(new LesionMaps(t.id, t.voxels.length, box, region, sgRegion));
                     if (gc) {
-                        instanceGradCam(box, region, clean, group, out, dims);
+                        instanceGradCam(box, region, box.extract(x, channels, dims), group, out, dims);
                         done[0] += group.size();
                         listener.progress("explain", done[0], total);
                     }
-                    if (sg) smoothGrad(box, region, clean, sigma, group, out, dims, listener, done, total);
+                    if (sg) smoothGrad(sgBox, sgRegion, sgBox.extract(x, channels, dims), sigma, group, out, dims, listener, done, total);
                     double secs = (System.nanoTime() - t0) / 1e9 / group.size();
                     for (LesionMaps m : out) {
                         m.seconds = secs;
@@ -493,8 +661,13 @@ public final class SaliencyEngine {
                         xn = new float[clean.length];
                         for (int i = 0; i < xn.length; i++) xn[i] = (float) (clean[i] + sigma * e[i]);
                     }
-                    runCopy(box, xn, items, batch, local, accMax, accMean, listener);
-                    for (int t = 0; t < g; t++) if (doMax) for (SmoothGradAccumulator a : accMax[t]) a.endCopy();
+                    float[][][] copy = runCopy(box, xn, items, batch, local, g, listener);
+                    for (int t = 0; t < g; t++) {
+                        for (int c = 0; c < channels; c++) {
+                            if (doMax) accMax[t][c].addCopy(copy[0][t], c * nv);
+                            if (doMean) accMean[t][c].addCopy(copy[1][t], c * nv);
+                        }
+                    }
                     done[0] = done0 + (long) (n + 1) * g;
                     listener.progress("explain", done[0], total);
                 }
@@ -525,11 +698,161 @@ public final class SaliencyEngine {
         if (se != null) m.standardErrors.put(method, se);
     }
 
-    /** All VJPs of one noisy copy: batches of replicated inputs, one one-hot (or mean) cotangent per element. */
-    private void runCopy(Box box, float[] xn, List<int[]> items, int batch, int[][] local,
-            SmoothGradAccumulator[][] accMax, SmoothGradAccumulator[][] accMean, ProgressListener listener) {
+    /**
+     * All VJPs of one noisy copy. Returns {max, mean}: per target, the copy's max-aggregation map M_n (signed value
+     * of largest magnitude over the target's voxel gradients, the first voxel winning ties, as the naive loop) and
+     * its mean-aggregation gradient, each {@code [C, box]} (null where the method is off).
+     */
+    private float[][][] runCopy(Box box, float[] xn, List<int[]> items, int batch, int[][] local, int g, ProgressListener listener) {
+        int w = batch == 1 && o.keepGraph ? workers(box, items.size()) : 0;
+        if (w == 0) return runCopyBatched(box, xn, items, batch, local, g, listener);
+        if (w == 1) return runChunk(box, xn, items, local, g, listener);
+        // contiguous chunks (item order kept, so folding the chunks in order gives the serial result)
+        List<java.util.concurrent.Future<float[][][]>> futures = new ArrayList<>();
+        java.util.concurrent.atomic.AtomicBoolean abort = new java.util.concurrent.atomic.AtomicBoolean();
+        ProgressListener guarded = new ProgressListener() {
+            @Override public void progress(String stage, long done, long total) { }
+            @Override public boolean isCancelled() { return abort.get() || listener.isCancelled(); }
+        };
+        int mainThreads = JniUtils.getNumThreads();
+        for (int p = 0; p < w; p++) {
+            List<int[]> part = items.subList((int) ((long) items.size() * p / w), (int) ((long) items.size() * (p + 1) / w));
+            futures.add(workerPool().submit(() -> {
+                JniUtils.setNumThreads(1);
+                JniUtils.setGradMode(true);
+                return runChunk(box, xn, part, local, g, guarded);
+            }));
+        }
+        float[][][] out = new float[2][g][];
+        RuntimeException failure = null;
+        try {
+            for (java.util.concurrent.Future<float[][][]> f : futures) {
+                float[][][] part;
+                try {
+                    part = f.get();
+                } catch (java.util.concurrent.ExecutionException ex) {
+                    abort.set(true);
+                    Throwable c = ex.getCause();
+                    if (failure == null) failure = c instanceof RuntimeException ? (RuntimeException) c : new IllegalStateException(c);
+                    continue;
+                } catch (InterruptedException ex) {
+                    abort.set(true);
+                    Thread.currentThread().interrupt();
+                    if (failure == null) failure = new java.util.concurrent.CancellationException("interrupted");
+                    continue;
+                }
+                if (failure != null) continue;
+                for (int t = 0; t < g; t++) {
+                    out[0][t] = foldMax(out[0][t], part[0][t]);
+                    if (part[1][t] != null) out[1][t] = part[1][t];
+                }
+            }
+        } finally {
+            // the workers changed PyTorch's default thread count for new threads; restore this thread's
+            JniUtils.setNumThreads(mainThreads);
+        }
+        if (failure != null) throw failure;
+        listener.checkCancelled();
+        return out;
+    }
+
+    /** Signed abs-max of two maps (a wins ties; null is the identity). */
+    private static float[] foldMax(float[] a, float[] b) {
+        if (a == null) return b;
+        if (b == null) return a;
+        for (int i = 0; i < a.length; i++) if (Math.abs(b[i]) > Math.abs(a[i])) a[i] = b[i];
+        return a;
+    }
+
+    private static java.util.concurrent.ExecutorService pool;
+
+    private static synchronized java.util.concurrent.ExecutorService workerPool() {
+        if (pool == null) {
+            java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+            pool = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+                Thread t = new Thread(r, "ies-saliency-worker-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return pool;
+    }
+
+    /** Workers for one copy's VJPs: the option; else the PyTorch thread count on the CPU for small crops; else 1. */
+    public int workers(Box box, int items) {
+        if (items < 2) return 1;
+        if (o.workers > 0) return Math.min(o.workers, items);
+        if (model.device().isGpu() || box.voxels() > WORKER_CROP_VOXELS) return 1;
+        return Math.max(1, Math.min(JniUtils.getNumThreads(), items));
+    }
+
+    /**
+     * One forward pass with the graph kept, then one backward pass per item (one-hot cotangent set and reset in
+     * place on the device), the max aggregation folded on the device: only the folded maps leave it.
+     */
+    private float[][][] runChunk(Box box, float[] xn, List<int[]> items, int[][] local, int g, ProgressListener listener) {
+        float[][][] out = new float[2][g][];
+        if (items.isEmpty()) return out;
+        int nv = box.voxels();
+        try (NDManager scope = model.manager().newSubManager()) {
+            NDArray in = leaf(scope, xn, 1, box);
+            in.setRequiresGradient(true);
+            NDArray y = model.forward(in, true);
+            int k = (int) y.getShape().get(1);
+            NDArray ct = scope.zeros(y.getShape(), y.getDataType());
+            NDArray[] runMax = new NDArray[g];
+            for (int s = 0; s < items.size(); s++) {
+                listener.checkCancelled();
+                int[] it = items.get(s);
+                boolean more = s + 1 < items.size();
+                if (s > 0) JniUtils.zeroGrad((PtNDArray) in);
+                if (it[1] >= 0) {
+                    int v = it[1];
+                    ai.djl.ndarray.index.NDIndex at = new ai.djl.ndarray.index.NDIndex(0, lesionChannel, v / (box.size[1] * box.size[2]),
+                            (v / box.size[2]) % box.size[1], v % box.size[2]);
+                    ct.set(at, 1);
+                    JniUtils.backward((PtNDArray) y, (PtNDArray) ct, more, false);
+                    ct.set(at, 0);
+                    NDArray gr = in.getGradient();
+                    NDArray next;
+                    if (runMax[it[0]] == null) {
+                        next = gr.duplicate();
+                    } else {
+                        NDArray ga = gr.abs(), ma = runMax[it[0]].abs(), mask = ga.gt(ma);
+                        next = ai.djl.ndarray.NDArrays.where(mask, gr, runMax[it[0]]);
+                        ga.close();
+                        ma.close();
+                        mask.close();
+                        runMax[it[0]].close();
+                    }
+                    gr.close();
+                    runMax[it[0]] = next;
+                } else {
+                    float[] cot = new float[k * nv];
+                    float wgt = 1f / local[it[0]].length;
+                    for (int v : local[it[0]]) cot[lesionChannel * nv + v] = wgt;
+                    try (NDManager m = scope.newSubManager()) {
+                        JniUtils.backward((PtNDArray) y, (PtNDArray) cotangent(m, cot, y.getShape()), more, false);
+                    }
+                    NDArray gr = in.getGradient();
+                    out[1][it[0]] = floats(gr);
+                    gr.close();
+                }
+            }
+            for (int t = 0; t < g; t++) if (runMax[t] != null) out[0][t] = floats(runMax[t]);
+        }
+        return out;
+    }
+
+    /**
+     * The batched path (GPU, or without a kept graph): batches of replicated inputs, one one-hot (or mean) cotangent
+     * per element, the max aggregation folded here.
+     */
+    private float[][][] runCopyBatched(Box box, float[] xn, List<int[]> items, int batch, int[][] local, int g,
+            ProgressListener listener) {
         int nv = box.voxels();
         int k = outputChannels(box);
+        float[][][] out = new float[2][g][];
         NDManager copyScope = o.keepGraph ? model.manager().newSubManager() : null;
         try {
             NDArray in = null, y = null;
@@ -565,11 +888,9 @@ public final class SaliencyEngine {
                     gr.close();
                     for (int e = 0; e < bsz; e++) {
                         int[] it = items.get(s + e);
-                        for (int c = 0; c < channels; c++) {
-                            int off = (e * channels + c) * nv;
-                            if (it[1] >= 0) accMax[it[0]][c].addVoxelGradient(grad, off);
-                            else accMean[it[0]][c].addCopy(grad, off);
-                        }
+                        float[] one = Arrays.copyOfRange(grad, e * channels * nv, (e + 1) * channels * nv);
+                        if (it[1] >= 0) out[0][it[0]] = foldMax(out[0][it[0]], one);
+                        else out[1][it[0]] = one;
                     }
                     if (!o.keepGraph) {
                         in = null;
@@ -580,6 +901,7 @@ public final class SaliencyEngine {
         } finally {
             if (copyScope != null) copyScope.close();
         }
+        return out;
     }
 
     /** K, from a no-grad forward pass on a small input (cached). */

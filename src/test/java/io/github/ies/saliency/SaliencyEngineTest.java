@@ -147,7 +147,7 @@ public class SaliencyEngineTest {
                 float[] ref = floats("lesion-" + m.id + "_" + meth.key + ".f32");
                 for (int c = 0; c < 2; c++) {
                     assertClose("lesion " + m.id + " " + meth.key + " channel " + c, channel(ref, c, n),
-                            paste(m.maps.get(meth)[c], m.region, dims), 1e-5);
+                            paste(m.maps.get(meth)[c], m.regionOf(meth), dims), 1e-5);
                 }
             }
             assertClose("lesion " + m.id + " gradcampp", floats("lesion-" + m.id + "_gradcampp.f32"),
@@ -179,8 +179,9 @@ public class SaliencyEngineTest {
                 for (SaliencyEngine.Target tg : t) {
                     float[][] naive = NaiveSmoothGrad.maxAggregation(e, tiny, x, dims, tg);
                     for (int c = 0; c < 2; c++) {
+                        SaliencyEngine.LesionMaps lm = maps.get(tg.id);
                         assertClose("lesion " + tg.id + " noise " + noise + " keepGraph " + keep + " channel " + c, naive[c],
-                                maps.get(tg.id).maps.get(SaliencyEngine.Method.SMOOTHGRAD_MAX)[c], 1e-5);
+                                paste(lm.maps.get(SaliencyEngine.Method.SMOOTHGRAD_MAX)[c], lm.smoothGradRegion, dims), 1e-5);
                     }
                 }
             }
@@ -206,7 +207,11 @@ public class SaliencyEngineTest {
         SaliencyEngine e = new SaliencyEngine(tiny64, o);
         SaliencyEngine.LesionMaps m = run(e, in, d, List.of(t)).get(1);
         assertEquals(new Box(new int[3], d), m.region);
-        float[][] gmax = m.maps.get(SaliencyEngine.Method.SMOOTHGRAD_MAX), gmean = m.maps.get(SaliencyEngine.Method.SMOOTHGRAD_MEAN);
+        float[][] gmax = new float[2][], gmean = new float[2][];
+        for (int c = 0; c < 2; c++) {
+            gmax[c] = paste(m.maps.get(SaliencyEngine.Method.SMOOTHGRAD_MAX)[c], m.smoothGradRegion, d);
+            gmean[c] = paste(m.maps.get(SaliencyEngine.Method.SMOOTHGRAD_MEAN)[c], m.smoothGradRegion, d);
+        }
         double scale = Math.max(maxAbs(gmax[0]), maxAbs(gmax[1]));
         assertTrue(scale > 1e-3);
         // probe positions: around the lesion (large gradients) and random ones
@@ -344,6 +349,168 @@ public class SaliencyEngineTest {
             fail("not cancelled");
         } catch (CancellationException expected) {
             assertTrue(seen.isEmpty());
+        }
+    }
+
+    /** A seeded random volume with a brighter blob (so lesion logits vary) and some lesions. */
+    static float[] randomVolume(int[] d, long seed) {
+        int n = d[0] * d[1] * d[2];
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] v = new float[2 * n];
+        for (int i = 0; i < v.length; i++) v[i] = (float) r.nextGaussian();
+        return v;
+    }
+
+    static SaliencyEngine.Target box(int id, int[] d, int[] lo, int[] hi) {
+        List<Integer> v = new ArrayList<>();
+        for (int i = lo[0]; i <= hi[0]; i++)
+            for (int j = lo[1]; j <= hi[1]; j++)
+                for (int k = lo[2]; k <= hi[2]; k++) v.add((i * d[1] + j) * d[2] + k);
+        return new SaliencyEngine.Target(id, v.stream().mapToInt(Integer::intValue).toArray(), d);
+    }
+
+    /**
+     * SmoothGrad on the receptive-field box equals SmoothGrad on the whole volume (and the naive whole-volume loop),
+     * for a lesion far from the borders, one touching the volume's border and one spanning several alignment cells,
+     * in float32 (tiny, alignment 16) and float64 (tiny64, alignment 4); the boxes are strictly smaller than the
+     * volume (the comparison is not vacuous).
+     */
+    @Test
+    public void receptiveFieldBoxEqualsTheWholeVolume() throws Exception {
+        for (boolean f64 : new boolean[] {false, true}) {
+            TorchModel model = f64 ? tiny64 : tiny;
+            int[] d = f64 ? new int[] {40, 36, 28} : new int[] {80, 64, 48};
+            float[] in = randomVolume(d, 3);
+            List<SaliencyEngine.Target> t = List.of(
+                    box(1, d, new int[] {d[0] / 2, d[1] / 2, d[2] / 2}, new int[] {d[0] / 2 + 1, d[1] / 2, d[2] / 2 + 1}),
+                    box(2, d, new int[] {0, 1, 0}, new int[] {1, 2, 1}),
+                    box(3, d, new int[] {d[0] / 2 - 1, 14, 15}, new int[] {d[0] / 2, 17, 16}));
+            SaliencyEngine.Options o = new SaliencyEngine.Options();
+            o.context = SaliencyEngine.Context.FULL;
+            o.samples = 2;
+            o.seed = 5;
+            o.float64 = f64;
+            o.uncertainty = true;
+            o.methods = EnumSet.of(SaliencyEngine.Method.SMOOTHGRAD_MAX, SaliencyEngine.Method.SMOOTHGRAD_MEAN);
+            SaliencyEngine crop = new SaliencyEngine(model, o);
+            assertNotNull("receptive field of " + model.bundle().name(), crop.receptiveField());
+            for (SaliencyEngine.Target tg : t) {
+                Box ctx = crop.contextBox(tg, d), sb = crop.smoothGradBox(tg, ctx);
+                assertTrue(model.bundle().name() + " lesion " + tg.id + ": " + sb + " inside " + ctx, sb.voxels() < ctx.voxels());
+                for (int a = 0; a < 3; a++) assertEquals(0, Math.floorMod(sb.origin()[a], crop.alignment()));
+            }
+            Map<Integer, SaliencyEngine.LesionMaps> got = run(crop, in, d, t);
+            SaliencyEngine.Options whole = new SaliencyEngine.Options();
+            whole.context = o.context;
+            whole.samples = o.samples;
+            whole.seed = o.seed;
+            whole.float64 = f64;
+            whole.uncertainty = true;
+            whole.methods = o.methods;
+            whole.receptiveFieldCrop = false;
+            SaliencyEngine wholeEngine = new SaliencyEngine(model, whole);
+            assertNull(wholeEngine.receptiveField());
+            Map<Integer, SaliencyEngine.LesionMaps> want = run(wholeEngine, in, d, t);
+            for (SaliencyEngine.Target tg : t) {
+                SaliencyEngine.LesionMaps g = got.get(tg.id), w = want.get(tg.id);
+                assertEquals(new Box(new int[3], d), w.smoothGradRegion);
+                for (SaliencyEngine.Method m : o.methods) {
+                    for (int c = 0; c < 2; c++) {
+                        String what = model.bundle().name() + " lesion " + tg.id + " " + m.key + " channel " + c;
+                        assertClose(what, paste(w.maps.get(m)[c], w.smoothGradRegion, d), paste(g.maps.get(m)[c], g.smoothGradRegion, d), 1e-5);
+                        assertClose(what + " standard error", paste(w.standardErrors.get(m)[c], w.smoothGradRegion, d),
+                                paste(g.standardErrors.get(m)[c], g.smoothGradRegion, d), 1e-5);
+                    }
+                }
+            }
+            float[][] naive = NaiveSmoothGrad.maxAggregation(crop, model, in, d, t.get(2));
+            SaliencyEngine.LesionMaps g3 = got.get(3);
+            for (int c = 0; c < 2; c++) {
+                assertClose("naive lesion 3 channel " + c, naive[c], paste(g3.maps.get(SaliencyEngine.Method.SMOOTHGRAD_MAX)[c], g3.smoothGradRegion, d), 1e-5);
+            }
+        }
+    }
+
+    /** Parallel workers (each its own forward pass, one PyTorch thread) give the serial maps. */
+    @Test
+    public void parallelWorkersGiveTheSerialMaps() throws Exception {
+        List<SaliencyEngine.Target> t = targets();
+        Map<Integer, SaliencyEngine.LesionMaps> ref = null;
+        int threadsBefore = ai.djl.pytorch.jni.JniUtils.getNumThreads();
+        for (int w : new int[] {1, 2, 3}) {
+            SaliencyEngine.Options o = new SaliencyEngine.Options();
+            o.samples = 2;
+            o.seed = 9;
+            o.workers = w;
+            o.methods = EnumSet.of(SaliencyEngine.Method.SMOOTHGRAD_MAX, SaliencyEngine.Method.SMOOTHGRAD_MEAN);
+            SaliencyEngine e = new SaliencyEngine(tiny, o);
+            assertEquals(Math.min(w, 7), e.workers(e.contextBox(t.get(0), dims), 7));
+            Map<Integer, SaliencyEngine.LesionMaps> got = run(e, x, dims, t);
+            if (ref == null) {
+                ref = got;
+                continue;
+            }
+            for (SaliencyEngine.Target tg : t) {
+                for (SaliencyEngine.Method m : o.methods) {
+                    for (int c = 0; c < 2; c++) {
+                        assertClose("workers " + w + " lesion " + tg.id + " " + m.key + " channel " + c,
+                                ref.get(tg.id).maps.get(m)[c], got.get(tg.id).maps.get(m)[c], 1e-6);
+                    }
+                }
+            }
+        }
+        assertEquals("the caller's PyTorch thread count is restored", threadsBefore, ai.djl.pytorch.jni.JniUtils.getNumThreads());
+    }
+
+    /**
+     * A network whose logits depend on the whole input (instance normalisation) has no bounded receptive field:
+     * the probe says so and SmoothGrad runs on the whole context box; a bundle's "receptive_field" key is used as
+     * given, and null there turns the crop off.
+     */
+    @Test
+    public void receptiveFieldProbeAndBundleKey() throws Exception {
+        SaliencyEngine.Options o = new SaliencyEngine.Options();
+        o.context = SaliencyEngine.Context.FULL;
+        o.methods = EnumSet.of(SaliencyEngine.Method.SMOOTHGRAD_MAX);
+        int[] d = {40, 36, 28};
+        SaliencyEngine.Target t = box(1, d, new int[] {20, 18, 14}, new int[] {21, 18, 14});
+        try (TorchModel inst = TorchModel.load(ModelBundle.load(resource("/saliency/engine/instnorm-bundle")), Device.cpu(), true)) {
+            SaliencyEngine e = new SaliencyEngine(inst, o);
+            assertNull(e.receptiveField());
+            assertEquals(e.contextBox(t, d), e.smoothGradBox(t, e.contextBox(t, d)));
+            assertTrue(String.join("; ", e.log()), e.log().stream().anyMatch(l -> l.contains("reach the border")));
+        }
+        o.float64 = true;
+        int[][] probed = new SaliencyEngine(tiny64, o).receptiveField();
+        assertNotNull(probed);
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("ies-rf");
+        try {
+            java.nio.file.Path src = resource("/saliency/engine/tiny64-bundle");
+            for (String f : new String[] {"model.pt", "ies-model.json"}) java.nio.file.Files.copy(src.resolve(f), dir.resolve(f));
+            JsonObject meta = JsonParser.parseString(Files.readString(dir.resolve("ies-model.json"))).getAsJsonObject();
+            JsonObject rf = new JsonObject();
+            rf.add("below", com.google.gson.JsonParser.parseString("[1, 2, 3]"));
+            rf.add("above", com.google.gson.JsonParser.parseString("[4, 5, 6]"));
+            meta.add("receptive_field", rf);
+            Files.writeString(dir.resolve("ies-model.json"), meta.toString());
+            try (TorchModel m = TorchModel.load(ModelBundle.load(dir), Device.cpu(), true)) {
+                SaliencyEngine e = new SaliencyEngine(m, o);
+                assertArrayEquals(new int[] {1, 2, 3}, e.receptiveField()[0]);
+                assertArrayEquals(new int[] {4, 5, 6}, e.receptiveField()[1]);
+                // alignment 4: lesion cells i [20, 24), j [16, 20), k [12, 16); below rounds up to 4, above to 4 or 8
+                Box b = e.smoothGradBox(t, e.contextBox(t, d));
+                assertArrayEquals(new int[] {16, 12, 8}, b.origin());
+                assertArrayEquals(new int[] {12, 16, 16}, b.size());
+            }
+            meta.add("receptive_field", com.google.gson.JsonNull.INSTANCE);
+            Files.writeString(dir.resolve("ies-model.json"), meta.toString());
+            try (TorchModel m = TorchModel.load(ModelBundle.load(dir), Device.cpu(), true)) {
+                SaliencyEngine e = new SaliencyEngine(m, o);
+                assertNull(e.receptiveField());
+            }
+        } finally {
+            for (String f : new String[] {"model.pt", "ies-model.json"}) java.nio.file.Files.deleteIfExists(dir.resolve(f));
+            java.nio.file.Files.delete(dir);
         }
     }
 }

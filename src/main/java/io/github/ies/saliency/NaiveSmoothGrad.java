@@ -87,4 +87,48 @@ public final class NaiveSmoothGrad {
         }
         return out;
     }
+
+    /**
+     * Seconds of the naive algorithm's passes on the whole (padded) volume: {one forward pass with the graph kept,
+     * the mean of {@code backwards} one-hot backward passes (gradient copied out as the loop does)}; the naive time
+     * per lesion is then N x (forward + |L| x backward). For configurations too slow to run the loop itself.
+     */
+    public static double[] passSeconds(SaliencyEngine engine, TorchModel model, float[] x, int[] dims, SaliencyEngine.Target target,
+            int backwards) {
+        int channels = model.bundle().inputCount();
+        int lesion = model.bundle().lesionChannel();
+        int a = engine.alignment();
+        int[] size = new int[3];
+        for (int d = 0; d < 3; d++) size[d] = (dims[d] + a - 1) / a * a;
+        Box box = new Box(new int[3], size);
+        int nv = box.voxels();
+        float[] clean = box.extract(x, channels, dims);
+        boolean prev = JniUtils.isGradMode();
+        JniUtils.setGradMode(true);
+        try (NDManager m = model.manager().newSubManager()) {
+            long t0 = System.nanoTime();
+            NDArray in = m.create(clean, new Shape(1, channels, size[0], size[1], size[2]));
+            in.setRequiresGradient(true);
+            NDArray y = model.forward(in, true);
+            double forward = (System.nanoTime() - t0) / 1e9;
+            int n = Math.min(backwards, target.voxels.length);
+            long t1 = System.nanoTime();
+            for (int v = 0; v < n; v++) {
+                int idx = target.voxels[v];
+                int k = idx % dims[2], j = (idx / dims[2]) % dims[1], i = idx / (dims[1] * dims[2]);
+                try (NDManager mv = m.newSubManager()) {
+                    float[] cot = new float[(int) y.getShape().size()];
+                    cot[lesion * nv + box.local(i, j, k)] = 1f;
+                    if (v > 0) JniUtils.zeroGrad((PtNDArray) in);
+                    JniUtils.backward((PtNDArray) y, (PtNDArray) mv.create(cot, y.getShape()), v + 1 < n, false);
+                    NDArray gr = in.getGradient();
+                    gr.toFloatArray();
+                    gr.close();
+                }
+            }
+            return new double[] {forward, (System.nanoTime() - t1) / 1e9 / Math.max(1, n)};
+        } finally {
+            JniUtils.setGradMode(prev);
+        }
+    }
 }

@@ -40,7 +40,11 @@ public final class SaliencyBenchmark {
         if (java.util.Arrays.asList(args).contains("--help") || java.util.Arrays.asList(args).contains("-h")) {
             System.out.println("usage: scripts/bench-saliency [--model DIR] [--flair F] [--mprage M] [--gt MASK] [--lesions 8,11] [--samples 2]\n"
                     + "       [--threads 2] [--seed 1] [--margin 8] [--local-margin 16] [--batch-size 0] [--workers 0] [--repeat 3]\n"
-                    + "       [--repeat-naive] [--whole-volume] [--skip-naive] [--batch-probe]\n"
+                    + "       [--repeat-naive] [--whole-volume] [--skip-naive] [--batch-probe] [--lesion-voxels 25]\n"
+                    + "       [--contexts full,patch,local] [--naive-estimate] [--extrapolate-samples 50]\n"
+                    + "Lesions: the two ground-truth components closest to --lesion-voxels voxels, unless --lesions.\n"
+                    + "--naive-estimate times one whole-volume forward and 3 backward passes per lesion instead of the naive loop\n"
+                    + "and estimates it as N x (F + |L| x B); --extrapolate-samples M adds each time scaled to M copies.\n"
                     + "Times are medians over --repeat runs of each engine mode (the naive baseline runs once unless --repeat-naive);\n"
                     + "--whole-volume adds the engine in the full context without the receptive-field box.\n"
                     + "Naive per-voxel SmoothGrad-max in the full context against the engine in the full, patch and local contexts.");
@@ -49,7 +53,8 @@ public final class SaliencyBenchmark {
         Map<String, String> a = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             String k = args[i];
-            if (k.equals("--skip-naive") || k.equals("--batch-probe") || k.equals("--whole-volume") || k.equals("--repeat-naive")) a.put(k, "true");
+            if (k.equals("--skip-naive") || k.equals("--batch-probe") || k.equals("--whole-volume") || k.equals("--repeat-naive")
+                    || k.equals("--naive-estimate")) a.put(k, "true");
             else if (i + 1 < args.length) a.put(k, args[++i]);
             else throw new IllegalArgumentException("missing value for " + k);
         }
@@ -65,6 +70,14 @@ public final class SaliencyBenchmark {
         int batchSize = Integer.parseInt(a.getOrDefault("--batch-size", "0"));
         int workers = Integer.parseInt(a.getOrDefault("--workers", "0"));
         int repeat = Integer.parseInt(a.getOrDefault("--repeat", "3"));
+        int lesionVoxels = Integer.parseInt(a.getOrDefault("--lesion-voxels", "25"));
+        int paperSamples = Integer.parseInt(a.getOrDefault("--extrapolate-samples", "0"));
+        List<SaliencyEngine.Context> contexts = new ArrayList<>();
+        for (String c : a.getOrDefault("--contexts", "full,patch,local").split(",")) {
+            SaliencyEngine.Context ctx = SaliencyEngine.Context.fromKey(c);
+            if (ctx == null) throw new IllegalArgumentException("--contexts: unknown context " + c);
+            contexts.add(ctx);
+        }
 
         TorchRuntime.configure(threads);
         ModelBundle bundle = ModelBundle.load(model);
@@ -79,7 +92,7 @@ public final class SaliencyBenchmark {
         } else {
             List<Integer> all = new ArrayList<>();
             for (int id = 1; id <= lab.count(); id++) all.add(id);
-            all.sort((p, q) -> Integer.compare(Math.abs(lab.voxels(p) - 25), Math.abs(lab.voxels(q) - 25)));
+            all.sort((p, q) -> Integer.compare(Math.abs(lab.voxels(p) - lesionVoxels), Math.abs(lab.voxels(q) - lesionVoxels)));
             ids.addAll(all.subList(0, Math.min(2, all.size())));
         }
         List<SaliencyEngine.Target> targets = new ArrayList<>();
@@ -112,7 +125,20 @@ public final class SaliencyBenchmark {
                 w.receptiveFieldCrop = false;
                 modes.put("engine full, whole volume", w);
             }
-            for (SaliencyEngine.Context c : SaliencyEngine.Context.values()) modes.put("engine " + c.key, opts(base, c));
+            for (SaliencyEngine.Context c : contexts) modes.put("engine " + c.key, opts(base, c));
+            Map<String, Double> estimated = new LinkedHashMap<>();
+            if (a.containsKey("--naive-estimate")) {
+                SaliencyEngine e = new SaliencyEngine(tm, opts(base, SaliencyEngine.Context.FULL));
+                double sum = 0;
+                for (SaliencyEngine.Target t : targets) {
+                    double[] fb = NaiveSmoothGrad.passSeconds(e, tm, x, dims, t, 3);
+                    double per = samples * (fb[0] + t.voxelCount() * fb[1]);
+                    System.out.printf(Locale.ROOT, "naive estimate, lesion %d (%d voxels): forward %.2f s, backward %.2f s -> N x (F + |L| x B) = %.1f s%n",
+                            t.id, t.voxelCount(), fb[0], fb[1], per);
+                    sum += per;
+                }
+                estimated.put("naive (full), estimated from pass times", sum / targets.size());
+            }
             for (int rep = 0; rep < repeat; rep++) {
                 if (!a.containsKey("--skip-naive") && (rep == 0 || a.containsKey("--repeat-naive"))) {
                     SaliencyEngine e = new SaliencyEngine(tm, opts(base, SaliencyEngine.Context.FULL));
@@ -147,7 +173,21 @@ public final class SaliencyBenchmark {
             }
             Map<String, Double> seconds = new LinkedHashMap<>();
             for (Map.Entry<String, List<Double>> r : runs.entrySet()) seconds.put(r.getKey(), median(r.getValue()));
+            if (!estimated.isEmpty()) {
+                System.out.println();
+                double naiveEst = estimated.values().iterator().next();
+                System.out.println("| mode | s / lesion | speed-up vs estimated naive |" + (paperSamples > 0 ? " s / lesion at N = " + paperSamples + " |" : ""));
+                System.out.println("|---|---|---|" + (paperSamples > 0 ? "---|" : ""));
+                System.out.printf(Locale.ROOT, "| naive (full), estimated | %.1f | 1.0x |%s%n", naiveEst,
+                        paperSamples > 0 ? String.format(Locale.ROOT, " %.0f |", naiveEst * paperSamples / samples) : "");
+                for (Map.Entry<String, Double> e : seconds.entrySet()) {
+                    if (e.getKey().startsWith("naive")) continue;
+                    System.out.printf(Locale.ROOT, "| %s | %.2f | %.1fx |%s%n", e.getKey(), e.getValue(), naiveEst / e.getValue(),
+                            paperSamples > 0 ? String.format(Locale.ROOT, " %.0f |", e.getValue() * paperSamples / samples) : "");
+                }
+            }
             Map<Integer, float[][]> ref = maps.get("engine full");
+            if (ref == null) return;
             Double naive = seconds.get("naive (full)");
             System.out.println();
             System.out.printf(Locale.ROOT, "%nmedian of %d run(s) per mode (naive: %d)%n", repeat, runs.getOrDefault("naive (full)", List.of()).size());

@@ -645,6 +645,9 @@ public final class SaliencyEngine {
             }
         }
         int batch = Math.min(batchSize(box), items.size());
+        List<Task> tasks = batch == 1 && o.keepGraph ? planTasks(box, items) : null;
+        int w = tasks == null ? 1 : workers(largest(tasks), items.size());
+        if (tasks != null) tasks = balance(tasks, w);
         while (true) {
             try {
                 for (int t = 0; t < g; t++) {
@@ -661,7 +664,8 @@ public final class SaliencyEngine {
                         xn = new float[clean.length];
                         for (int i = 0; i < xn.length; i++) xn[i] = (float) (clean[i] + sigma * e[i]);
                     }
-                    float[][][] copy = runCopy(box, xn, items, batch, local, g, listener);
+                    float[][][] copy = tasks != null ? runTasks(box, xn, tasks, local, g, w, listener)
+                            : runCopyBatched(box, xn, items, batch, local, g, listener);
                     for (int t = 0; t < g; t++) {
                         for (int c = 0; c < channels; c++) {
                             if (doMax) accMax[t][c].addCopy(copy[0][t], c * nv);
@@ -699,60 +703,190 @@ public final class SaliencyEngine {
     }
 
     /**
-     * All VJPs of one noisy copy. Returns {max, mean}: per target, the copy's max-aggregation map M_n (signed value
-     * of largest magnitude over the target's voxel gradients, the first voxel winning ties, as the naive loop) and
-     * its mean-aggregation gradient, each {@code [C, box]} (null where the method is off).
+     * A unit of work for one noisy copy: VJPs on one box (one forward pass). {@code items}: {target, voxel index
+     * in {@code unit}} for max aggregation, {target, -1} for the mean (only on the whole SmoothGrad box).
      */
-    private float[][][] runCopy(Box box, float[] xn, List<int[]> items, int batch, int[][] local, int g, ProgressListener listener) {
-        int w = batch == 1 && o.keepGraph ? workers(box, items.size()) : 0;
-        if (w == 0) return runCopyBatched(box, xn, items, batch, local, g, listener);
-        if (w == 1) return runChunk(box, xn, items, local, g, listener);
-        // contiguous chunks (item order kept, so folding the chunks in order gives the serial result)
-        List<java.util.concurrent.Future<float[][][]>> futures = new ArrayList<>();
-        java.util.concurrent.atomic.AtomicBoolean abort = new java.util.concurrent.atomic.AtomicBoolean();
-        ProgressListener guarded = new ProgressListener() {
-            @Override public void progress(String stage, long done, long total) { }
-            @Override public boolean isCancelled() { return abort.get() || listener.isCancelled(); }
-        };
-        int mainThreads = JniUtils.getNumThreads();
-        for (int p = 0; p < w; p++) {
-            List<int[]> part = items.subList((int) ((long) items.size() * p / w), (int) ((long) items.size() * (p + 1) / w));
-            futures.add(workerPool().submit(() -> {
-                JniUtils.setNumThreads(1);
-                JniUtils.setGradMode(true);
-                return runChunk(box, xn, part, local, g, guarded);
-            }));
+    private static final class Task {
+        final Box unit;
+        final List<int[]> items;
+
+        Task(Box unit, List<int[]> items) {
+            this.unit = unit;
+            this.items = items;
+        }
+
+        /** Rough cost: a forward pass (about 1.5 backward passes) plus one backward pass per item. */
+        double cost() { return (double) unit.voxels() * (1.5 + items.size()); }
+    }
+
+    /**
+     * The work of one copy on a SmoothGrad box: with a receptive-field bound, the max-aggregation VJPs are grouped
+     * by the alignment cell of their voxel, each cell on its own receptive-field box inside {@code box} (exact for
+     * the same reason as {@link #smoothGradBox}, and smaller than the lesion's box when the lesion spans several
+     * cells; the cell's box is shared by the lesions of the group); the mean-aggregation VJPs run on the whole box.
+     */
+    private List<Task> planTasks(Box box, List<int[]> items) {
+        Map<Box, List<int[]>> units = new LinkedHashMap<>();
+        List<int[]> whole = new ArrayList<>();
+        for (int[] it : items) {
+            if (it[1] < 0 || rf == null) {
+                whole.add(it);
+                continue;
+            }
+            int v = it[1];
+            int[] p = {box.origin[0] + v / (box.size[1] * box.size[2]), box.origin[1] + (v / box.size[2]) % box.size[1],
+                    box.origin[2] + v % box.size[2]};
+            int[] lo = new int[3], size = new int[3];
+            for (int d = 0; d < 3; d++) {
+                int c = alignDown(p[d], align);
+                int a = Math.max(c - alignUp(rf[0][d], align), box.origin[d]);
+                int b = Math.min(c + align + alignUp(rf[1][d], align), box.origin[d] + box.size[d]);
+                lo[d] = a;
+                size[d] = b - a;
+            }
+            Box unit = new Box(lo, size);
+            units.computeIfAbsent(unit, u -> new ArrayList<>()).add(new int[] {it[0], unit.local(p[0], p[1], p[2])});
+        }
+        List<Task> tasks = new ArrayList<>();
+        List<int[]> onBox = units.remove(box);
+        if (onBox != null) whole.addAll(0, onBox);
+        if (!whole.isEmpty()) tasks.add(new Task(box, whole));
+        for (Map.Entry<Box, List<int[]>> u : units.entrySet()) tasks.add(new Task(u.getKey(), u.getValue()));
+        return tasks;
+    }
+
+    private static Box largest(List<Task> tasks) {
+        Box b = tasks.get(0).unit;
+        for (Task t : tasks) if (t.unit.voxels() > b.voxels()) b = t.unit;
+        return b;
+    }
+
+    /** Splits the costliest tasks (in item order) until there are at least {@code workers} tasks where possible. */
+    private static List<Task> balance(List<Task> tasks, int workers) {
+        List<Task> out = new ArrayList<>(tasks);
+        while (out.size() < workers) {
+            int best = -1;
+            for (int i = 0; i < out.size(); i++) {
+                if (out.get(i).items.size() >= 2 && (best < 0 || out.get(i).cost() > out.get(best).cost())) best = i;
+            }
+            if (best < 0) break;
+            Task t = out.get(best);
+            int h = t.items.size() / 2;
+            out.set(best, new Task(t.unit, t.items.subList(0, h)));
+            out.add(best + 1, new Task(t.unit, t.items.subList(h, t.items.size())));
+        }
+        return out;
+    }
+
+    /**
+     * All VJPs of one noisy copy on the SmoothGrad box {@code box}. Returns {max, mean}: per target, the copy's
+     * max-aggregation map M_n (signed value of largest magnitude over the target's voxel gradients, the first in
+     * task order winning ties) and its mean-aggregation gradient, each {@code [C, box]} (null where the method is
+     * off). With several workers the tasks are spread by cost (longest first); each worker runs its own forward
+     * passes with one PyTorch thread, and the results are folded here in task order (the same maps whatever the
+     * number of workers).
+     */
+    private float[][][] runTasks(Box box, float[] xn, List<Task> tasks, int[][] local, int g, int w, ProgressListener listener) {
+        int nv = box.voxels();
+        float[][][][] results = new float[tasks.size()][][][];
+        if (w <= 1) {
+            for (int i = 0; i < tasks.size(); i++) results[i] = runTask(box, xn, tasks.get(i), local, g, listener);
+        } else {
+            // longest processing time first, onto the least loaded worker
+            Integer[] order = new Integer[tasks.size()];
+            for (int i = 0; i < order.length; i++) order[i] = i;
+            Arrays.sort(order, (p, q) -> Double.compare(tasks.get(q).cost(), tasks.get(p).cost()));
+            List<List<Integer>> plan = new ArrayList<>();
+            double[] load = new double[w];
+            for (int i = 0; i < w; i++) plan.add(new ArrayList<>());
+            for (int i : order) {
+                int least = 0;
+                for (int q = 1; q < w; q++) if (load[q] < load[least]) least = q;
+                plan.get(least).add(i);
+                load[least] += tasks.get(i).cost();
+            }
+            java.util.concurrent.atomic.AtomicBoolean abort = new java.util.concurrent.atomic.AtomicBoolean();
+            ProgressListener guarded = new ProgressListener() {
+                @Override public void progress(String stage, long done, long total) { }
+                @Override public boolean isCancelled() { return abort.get() || listener.isCancelled(); }
+            };
+            int mainThreads = JniUtils.getNumThreads();
+            List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
+            for (List<Integer> mine : plan) {
+                if (mine.isEmpty()) continue;
+                futures.add(workerPool().submit(() -> {
+                    JniUtils.setNumThreads(1);
+                    JniUtils.setGradMode(true);
+                    for (int i : mine) results[i] = runTask(box, xn, tasks.get(i), local, g, guarded);
+                    return null;
+                }));
+            }
+            RuntimeException failure = null;
+            try {
+                for (java.util.concurrent.Future<?> f : futures) {
+                    try {
+                        f.get();
+                    } catch (java.util.concurrent.ExecutionException ex) {
+                        abort.set(true);
+                        Throwable c = ex.getCause();
+                        if (failure == null) failure = c instanceof RuntimeException ? (RuntimeException) c : new IllegalStateException(c);
+                    } catch (InterruptedException ex) {
+                        abort.set(true);
+                        Thread.currentThread().interrupt();
+                        if (failure == null) failure = new java.util.concurrent.CancellationException("interrupted");
+                    }
+                }
+            } finally {
+                // the workers lowered PyTorch's default thread count for threads started later; restore it
+                JniUtils.setNumThreads(mainThreads);
+            }
+            if (failure != null) throw failure;
+            listener.checkCancelled();
         }
         float[][][] out = new float[2][g][];
-        RuntimeException failure = null;
-        try {
-            for (java.util.concurrent.Future<float[][][]> f : futures) {
-                float[][][] part;
-                try {
-                    part = f.get();
-                } catch (java.util.concurrent.ExecutionException ex) {
-                    abort.set(true);
-                    Throwable c = ex.getCause();
-                    if (failure == null) failure = c instanceof RuntimeException ? (RuntimeException) c : new IllegalStateException(c);
-                    continue;
-                } catch (InterruptedException ex) {
-                    abort.set(true);
-                    Thread.currentThread().interrupt();
-                    if (failure == null) failure = new java.util.concurrent.CancellationException("interrupted");
-                    continue;
+        for (int i = 0; i < tasks.size(); i++) {
+            Box u = tasks.get(i).unit;
+            for (int t = 0; t < g; t++) {
+                float[] m = results[i][0][t];
+                if (m != null) {
+                    if (out[0][t] == null) out[0][t] = new float[channels * nv];
+                    foldInto(out[0][t], box, m, u);
                 }
-                if (failure != null) continue;
-                for (int t = 0; t < g; t++) {
-                    out[0][t] = foldMax(out[0][t], part[0][t]);
-                    if (part[1][t] != null) out[1][t] = part[1][t];
+                if (results[i][1][t] != null) out[1][t] = results[i][1][t];
+            }
+        }
+        return out;
+    }
+
+    /** Folds a crop {@code [C, unit]} into a crop {@code [C, box]} (unit inside box) by signed abs-max, box winning ties. */
+    private void foldInto(float[] acc, Box box, float[] crop, Box unit) {
+        int nv = box.voxels(), uv = unit.voxels();
+        for (int c = 0; c < channels; c++) {
+            for (int a = 0; a < unit.size[0]; a++) {
+                for (int b = 0; b < unit.size[1]; b++) {
+                    int dst = c * nv + box.local(unit.origin[0] + a, unit.origin[1] + b, unit.origin[2]);
+                    int src = c * uv + (a * unit.size[1] + b) * unit.size[2];
+                    for (int k = 0; k < unit.size[2]; k++) {
+                        float v = crop[src + k];
+                        if (Math.abs(v) > Math.abs(acc[dst + k])) acc[dst + k] = v;
+                    }
                 }
             }
-        } finally {
-            // the workers changed PyTorch's default thread count for new threads; restore this thread's
-            JniUtils.setNumThreads(mainThreads);
         }
-        if (failure != null) throw failure;
-        listener.checkCancelled();
+    }
+
+    private float[][][] runTask(Box box, float[] xn, Task task, int[][] local, int g, ProgressListener listener) {
+        float[] in = task.unit.equals(box) ? xn : subCrop(xn, box, task.unit);
+        return runChunk(task.unit, in, task.items, local, g, listener);
+    }
+
+    /** The crop {@code [C, inner]} of a crop {@code [C, outer]} (inner inside outer). */
+    private float[] subCrop(float[] x, Box outer, Box inner) {
+        float[] out = new float[channels * inner.voxels()];
+        for (int c = 0; c < channels; c++) {
+            float[] one = outer.sub(x, c * outer.voxels(), inner);
+            System.arraycopy(one, 0, out, c * inner.voxels(), one.length);
+        }
         return out;
     }
 
@@ -799,7 +933,7 @@ public final class SaliencyEngine {
             in.setRequiresGradient(true);
             NDArray y = model.forward(in, true);
             int k = (int) y.getShape().get(1);
-            NDArray ct = scope.zeros(y.getShape(), y.getDataType());
+            float[] cot = new float[(int) y.getShape().size()];
             NDArray[] runMax = new NDArray[g];
             for (int s = 0; s < items.size(); s++) {
                 listener.checkCancelled();
@@ -807,12 +941,13 @@ public final class SaliencyEngine {
                 boolean more = s + 1 < items.size();
                 if (s > 0) JniUtils.zeroGrad((PtNDArray) in);
                 if (it[1] >= 0) {
-                    int v = it[1];
-                    ai.djl.ndarray.index.NDIndex at = new ai.djl.ndarray.index.NDIndex(0, lesionChannel, v / (box.size[1] * box.size[2]),
-                            (v / box.size[2]) % box.size[1], v % box.size[2]);
-                    ct.set(at, 1);
-                    JniUtils.backward((PtNDArray) y, (PtNDArray) ct, more, false);
-                    ct.set(at, 0);
+                    // a fresh one-hot cotangent per VJP, freed with its sub-scope (NDArray.set on a kept native
+                    // array keeps a full-size temporary per call alive until the copy ends)
+                    cot[lesionChannel * nv + it[1]] = 1f;
+                    try (NDManager m = scope.newSubManager()) {
+                        JniUtils.backward((PtNDArray) y, (PtNDArray) cotangent(m, cot, y.getShape()), more, false);
+                    }
+                    cot[lesionChannel * nv + it[1]] = 0f;
                     NDArray gr = in.getGradient();
                     NDArray next;
                     if (runMax[it[0]] == null) {
@@ -828,11 +963,11 @@ public final class SaliencyEngine {
                     gr.close();
                     runMax[it[0]] = next;
                 } else {
-                    float[] cot = new float[k * nv];
+                    float[] mean = new float[k * nv];
                     float wgt = 1f / local[it[0]].length;
-                    for (int v : local[it[0]]) cot[lesionChannel * nv + v] = wgt;
+                    for (int v : local[it[0]]) mean[lesionChannel * nv + v] = wgt;
                     try (NDManager m = scope.newSubManager()) {
-                        JniUtils.backward((PtNDArray) y, (PtNDArray) cotangent(m, cot, y.getShape()), more, false);
+                        JniUtils.backward((PtNDArray) y, (PtNDArray) cotangent(m, mean, y.getShape()), more, false);
                     }
                     NDArray gr = in.getGradient();
                     out[1][it[0]] = floats(gr);

@@ -423,6 +423,17 @@ public class SaliencyEngineTest {
                     }
                 }
             }
+            // serial (one worker, all threads) against the automatic workers on the per-cell tasks
+            o.workers = 1;
+            Map<Integer, SaliencyEngine.LesionMaps> serial = run(new SaliencyEngine(model, o), in, d, t);
+            for (SaliencyEngine.Target tg : t) {
+                for (SaliencyEngine.Method m : o.methods) {
+                    for (int c = 0; c < 2; c++) {
+                        assertClose(model.bundle().name() + " one worker, lesion " + tg.id + " " + m.key + " channel " + c,
+                                serial.get(tg.id).maps.get(m)[c], got.get(tg.id).maps.get(m)[c], 1e-6);
+                    }
+                }
+            }
             float[][] naive = NaiveSmoothGrad.maxAggregation(crop, model, in, d, t.get(2));
             SaliencyEngine.LesionMaps g3 = got.get(3);
             for (int c = 0; c < 2; c++) {

@@ -40,6 +40,14 @@ public final class SaliencyOptions {
             description = "vector-Jacobian products per backward pass (default: automatic)")
     int batchSize;
 
+    @Option(names = "--workers", paramLabel = "W", defaultValue = "0",
+            description = "parallel single-threaded VJP workers on the CPU (default: automatic, the thread count for small boxes)")
+    int workers;
+
+    @Option(names = "--no-receptive-field-crop",
+            description = "run SmoothGrad on the whole context box instead of the lesion's receptive-field box (same maps, slower; for checks)")
+    boolean noReceptiveFieldCrop;
+
     @Option(names = "--no-keep-graph", description = "one forward pass per batch instead of one per noisy copy")
     boolean noKeepGraph;
 
@@ -87,6 +95,9 @@ public final class SaliencyOptions {
         if (batchSize < 0) throw new CommandLine.ParameterException(cl, "--batch-size must be >= 0, got " + batchSize);
         o.batchSize = batchSize;
         o.keepGraph = !noKeepGraph;
+        if (workers < 0) throw new CommandLine.ParameterException(cl, "--workers must be >= 0, got " + workers);
+        o.workers = workers;
+        o.receptiveFieldCrop = !noReceptiveFieldCrop;
         o.uncertainty = uncertainty;
         try {
             DeviceSpec.parse(device);

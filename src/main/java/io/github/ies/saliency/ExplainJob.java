@@ -384,6 +384,17 @@ public final class ExplainJob {
         p.addProperty("uncertainty", o.uncertainty);
         p.addProperty("class_threshold", o.threshold != null ? o.threshold : bundle.threshold());
         p.addProperty("alignment", engine.alignment());
+        p.addProperty("workers", o.workers);
+        p.addProperty("receptive_field_crop", o.receptiveFieldCrop);
+        int[][] rf = engine.receptiveField();
+        if (rf == null) {
+            p.addProperty("receptive_field", "none (unbounded, unknown or turned off): SmoothGrad on the whole context box");
+        } else {
+            JsonObject r = new JsonObject();
+            r.add("below", ints(rf[0]));
+            r.add("above", ints(rf[1]));
+            p.add("receptive_field", r);
+        }
         p.addProperty("device_requested", q.device);
         p.addProperty("out", q.out.toString());
         j.add("parameters", p);

@@ -122,6 +122,21 @@ public class ExplainCommandTest {
         assertArrayEquals(map.data(), Nifti.read(dir2.resolve("saliency/lesion-7_smoothgrad-max_flair.nii.gz")).data(), 0f);
         assertFalse(Files.exists(dir2.resolve("saliency/lesion-2_smoothgrad-max_flair.nii.gz")));
         assertFalse(Files.exists(dir2.resolve("saliency/class_gradcampp_layer.nii.gz")));
+        // one worker on the whole context box: the same maps to float rounding, recorded in run.json
+        Path dir3 = tmp.getRoot().toPath().resolve("out3");
+        assertEquals(err, 0, run("explain", "--model", bundle(), "--input", "FLAIR=" + f, "--input", "MPRAGE=" + m, "--labels", lab.toString(),
+                "--out", dir3.toString(), "--samples", "3", "--seed", "5", "--lesions", "7", "--methods", "smoothgrad-max", "--quiet",
+                "--workers", "1", "--no-receptive-field-crop"));
+        float[] one = Nifti.read(dir3.resolve("saliency/lesion-7_smoothgrad-max_flair.nii.gz")).data();
+        double scale = Math.max(Math.abs(mx), Math.abs(mn));
+        for (int i = 0; i < one.length; i++) assertEquals(map.data()[i], one[i], 1e-5 * scale);
+        JsonObject p3 = JsonParser.parseString(Files.readString(dir3.resolve("run.json"), StandardCharsets.UTF_8)).getAsJsonObject()
+                .getAsJsonObject("parameters");
+        assertEquals(1, p3.get("workers").getAsInt());
+        assertFalse(p3.get("receptive_field_crop").getAsBoolean());
+        assertEquals(2, run("explain", "--model", bundle(), "--input", "FLAIR=" + f, "--input", "MPRAGE=" + m, "--labels", lab.toString(),
+                "--out", dir3.toString() + "x", "--workers", "-1", "--quiet"));
+        assertTrue(err, err.contains("--workers must be >= 0"));
     }
 
     @Test

@@ -216,7 +216,7 @@ public final class SaliencyBenchmark {
     }
 
     static String rfString(int[][] rf) {
-        return rf == null ? "unbounded" : "below " + java.util.Arrays.toString(rf[0]) + " above " + java.util.Arrays.toString(rf[1]);
+        return rf == null ? "none (whole context box)" : "below " + java.util.Arrays.toString(rf[0]) + " above " + java.util.Arrays.toString(rf[1]);
     }
 
     private static SaliencyEngine.Options opts(SaliencyEngine.Options b, SaliencyEngine.Context c) {

@@ -50,12 +50,15 @@ import java.util.Set;
  * lesion and shifted to lie inside the volume (zero-padded when the volume is smaller), {@code local} the same with
  * only the bounding box plus {@code localMargin} (no minimum size).
  *
- * <p>Batching: the context crop is replicated along the batch dimension and each batch element back-propagates one
- * one-hot cotangent (B VJPs per backward pass); with {@code keepGraph} one forward pass per noisy copy serves all
- * backward passes of that copy (gradients zeroed in between). Lesions with the same context box share their noisy
- * forward passes (all lesions in {@code full} context, within an accumulator memory budget). Each batch runs in its
- * own NDManager sub-scope. Progress and cancellation are checked between batches. Maps are kept as crops (the
- * context box inside the volume) and handed to the {@link Sink} one lesion at a time.
+ * <p>SmoothGrad runs on the lesion's receptive-field box inside the context box ({@link #smoothGradBox}: identical
+ * results), split per alignment cell into tasks with their own (smaller) boxes. On the CPU with a kept graph (the
+ * default), each task runs one forward pass per noisy copy and one backward pass per lesion voxel (one-hot
+ * cotangent, input gradient zeroed in between), the max aggregation folded in PyTorch; tasks are spread over
+ * single-threaded workers for small boxes and folded in task order. Otherwise (GPU, or no kept graph) the crop is
+ * replicated along the batch dimension and each element back-propagates its own cotangent (B VJPs per backward
+ * pass). Lesions with the same context and SmoothGrad boxes share their forward passes, within an accumulator memory
+ * budget. Each forward pass and VJP runs in its own NDManager sub-scope; progress and cancellation are checked
+ * between VJPs. Maps are kept as crops and handed to the {@link Sink} one lesion at a time.
  */
 public final class SaliencyEngine {
 

@@ -386,6 +386,7 @@ public final class ExplainJob {
         p.addProperty("alignment", engine.alignment());
         p.addProperty("workers", o.workers);
         p.addProperty("receptive_field_crop", o.receptiveFieldCrop);
+        if (engine.receptiveFieldCheck() != null) p.addProperty("receptive_field_check", engine.receptiveFieldCheck());
         int[][] rf = engine.receptiveField();
         if (rf == null) {
             p.addProperty("receptive_field", "none (unbounded, unknown or turned off): SmoothGrad on the whole context box");

@@ -126,6 +126,16 @@ public final class SaliencyBenchmark {
                 modes.put("engine full, whole volume", w);
             }
             for (SaliencyEngine.Context c : contexts) modes.put("engine " + c.key, opts(base, c));
+            for (SaliencyEngine.Context c : contexts) {
+                SaliencyEngine.Options chk = opts(base, c);
+                chk.checkReceptiveField = true;
+                SaliencyEngine e = new SaliencyEngine(tm, chk);
+                long t0 = System.nanoTime();
+                e.explain(x, dims, List.of(targets.get(0)), lm -> { }, null);
+                double total = (System.nanoTime() - t0) / 1e9;
+                System.out.printf(Locale.ROOT, "receptive-field check, %s context (once per run; included in this %.2f s run of one lesion): %s%n",
+                        c.key, total, e.receptiveFieldCheck());
+            }
             Map<String, Double> estimated = new LinkedHashMap<>();
             if (a.containsKey("--naive-estimate")) {
                 SaliencyEngine e = new SaliencyEngine(tm, opts(base, SaliencyEngine.Context.FULL));
@@ -232,6 +242,8 @@ public final class SaliencyBenchmark {
         o.margin = b.margin;
         o.workers = b.workers;
         o.receptiveFieldCrop = b.receptiveFieldCrop;
+        // the once-per-run check of the receptive-field box is timed separately (it does not grow with the lesions)
+        o.checkReceptiveField = false;
         return o;
     }
 

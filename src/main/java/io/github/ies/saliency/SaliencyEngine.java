@@ -123,6 +123,12 @@ public final class SaliencyEngine {
          */
         public boolean receptiveFieldCrop = true;
         /**
+         * Before explaining, check the receptive-field box on the data: the gradients of the first target's first
+         * and last voxels computed on their cell boxes equal those computed on the whole context box (relative
+         * 1e-4); otherwise warn and run SmoothGrad on whole context boxes. One extra forward pass on the context.
+         */
+        public boolean checkReceptiveField = true;
+        /**
          * Parallel workers for the VJPs of one noisy copy on the CPU, each with its own forward pass and one
          * PyTorch thread; 0: automatic (the PyTorch thread count for crops up to {@link #WORKER_CROP_VOXELS} voxels,
          * else 1, see docs/saliency.md).
@@ -223,7 +229,9 @@ public final class SaliencyEngine {
     private final int align;
     private final int lesionChannel;
     /** {below, above}: the receptive-field bound (see {@link #receptiveField()}); null when unbounded or unknown. */
-    private final int[][] rf;
+    private int[][] rf;
+    /** The outcome of the last receptive-field check (see {@link #checkReceptiveField}), null before any. */
+    private String rfCheck;
     private NoiseSource noise;
     private final Map<List<Integer>, long[]> featureShapes = new HashMap<>();
     private int outputChannels = -1;
@@ -445,6 +453,88 @@ public final class SaliencyEngine {
         return result;
     }
 
+    /** How the receptive-field box was checked on the data of the last {@link #explain} call (null: not checked). */
+    public String receptiveFieldCheck() { return rfCheck; }
+
+    /** The receptive-field box of one alignment cell (the cell holding voxel p, global coordinates) inside a box. */
+    private Box cellBox(int[] p, Box inside) {
+        int[] lo = new int[3], size = new int[3];
+        for (int d = 0; d < 3; d++) {
+            int c = alignDown(p[d], align);
+            int a = Math.max(c - alignUp(rf[0][d], align), inside.origin[d]);
+            int b = Math.min(c + align + alignUp(rf[1][d], align), inside.origin[d] + inside.size[d]);
+            lo[d] = a;
+            size[d] = b - a;
+        }
+        return new Box(lo, size);
+    }
+
+    /**
+     * Compares, on the clean input, the gradients of the lesion logits of the first target's first and last voxels
+     * computed on their cell boxes with those computed on the whole context box. A mismatch (a receptive field the
+     * probe or the bundle underestimated) turns the boxes off for this engine, with a warning in {@link #log()}.
+     */
+    private void checkReceptiveField(float[] x, int[] dims, Target t) {
+        Box ctx = contextBox(t, dims);
+        int[][] pts = new int[2][];
+        for (int q = 0; q < 2; q++) {
+            int idx = t.voxels[q == 0 ? 0 : t.voxels.length - 1];
+            pts[q] = new int[] {idx / (dims[1] * dims[2]), (idx / dims[2]) % dims[1], idx % dims[2]};
+        }
+        if (cellBox(pts[0], ctx).equals(ctx) && cellBox(pts[1], ctx).equals(ctx)) {
+            rfCheck = "not needed: the receptive-field box of lesion " + t.id + " is its whole context box";
+            return;
+        }
+        int nv = ctx.voxels();
+        double worst = 0, scale = 0;
+        try (NDManager m = model.manager().newSubManager()) {
+            NDArray in = leaf(m, ctx.extract(x, channels, dims), 1, ctx);
+            in.setRequiresGradient(true);
+            NDArray y = model.forward(in, true);
+            for (int q = 0; q < 2; q++) {
+                int[] p = pts[q];
+                float[] cot = new float[(int) y.getShape().size()];
+                cot[lesionChannel * nv + ctx.local(p[0], p[1], p[2])] = 1f;
+                if (q > 0) JniUtils.zeroGrad((PtNDArray) in);
+                JniUtils.backward((PtNDArray) y, (PtNDArray) cotangent(m, cot, y.getShape()), q == 0, false);
+                float[] whole = floats(in.getGradient());
+                Box u = cellBox(p, ctx);
+                float[] part;
+                try (NDManager mu = model.manager().newSubManager()) {
+                    NDArray iu = leaf(mu, u.extract(x, channels, dims), 1, u);
+                    iu.setRequiresGradient(true);
+                    NDArray yu = model.forward(iu, true);
+                    float[] cu = new float[(int) yu.getShape().size()];
+                    cu[lesionChannel * u.voxels() + u.local(p[0], p[1], p[2])] = 1f;
+                    JniUtils.backward((PtNDArray) yu, (PtNDArray) cotangent(mu, cu, yu.getShape()), false, false);
+                    part = floats(iu.getGradient());
+                }
+                for (int c = 0; c < channels; c++) {
+                    for (int a = 0; a < ctx.size[0]; a++)
+                        for (int b = 0; b < ctx.size[1]; b++)
+                            for (int l = 0; l < ctx.size[2]; l++) {
+                                float w = whole[c * nv + (a * ctx.size[1] + b) * ctx.size[2] + l];
+                                int ul = u.local(ctx.origin[0] + a, ctx.origin[1] + b, ctx.origin[2] + l);
+                                float v = ul < 0 ? 0f : part[c * u.voxels() + ul];
+                                worst = Math.max(worst, Math.abs(w - v));
+                                scale = Math.max(scale, Math.abs(w));
+                            }
+                }
+            }
+        }
+        if (worst <= 1e-4 * Math.max(scale, 1e-30)) {
+            rfCheck = String.format(Locale.ROOT, "passed: lesion %d, 2 voxels, cell box against context box %s, max |diff| %.2g of max |gradient| %.3g",
+                    t.id, Arrays.toString(ctx.size), worst, scale);
+        } else {
+            rfCheck = String.format(Locale.ROOT, "FAILED: lesion %d, max |diff| %.3g of max |gradient| %.3g; receptive-field boxes turned off",
+                    t.id, worst, scale);
+            log.add("receptive-field box check failed on lesion " + t.id + " (max |diff| " + String.format(Locale.ROOT, "%.3g", worst)
+                    + " of " + String.format(Locale.ROOT, "%.3g", scale) + "): the bound " + Arrays.toString(rf[0]) + "/"
+                    + Arrays.toString(rf[1]) + " is too small for this network; SmoothGrad runs on whole context boxes");
+            rf = null;
+        }
+    }
+
     /** The receptive-field bound {below, above} in use (see {@link #probeReceptiveField}), or null (none). */
     public int[][] receptiveField() {
         return rf == null ? null : new int[][] {rf[0].clone(), rf[1].clone()};
@@ -540,6 +630,16 @@ public final class SaliencyEngine {
             throw new IllegalArgumentException("input has " + x.length + " values, expected " + channels + " x " + Arrays.toString(dims));
         }
         double sigma = sigma(x, dims);
+        if (rf != null && o.checkReceptiveField && !targets.isEmpty()
+                && (o.methods.contains(Method.SMOOTHGRAD_MAX) || o.methods.contains(Method.SMOOTHGRAD_MEAN))) {
+            boolean prevMode = JniUtils.isGradMode();
+            JniUtils.setGradMode(true);
+            try {
+                checkReceptiveField(x, dims, targets.get(0));
+            } finally {
+                JniUtils.setGradMode(prevMode);
+            }
+        }
         boolean sg = o.methods.contains(Method.SMOOTHGRAD_MAX) || o.methods.contains(Method.SMOOTHGRAD_MEAN);
         boolean gc = o.methods.contains(Method.GRADCAMPP);
         // groups of targets that share a context box and a SmoothGrad box (they share all forward passes)
@@ -739,15 +839,7 @@ public final class SaliencyEngine {
             int v = it[1];
             int[] p = {box.origin[0] + v / (box.size[1] * box.size[2]), box.origin[1] + (v / box.size[2]) % box.size[1],
                     box.origin[2] + v % box.size[2]};
-            int[] lo = new int[3], size = new int[3];
-            for (int d = 0; d < 3; d++) {
-                int c = alignDown(p[d], align);
-                int a = Math.max(c - alignUp(rf[0][d], align), box.origin[d]);
-                int b = Math.min(c + align + alignUp(rf[1][d], align), box.origin[d] + box.size[d]);
-                lo[d] = a;
-                size[d] = b - a;
-            }
-            Box unit = new Box(lo, size);
+            Box unit = cellBox(p, box);
             units.computeIfAbsent(unit, u -> new ArrayList<>()).add(new int[] {it[0], unit.local(p[0], p[1], p[2])});
         }
         List<Task> tasks = new ArrayList<>();

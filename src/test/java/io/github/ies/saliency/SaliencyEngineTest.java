@@ -513,6 +513,38 @@ public class SaliencyEngineTest {
                 assertArrayEquals(new int[] {16, 12, 8}, b.origin());
                 assertArrayEquals(new int[] {12, 16, 16}, b.size());
             }
+            // a bound that is too small is caught by the check on the data, and the whole context box is used
+            rf.add("below", com.google.gson.JsonParser.parseString("[0, 0, 0]"));
+            rf.add("above", com.google.gson.JsonParser.parseString("[0, 0, 0]"));
+            meta.add("receptive_field", rf);
+            Files.writeString(dir.resolve("ies-model.json"), meta.toString());
+            float[] in = randomVolume(d, 4);
+            o.samples = 1;
+            try (TorchModel m = TorchModel.load(ModelBundle.load(dir), Device.cpu(), true)) {
+                SaliencyEngine e = new SaliencyEngine(m, o);
+                assertNotNull(e.receptiveField());
+                SaliencyEngine.LesionMaps got = run(e, in, d, List.of(t)).get(1);
+                assertTrue(e.receptiveFieldCheck(), e.receptiveFieldCheck().startsWith("FAILED"));
+                assertNull(e.receptiveField());
+                assertTrue(String.join("; ", e.log()), e.log().stream().anyMatch(l -> l.contains("check failed")));
+                assertEquals(e.contextBox(t, d).clip(d), got.smoothGradRegion);
+                SaliencyEngine.Options whole = new SaliencyEngine.Options();
+                whole.context = o.context;
+                whole.methods = o.methods;
+                whole.samples = 1;
+                whole.float64 = true;
+                whole.receptiveFieldCrop = false;
+                SaliencyEngine.LesionMaps want = run(new SaliencyEngine(m, whole), in, d, List.of(t)).get(1);
+                for (int c = 0; c < 2; c++) {
+                    assertClose("after a failed check, channel " + c, want.maps.get(SaliencyEngine.Method.SMOOTHGRAD_MAX)[c],
+                            got.maps.get(SaliencyEngine.Method.SMOOTHGRAD_MAX)[c], 1e-6);
+                }
+            }
+            // the probed bound passes the check
+            SaliencyEngine ok = new SaliencyEngine(tiny64, o);
+            run(ok, in, d, List.of(t));
+            assertTrue(ok.receptiveFieldCheck(), ok.receptiveFieldCheck().startsWith("passed"));
+            assertNotNull(ok.receptiveField());
             meta.add("receptive_field", com.google.gson.JsonNull.INSTANCE);
             Files.writeString(dir.resolve("ies-model.json"), meta.toString());
             try (TorchModel m = TorchModel.load(ModelBundle.load(dir), Device.cpu(), true)) {

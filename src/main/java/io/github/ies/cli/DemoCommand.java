@@ -69,7 +69,7 @@ public final class DemoCommand implements Callable<Integer> {
         if (Files.isRegularFile(demo.resolve("lesions.nii.gz"))) q.groundTruth = demo.resolve("lesions.nii.gz");
         if (Files.isRegularFile(demo.resolve("brainmask.nii.gz"))) q.brainMask = demo.resolve("brainmask.nii.gz");
         q.out = out;
-        q.options = saliency.toOptions(spec.commandLine(), 1, SaliencyEngine.Context.PATCH);
+        q.options = saliency.toOptions(spec.commandLine(), 2, SaliencyEngine.Context.PATCH);
         ExplainJob.Result r = saliency.run(q, spec.commandLine(), tnSpheres);
         PrintWriter o = spec.commandLine().getOut();
         o.print(summary(r));

@@ -28,10 +28,8 @@ public final class NaiveSmoothGrad {
         SaliencyEngine.Options o = engine.options();
         int channels = model.bundle().inputCount();
         int lesion = model.bundle().lesionChannel();
-        int a = engine.alignment();
-        int[] size = new int[3];
-        for (int d = 0; d < 3; d++) size[d] = (dims[d] + a - 1) / a * a;
-        Box box = new Box(new int[3], size);
+        Box box = wholeVolume(engine, dims);
+        int[] size = box.size();
         Box region = box.clip(dims);
         int nv = box.voxels();
         double sigma = engine.sigma(x, dims);
@@ -97,10 +95,8 @@ public final class NaiveSmoothGrad {
             int backwards) {
         int channels = model.bundle().inputCount();
         int lesion = model.bundle().lesionChannel();
-        int a = engine.alignment();
-        int[] size = new int[3];
-        for (int d = 0; d < 3; d++) size[d] = (dims[d] + a - 1) / a * a;
-        Box box = new Box(new int[3], size);
+        Box box = wholeVolume(engine, dims);
+        int[] size = box.size();
         int nv = box.voxels();
         float[] clean = box.extract(x, channels, dims);
         boolean prev = JniUtils.isGradMode();
@@ -130,5 +126,13 @@ public final class NaiveSmoothGrad {
         } finally {
             JniUtils.setGradMode(prev);
         }
+    }
+
+    /** The whole volume, zero-padded at the high end to the engine's alignment (what a whole-volume pass needs). */
+    private static Box wholeVolume(SaliencyEngine engine, int[] dims) {
+        int a = engine.alignment();
+        int[] size = new int[3];
+        for (int d = 0; d < 3; d++) size[d] = (dims[d] + a - 1) / a * a;
+        return new Box(new int[3], size);
     }
 }

@@ -125,7 +125,8 @@ public final class SaliencyEngine {
         /**
          * Before explaining, check the receptive-field box on the data: the gradients of the first target's first
          * and last voxels computed on their cell boxes equal those computed on the whole context box (relative
-         * 1e-4); otherwise warn and run SmoothGrad on whole context boxes. One extra forward pass on the context.
+         * 1e-4); otherwise warn and run SmoothGrad on whole context boxes. Costs one forward and two backward passes
+         * on the context box (and on two cell boxes), once per {@link SaliencyEngine#explain} call.
          */
         public boolean checkReceptiveField = true;
         /**
@@ -353,8 +354,7 @@ public final class SaliencyEngine {
      * [c, c + a), the gradient of y_j with respect to the input is zero outside [c - below, c + a - 1 + above].
      * From the bundle's {@code "receptive_field": {"below": [..], "above": [..]}} when present ({@code null} there
      * means unbounded); else probed once per model file: on two seeded random inputs of the patch size plus two
-     * alignment cells (per axis), the union of
-     * the supports of the input gradient of a randomly weighted (0.5 to 1.5) sum of the lesion logits of the
+     * alignment cells (per axis), the union of the supports of the input gradient of a randomly weighted (0.5 to 1.5) sum of the lesion logits of the
      * central cell. Gradient entries vanish on a structural path only by exact cancellation, which random inputs
      * and weights avoid almost surely; a support reaching the probe's border (an operation over the whole input,
      * such as instance normalisation or attention, or a receptive field wider than the patch) gives null: no

@@ -190,7 +190,7 @@ public final class SaliencyEngine {
         public final int voxels;
         /** The context box (may extend past the volume). */
         public final Box context;
-        /** The region of the Grad-CAM++ maps: the context box inside the volume; maps are zero outside it. */
+        /** The context box inside the volume (Grad-CAM++ is computed on it; its map is stored on {@link #regionOf}). */
         public final Box region;
         /**
          * The region of the SmoothGrad maps: the lesion's receptive-field box inside the context box and the volume
@@ -212,9 +212,16 @@ public final class SaliencyEngine {
             this.smoothGradRegion = smoothGradRegion;
         }
 
+        /**
+         * The region of the instance Grad-CAM++ map: the bounding box of its nonzero voxels inside {@link #region}
+         * (the map is zero elsewhere; one voxel when it is all zero); null before the map is computed.
+         */
+        Box gradCamRegion;
+
         /** The region a method's crops live on. */
         public Box regionOf(Method m) {
-            return m.smoothGrad() ? smoothGradRegion : region;
+            if (m.smoothGrad()) return smoothGradRegion;
+            return gradCamRegion != null ? gradCamRegion : region;
         }
     }
 
@@ -642,37 +649,59 @@ public final class SaliencyEngine {
         }
         boolean sg = o.methods.contains(Method.SMOOTHGRAD_MAX) || o.methods.contains(Method.SMOOTHGRAD_MEAN);
         boolean gc = o.methods.contains(Method.GRADCAMPP);
-        // groups of targets that share a context box and a SmoothGrad box (they share all forward passes)
-        Map<List<Box>, List<Target>> groups = new LinkedHashMap<>();
-        for (Target t : targets) {
-            Box ctx = contextBox(t, dims);
-            groups.computeIfAbsent(List.of(ctx, sg ? smoothGradBox(t, ctx) : ctx), b -> new ArrayList<>()).add(t);
-        }
+        // groups of targets that share a context box: they share the Grad-CAM++ forward pass, and SmoothGrad plans
+        // the per-cell tasks of the whole group at once (lesions whose cells coincide share those forward passes)
+        Map<Box, List<Target>> groups = new LinkedHashMap<>();
+        for (Target t : targets) groups.computeIfAbsent(contextBox(t, dims), b -> new ArrayList<>()).add(t);
         long total = (long) targets.size() * ((sg ? o.samples : 0) + (gc ? 1 : 0));
         long[] done = {0};
         boolean prev = JniUtils.isGradMode();
         JniUtils.setGradMode(true);
         try {
-            for (Map.Entry<List<Box>, List<Target>> g : groups.entrySet()) {
-                Box box = g.getKey().get(0), sgBox = g.getKey().get(1);
+            for (Map.Entry<Box, List<Target>> g : groups.entrySet()) {
+                Box box = g.getKey();
+                Box region = box.clip(dims);
                 List<Target> all = g.getValue();
-                int perGroup = Math.max(1, (int) Math.min(all.size(), o.memoryBudgetBytes / Math.max(1, accumulatorBytes(sgBox))));
-                for (int s = 0; s < all.size(); s += perGroup) {
-                    List<Target> group = all.subList(s, Math.min(all.size(), s + perGroup));
-                    long t0 = System.nanoTime();
-                    Box region = box.clip(dims), sgRegion = sgBox.clip(dims);
+                int s = 0;
+                while (s < all.size()) {
+                    // as many targets as the accumulator memory budget allows (at least one)
+                    int e = s;
+                    long bytes = 0;
+                    List<Box> sgBoxes = new ArrayList<>();
+                    while (e < all.size()) {
+                        Box sb = sg ? smoothGradBox(all.get(e), box) : box;
+                        long more = sg ? accumulatorBytes(sb) : 0;
+                        if (e > s && bytes + more > o.memoryBudgetBytes) break;
+                        bytes += more;
+                        sgBoxes.add(sb);
+                        e++;
+                    }
+                    List<Target> group = all.subList(s, e);
+                    s = e;
                     List<LesionMaps> out = new ArrayList<>();
-                    for (Target t : group) out.add(new LesionMaps(t.id, t.voxels.length, box, region, sgRegion));
+                    for (int t = 0; t < group.size(); t++) {
+                        out.add(new LesionMaps(group.get(t).id, group.get(t).voxels.length, box, region, sgBoxes.get(t).clip(dims)));
+                    }
+                    double[] secs = new double[group.size()];
                     if (gc) {
+                        long t0 = System.nanoTime();
                         instanceGradCam(box, region, box.extract(x, channels, dims), group, out, dims);
+                        double each = (System.nanoTime() - t0) / 1e9 / group.size();
+                        for (int t = 0; t < secs.length; t++) secs[t] += each;
                         done[0] += group.size();
                         listener.progress("explain", done[0], total);
                     }
-                    if (sg) smoothGrad(sgBox, sgRegion, sgBox.extract(x, channels, dims), sigma, group, out, dims, listener, done, total);
-                    double secs = (System.nanoTime() - t0) / 1e9 / group.size();
-                    for (LesionMaps m : out) {
-                        m.seconds = secs;
-                        sink.accept(m);
+                    if (sg) {
+                        long t0 = System.nanoTime();
+                        smoothGrad(box, sgBoxes, x, sigma, group, out, dims, listener, done, total);
+                        // shared work split in proportion to each lesion's VJPs per copy
+                        double sec = (System.nanoTime() - t0) / 1e9, vjps = 0;
+                        for (Target t : group) vjps += t.voxels.length + 1;
+                        for (int t = 0; t < secs.length; t++) secs[t] += sec * (group.get(t).voxels.length + 1) / vjps;
+                    }
+                    for (int t = 0; t < out.size(); t++) {
+                        out.get(t).seconds = secs[t];
+                        sink.accept(out.get(t));
                     }
                 }
             }
@@ -720,40 +749,46 @@ public final class SaliencyEngine {
 
     // ---------------------------------------------------------------- SmoothGrad
 
-    private void smoothGrad(Box box, Box region, float[] clean, double sigma, List<Target> group, List<LesionMaps> out,
+    /**
+     * SmoothGrad for a group of targets sharing a context box {@code ctx}; target t's maps live on its SmoothGrad box
+     * {@code sgBoxes[t]}. Work items: {target, voxel index in the target's box} for max aggregation, {target, -1}
+     * for the mean.
+     */
+    private void smoothGrad(Box ctx, List<Box> sgBoxes, float[] x, double sigma, List<Target> group, List<LesionMaps> out,
             int[] dims, ProgressListener listener, long[] done, long total) {
         boolean doMax = o.methods.contains(Method.SMOOTHGRAD_MAX), doMean = o.methods.contains(Method.SMOOTHGRAD_MEAN);
-        int nv = box.voxels();
         int g = group.size();
         SmoothGradAccumulator[][] accMax = new SmoothGradAccumulator[g][], accMean = new SmoothGradAccumulator[g][];
-        // work items: (target, local voxel) for max, (target, -1) for mean
         List<int[]> items = new ArrayList<>();
-        int[][] local = new int[g][];
+        Box largestBox = sgBoxes.get(0);
         for (int t = 0; t < g; t++) {
             Target tg = group.get(t);
-            local[t] = new int[tg.voxels.length];
-            for (int v = 0; v < tg.voxels.length; v++) {
-                int idx = tg.voxels[v];
-                int k = idx % dims[2], j = (idx / dims[2]) % dims[1], i = idx / (dims[1] * dims[2]);
-                local[t][v] = box.local(i, j, k);
-                if (local[t][v] < 0) throw new IllegalStateException("instance " + tg.id + " is not inside its context " + box);
+            Box bt = sgBoxes.get(t);
+            if (bt.voxels() > largestBox.voxels()) largestBox = bt;
+            for (int idx : tg.voxels) {
+                int[] p = coords(idx, dims);
+                if (bt.local(p[0], p[1], p[2]) < 0) throw new IllegalStateException("instance " + tg.id + " is not inside its box " + bt);
             }
             if (doMax) {
                 accMax[t] = new SmoothGradAccumulator[channels];
-                for (int v = 0; v < local[t].length; v++) items.add(new int[] {t, local[t][v]});
+                for (int idx : tg.voxels) {
+                    int[] p = coords(idx, dims);
+                    items.add(new int[] {t, bt.local(p[0], p[1], p[2])});
+                }
             }
             if (doMean) {
                 accMean[t] = new SmoothGradAccumulator[channels];
                 items.add(new int[] {t, -1});
             }
         }
-        int batch = Math.min(batchSize(box), items.size());
-        List<Task> tasks = batch == 1 && o.keepGraph ? planTasks(box, items) : null;
+        int batch = Math.min(batchSize(largestBox), items.size());
+        List<Task> tasks = batch == 1 && o.keepGraph ? planTasks(ctx, sgBoxes, items) : null;
         int w = tasks == null ? 1 : workers(largest(tasks), items.size());
         if (tasks != null) tasks = balance(tasks, w);
         while (true) {
             try {
                 for (int t = 0; t < g; t++) {
+                    int nv = sgBoxes.get(t).voxels();
                     for (int c = 0; c < channels; c++) {
                         if (doMax) accMax[t][c] = new SmoothGradAccumulator(nv, o.uncertainty);
                         if (doMean) accMean[t][c] = new SmoothGradAccumulator(nv, o.uncertainty);
@@ -761,15 +796,10 @@ public final class SaliencyEngine {
                 }
                 long done0 = done[0];
                 for (int n = 0; n < o.samples; n++) {
-                    float[] xn = clean;
-                    if (sigma > 0) {
-                        float[] e = noise.standardNormal(n, box, channels, dims);
-                        xn = new float[clean.length];
-                        for (int i = 0; i < xn.length; i++) xn[i] = (float) (clean[i] + sigma * e[i]);
-                    }
-                    float[][][] copy = tasks != null ? runTasks(box, xn, tasks, local, g, w, listener)
-                            : runCopyBatched(box, xn, items, batch, local, g, listener);
+                    float[][][] copy = tasks != null ? runTasks(x, dims, n, sigma, tasks, group, sgBoxes, w, listener)
+                            : runCopyBatched(x, dims, n, sigma, items, batch, group, sgBoxes, listener);
                     for (int t = 0; t < g; t++) {
+                        int nv = sgBoxes.get(t).voxels();
                         for (int c = 0; c < channels; c++) {
                             if (doMax) accMax[t][c].addCopy(copy[0][t], c * nv);
                             if (doMean) accMean[t][c].addCopy(copy[1][t], c * nv);
@@ -783,16 +813,30 @@ public final class SaliencyEngine {
                 // out of memory: halve the batch and redo this group from scratch (accumulators are rebuilt)
                 if (!TorchModel.isOutOfMemory(ex) || batch == 1) throw ex;
                 if (model.device().isGpu()) JniUtils.emptyCudaCache();
-                log.add("out of memory with a batch of " + batch + " on a context of " + Arrays.toString(box.size)
+                log.add("out of memory with a batch of " + batch + " on a box of " + Arrays.toString(largestBox.size)
                         + ": retrying with " + batch / 2);
                 batch /= 2;
             }
         }
         for (int t = 0; t < g; t++) {
             LesionMaps m = out.get(t);
-            if (doMax) put(m, Method.SMOOTHGRAD_MAX, accMax[t], box, region);
-            if (doMean) put(m, Method.SMOOTHGRAD_MEAN, accMean[t], box, region);
+            Box bt = sgBoxes.get(t);
+            if (doMax) put(m, Method.SMOOTHGRAD_MAX, accMax[t], bt, m.smoothGradRegion);
+            if (doMean) put(m, Method.SMOOTHGRAD_MEAN, accMean[t], bt, m.smoothGradRegion);
         }
+    }
+
+    private static int[] coords(int idx, int[] dims) {
+        return new int[] {idx / (dims[1] * dims[2]), (idx / dims[2]) % dims[1], idx % dims[2]};
+    }
+
+    /** The noisy copy n of the input on a box: x + sigma e_n ({@code [C, box]}, zero outside the volume). */
+    private float[] noisy(float[] x, int[] dims, int n, double sigma, Box box) {
+        float[] clean = box.extract(x, channels, dims);
+        if (sigma <= 0) return clean;
+        float[] e = noise.standardNormal(n, box, channels, dims);
+        for (int i = 0; i < clean.length; i++) clean[i] = (float) (clean[i] + sigma * e[i]);
+        return clean;
     }
 
     private void put(LesionMaps m, Method method, SmoothGradAccumulator[] acc, Box box, Box region) {
@@ -807,7 +851,7 @@ public final class SaliencyEngine {
 
     /**
      * A unit of work for one noisy copy: VJPs on one box (one forward pass). {@code items}: {target, voxel index
-     * in {@code unit}} for max aggregation, {target, -1} for the mean (only on the whole SmoothGrad box).
+     * in {@code unit}} for max aggregation, {target, -1} for the mean (on the target's whole SmoothGrad box).
      */
     private static final class Task {
         final Box unit;
@@ -823,29 +867,27 @@ public final class SaliencyEngine {
     }
 
     /**
-     * The work of one copy on a SmoothGrad box: with a receptive-field bound, the max-aggregation VJPs are grouped
-     * by the alignment cell of their voxel, each cell on its own receptive-field box inside {@code box} (exact for
-     * the same reason as {@link #smoothGradBox}, and smaller than the lesion's box when the lesion spans several
-     * cells; the cell's box is shared by the lesions of the group); the mean-aggregation VJPs run on the whole box.
+     * The work of one copy for a group: with a receptive-field bound, the max-aggregation VJPs are grouped by the
+     * alignment cell of their voxel, each cell on its own receptive-field box inside the context box (exact for the
+     * same reason as {@link #smoothGradBox}; smaller than the lesion's box when the lesion spans several cells; one
+     * forward pass for all the lesions of the group with voxels in that cell). Without a bound, and for the mean
+     * aggregation, a target's VJPs run on its whole SmoothGrad box. Items are in the order given.
      */
-    private List<Task> planTasks(Box box, List<int[]> items) {
+    private List<Task> planTasks(Box ctx, List<Box> sgBoxes, List<int[]> items) {
         Map<Box, List<int[]>> units = new LinkedHashMap<>();
-        List<int[]> whole = new ArrayList<>();
         for (int[] it : items) {
+            Box bt = sgBoxes.get(it[0]);
             if (it[1] < 0 || rf == null) {
-                whole.add(it);
+                units.computeIfAbsent(bt, u -> new ArrayList<>()).add(it);
                 continue;
             }
             int v = it[1];
-            int[] p = {box.origin[0] + v / (box.size[1] * box.size[2]), box.origin[1] + (v / box.size[2]) % box.size[1],
-                    box.origin[2] + v % box.size[2]};
-            Box unit = cellBox(p, box);
+            int[] p = {bt.origin[0] + v / (bt.size[1] * bt.size[2]), bt.origin[1] + (v / bt.size[2]) % bt.size[1],
+                    bt.origin[2] + v % bt.size[2]};
+            Box unit = cellBox(p, ctx);
             units.computeIfAbsent(unit, u -> new ArrayList<>()).add(new int[] {it[0], unit.local(p[0], p[1], p[2])});
         }
         List<Task> tasks = new ArrayList<>();
-        List<int[]> onBox = units.remove(box);
-        if (onBox != null) whole.addAll(0, onBox);
-        if (!whole.isEmpty()) tasks.add(new Task(box, whole));
         for (Map.Entry<Box, List<int[]>> u : units.entrySet()) tasks.add(new Task(u.getKey(), u.getValue()));
         return tasks;
     }
@@ -874,18 +916,22 @@ public final class SaliencyEngine {
     }
 
     /**
-     * All VJPs of one noisy copy on the SmoothGrad box {@code box}. Returns {max, mean}: per target, the copy's
-     * max-aggregation map M_n (signed value of largest magnitude over the target's voxel gradients, the first in
-     * task order winning ties) and its mean-aggregation gradient, each {@code [C, box]} (null where the method is
-     * off). With several workers the tasks are spread by cost (longest first); each worker runs its own forward
-     * passes with one PyTorch thread, and the results are folded here in task order (the same maps whatever the
-     * number of workers).
+     * All VJPs of noisy copy n for a group. Returns {max, mean}: per target, the copy's max-aggregation map M_n
+     * (signed value of largest magnitude over the target's voxel gradients, the first in task order winning ties) and
+     * its mean-aggregation gradient, each {@code [C, sgBox]} (null where the method is off). With several workers the
+     * tasks are spread by cost (longest first); each worker builds its tasks' noisy inputs and runs their forward
+     * passes with one PyTorch thread; the results are folded here in task order (the same maps whatever the number
+     * of workers).
      */
-    private float[][][] runTasks(Box box, float[] xn, List<Task> tasks, int[][] local, int g, int w, ProgressListener listener) {
-        int nv = box.voxels();
+    private float[][][] runTasks(float[] x, int[] dims, int n, double sigma, List<Task> tasks, List<Target> group,
+            List<Box> sgBoxes, int w, ProgressListener listener) {
+        int g = group.size();
         float[][][][] results = new float[tasks.size()][][][];
         if (w <= 1) {
-            for (int i = 0; i < tasks.size(); i++) results[i] = runTask(box, xn, tasks.get(i), local, g, listener);
+            for (int i = 0; i < tasks.size(); i++) {
+                Task task = tasks.get(i);
+                results[i] = runChunk(task.unit, noisy(x, dims, n, sigma, task.unit), task.items, group, dims, listener);
+            }
         } else {
             // longest processing time first, onto the least loaded worker
             Integer[] order = new Integer[tasks.size()];
@@ -912,7 +958,10 @@ public final class SaliencyEngine {
                 futures.add(workerPool().submit(() -> {
                     JniUtils.setNumThreads(1);
                     JniUtils.setGradMode(true);
-                    for (int i : mine) results[i] = runTask(box, xn, tasks.get(i), local, g, guarded);
+                    for (int i : mine) {
+                        Task task = tasks.get(i);
+                        results[i] = runChunk(task.unit, noisy(x, dims, n, sigma, task.unit), task.items, group, dims, guarded);
+                    }
                     return null;
                 }));
             }
@@ -942,10 +991,11 @@ public final class SaliencyEngine {
         for (int i = 0; i < tasks.size(); i++) {
             Box u = tasks.get(i).unit;
             for (int t = 0; t < g; t++) {
+                Box bt = sgBoxes.get(t);
                 float[] m = results[i][0][t];
                 if (m != null) {
-                    if (out[0][t] == null) out[0][t] = new float[channels * nv];
-                    foldInto(out[0][t], box, m, u);
+                    if (out[0][t] == null) out[0][t] = new float[channels * bt.voxels()];
+                    foldInto(out[0][t], bt, m, u);
                 }
                 if (results[i][1][t] != null) out[1][t] = results[i][1][t];
             }
@@ -970,21 +1020,6 @@ public final class SaliencyEngine {
         }
     }
 
-    private float[][][] runTask(Box box, float[] xn, Task task, int[][] local, int g, ProgressListener listener) {
-        float[] in = task.unit.equals(box) ? xn : subCrop(xn, box, task.unit);
-        return runChunk(task.unit, in, task.items, local, g, listener);
-    }
-
-    /** The crop {@code [C, inner]} of a crop {@code [C, outer]} (inner inside outer). */
-    private float[] subCrop(float[] x, Box outer, Box inner) {
-        float[] out = new float[channels * inner.voxels()];
-        for (int c = 0; c < channels; c++) {
-            float[] one = outer.sub(x, c * outer.voxels(), inner);
-            System.arraycopy(one, 0, out, c * inner.voxels(), one.length);
-        }
-        return out;
-    }
-
     /** Signed abs-max of two maps (a wins ties; null is the identity). */
     private static float[] foldMax(float[] a, float[] b) {
         if (a == null) return b;
@@ -1007,7 +1042,7 @@ public final class SaliencyEngine {
         return pool;
     }
 
-    /** Workers for one copy's VJPs: the option; else the PyTorch thread count on the CPU for small crops; else 1. */
+    /** Workers for one copy's VJPs: the option; else the PyTorch thread count on the CPU for small boxes; else 1. */
     public int workers(Box box, int items) {
         if (items < 2) return 1;
         if (o.workers > 0) return Math.min(o.workers, items);
@@ -1016,10 +1051,12 @@ public final class SaliencyEngine {
     }
 
     /**
-     * One forward pass with the graph kept, then one backward pass per item (one-hot cotangent set and reset in
-     * place on the device), the max aggregation folded on the device: only the folded maps leave it.
+     * One forward pass on {@code box} with the graph kept, then one backward pass per item (a fresh one-hot
+     * cotangent per VJP, or the 1/|L| weights of the mean over the target's voxels), the max aggregation folded on
+     * the device: only the folded maps leave it. Returns {max, mean} per target of the group, on {@code box}.
      */
-    private float[][][] runChunk(Box box, float[] xn, List<int[]> items, int[][] local, int g, ProgressListener listener) {
+    private float[][][] runChunk(Box box, float[] xn, List<int[]> items, List<Target> group, int[] dims, ProgressListener listener) {
+        int g = group.size();
         float[][][] out = new float[2][g][];
         if (items.isEmpty()) return out;
         int nv = box.voxels();
@@ -1027,7 +1064,6 @@ public final class SaliencyEngine {
             NDArray in = leaf(scope, xn, 1, box);
             in.setRequiresGradient(true);
             NDArray y = model.forward(in, true);
-            int k = (int) y.getShape().get(1);
             float[] cot = new float[(int) y.getShape().size()];
             NDArray[] runMax = new NDArray[g];
             for (int s = 0; s < items.size(); s++) {
@@ -1036,8 +1072,8 @@ public final class SaliencyEngine {
                 boolean more = s + 1 < items.size();
                 if (s > 0) JniUtils.zeroGrad((PtNDArray) in);
                 if (it[1] >= 0) {
-                    // a fresh one-hot cotangent per VJP, freed with its sub-scope (NDArray.set on a kept native
-                    // array keeps a full-size temporary per call alive until the copy ends)
+                    // a fresh cotangent array per VJP, freed with its sub-scope (NDArray.set on a kept native array
+                    // keeps a full-size temporary per call alive until the copy ends)
                     cot[lesionChannel * nv + it[1]] = 1f;
                     try (NDManager m = scope.newSubManager()) {
                         JniUtils.backward((PtNDArray) y, (PtNDArray) cotangent(m, cot, y.getShape()), more, false);
@@ -1058,9 +1094,13 @@ public final class SaliencyEngine {
                     gr.close();
                     runMax[it[0]] = next;
                 } else {
-                    float[] mean = new float[k * nv];
-                    float wgt = 1f / local[it[0]].length;
-                    for (int v : local[it[0]]) mean[lesionChannel * nv + v] = wgt;
+                    float[] mean = new float[cot.length];
+                    Target t = group.get(it[0]);
+                    float wgt = 1f / t.voxels.length;
+                    for (int idx : t.voxels) {
+                        int[] p = coords(idx, dims);
+                        mean[lesionChannel * nv + box.local(p[0], p[1], p[2])] = wgt;
+                    }
                     try (NDManager m = scope.newSubManager()) {
                         JniUtils.backward((PtNDArray) y, (PtNDArray) cotangent(m, mean, y.getShape()), more, false);
                     }
@@ -1075,61 +1115,74 @@ public final class SaliencyEngine {
     }
 
     /**
-     * The batched path (GPU, or without a kept graph): batches of replicated inputs, one one-hot (or mean) cotangent
-     * per element, the max aggregation folded here.
+     * The batched path (GPU, or without a kept graph), per distinct SmoothGrad box of the group: batches of
+     * replicated inputs, one one-hot (or mean) cotangent per element, the max aggregation folded here.
      */
-    private float[][][] runCopyBatched(Box box, float[] xn, List<int[]> items, int batch, int[][] local, int g,
-            ProgressListener listener) {
-        int nv = box.voxels();
-        int k = outputChannels(box);
+    private float[][][] runCopyBatched(float[] x, int[] dims, int n, double sigma, List<int[]> items, int batch,
+            List<Target> group, List<Box> sgBoxes, ProgressListener listener) {
+        int g = group.size();
         float[][][] out = new float[2][g][];
-        NDManager copyScope = o.keepGraph ? model.manager().newSubManager() : null;
-        try {
-            NDArray in = null, y = null;
-            for (int s = 0; s < items.size(); s += batch) {
-                listener.checkCancelled();
-                int bsz = Math.min(batch, items.size() - s);
-                try (NDManager m = model.manager().newSubManager()) {
-                    if (!o.keepGraph || in == null) {
-                        NDManager fm = o.keepGraph ? copyScope : m;
-                        in = leaf(fm, xn, o.keepGraph ? batch : bsz, box);
-                        in.setRequiresGradient(true);
-                        y = model.forward(in, true);
-                    } else {
-                        JniUtils.zeroGrad((PtNDArray) in);
-                    }
-                    int elems = (int) y.getShape().get(0);
-                    float[] cot = new float[elems * k * nv];
-                    for (int e = 0; e < bsz; e++) {
-                        int[] it = items.get(s + e);
-                        int base = (e * k + lesionChannel) * nv;
-                        if (it[1] >= 0) {
-                            cot[base + it[1]] = 1f;
+        Map<Box, List<int[]>> byBox = new LinkedHashMap<>();
+        for (int[] it : items) byBox.computeIfAbsent(sgBoxes.get(it[0]), b -> new ArrayList<>()).add(it);
+        int k = -1;
+        for (Map.Entry<Box, List<int[]>> e : byBox.entrySet()) {
+            Box box = e.getKey();
+            List<int[]> its = e.getValue();
+            int nv = box.voxels();
+            if (k < 0) k = outputChannels(box);
+            float[] xn = noisy(x, dims, n, sigma, box);
+            NDManager copyScope = o.keepGraph ? model.manager().newSubManager() : null;
+            try {
+                NDArray in = null, y = null;
+                for (int s = 0; s < its.size(); s += batch) {
+                    listener.checkCancelled();
+                    int bsz = Math.min(batch, its.size() - s);
+                    try (NDManager m = model.manager().newSubManager()) {
+                        if (!o.keepGraph || in == null) {
+                            NDManager fm = o.keepGraph ? copyScope : m;
+                            in = leaf(fm, xn, o.keepGraph ? batch : bsz, box);
+                            in.setRequiresGradient(true);
+                            y = model.forward(in, true);
                         } else {
-                            float w = 1f / local[it[0]].length;
-                            for (int v : local[it[0]]) cot[base + v] = w;
+                            JniUtils.zeroGrad((PtNDArray) in);
+                        }
+                        int elems = (int) y.getShape().get(0);
+                        float[] cot = new float[elems * k * nv];
+                        for (int q = 0; q < bsz; q++) {
+                            int[] it = its.get(s + q);
+                            int base = (q * k + lesionChannel) * nv;
+                            if (it[1] >= 0) {
+                                cot[base + it[1]] = 1f;
+                            } else {
+                                Target t = group.get(it[0]);
+                                float w = 1f / t.voxels.length;
+                                for (int idx : t.voxels) {
+                                    int[] p = coords(idx, dims);
+                                    cot[base + box.local(p[0], p[1], p[2])] = w;
+                                }
+                            }
+                        }
+                        NDArray ct = cotangent(m, cot, y.getShape());
+                        boolean more = o.keepGraph && s + batch < its.size();
+                        JniUtils.backward((PtNDArray) y, (PtNDArray) ct, more, false);
+                        NDArray gr = in.getGradient();
+                        float[] grad = floats(gr);
+                        gr.close();
+                        for (int q = 0; q < bsz; q++) {
+                            int[] it = its.get(s + q);
+                            float[] one = Arrays.copyOfRange(grad, q * channels * nv, (q + 1) * channels * nv);
+                            if (it[1] >= 0) out[0][it[0]] = foldMax(out[0][it[0]], one);
+                            else out[1][it[0]] = one;
+                        }
+                        if (!o.keepGraph) {
+                            in = null;
+                            y = null;
                         }
                     }
-                    NDArray ct = cotangent(m, cot, y.getShape());
-                    boolean more = o.keepGraph && s + batch < items.size();
-                    JniUtils.backward((PtNDArray) y, (PtNDArray) ct, more, false);
-                    NDArray gr = in.getGradient();
-                    float[] grad = floats(gr);
-                    gr.close();
-                    for (int e = 0; e < bsz; e++) {
-                        int[] it = items.get(s + e);
-                        float[] one = Arrays.copyOfRange(grad, e * channels * nv, (e + 1) * channels * nv);
-                        if (it[1] >= 0) out[0][it[0]] = foldMax(out[0][it[0]], one);
-                        else out[1][it[0]] = one;
-                    }
-                    if (!o.keepGraph) {
-                        in = null;
-                        y = null;
-                    }
                 }
+            } finally {
+                if (copyScope != null) copyScope.close();
             }
-        } finally {
-            if (copyScope != null) copyScope.close();
         }
         return out;
     }
@@ -1174,6 +1227,11 @@ public final class SaliencyEngine {
         return s;
     }
 
+    /**
+     * Instance Grad-CAM++ for a group of targets sharing a context box. On the CPU with a kept graph: one forward
+     * pass, then one backward pass per target (gradients of the {@code delta} leaf zeroed in between); otherwise
+     * batches of replicated inputs. Each map is stored on the bounding box of its nonzero voxels.
+     */
     private void instanceGradCam(Box box, Box region, float[] clean, List<Target> group, List<LesionMaps> out, int[] dims) {
         long[] fs = featureShape(box);
         int kf = (int) fs[0];
@@ -1181,22 +1239,48 @@ public final class SaliencyEngine {
         int fv = fdims[0] * fdims[1] * fdims[2];
         int nv = box.voxels();
         int k = outputChannels(box);
+        DataType dt = o.float64 ? DataType.FLOAT64 : DataType.FLOAT32;
         int batch = Math.min(batchSize(box), group.size());
+        if (batch == 1 && o.keepGraph) {
+            try (NDManager m = model.manager().newSubManager()) {
+                NDArray in = leaf(m, clean, 1, box);
+                NDArray delta = m.zeros(new Shape(1, kf, fdims[0], fdims[1], fdims[2]), dt);
+                delta.setRequiresGradient(true);
+                NDList r = model.forwardFeatures(in, delta, true);
+                NDArray y = r.get(0);
+                float[] a = floats(r.get(1));
+                for (int s = 0; s < group.size(); s++) {
+                    if (s > 0) JniUtils.zeroGrad((PtNDArray) delta);
+                    float[] cot = new float[k * nv];
+                    for (int idx : group.get(s).voxels) {
+                        int[] p = coords(idx, dims);
+                        cot[lesionChannel * nv + box.local(p[0], p[1], p[2])] = 1f;
+                    }
+                    try (NDManager mc = m.newSubManager()) {
+                        JniUtils.backward((PtNDArray) y, (PtNDArray) cotangent(mc, cot, y.getShape()), s + 1 < group.size(), false);
+                    }
+                    NDArray gr = delta.getGradient();
+                    float[] g = floats(gr);
+                    gr.close();
+                    storeGradCam(out.get(s), GradCamPlusPlus.instanceMap(a, g, kf, fv), fdims, box, region);
+                }
+            }
+            return;
+        }
         for (int s = 0; s < group.size(); s += batch) {
             int bsz = Math.min(batch, group.size() - s);
             try (NDManager m = model.manager().newSubManager()) {
                 NDArray in = leaf(m, clean, bsz, box);
-                NDArray delta = m.zeros(new Shape(bsz, kf, fdims[0], fdims[1], fdims[2]), o.float64 ? DataType.FLOAT64 : DataType.FLOAT32);
+                NDArray delta = m.zeros(new Shape(bsz, kf, fdims[0], fdims[1], fdims[2]), dt);
                 delta.setRequiresGradient(true);
                 NDList r = model.forwardFeatures(in, delta, true);
                 NDArray y = r.get(0);
                 float[] cot = new float[bsz * k * nv];
                 for (int e = 0; e < bsz; e++) {
-                    Target t = group.get(s + e);
                     int base = (e * k + lesionChannel) * nv;
-                    for (int idx : t.voxels) {
-                        int kk = idx % dims[2], j = (idx / dims[2]) % dims[1], i = idx / (dims[1] * dims[2]);
-                        cot[base + box.local(i, j, kk)] = 1f;
+                    for (int idx : group.get(s + e).voxels) {
+                        int[] p = coords(idx, dims);
+                        cot[base + box.local(p[0], p[1], p[2])] = 1f;
                     }
                 }
                 JniUtils.backward((PtNDArray) y, (PtNDArray) cotangent(m, cot, y.getShape()), false, false);
@@ -1205,12 +1289,30 @@ public final class SaliencyEngine {
                 for (int e = 0; e < bsz; e++) {
                     float[] ae = Arrays.copyOfRange(a, e * kf * fv, (e + 1) * kf * fv);
                     float[] ge = Arrays.copyOfRange(g, e * kf * fv, (e + 1) * kf * fv);
-                    float[] map = GradCamPlusPlus.instanceMap(ae, ge, kf, fv);
-                    float[] up = Arrays.equals(fdims, box.size) ? map : Resample.trilinear(map, fdims, box.size);
-                    out.get(s + e).maps.put(Method.GRADCAMPP, new float[][] {box.sub(up, 0, region)});
+                    storeGradCam(out.get(s + e), GradCamPlusPlus.instanceMap(ae, ge, kf, fv), fdims, box, region);
                 }
             }
         }
+    }
+
+    /** Upsamples a layer map to the box and stores it on the bounding box of its nonzero voxels inside region. */
+    private static void storeGradCam(LesionMaps m, float[] map, int[] fdims, Box box, Box region) {
+        float[] up = Arrays.equals(fdims, box.size) ? map : Resample.trilinear(map, fdims, box.size);
+        int[] lo = {Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE}, hi = {-1, -1, -1};
+        for (int a = 0; a < region.size[0]; a++)
+            for (int b = 0; b < region.size[1]; b++)
+                for (int c = 0; c < region.size[2]; c++) {
+                    int[] p = {region.origin[0] + a, region.origin[1] + b, region.origin[2] + c};
+                    if (up[box.local(p[0], p[1], p[2])] == 0f) continue;
+                    for (int d = 0; d < 3; d++) {
+                        lo[d] = Math.min(lo[d], p[d]);
+                        hi[d] = Math.max(hi[d], p[d]);
+                    }
+                }
+        Box crop = hi[0] < 0 ? new Box(region.origin, new int[] {1, 1, 1})
+                : new Box(lo, new int[] {hi[0] - lo[0] + 1, hi[1] - lo[1] + 1, hi[2] - lo[2] + 1});
+        m.gradCamRegion = crop;
+        m.maps.put(Method.GRADCAMPP, new float[][] {box.sub(up, 0, crop)});
     }
 
     /**

@@ -129,29 +129,35 @@ public class SaliencyEngineTest {
 
     @Test
     public void fullContextMatchesIndependentPyTorchComputation() throws Exception {
-        SaliencyEngine.Options o = new SaliencyEngine.Options();
-        o.context = SaliencyEngine.Context.FULL;
-        o.samples = xcheck.get("samples").getAsInt();
-        o.noiseLevel = xcheck.get("noise_level").getAsDouble();
-        o.batchSize = 3;
-        o.methods = EnumSet.of(SaliencyEngine.Method.SMOOTHGRAD_MAX, SaliencyEngine.Method.SMOOTHGRAD_MEAN,
-                SaliencyEngine.Method.GRADCAMPP);
-        SaliencyEngine e = new SaliencyEngine(tiny, o);
-        assertEquals(xcheck.get("sigma").getAsDouble(), e.sigma(x, dims), 1e-6);
-        e.setNoise(NoiseSource.fromArray(floats("noise.f32"), o.samples, 2, dims));
-        Map<Integer, SaliencyEngine.LesionMaps> maps = run(e, x, dims, targets());
-        assertEquals(3, maps.size());
-        int n = dims[0] * dims[1] * dims[2];
-        for (SaliencyEngine.LesionMaps m : maps.values()) {
-            for (SaliencyEngine.Method meth : List.of(SaliencyEngine.Method.SMOOTHGRAD_MAX, SaliencyEngine.Method.SMOOTHGRAD_MEAN)) {
-                float[] ref = floats("lesion-" + m.id + "_" + meth.key + ".f32");
-                for (int c = 0; c < 2; c++) {
-                    assertClose("lesion " + m.id + " " + meth.key + " channel " + c, channel(ref, c, n),
-                            paste(m.maps.get(meth)[c], m.regionOf(meth), dims), 1e-5);
+        // batch 3 (replicated inputs, one backward pass for the three lesions) and 0 (CPU default: kept graph, per-cell
+        // tasks on workers, one Grad-CAM++ forward pass shared by the three lesions)
+        Map<Integer, SaliencyEngine.LesionMaps> maps = null;
+        SaliencyEngine.Options o = null;
+        for (int batch : new int[] {3, 0}) {
+            o = new SaliencyEngine.Options();
+            o.context = SaliencyEngine.Context.FULL;
+            o.samples = xcheck.get("samples").getAsInt();
+            o.noiseLevel = xcheck.get("noise_level").getAsDouble();
+            o.batchSize = batch;
+            o.methods = EnumSet.of(SaliencyEngine.Method.SMOOTHGRAD_MAX, SaliencyEngine.Method.SMOOTHGRAD_MEAN,
+                    SaliencyEngine.Method.GRADCAMPP);
+            SaliencyEngine e = new SaliencyEngine(tiny, o);
+            assertEquals(xcheck.get("sigma").getAsDouble(), e.sigma(x, dims), 1e-6);
+            e.setNoise(NoiseSource.fromArray(floats("noise.f32"), o.samples, 2, dims));
+            maps = run(e, x, dims, targets());
+            assertEquals(3, maps.size());
+            int n = dims[0] * dims[1] * dims[2];
+            for (SaliencyEngine.LesionMaps m : maps.values()) {
+                for (SaliencyEngine.Method meth : List.of(SaliencyEngine.Method.SMOOTHGRAD_MAX, SaliencyEngine.Method.SMOOTHGRAD_MEAN)) {
+                    float[] ref = floats("lesion-" + m.id + "_" + meth.key + ".f32");
+                    for (int c = 0; c < 2; c++) {
+                        assertClose("lesion " + m.id + " " + meth.key + " channel " + c, channel(ref, c, n),
+                                paste(m.maps.get(meth)[c], m.regionOf(meth), dims), 1e-5);
+                    }
                 }
+                assertClose("lesion " + m.id + " gradcampp", floats("lesion-" + m.id + "_gradcampp.f32"),
+                        paste(m.maps.get(SaliencyEngine.Method.GRADCAMPP)[0], m.regionOf(SaliencyEngine.Method.GRADCAMPP), dims), 1e-5);
             }
-            assertClose("lesion " + m.id + " gradcampp", floats("lesion-" + m.id + "_gradcampp.f32"),
-                    paste(m.maps.get(SaliencyEngine.Method.GRADCAMPP)[0], m.region, dims), 1e-5);
         }
         // max and mean aggregation differ for a multi-voxel lesion (the comparison is not vacuous)
         SaliencyEngine.LesionMaps m3 = maps.get(3);
@@ -371,7 +377,8 @@ public class SaliencyEngineTest {
 
     /**
      * SmoothGrad on the receptive-field box equals SmoothGrad on the whole volume (and the naive whole-volume loop),
-     * for a lesion far from the borders, one touching the volume's border and one spanning several alignment cells,
+     * for a lesion far from the borders, one touching the volume's border, one spanning several alignment cells and
+     * one sharing an alignment cell with the first,
      * in float32 (tiny, alignment 16) and float64 (tiny64, alignment 4); the boxes are strictly smaller than the
      * volume (the comparison is not vacuous).
      */
@@ -384,7 +391,9 @@ public class SaliencyEngineTest {
             List<SaliencyEngine.Target> t = List.of(
                     box(1, d, new int[] {d[0] / 2, d[1] / 2, d[2] / 2}, new int[] {d[0] / 2 + 1, d[1] / 2, d[2] / 2 + 1}),
                     box(2, d, new int[] {0, 1, 0}, new int[] {1, 2, 1}),
-                    box(3, d, new int[] {d[0] / 2 - 1, 14, 15}, new int[] {d[0] / 2, 17, 16}));
+                    box(3, d, new int[] {d[0] / 2 - 1, 14, 15}, new int[] {d[0] / 2, 17, 16}),
+                    // a separate instance in lesion 1's alignment cell: the two share that cell's forward passes
+                    box(4, d, new int[] {d[0] / 2 + 2, d[1] / 2 + 1, d[2] / 2}, new int[] {d[0] / 2 + 3, d[1] / 2 + 1, d[2] / 2}));
             SaliencyEngine.Options o = new SaliencyEngine.Options();
             o.context = SaliencyEngine.Context.FULL;
             o.samples = 2;

@@ -8,9 +8,7 @@ import io.github.ies.io.NiftiDataType;
 import io.github.ies.io.Volume;
 import io.github.ies.phantom.PhantomGenerator;
 import io.github.ies.phantom.PhantomSpec;
-import org.junit.Rule;
 import org.junit.Test;
-import org.junit.rules.TemporaryFolder;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,19 +18,7 @@ import java.nio.file.attribute.FileTime;
 import static org.junit.Assert.*;
 
 /** {@code ies batch} over three small phantoms and a broken subject: failures, summary, resume after a kill, shards. */
-public class BatchCommandTest {
-
-    @Rule
-    public TemporaryFolder tmp = new TemporaryFolder();
-
-    private String err, out;
-
-    private int run(String... args) {
-        CliRun r = CliRun.of(args);
-        err = r.err;
-        out = r.out;
-        return r.rc;
-    }
+public class BatchCommandTest extends CliTestBase {
 
     private static int rowOf(LesionTable t, String subject) {
         for (int r = 0; r < t.rowCount(); r++) if (t.get(r, "subject").equals(subject)) return r;
@@ -54,7 +40,7 @@ public class BatchCommandTest {
     }
 
     private String[] args(Path cohort, Path outDir, String... extra) {
-        String[] base = {"batch", "--subjects", cohort.toString(), "--out", outDir.toString(), "--model", ExplainCommandTest.bundle(),
+        String[] base = {"batch", "--subjects", cohort.toString(), "--out", outDir.toString(), "--model", tinyBundle(),
                 "--methods", "gradcampp", "--samples", "1", "--device", "cpu", "--threshold", "0.5", "--min-size", "3", "--quiet"};
         String[] all = new String[base.length + extra.length];
         System.arraycopy(base, 0, all, 0, base.length);

@@ -7,54 +7,23 @@ import io.github.ies.io.Geometry;
 import io.github.ies.io.Nifti;
 import io.github.ies.io.NiftiDataType;
 import io.github.ies.io.Volume;
-import org.junit.Rule;
 import org.junit.Test;
-import org.junit.rules.TemporaryFolder;
 
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.util.Random;
 import java.util.stream.Stream;
 
 import static org.junit.Assert.*;
 
-public class ExplainCommandTest {
+public class ExplainCommandTest extends CliTestBase {
 
-    @Rule
-    public TemporaryFolder tmp = new TemporaryFolder();
-
-    private String err, out;
     static final int[] DIMS = {16, 20, 12};
-
-    private int run(String... args) {
-        CliRun r = CliRun.of(args);
-        err = r.err;
-        out = r.out;
-        return r.rc;
-    }
-
-    static String bundle() {
-        try {
-            return Paths.get(ExplainCommandTest.class.getResource("/model/tiny-bundle").toURI()).toString();
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     static final Geometry GEOM = Geometry.axisAligned(new double[] {2, 2, 2}, new double[] {-10, 4, 7});
 
     private Path volume(String name, long seed) throws Exception {
-        Volume v = Volume.zeros(DIMS, GEOM);
-        Random r = new Random(seed);
-        for (int k = 0; k < DIMS[2]; k++)
-            for (int j = 0; j < DIMS[1]; j++)
-                for (int i = 0; i < DIMS[0]; i++) {
-                    double di = (i - DIMS[0] / 2.0) / DIMS[0], dj = (j - DIMS[1] / 2.0) / DIMS[1], dk = (k - DIMS[2] / 2.0) / DIMS[2];
-                    if (di * di + dj * dj + dk * dk < 0.2) v.set(i, j, k, (float) (100 + 400 * r.nextDouble()));
-                }
+        Volume v = blob(DIMS, GEOM, seed);
         Path p = tmp.getRoot().toPath().resolve(name);
         Nifti.write(v, p, NiftiDataType.FLOAT32);
         return p;
@@ -74,7 +43,7 @@ public class ExplainCommandTest {
     public void explainsGivenLabelsAndWritesMapsTableAndRunRecord() throws Exception {
         Path f = volume("flair.nii.gz", 1), m = volume("mprage.nii.gz", 2), lab = labels();
         Path dir = tmp.getRoot().toPath().resolve("out");
-        int rc = run("explain", "--model", bundle(), "--input", "FLAIR=" + f, "--input", "mprage=" + m, "--labels", lab.toString(),
+        int rc = run("explain", "--model", tinyBundle(), "--input", "FLAIR=" + f, "--input", "mprage=" + m, "--labels", lab.toString(),
                 "--out", dir.toString(), "--samples", "3", "--seed", "5", "--uncertainty", "--quiet");
         assertEquals(err, 0, rc);
         Path sal = dir.resolve("saliency");
@@ -117,14 +86,14 @@ public class ExplainCommandTest {
         }
         // the same seed gives the same maps
         Path dir2 = tmp.getRoot().toPath().resolve("out2");
-        assertEquals(err, 0, run("explain", "--model", bundle(), "--input", "FLAIR=" + f, "--input", "MPRAGE=" + m, "--labels", lab.toString(),
+        assertEquals(err, 0, run("explain", "--model", tinyBundle(), "--input", "FLAIR=" + f, "--input", "MPRAGE=" + m, "--labels", lab.toString(),
                 "--out", dir2.toString(), "--samples", "3", "--seed", "5", "--lesions", "7", "--methods", "smoothgrad-max", "--quiet"));
         assertArrayEquals(map.data(), Nifti.read(dir2.resolve("saliency/lesion-7_smoothgrad-max_flair.nii.gz")).data(), 0f);
         assertFalse(Files.exists(dir2.resolve("saliency/lesion-2_smoothgrad-max_flair.nii.gz")));
         assertFalse(Files.exists(dir2.resolve("saliency/class_gradcampp_layer.nii.gz")));
         // one worker on the whole context box: the same maps to float rounding, recorded in run.json
         Path dir3 = tmp.getRoot().toPath().resolve("out3");
-        assertEquals(err, 0, run("explain", "--model", bundle(), "--input", "FLAIR=" + f, "--input", "MPRAGE=" + m, "--labels", lab.toString(),
+        assertEquals(err, 0, run("explain", "--model", tinyBundle(), "--input", "FLAIR=" + f, "--input", "MPRAGE=" + m, "--labels", lab.toString(),
                 "--out", dir3.toString(), "--samples", "3", "--seed", "5", "--lesions", "7", "--methods", "smoothgrad-max", "--quiet",
                 "--workers", "1", "--no-receptive-field-crop"));
         float[] one = Nifti.read(dir3.resolve("saliency/lesion-7_smoothgrad-max_flair.nii.gz")).data();
@@ -134,7 +103,7 @@ public class ExplainCommandTest {
                 .getAsJsonObject("parameters");
         assertEquals(1, p3.get("workers").getAsInt());
         assertFalse(p3.get("receptive_field_crop").getAsBoolean());
-        assertEquals(2, run("explain", "--model", bundle(), "--input", "FLAIR=" + f, "--input", "MPRAGE=" + m, "--labels", lab.toString(),
+        assertEquals(2, run("explain", "--model", tinyBundle(), "--input", "FLAIR=" + f, "--input", "MPRAGE=" + m, "--labels", lab.toString(),
                 "--out", dir3.toString() + "x", "--workers", "-1", "--quiet"));
         assertTrue(err, err.contains("--workers must be >= 0"));
     }
@@ -143,7 +112,7 @@ public class ExplainCommandTest {
     public void segmentsFirstWithoutLabels() throws Exception {
         Path f = volume("flair.nii.gz", 1), m = volume("mprage.nii.gz", 2);
         Path dir = tmp.getRoot().toPath().resolve("seg");
-        int rc = run("explain", "--model", bundle(), "--input", "FLAIR=" + f, "--input", "MPRAGE=" + m, "--out", dir.toString(),
+        int rc = run("explain", "--model", tinyBundle(), "--input", "FLAIR=" + f, "--input", "MPRAGE=" + m, "--out", dir.toString(),
                 "--samples", "1", "--methods", "smoothgrad-mean,class-gradcampp", "--quiet");
         assertEquals(err, 0, rc);
         for (String n : new String[] {"probability.nii.gz", "mask.nii.gz", "labels.nii.gz", "lesions.csv", "run.json",
@@ -161,7 +130,7 @@ public class ExplainCommandTest {
     public void unknownLesionFailsAndLeavesNothing() throws Exception {
         Path f = volume("flair.nii.gz", 1), m = volume("mprage.nii.gz", 2), lab = labels();
         Path dir = tmp.getRoot().toPath().resolve("bad");
-        int rc = run("explain", "--model", bundle(), "--input", "FLAIR=" + f, "--input", "MPRAGE=" + m, "--labels", lab.toString(),
+        int rc = run("explain", "--model", tinyBundle(), "--input", "FLAIR=" + f, "--input", "MPRAGE=" + m, "--labels", lab.toString(),
                 "--out", dir.toString(), "--lesions", "7,99", "--quiet");
         assertEquals(1, rc);
         assertTrue(err, err.contains("no instance with id 99") && err.contains("2,7"));
@@ -174,12 +143,12 @@ public class ExplainCommandTest {
     public void usageErrors() throws Exception {
         Path f = volume("flair.nii.gz", 1), m = volume("mprage.nii.gz", 2);
         String d = tmp.getRoot().toPath().resolve("u").toString();
-        assertEquals(2, run("explain", "--model", bundle(), "--input", "FLAIR=" + f, "--input", "MPRAGE=" + m, "--out", d, "--methods", "lime"));
+        assertEquals(2, run("explain", "--model", tinyBundle(), "--input", "FLAIR=" + f, "--input", "MPRAGE=" + m, "--out", d, "--methods", "lime"));
         assertTrue(err.contains("unknown method 'lime'"));
-        assertEquals(2, run("explain", "--model", bundle(), "--input", "FLAIR=" + f, "--input", "MPRAGE=" + m, "--out", d, "--context", "wide"));
+        assertEquals(2, run("explain", "--model", tinyBundle(), "--input", "FLAIR=" + f, "--input", "MPRAGE=" + m, "--out", d, "--context", "wide"));
         assertTrue(err.contains("--context"));
-        assertEquals(2, run("explain", "--model", bundle(), "--input", "FLAIR=" + f, "--input", "MPRAGE=" + m, "--out", d, "--samples", "0"));
-        assertEquals(1, run("explain", "--model", bundle(), "--input", "FLAIR=" + f, "--out", d, "--quiet"));
+        assertEquals(2, run("explain", "--model", tinyBundle(), "--input", "FLAIR=" + f, "--input", "MPRAGE=" + m, "--out", d, "--samples", "0"));
+        assertEquals(1, run("explain", "--model", tinyBundle(), "--input", "FLAIR=" + f, "--out", d, "--quiet"));
         assertTrue(err, err.contains("missing input channel(s) [MPRAGE]"));
     }
 

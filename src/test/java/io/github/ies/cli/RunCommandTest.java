@@ -5,9 +5,7 @@ import io.github.ies.instances.LesionTable;
 import io.github.ies.io.Nifti;
 import io.github.ies.io.NiftiDataType;
 import io.github.ies.io.Volume;
-import org.junit.Rule;
 import org.junit.Test;
-import org.junit.rules.TemporaryFolder;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,19 +13,8 @@ import java.util.Map;
 
 import static org.junit.Assert.*;
 
-public class RunCommandTest {
+public class RunCommandTest extends CliTestBase {
 
-    @Rule
-    public TemporaryFolder tmp = new TemporaryFolder();
-
-    private String err, out;
-
-    private int run(String... args) {
-        CliRun r = CliRun.of(args);
-        err = r.err;
-        out = r.out;
-        return r.rc;
-    }
 
     @Test
     public void parsesFijiHeadlessArguments() {
@@ -56,7 +43,7 @@ public class RunCommandTest {
         for (int i = 8; i <= 10; i++) for (int j = 12; j <= 13; j++) l.set(i, j, 8, 5f);
         Nifti.write(l, lab, NiftiDataType.INT32);
         Path outDir = dir.resolve("out"), save = dir.resolve("saved");
-        int rc = run("run", "Explain Lesions", "flair=\"" + f + "\",mprage=" + m + ",model=\"" + ExplainCommandTest.bundle() + "\",labels=" + lab
+        int rc = run("run", "Explain Lesions", "flair=\"" + f + "\",mprage=" + m + ",model=\"" + tinyBundle() + "\",labels=" + lab
                 + ",methods=\"smoothgrad-max\",samples=2,seed=4,lesions=5,device=cpu,output_folder=\"" + outDir + "\"", "--save", save.toString());
         assertEquals(err + out, 0, rc);
         assertTrue(out, out.contains("gallery: image 'flair_lesion_gallery'"));
@@ -74,7 +61,7 @@ public class RunCommandTest {
         assertTrue(g.isComposite());
         // the same seed through 'ies explain' gives the same peak (one engine)
         Path cliOut = dir.resolve("cli");
-        assertEquals(0, run("explain", "--model", ExplainCommandTest.bundle(), "--input", "FLAIR=" + f, "--input", "MPRAGE=" + m, "--labels",
+        assertEquals(0, run("explain", "--model", tinyBundle(), "--input", "FLAIR=" + f, "--input", "MPRAGE=" + m, "--labels",
                 lab.toString(), "--out", cliOut.toString(), "--methods", "smoothgrad-max", "--samples", "2", "--seed", "4", "--device", "cpu", "--quiet"));
         assertEquals(peak, LesionTable.read(cliOut.resolve("lesions.csv")).getDouble(0, "smoothgrad_max_flair_peak_pos"), 0);
     }
@@ -89,7 +76,7 @@ public class RunCommandTest {
         assertTrue(err, err.contains("file not found") && err.contains("missing.nii.gz"));
         Path f = tmp.getRoot().toPath().resolve("f.nii");
         Nifti.write(io.github.ies.fiji.FijiCommandsTest.volume(1), f, NiftiDataType.FLOAT32);
-        assertEquals(1, run("run", "Explain Lesions", "flair=" + f + ",mprage=" + f + ",model=" + ExplainCommandTest.bundle() + ",methods=lime"));
+        assertEquals(1, run("run", "Explain Lesions", "flair=" + f + ",mprage=" + f + ",model=" + tinyBundle() + ",methods=lime"));
         assertTrue(err, err.contains("unknown method 'lime'"));
         assertEquals(0, run("run", "--list", "x"));
         assertTrue(out, out.contains("Segment Lesions: flair mprage model"));

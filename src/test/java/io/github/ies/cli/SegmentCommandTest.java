@@ -6,50 +6,19 @@ import io.github.ies.io.Geometry;
 import io.github.ies.io.Nifti;
 import io.github.ies.io.NiftiDataType;
 import io.github.ies.io.Volume;
-import org.junit.Rule;
 import org.junit.Test;
-import org.junit.rules.TemporaryFolder;
 
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.Random;
 import java.util.stream.Stream;
 
 import static org.junit.Assert.*;
 
-public class SegmentCommandTest {
-
-    @Rule
-    public TemporaryFolder tmp = new TemporaryFolder();
-
-    private String err, out;
-
-    private int run(String... args) {
-        CliRun r = CliRun.of(args);
-        err = r.err;
-        out = r.out;
-        return r.rc;
-    }
-
-    static String bundle() {
-        try {
-            return Paths.get(SegmentCommandTest.class.getResource("/model/tiny-bundle").toURI()).toString();
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
-    }
+public class SegmentCommandTest extends CliTestBase {
 
     private Path volume(String name, int[] dims, double[] origin, long seed) throws Exception {
-        Volume v = Volume.zeros(dims, Geometry.axisAligned(new double[] {2, 2, 2}, origin));
-        Random r = new Random(seed);
-        for (int k = 0; k < dims[2]; k++)
-            for (int j = 0; j < dims[1]; j++)
-                for (int i = 0; i < dims[0]; i++) {
-                    double di = (i - dims[0] / 2.0) / dims[0], dj = (j - dims[1] / 2.0) / dims[1], dk = (k - dims[2] / 2.0) / dims[2];
-                    if (di * di + dj * dj + dk * dk < 0.15) v.set(i, j, k, (float) (100 + 400 * r.nextDouble()));
-                }
+        Volume v = blob(dims, Geometry.axisAligned(new double[] {2, 2, 2}, origin), seed, 0.15);
         Path p = tmp.getRoot().toPath().resolve(name);
         Nifti.write(v, p, NiftiDataType.FLOAT32);
         return p;
@@ -61,7 +30,7 @@ public class SegmentCommandTest {
         Path f = volume("flair.nii.gz", dims, new double[] {10, 9, 8}, 1);
         Path m = volume("mprage.nii.gz", dims, new double[] {10, 9, 8}, 2);
         Path dir = tmp.getRoot().toPath().resolve("out");
-        int rc = run("segment", "--model", bundle(), "--input", "flair=" + f, "--input", "MPRage=" + m, "--out", dir.toString(),
+        int rc = run("segment", "--model", tinyBundle(), "--input", "flair=" + f, "--input", "MPRage=" + m, "--out", dir.toString(),
                 "--device", "cpu", "--threads", "2", "--batch-size", "3", "--threshold", "0.45");
         assertEquals(err, 0, rc);
         assertTrue(out, out.contains("wrote"));
@@ -101,7 +70,7 @@ public class SegmentCommandTest {
         Path shifted = volume("m-shift.nii.gz", new int[] {20, 18, 17}, new double[] {11, 9, 8}, 2);
         Path m = volume("m.nii.gz", new int[] {20, 18, 17}, new double[] {10, 9, 8}, 2);
         Path dir = tmp.getRoot().toPath().resolve("out");
-        String b = bundle();
+        String b = tinyBundle();
 
         assertEquals(1, run("segment", "--model", b, "--input", "FLAIR=" + f, "--input", "MPRAGE=" + small, "--out", dir.toString()));
         assertTrue(err, err.contains("inputs differ in dims") && err.contains("m-small.nii.gz") && err.contains("[20, 18, 16]"));
@@ -123,22 +92,22 @@ public class SegmentCommandTest {
         Path dir = tmp.getRoot().toPath().resolve("out");
         assertEquals(2, run("segment", "--input", "FLAIR=" + f, "--out", dir.toString()));
         assertTrue(err, err.contains("--model"));
-        assertEquals(2, run("segment", "--model", bundle(), "--input", f.toString(), "--out", dir.toString()));
+        assertEquals(2, run("segment", "--model", tinyBundle(), "--input", f.toString(), "--out", dir.toString()));
         assertTrue(err, err.contains("--input must be NAME=FILE"));
-        assertEquals(2, run("segment", "--model", bundle(), "--input", "FLAIR=" + f, "--out", dir.toString(), "--device", "tpu"));
+        assertEquals(2, run("segment", "--model", tinyBundle(), "--input", "FLAIR=" + f, "--out", dir.toString(), "--device", "tpu"));
         assertTrue(err, err.contains("device must be auto, cpu, gpu or gpu:N"));
-        assertEquals(2, run("segment", "--model", bundle(), "--input", "FLAIR=" + f, "--out", dir.toString(), "--threshold", "1.5"));
+        assertEquals(2, run("segment", "--model", tinyBundle(), "--input", "FLAIR=" + f, "--out", dir.toString(), "--threshold", "1.5"));
         if (io.github.ies.model.TorchRuntime.engine().getGpuCount() == 0) {
-            assertEquals(1, run("segment", "--model", bundle(), "--input", "FLAIR=" + f, "--input", "MPRAGE=" + f,
+            assertEquals(1, run("segment", "--model", tinyBundle(), "--input", "FLAIR=" + f, "--input", "MPRAGE=" + f,
                     "--out", dir.toString(), "--device", "gpu"));
             assertTrue(err, err.contains("device gpu requested but the PyTorch engine reports no GPU"));
         }
 
         Path bad = tmp.newFolder("badbundle").toPath();
-        Files.copy(Paths.get(bundle()).resolve("ies-model.json"), bad.resolve("ies-model.json"));
+        Files.copy(Paths.get(tinyBundle()).resolve("ies-model.json"), bad.resolve("ies-model.json"));
         assertEquals(1, run("segment", "--model", bad.toString(), "--input", "FLAIR=" + f, "--input", "MPRAGE=" + f, "--out", dir.toString()));
         assertTrue(err, err.contains("has no model.pt"));
-        assertEquals(1, run("segment", "--model", bundle(), "--input", "FLAIR=" + f, "--input", "MPRAGE=/no/such.nii.gz", "--out", dir.toString()));
+        assertEquals(1, run("segment", "--model", tinyBundle(), "--input", "FLAIR=" + f, "--input", "MPRAGE=/no/such.nii.gz", "--out", dir.toString()));
         assertTrue(err, err.contains("/no/such.nii.gz"));
         assertFalse(Files.exists(dir));
     }

@@ -21,15 +21,12 @@ import org.scijava.command.CommandService;
 
 import java.awt.Point;
 import java.io.File;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.Set;
 
 import static org.junit.Assert.*;
@@ -70,23 +67,11 @@ public class FijiCommandsTest {
     }
 
     static String bundle() {
-        try {
-            return Paths.get(FijiCommandsTest.class.getResource("/model/tiny-bundle").toURI()).toString();
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
+        return io.github.ies.cli.CliTestBase.tinyBundle();
     }
 
     public static Volume volume(long seed) {
-        Volume v = Volume.zeros(DIMS, GEOM);
-        Random r = new Random(seed);
-        for (int k = 0; k < DIMS[2]; k++)
-            for (int j = 0; j < DIMS[1]; j++)
-                for (int i = 0; i < DIMS[0]; i++) {
-                    double di = (i - DIMS[0] / 2.0) / DIMS[0], dj = (j - DIMS[1] / 2.0) / DIMS[1], dk = (k - DIMS[2] / 2.0) / DIMS[2];
-                    if (di * di + dj * dj + dk * dk < 0.2) v.set(i, j, k, (float) (100 + 400 * r.nextDouble()));
-                }
-        return v;
+        return io.github.ies.cli.CliTestBase.blob(DIMS, GEOM, seed);
     }
 
     @Test

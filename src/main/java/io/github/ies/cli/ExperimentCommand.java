@@ -17,7 +17,6 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -77,11 +76,8 @@ public final class ExperimentCommand implements Runnable {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
-        @Option(names = "--model", required = true, paramLabel = "BUNDLE") Path model;
-        @Option(names = "--input", required = true, paramLabel = "NAME=FILE", description = "an input channel, e.g. FLAIR=flair.nii.gz")
-        List<String> inputs = new ArrayList<>();
-        @Option(names = "--gt", paramLabel = "FILE", description = "binary ground truth (lesions = its 18-connected components)") Path gt;
-        @Option(names = "--labels", paramLabel = "FILE", description = "instance label image (ids as given)") Path labels;
+        @CommandLine.Mixin
+        ExperimentSubject subject = new ExperimentSubject();
         @Option(names = "--min-voxels", defaultValue = "90", description = "smallest lesion (voxels, default ${DEFAULT-VALUE})") int minVoxels;
         @Option(names = "--max-voxels", defaultValue = "120", description = "largest lesion (voxels, default ${DEFAULT-VALUE})") int maxVoxels;
         @Option(names = "--steps", defaultValue = "25", description = "dilation steps K (default ${DEFAULT-VALUE})") int steps;
@@ -94,16 +90,16 @@ public final class ExperimentCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             CommandLine cl = spec.commandLine();
-            if ((gt == null) == (labels == null)) throw new CommandLine.ParameterException(cl, "give exactly one of --gt and --labels");
+            subject.check(cl);
             if (minVoxels < 1 || maxVoxels < minVoxels) throw new CommandLine.ParameterException(cl, "need 1 <= --min-voxels <= --max-voxels");
             if (steps < 0) throw new CommandLine.ParameterException(cl, "--steps must be >= 0");
             if (batch < 1) throw new CommandLine.ParameterException(cl, "--batch-size must be >= 1");
             long t0 = System.nanoTime();
-            ModelBundle bundle = ModelBundle.load(model);
-            Volume[] ch = inputs(cl, bundle, inputs);
-            Path lp = gt != null ? gt : labels;
-            Volume lab = sameGrid(read(lp, gt != null ? "ground truth" : "label image"), ch[0], lp);
-            if (gt != null) lab = ContextExperiment.componentsOf(lab);
+            subject.load(cl);
+            ModelBundle bundle = subject.bundle;
+            Volume[] ch = subject.channels;
+            Volume lab = subject.lesions;
+            Path lp = subject.lesionFile();
             ContextExperiment.Options o = new ContextExperiment.Options();
             o.minVoxels = minVoxels;
             o.maxVoxels = maxVoxels;
@@ -130,7 +126,7 @@ public final class ExperimentCommand implements Runnable {
             j.addProperty("experiment", "context");
             j.addProperty("model", bundle.name());
             j.addProperty("model_sha256", bundle.modelSha256());
-            j.addProperty(gt != null ? "gt" : "labels", lp.toString());
+            j.addProperty(subject.gt != null ? "gt" : "labels", lp.toString());
             j.addProperty("min_voxels", minVoxels);
             j.addProperty("max_voxels", maxVoxels);
             j.addProperty("steps", steps);

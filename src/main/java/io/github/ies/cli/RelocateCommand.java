@@ -2,7 +2,6 @@ package io.github.ies.cli;
 
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
-import io.github.ies.analysis.ContextExperiment;
 import io.github.ies.analysis.RelocateExperiment;
 import io.github.ies.io.Volume;
 import io.github.ies.model.ModelBundle;
@@ -15,8 +14,6 @@ import picocli.CommandLine.Option;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -29,11 +26,8 @@ public final class RelocateCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "BUNDLE") Path model;
-    @Option(names = "--input", required = true, paramLabel = "NAME=FILE", description = "an input channel, e.g. FLAIR=flair.nii.gz")
-    List<String> inputs = new ArrayList<>();
-    @Option(names = "--gt", paramLabel = "FILE", description = "binary ground truth (lesions = its 18-connected components)") Path gt;
-    @Option(names = "--labels", paramLabel = "FILE", description = "instance label image (ids as given)") Path labels;
+    @CommandLine.Mixin
+    ExperimentSubject subject = new ExperimentSubject();
     @Option(names = "--lesion", paramLabel = "ID", description = "lesion id (default: the most conspicuous: highest mean score in place)") Integer lesion;
     @Option(names = "--min-voxels", defaultValue = "20", description = "smallest lesion for the automatic choice (default ${DEFAULT-VALUE})")
     int minVoxels;
@@ -54,18 +48,17 @@ public final class RelocateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         CommandLine cl = spec.commandLine();
-        if ((gt == null) == (labels == null)) throw new CommandLine.ParameterException(cl, "give exactly one of --gt and --labels");
+        subject.check(cl);
         if (tissues != null && wmMask != null) throw new CommandLine.ParameterException(cl, "give at most one of --tissues and --wm-mask");
         if ((wmTarget != null && wmTarget.length != 3) || (bgTarget != null && bgTarget.length != 3)) {
             throw new CommandLine.ParameterException(cl, "targets are I,J,K (three voxel indices)");
         }
         if (!(shellMm >= 0) || clearance < 0) throw new CommandLine.ParameterException(cl, "--shell-mm and --clearance must be >= 0");
         long t0 = System.nanoTime();
-        ModelBundle bundle = ModelBundle.load(model);
-        Volume[] ch = ExperimentCommand.inputs(cl, bundle, inputs);
-        Path lp = gt != null ? gt : labels;
-        Volume lab = ExperimentCommand.sameGrid(ExperimentCommand.read(lp, gt != null ? "ground truth" : "label image"), ch[0], lp);
-        if (gt != null) lab = ContextExperiment.componentsOf(lab);
+        subject.load(cl);
+        ModelBundle bundle = subject.bundle;
+        Volume[] ch = subject.channels;
+        Volume lab = subject.lesions;
         int n = ch[0].size();
         boolean[] wm = null, bg = new boolean[n];
         if (tissues != null) {
@@ -99,7 +92,7 @@ public final class RelocateCommand implements Callable<Integer> {
         Files.createDirectories(out);
         Path tmp = Files.createTempDirectory(out, ".ies-relocate-");
         try {
-            RelocateExperiment.Result r = RelocateExperiment.run(bundle, model, ch, lab, wm, bg, o, tmp, s -> {
+            RelocateExperiment.Result r = RelocateExperiment.run(bundle, subject.model, ch, lab, wm, bg, o, tmp, s -> {
                 if (!saliency.quiet) { err.println("ies experiment relocate: " + s); err.flush(); }
             });
             ExperimentCommand.writeText(tmp.resolve("relocate.csv"), r.csv());

@@ -35,19 +35,7 @@ import java.util.Map;
  * the ROI Manager entries.
  */
 @Plugin(type = Command.class, menuPath = "Plugins>Instance Saliency>Explain Lesions", label = "Explain Lesions", headless = true)
-public class ExplainLesionsCommand extends ModelCommand {
-
-    @Parameter(label = "Device", choices = {"auto", "cpu", "gpu"}, persist = false)
-    private String device = "auto";
-
-    @Parameter(label = "Threshold (negative: the model's)", persist = false)
-    private double threshold = -1;
-
-    @Parameter(label = "Minimum lesion size (voxels; negative: the model's)", persist = false)
-    private int min_size = -1;
-
-    @Parameter(label = "Connectivity", choices = {"model", "6", "18", "26"}, persist = false)
-    private String connectivity = "model";
+public class ExplainLesionsCommand extends SegmentingCommand {
 
     @Parameter(label = "Label image (optional; default: segment first)", required = false, persist = false)
     private ImagePlus labels;
@@ -122,7 +110,7 @@ public class ExplainLesionsCommand extends ModelCommand {
         o.seed = seed;
         o.context = SaliencyEngine.Context.fromKey(saliency_context);
         if (o.context == null) throw new IllegalArgumentException("saliency_context must be patch, full or local, got '" + saliency_context + "'");
-        io.github.ies.model.DeviceSpec.parse(device);
+        checkedDevice();
 
         Map<String, Volume> in = CommandSupport.inputs(flair, mprage);
         Volume ref = in.get("FLAIR");
@@ -131,9 +119,9 @@ public class ExplainLesionsCommand extends ModelCommand {
         q.model = CommandSupport.bundlePath(model);
         q.options = o;
         q.device = device;
-        q.threshold = CommandSupport.threshold(threshold);
-        q.minLesionVoxels = CommandSupport.minSize(min_size);
-        q.connectivity = CommandSupport.connectivity(connectivity);
+        q.threshold = thresholdOrModel();
+        q.minLesionVoxels = minSizeOrModel();
+        q.connectivity = connectivityOrModel();
         q.command = "fiji-explain";
         if (tn_spheres < 0) throw new IllegalArgumentException("tn_spheres must be >= 0, got " + tn_spheres);
         q.tnSpheres = tn_spheres;

@@ -27,19 +27,7 @@ import java.util.Map;
  * and fills the ROI Manager with each lesion's per-slice contours.
  */
 @Plugin(type = Command.class, menuPath = "Plugins>Instance Saliency>Segment Lesions", label = "Segment Lesions", headless = true)
-public class SegmentLesionsCommand extends ModelCommand {
-
-    @Parameter(label = "Device", choices = {"auto", "cpu", "gpu"}, persist = false)
-    private String device = "auto";
-
-    @Parameter(label = "Threshold (negative: the model's)", persist = false)
-    private double threshold = -1;
-
-    @Parameter(label = "Minimum lesion size (voxels; negative: the model's)", persist = false)
-    private int min_size = -1;
-
-    @Parameter(label = "Connectivity", choices = {"model", "6", "18", "26"}, persist = false)
-    private String connectivity = "model";
+public class SegmentLesionsCommand extends SegmentingCommand {
 
     @Parameter(label = "Ground truth (optional: TP/FP/FN categories)", required = false, persist = false)
     private ImagePlus ground_truth;
@@ -72,10 +60,10 @@ public class SegmentLesionsCommand extends ModelCommand {
 
     private void segment() throws Exception {
         if (!CommandSupport.given(ground_truth)) ground_truth = null;
-        Double t = CommandSupport.threshold(threshold);
-        Integer conn = CommandSupport.connectivity(connectivity);
-        Integer min = CommandSupport.minSize(min_size);
-        io.github.ies.model.DeviceSpec.parse(device);
+        Double t = thresholdOrModel();
+        Integer conn = connectivityOrModel();
+        Integer min = minSizeOrModel();
+        checkedDevice();
         ModelBundle bundle = loadBundle();
         Map<String, Volume> named = CommandSupport.inputs(flair, mprage);
         Volume[] channels = Segmenter.matchInputs(bundle, named, CommandSupport.sources(flair, mprage));

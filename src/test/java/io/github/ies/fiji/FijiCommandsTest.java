@@ -84,7 +84,7 @@ public class FijiCommandsTest {
         CommandInfo ex = commands.getCommand(ExplainLesionsCommand.class);
         assertEquals("Explain Lesions", ex.getMenuPath().getLeaf().getName());
         assertEquals("Plugins > Instance Saliency > Explain Lesions", ex.getMenuPath().getMenuString());
-        for (String k : new String[] {"flair", "mprage", "model", "labels", "ground_truth", "methods", "samples", "noise_level", "seed",
+        for (String k : new String[] {"flair", "mprage", "model", "device", "threshold", "min_size", "connectivity", "labels", "ground_truth", "methods", "samples", "noise_level", "seed",
                 "saliency_context", "lesions", "output_folder"}) {
             assertNotNull("macro key " + k, ex.getInput(k));
         }

@@ -1,0 +1,47 @@
+package io.github.ies.cli;
+
+import io.github.ies.analysis.ContextExperiment;
+import io.github.ies.io.Volume;
+import io.github.ies.model.ModelBundle;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The subject of {@code ies experiment context} and {@code relocate} (a picocli mixin): the model, the input channels
+ * and the lesions, from a binary ground truth (its 18-connected components) or an instance label image.
+ */
+final class ExperimentSubject {
+
+    @Option(names = "--model", required = true, paramLabel = "BUNDLE") Path model;
+    @Option(names = "--input", required = true, paramLabel = "NAME=FILE", description = "an input channel, e.g. FLAIR=flair.nii.gz")
+    List<String> inputs = new ArrayList<>();
+    @Option(names = "--gt", paramLabel = "FILE", description = "binary ground truth (lesions = its 18-connected components)") Path gt;
+    @Option(names = "--labels", paramLabel = "FILE", description = "instance label image (ids as given)") Path labels;
+
+    ModelBundle bundle;
+    /** The inputs in the bundle's order. */
+    Volume[] channels;
+    /** The lesion label image (instance ids) on the inputs' grid. */
+    Volume lesions;
+
+    /** Usage check (before any work): exactly one of --gt and --labels. */
+    void check(CommandLine cl) {
+        if ((gt == null) == (labels == null)) throw new CommandLine.ParameterException(cl, "give exactly one of --gt and --labels");
+    }
+
+    /** The ground truth or label image file given. */
+    Path lesionFile() { return gt != null ? gt : labels; }
+
+    /** Loads the bundle, the inputs and the lesions (clear errors for missing files and other grids). */
+    void load(CommandLine cl) throws Exception {
+        bundle = ModelBundle.load(model);
+        channels = ExperimentCommand.inputs(cl, bundle, inputs);
+        Path lp = lesionFile();
+        Volume lab = ExperimentCommand.sameGrid(ExperimentCommand.read(lp, gt != null ? "ground truth" : "label image"), channels[0], lp);
+        lesions = gt != null ? ContextExperiment.componentsOf(lab) : lab;
+    }
+}

@@ -130,6 +130,7 @@ public final class ExplainJob {
         Volume userLabels = q.labels == null ? null : sameGrid(read(q.labels, "label image"), channels[0], q.labels);
 
         Result result = new Result();
+        boolean createdOut = !Files.exists(q.out), finished = false;
         Files.createDirectories(q.out);
         Path tmp = Files.createTempDirectory(q.out, ".ies-explain-");
         // an interrupted JVM (Ctrl-C, kill) removes the temporary folder too
@@ -260,8 +261,16 @@ public final class ExplainJob {
             Nifti.writeAtomically(tmp.resolve("run.json"), os -> os.write(json.getBytes(StandardCharsets.UTF_8)));
             listener.checkCancelled();
             moveAll(tmp, q.out);
+            finished = true;
         } finally {
             deleteTree(tmp);
+            if (!finished && createdOut) {
+                try {
+                    Files.deleteIfExists(q.out);   // only when empty: a failed run leaves no folder it created
+                } catch (IOException notEmpty) {
+                    // something else was written there meanwhile: leave it
+                }
+            }
             try {
                 Runtime.getRuntime().removeShutdownHook(cleanup);
             } catch (IllegalStateException shuttingDown) {

@@ -12,6 +12,7 @@ import org.junit.Test;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
 
 import static org.junit.Assert.*;
@@ -134,8 +135,14 @@ public class ExplainCommandTest extends CliTestBase {
                 "--out", dir.toString(), "--lesions", "7,99", "--quiet");
         assertEquals(1, rc);
         assertTrue(err, err.contains("no instance with id 99") && err.contains("2,7"));
+        assertFalse("a failed run removes the output folder it created", Files.exists(dir));
+        // an existing output folder is kept, and left as it was
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("mine.txt"), "x");
+        assertEquals(1, run("explain", "--model", tinyBundle(), "--input", "FLAIR=" + f, "--input", "MPRAGE=" + m, "--labels", lab.toString(),
+                "--out", dir.toString(), "--lesions", "99", "--quiet"));
         try (Stream<Path> s = Files.list(dir)) {
-            assertEquals(0, s.count());
+            assertEquals(List.of(dir.resolve("mine.txt")), s.toList());
         }
     }
 

@@ -35,6 +35,7 @@ public final class TorchModel implements AutoCloseable {
     private final PtSymbolBlock block;
     private final List<String> methods;
     private int outputChannels = -1;
+    private volatile GradientBackend gradients = GradientBackend.LIBTORCH;
 
     private TorchModel(ModelBundle bundle, Device device, NDManager manager, PtSymbolBlock block) {
         this.bundle = bundle;
@@ -78,6 +79,25 @@ public final class TorchModel implements AutoCloseable {
     public PtSymbolBlock block() { return block; }
     /** The TorchScript methods of the module. */
     public List<String> methods() { return methods; }
+
+    /** The autograd operations used with this model ({@link GradientBackend#LIBTORCH} unless a test replaced them). */
+    public GradientBackend gradients() { return gradients; }
+
+    /** Replaces the autograd operations (test doubles that corrupt gradients on purpose). */
+    public void setGradients(GradientBackend backend) { this.gradients = backend; }
+
+    /**
+     * A leaf input {@code [batch, C, size]} on this model's device holding {@code batch} copies of {@code crop}
+     * ({@code [C, size]}, C order), in float64 when asked (for a float64 module), attached to {@code m}.
+     */
+    public NDArray input(NDManager m, float[] crop, int batch, int[] size, boolean float64) {
+        int n = crop.length;
+        float[] rep = batch == 1 ? crop : new float[n * batch];
+        if (batch > 1) for (int b = 0; b < batch; b++) System.arraycopy(crop, 0, rep, b * n, n);
+        NDArray a = m.create(rep, new Shape(batch, n / (size[0] * size[1] * size[2]), size[0], size[1], size[2]));
+        if (float64) a = a.toType(ai.djl.ndarray.types.DataType.FLOAT64, false);
+        return a;
+    }
 
     /** Logits {@code [B, K, i, j, k]} for {@code x [B, C, i, j, k]} (attached to x's manager). */
     public NDArray forward(NDArray x, boolean grad) {
@@ -160,7 +180,7 @@ public final class TorchModel implements AutoCloseable {
      * the TorchScript interpreter." and a traceback; the cause is the last line naming an error
      * ("RuntimeError: ...").
      */
-    static String firstLine(String s) {
+    public static String firstLine(String s) {
         if (s == null) return "(no message)";
         String[] lines = s.strip().split("\n");
         for (int i = lines.length - 1; i >= 0; i--) {

@@ -4,8 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
+import io.github.ies.model.Autograd;
 import io.github.ies.model.TorchModel;
 
 /**
@@ -36,9 +35,8 @@ public final class NaiveSmoothGrad {
         float[] clean = box.extract(x, channels, dims);
         double[][] sum = new double[channels][nv];
         float[][] copyMax = new float[channels][nv];
-        boolean prev = JniUtils.isGradMode();
-        JniUtils.setGradMode(true);
-        try {
+        engine.ensureSound(box, x, dims, 1);
+        try (Autograd ag = Autograd.open(model, true, engine.kernels().oneDnn())) {
             for (int n = 0; n < o.samples; n++) {
                 float[] xn = clean.clone();
                 if (sigma > 0) {
@@ -58,9 +56,9 @@ public final class NaiveSmoothGrad {
                             cot[lesion * nv + box.local(i, j, k)] = 1f;
                             NDArray ct = mv.create(cot, y.getShape());
                             if (o.float64) ct = ct.toType(DataType.FLOAT64, false);
-                            if (v > 0) JniUtils.zeroGrad((PtNDArray) in);
-                            JniUtils.backward((PtNDArray) y, (PtNDArray) ct, v + 1 < target.voxels.length, false);
-                            NDArray gr = in.getGradient();
+                            if (v > 0) ag.zeroGrad(in);
+                            ag.backward(y, ct, v + 1 < target.voxels.length);
+                            NDArray gr = ag.gradient(in);
                             float[] g = gr.toType(DataType.FLOAT32, false).toFloatArray();
                             gr.close();
                             for (int c = 0; c < channels; c++) {
@@ -74,8 +72,6 @@ public final class NaiveSmoothGrad {
                 }
                 for (int c = 0; c < channels; c++) for (int q = 0; q < nv; q++) sum[c][q] += copyMax[c][q];
             }
-        } finally {
-            JniUtils.setGradMode(prev);
         }
         float[][] out = new float[channels][];
         for (int c = 0; c < channels; c++) {
@@ -99,9 +95,7 @@ public final class NaiveSmoothGrad {
         int[] size = box.size();
         int nv = box.voxels();
         float[] clean = box.extract(x, channels, dims);
-        boolean prev = JniUtils.isGradMode();
-        JniUtils.setGradMode(true);
-        try (NDManager m = model.manager().newSubManager()) {
+        try (Autograd ag = Autograd.open(model, true, engine.kernels().oneDnn()); NDManager m = model.manager().newSubManager()) {
             long t0 = System.nanoTime();
             NDArray in = m.create(clean, new Shape(1, channels, size[0], size[1], size[2]));
             in.setRequiresGradient(true);
@@ -115,16 +109,14 @@ public final class NaiveSmoothGrad {
                 try (NDManager mv = m.newSubManager()) {
                     float[] cot = new float[(int) y.getShape().size()];
                     cot[lesion * nv + box.local(i, j, k)] = 1f;
-                    if (v > 0) JniUtils.zeroGrad((PtNDArray) in);
-                    JniUtils.backward((PtNDArray) y, (PtNDArray) mv.create(cot, y.getShape()), v + 1 < n, false);
-                    NDArray gr = in.getGradient();
+                    if (v > 0) ag.zeroGrad(in);
+                    ag.backward(y, mv.create(cot, y.getShape()), v + 1 < n);
+                    NDArray gr = ag.gradient(in);
                     gr.toFloatArray();
                     gr.close();
                 }
             }
             return new double[] {forward, (System.nanoTime() - t1) / 1e9 / Math.max(1, n)};
-        } finally {
-            JniUtils.setGradMode(prev);
         }
     }
 

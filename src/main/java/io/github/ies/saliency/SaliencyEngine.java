@@ -6,9 +6,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.util.Pair;
+import io.github.ies.model.Autograd;
+import io.github.ies.model.GradientCheck;
 import io.github.ies.model.ModelBundle;
 import io.github.ies.model.ProgressListener;
 import io.github.ies.model.TorchModel;
@@ -135,6 +135,12 @@ public final class SaliencyEngine {
          * else 1, see docs/saliency.md).
          */
         public int workers = 0;
+        /**
+         * Check the gradient backend on every input shape before using it ({@link GradientCheck}): the kernels and
+         * batching it proves sound are used, and a shape with no sound kernels stops the run. Off only in benchmarks
+         * that measure the check itself.
+         */
+        public boolean backendCheck = true;
     }
 
     /** Largest SmoothGrad crop for which the automatic rule runs one single-threaded worker per PyTorch thread. */
@@ -235,12 +241,18 @@ public final class SaliencyEngine {
     private final Options o;
     private final int channels;
     private final int align;
+    private final String alignmentSource;
+    private final String rfSource;
     private final int lesionChannel;
     /** {below, above}: the receptive-field bound (see {@link #receptiveField()}); null when unbounded or unknown. */
     private int[][] rf;
     /** The outcome of the last receptive-field check (see {@link #checkReceptiveField}), null before any. */
     private String rfCheck;
     private NoiseSource noise;
+    /** The kernels every gradient of this engine is computed with (see {@link #ensureSound}). */
+    private GradientCheck.Kernels kernels = GradientCheck.Kernels.DEFAULT;
+    /** Backend self-check results of this engine's shapes, by shape and batch size. */
+    private final Map<String, GradientCheck.Result> checks = new LinkedHashMap<>();
     private final Map<List<Integer>, long[]> featureShapes = new HashMap<>();
     private int outputChannels = -1;
     private final List<String> log = new ArrayList<>();
@@ -269,9 +281,18 @@ public final class SaliencyEngine {
             NDArray a = p.getValue().getArray();
             if (a.hasGradient()) a.setRequiresGradient(false);
         }
-        this.align = probeAlignment();
-        this.rf = probeReceptiveField();
+        NetworkProbe.Result probe = NetworkProbe.of(model, o.float64, log);
+        this.align = probe.alignment;
+        this.alignmentSource = probe.alignmentSource;
+        this.rf = o.receptiveFieldCrop ? probe.receptiveField : null;
+        this.rfSource = o.receptiveFieldCrop ? probe.receptiveFieldSource : "turned off";
     }
+
+    /** Where the alignment came from: "bundle", "probed" or the patch-size rule with the reason. */
+    public String alignmentSource() { return alignmentSource; }
+
+    /** Where the receptive-field bound came from ("bundle", "probed", "probed: unbounded", "turned off"). */
+    public String receptiveFieldSource() { return rfSource; }
 
     /** Test hook: replaces the seeded noise. */
     void setNoise(NoiseSource n) { this.noise = n; }
@@ -281,183 +302,71 @@ public final class SaliencyEngine {
     /** Notes on adaptive choices made during the run (batch sizes after out-of-memory, group sizes). */
     public List<String> log() { return log; }
 
-    /**
-     * Spatial sizes the network accepts: the bundle's {@code "alignment"} key when present, else the largest power of
-     * two (at most 32) dividing every patch dimension (a U-Net of total stride s needs multiples of s, and its patch
-     * size is one).
-     */
-    static int alignment(ModelBundle b) {
-        com.google.gson.JsonElement e = b.json().get("alignment");
-        if (e != null && e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber() && e.getAsInt() >= 1) return e.getAsInt();
-        int a = 32;
-        for (int p : b.patchSize()) while (a > 1 && p % a != 0) a /= 2;
-        return a;
-    }
+    /** The backend self-check results so far, one per input shape and batch size (in order of first use). */
+    public List<GradientCheck.Result> backendChecks() { return new ArrayList<>(checks.values()); }
 
-    private static final Map<String, Integer> PROBED = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The kernels the gradients are computed with. */
+    public GradientCheck.Kernels kernels() { return kernels; }
 
     /**
-     * The alignment: the bundle's {@code "alignment"} key when present; else the smallest power of two a below the
-     * patch-size rule ({@link #alignment(ModelBundle)}) under which the network is translation equivariant: on a
-     * seeded random input X of P + u voxels per axis (P the patch size, u the patch-size rule), the logits of the
-     * crop X[a : a + P] at its central 4^3 voxels equal those of X at the same voxels (relative 1e-4). Only shapes
-     * of the patch-size rule are run (a rejected shape was once followed by a native crash); cached per model file.
+     * Runs the backend self-check ({@link GradientCheck}, cached per shape) on the clean input of {@code box} for
+     * batches of {@code batch}, and settles the kernels: oneDNN (the default) while it is sound on every shape of
+     * this engine, else libtorch's reference kernels (for the whole engine, when they are sound on every shape so
+     * far). Returns whether batches of {@code batch} are sound (always true for 1).
+     *
+     * @throws GradientException when no kernels give sound gradients for this shape (no map is computed from it)
      */
-    private int probeAlignment() {
-        int upper = alignment(bundle);
-        if (bundle.json().has("alignment") || upper == 1) return upper;
-        String key;
-        try {
-            key = bundle.modelSha256();
-        } catch (java.io.IOException e) {
-            return upper;
-        }
-        Integer cached = PROBED.get(key);
-        if (cached != null) return cached;
-        int[] p = bundle.patchSize();
-        int[] big = {p[0] + upper, p[1] + upper, p[2] + upper};
-        int nBig = big[0] * big[1] * big[2];
-        java.util.SplittableRandom r = new java.util.SplittableRandom(12345);
-        float[] xb = new float[channels * nBig];
-        for (int i = 0; i < xb.length; i++) xb[i] = (float) r.nextGaussian();
-        int result = upper;
-        boolean prev = JniUtils.isGradMode();
-        JniUtils.setGradMode(false);
-        try {
-            float[] yb = forwardNoGrad(xb, big);
-            int k = yb.length / nBig;
-            for (int a = 1; a < upper; a *= 2) {
-                Box crop = new Box(new int[] {a, a, a}, p);
-                float[] yc = forwardNoGrad(crop.extract(xb, channels, big), p);
-                double diff = 0, scale = 0;
-                for (int c = 0; c < k; c++)
-                    for (int i = p[0] / 2 - 2; i < p[0] / 2 + 2; i++)
-                        for (int j = p[1] / 2 - 2; j < p[1] / 2 + 2; j++)
-                            for (int l = p[2] / 2 - 2; l < p[2] / 2 + 2; l++) {
-                                float vc = yc[c * crop.voxels() + (i * p[1] + j) * p[2] + l];
-                                float vb = yb[c * nBig + ((i + a) * big[1] + j + a) * big[2] + l + a];
-                                diff = Math.max(diff, Math.abs(vc - vb));
-                                scale = Math.max(scale, Math.abs(vb));
-                            }
-                if (diff <= 1e-4 * Math.max(scale, 1e-6)) {
-                    result = a;
-                    break;
-                }
+    boolean ensureSound(Box box, float[] x, int[] dims, int batch) {
+        if (!o.backendCheck) return true;
+        String key = Arrays.toString(box.size) + "x" + batch;
+        GradientCheck.Result r = checks.get(key);
+        if (r == null) {
+            r = GradientCheck.run(model, box.extract(x, channels, dims), box.size, batch, o.float64);
+            checks.put(key, r);
+            if (r.failed() || !r.notes.isEmpty()) {
+                log.add("gradient self-check, " + r.summary() + ": " + String.join("; ", r.notes));
             }
-        } catch (RuntimeException e) {
-            log.add("alignment probe failed (" + TorchModel.class.getSimpleName() + "): " + e.getMessage() + "; using " + upper);
-            result = upper;
-        } finally {
-            JniUtils.setGradMode(prev);
-        }
-        PROBED.put(key, result);
-        return result;
-    }
-
-    private static final Map<String, Optional<int[][]>> PROBED_RF = new java.util.concurrent.ConcurrentHashMap<>();
-
-    /**
-     * The receptive-field bound {below, above} (voxels per axis): for every output voxel j of an alignment cell
-     * [c, c + a), the gradient of y_j with respect to the input is zero outside [c - below, c + a - 1 + above].
-     * From the bundle's {@code "receptive_field": {"below": [..], "above": [..]}} when present ({@code null} there
-     * means unbounded); else probed once per model file: on two seeded random inputs of the patch size plus two
-     * alignment cells (per axis), the union of the supports of the input gradient of a randomly weighted (0.5 to 1.5) sum of the lesion logits of the
-     * central cell. Gradient entries vanish on a structural path only by exact cancellation, which random inputs
-     * and weights avoid almost surely; a support reaching the probe's border (an operation over the whole input,
-     * such as instance normalisation or attention, or a receptive field wider than the patch) gives null: no
-     * restriction. Null also when {@code receptiveFieldCrop} is off.
-     */
-    private int[][] probeReceptiveField() {
-        if (!o.receptiveFieldCrop) return null;
-        com.google.gson.JsonElement e = bundle.json().get("receptive_field");
-        if (e != null) {
-            if (e.isJsonNull()) return null;
-            try {
-                com.google.gson.JsonObject r = e.getAsJsonObject();
-                int[][] out = new int[2][3];
-                for (int d = 0; d < 3; d++) {
-                    out[0][d] = r.getAsJsonArray("below").get(d).getAsInt();
-                    out[1][d] = r.getAsJsonArray("above").get(d).getAsInt();
-                    if (out[0][d] < 0 || out[1][d] < 0) throw new IllegalArgumentException("negative");
-                }
-                return out;
-            } catch (RuntimeException bad) {
-                throw new IllegalArgumentException(bundle.source() + ": \"receptive_field\" must be null or "
-                        + "{\"below\": [3 ints >= 0], \"above\": [3 ints >= 0]}, got " + e);
+            if (!r.sound()) {
+                throw new GradientException(bundle.name() + ": the gradient self-check failed on input shape " + Arrays.toString(r.shape)
+                        + " (" + String.join("; ", r.notes) + "); no saliency map is computed with this backend. Try another "
+                        + "device, or report it with the run.json of a run with --context full");
             }
-        }
-        String key;
-        try {
-            key = bundle.modelSha256() + "@" + align + (o.float64 ? "/f64" : "");
-        } catch (IOException ex) {
-            return null;
-        }
-        Optional<int[][]> cached = PROBED_RF.get(key);
-        if (cached != null) return cached.orElse(null);
-        int[][] result = null;
-        int[] q = new int[3], c = new int[3];
-        for (int d = 0; d < 3; d++) {
-            q[d] = roundUp(bundle.patchSize()[d], align) + 2 * align;
-            c[d] = alignDown(q[d] / 2 - align / 2, align);
-        }
-        Box box = new Box(new int[3], q);
-        int nv = box.voxels();
-        int[] lo = {Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE}, hi = {-1, -1, -1};
-        boolean prev = JniUtils.isGradMode();
-        JniUtils.setGradMode(true);
-        try {
-            for (long seed : new long[] {20261127L, 7L}) {
-                java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
-                float[] xr = new float[channels * nv];
-                for (int i = 0; i < xr.length; i++) xr[i] = (float) r.nextGaussian();
-                try (NDManager m = model.manager().newSubManager()) {
-                    NDArray in = leaf(m, xr, 1, box);
-                    in.setRequiresGradient(true);
-                    NDArray y = model.forward(in, true);
-                    int k = (int) y.getShape().get(1);
-                    float[] cot = new float[k * nv];
-                    for (int a = 0; a < align; a++)
-                        for (int b = 0; b < align; b++)
-                            for (int l = 0; l < align; l++)
-                                cot[lesionChannel * nv + box.local(c[0] + a, c[1] + b, c[2] + l)] = (float) (0.5 + r.nextDouble());
-                    JniUtils.backward((PtNDArray) y, (PtNDArray) cotangent(m, cot, y.getShape()), false, false);
-                    float[] g = floats(in.getGradient());
-                    for (int ch = 0; ch < channels; ch++) {
-                        for (int i = 0; i < q[0]; i++)
-                            for (int j = 0; j < q[1]; j++)
-                                for (int l = 0; l < q[2]; l++) {
-                                    if (g[ch * nv + (i * q[1] + j) * q[2] + l] == 0f) continue;
-                                    int[] p = {i, j, l};
-                                    for (int d = 0; d < 3; d++) {
-                                        lo[d] = Math.min(lo[d], p[d]);
-                                        hi[d] = Math.max(hi[d], p[d]);
-                                    }
-                                }
+            if (!r.sound(kernels)) {
+                GradientCheck.Kernels other = kernels == GradientCheck.Kernels.DEFAULT ? GradientCheck.Kernels.REFERENCE : GradientCheck.Kernels.DEFAULT;
+                for (GradientCheck.Result earlier : checks.values()) {
+                    if (!earlier.sound(other)) {
+                        throw new GradientException(bundle.name() + ": no kernels give sound gradients on every input shape of this run ("
+                                + earlier.summary() + "; " + r.summary() + ")");
                     }
                 }
+                kernels = other;
+                log.add("gradient self-check: " + (other == GradientCheck.Kernels.REFERENCE
+                        ? "oneDNN's gradients failed on input shape " + Arrays.toString(r.shape) + "; this run uses libtorch's reference CPU kernels (oneDNN off)"
+                        : "the reference kernels failed on input shape " + Arrays.toString(r.shape) + "; this run uses the default kernels"));
             }
-            boolean bounded = hi[0] >= 0;
-            for (int d = 0; d < 3 && bounded; d++) if (lo[d] == 0 || hi[d] == q[d] - 1) bounded = false;
-            if (bounded) {
-                result = new int[2][3];
-                for (int d = 0; d < 3; d++) {
-                    result[0][d] = c[d] - lo[d];
-                    result[1][d] = hi[d] - (c[d] + align - 1);
-                }
-            } else {
-                log.add("receptive field probe: gradients reach the border of a " + Arrays.toString(q)
-                        + " input; SmoothGrad runs on the whole context box");
+            if (batch > 1 && !Boolean.TRUE.equals(r.batched)) {
+                log.add("gradient self-check: batched gradients are unsound on input shape " + Arrays.toString(r.shape)
+                        + " (batch " + batch + "); one VJP per backward pass instead");
             }
-        } catch (RuntimeException ex) {
-            // not cached: a failure says nothing about the network (e.g. float32 input to a float64 module)
-            log.add("receptive field probe failed: " + TorchModel.class.getSimpleName() + ": " + ex.getMessage()
-                    + "; SmoothGrad runs on the whole context box");
-            return null;
-        } finally {
-            JniUtils.setGradMode(prev);
         }
-        PROBED_RF.put(key, Optional.ofNullable(result));
-        return result;
+        return batch == 1 || Boolean.TRUE.equals(r.batched);
+    }
+
+    /** An autograd scope on the calling thread with the settled kernels. */
+    private Autograd autograd() { return Autograd.open(model, true, kernels.oneDnn()); }
+
+    /** Throws a {@link GradientException} naming the lesion and the copy when a gradient holds NaN or Inf. */
+    private void requireFinite(float[] g, Target t, int copy, Box box) {
+        for (float v : g) {
+            if (!Float.isFinite(v)) throw nonFinite(t, copy, box);
+        }
+    }
+
+    private GradientException nonFinite(Target t, int copy, Box box) {
+        String where = copy < 0 ? "the clean input" : "noisy copy " + (copy + 1) + " of " + o.samples;
+        return new GradientException("lesion " + t.id + ", " + where + ": the gradient has NaN or Inf values (input box "
+                + Arrays.toString(box.size) + ", " + kernels.key + " kernels, model " + bundle.name() + "); no maps are written. "
+                + "The backend self-check passed on this shape, so the network itself gives non-finite gradients here: check the input for extreme values");
     }
 
     /** How the receptive-field box was checked on the data of the last {@link #explain} call (null: not checked). */
@@ -492,9 +401,11 @@ public final class SaliencyEngine {
             rfCheck = "not needed: the receptive-field box of lesion " + t.id + " is its whole context box";
             return;
         }
+        ensureSound(ctx, x, dims, 1);
+        for (int[] p : pts) ensureSound(cellBox(p, ctx), x, dims, 1);
         int nv = ctx.voxels();
         double worst = 0, scale = 0;
-        try (NDManager m = model.manager().newSubManager()) {
+        try (Autograd ag = autograd(); NDManager m = model.manager().newSubManager()) {
             NDArray in = leaf(m, ctx.extract(x, channels, dims), 1, ctx);
             in.setRequiresGradient(true);
             NDArray y = model.forward(in, true);
@@ -502,9 +413,10 @@ public final class SaliencyEngine {
                 int[] p = pts[q];
                 float[] cot = new float[(int) y.getShape().size()];
                 cot[lesionChannel * nv + ctx.local(p[0], p[1], p[2])] = 1f;
-                if (q > 0) JniUtils.zeroGrad((PtNDArray) in);
-                JniUtils.backward((PtNDArray) y, (PtNDArray) cotangent(m, cot, y.getShape()), q == 0, false);
-                float[] whole = floats(in.getGradient());
+                if (q > 0) ag.zeroGrad(in);
+                ag.backward(y, cotangent(m, cot, y.getShape()), q == 0);
+                float[] whole = floats(ag.gradient(in));
+                requireFinite(whole, t, -1, ctx);
                 Box u = cellBox(p, ctx);
                 float[] part;
                 try (NDManager mu = model.manager().newSubManager()) {
@@ -513,8 +425,9 @@ public final class SaliencyEngine {
                     NDArray yu = model.forward(iu, true);
                     float[] cu = new float[(int) yu.getShape().size()];
                     cu[lesionChannel * u.voxels() + u.local(p[0], p[1], p[2])] = 1f;
-                    JniUtils.backward((PtNDArray) yu, (PtNDArray) cotangent(mu, cu, yu.getShape()), false, false);
-                    part = floats(iu.getGradient());
+                    ag.backward(yu, cotangent(mu, cu, yu.getShape()), false);
+                    part = floats(ag.gradient(iu));
+                    requireFinite(part, t, -1, u);
                 }
                 for (int c = 0; c < channels; c++) {
                     for (int a = 0; a < ctx.size[0]; a++)
@@ -581,6 +494,16 @@ public final class SaliencyEngine {
 
     public int alignment() { return align; }
 
+    /**
+     * Voxels of zero padding per axis (at the high end) that the {@code full} context adds to a volume of {@code dims}:
+     * none when every dimension is a multiple of the alignment, else the least that makes it one.
+     */
+    public int[] fullPadding(int[] dims) {
+        int[] p = new int[3];
+        for (int d = 0; d < 3; d++) p[d] = roundUp(dims[d], align) - dims[d];
+        return p;
+    }
+
     /** sigma = noise_level x (max - min) of the first channel of {@code x [C, dims]}. */
     public double sigma(float[] x, int[] dims) {
         int n = dims[0] * dims[1] * dims[2];
@@ -639,13 +562,7 @@ public final class SaliencyEngine {
         double sigma = sigma(x, dims);
         if (rf != null && o.checkReceptiveField && !targets.isEmpty()
                 && (o.methods.contains(Method.SMOOTHGRAD_MAX) || o.methods.contains(Method.SMOOTHGRAD_MEAN))) {
-            boolean prevMode = JniUtils.isGradMode();
-            JniUtils.setGradMode(true);
-            try {
-                checkReceptiveField(x, dims, targets.get(0));
-            } finally {
-                JniUtils.setGradMode(prevMode);
-            }
+            checkReceptiveField(x, dims, targets.get(0));
         }
         boolean sg = o.methods.contains(Method.SMOOTHGRAD_MAX) || o.methods.contains(Method.SMOOTHGRAD_MEAN);
         boolean gc = o.methods.contains(Method.GRADCAMPP);
@@ -655,9 +572,7 @@ public final class SaliencyEngine {
         for (Target t : targets) groups.computeIfAbsent(contextBox(t, dims), b -> new ArrayList<>()).add(t);
         long total = (long) targets.size() * ((sg ? o.samples : 0) + (gc ? 1 : 0));
         long[] done = {0};
-        boolean prev = JniUtils.isGradMode();
-        JniUtils.setGradMode(true);
-        try {
+        {
             for (Map.Entry<Box, List<Target>> g : groups.entrySet()) {
                 Box box = g.getKey();
                 Box region = box.clip(dims);
@@ -685,7 +600,12 @@ public final class SaliencyEngine {
                     double[] secs = new double[group.size()];
                     if (gc) {
                         long t0 = System.nanoTime();
-                        instanceGradCam(box, region, box.extract(x, channels, dims), group, out, dims);
+                        int gb = Math.min(batchSize(box), group.size());
+                        ensureSound(box, x, dims, 1);
+                        if (gb > 1 && !ensureSound(box, x, dims, gb)) gb = 1;
+                        int rest = group.size() % Math.max(gb, 1);
+                        if (gb > 1 && rest > 1 && !ensureSound(box, x, dims, rest)) gb = 1;
+                        instanceGradCam(box, region, box.extract(x, channels, dims), group, out, dims, gb);
                         double each = (System.nanoTime() - t0) / 1e9 / group.size();
                         for (int t = 0; t < secs.length; t++) secs[t] += each;
                         done[0] += group.size();
@@ -705,8 +625,6 @@ public final class SaliencyEngine {
                     }
                 }
             }
-        } finally {
-            JniUtils.setGradMode(prev);
         }
     }
 
@@ -782,9 +700,13 @@ public final class SaliencyEngine {
             }
         }
         int batch = Math.min(batchSize(largestBox), items.size());
+        if (batch > 1 && !batchesSound(x, dims, items, batch, sgBoxes)) batch = 1;
         List<Task> tasks = batch == 1 && o.keepGraph ? planTasks(ctx, sgBoxes, items) : null;
         int w = tasks == null ? 1 : workers(largest(tasks), items.size());
-        if (tasks != null) tasks = balance(tasks, w);
+        if (tasks != null) {
+            tasks = balance(tasks, w);
+            for (Task t : tasks) ensureSound(t.unit, x, dims, 1);
+        }
         while (true) {
             try {
                 for (int t = 0; t < g; t++) {
@@ -812,10 +734,11 @@ public final class SaliencyEngine {
             } catch (RuntimeException ex) {
                 // out of memory: halve the batch and redo this group from scratch (accumulators are rebuilt)
                 if (!TorchModel.isOutOfMemory(ex) || batch == 1) throw ex;
-                if (model.device().isGpu()) JniUtils.emptyCudaCache();
+                if (model.device().isGpu()) Autograd.emptyGpuCache();
                 log.add("out of memory with a batch of " + batch + " on a box of " + Arrays.toString(largestBox.size)
                         + ": retrying with " + batch / 2);
                 batch /= 2;
+                if (batch > 1 && !batchesSound(x, dims, items, batch, sgBoxes)) batch = 1;
             }
         }
         for (int t = 0; t < g; t++) {
@@ -824,6 +747,24 @@ public final class SaliencyEngine {
             if (doMax) put(m, Method.SMOOTHGRAD_MAX, accMax[t], bt, m.smoothGradRegion);
             if (doMean) put(m, Method.SMOOTHGRAD_MEAN, accMean[t], bt, m.smoothGradRegion);
         }
+    }
+
+    /**
+     * The backend self-check of every batch shape the batched path uses for these items (full batches and, without
+     * a kept graph, the smaller last one, per SmoothGrad box); also checks batch 1 on each box, the fallback.
+     */
+    private boolean batchesSound(float[] x, int[] dims, List<int[]> items, int batch, List<Box> sgBoxes) {
+        Map<Box, Integer> counts = new LinkedHashMap<>();
+        for (int[] it : items) counts.merge(sgBoxes.get(it[0]), 1, Integer::sum);
+        boolean ok = true;
+        for (Map.Entry<Box, Integer> e : counts.entrySet()) {
+            ensureSound(e.getKey(), x, dims, 1);
+            int b = Math.min(batch, e.getValue());
+            if (b > 1 && !ensureSound(e.getKey(), x, dims, b)) ok = false;
+            int rest = o.keepGraph ? 0 : e.getValue() % b;
+            if (ok && rest > 1 && !ensureSound(e.getKey(), x, dims, rest)) ok = false;
+        }
+        return ok;
     }
 
     private static int[] coords(int idx, int[] dims) {
@@ -930,7 +871,7 @@ public final class SaliencyEngine {
         if (w <= 1) {
             for (int i = 0; i < tasks.size(); i++) {
                 Task task = tasks.get(i);
-                results[i] = runChunk(task.unit, noisy(x, dims, n, sigma, task.unit), task.items, group, dims, listener);
+                results[i] = runChunk(task.unit, noisy(x, dims, n, sigma, task.unit), task.items, group, dims, n, listener);
             }
         } else {
             // longest processing time first, onto the least loaded worker
@@ -951,16 +892,15 @@ public final class SaliencyEngine {
                 @Override public void progress(String stage, long done, long total) { }
                 @Override public boolean isCancelled() { return abort.get() || listener.isCancelled(); }
             };
-            int mainThreads = JniUtils.getNumThreads();
+            int mainThreads = Autograd.threads();
             List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
             for (List<Integer> mine : plan) {
                 if (mine.isEmpty()) continue;
                 futures.add(workerPool().submit(() -> {
-                    JniUtils.setNumThreads(1);
-                    JniUtils.setGradMode(true);
+                    Autograd.setThreads(1);
                     for (int i : mine) {
                         Task task = tasks.get(i);
-                        results[i] = runChunk(task.unit, noisy(x, dims, n, sigma, task.unit), task.items, group, dims, guarded);
+                        results[i] = runChunk(task.unit, noisy(x, dims, n, sigma, task.unit), task.items, group, dims, n, guarded);
                     }
                     return null;
                 }));
@@ -982,7 +922,7 @@ public final class SaliencyEngine {
                 }
             } finally {
                 // the workers lowered PyTorch's default thread count for threads started later; restore it
-                JniUtils.setNumThreads(mainThreads);
+                Autograd.setThreads(mainThreads);
             }
             if (failure != null) throw failure;
             listener.checkCancelled();
@@ -1047,7 +987,7 @@ public final class SaliencyEngine {
         if (items < 2) return 1;
         if (o.workers > 0) return Math.min(o.workers, items);
         if (model.device().isGpu() || box.voxels() > WORKER_CROP_VOXELS) return 1;
-        return Math.max(1, Math.min(JniUtils.getNumThreads(), items));
+        return Math.max(1, Math.min(Autograd.threads(), items));
     }
 
     /**
@@ -1055,31 +995,43 @@ public final class SaliencyEngine {
      * cotangent per VJP, or the 1/|L| weights of the mean over the target's voxels), the max aggregation folded on
      * the device: only the folded maps leave it. Returns {max, mean} per target of the group, on {@code box}.
      */
-    private float[][][] runChunk(Box box, float[] xn, List<int[]> items, List<Target> group, int[] dims, ProgressListener listener) {
+    private float[][][] runChunk(Box box, float[] xn, List<int[]> items, List<Target> group, int[] dims, int copy,
+            ProgressListener listener) {
         int g = group.size();
         float[][][] out = new float[2][g][];
         if (items.isEmpty()) return out;
         int nv = box.voxels();
-        try (NDManager scope = model.manager().newSubManager()) {
+        try (Autograd ag = autograd(); NDManager scope = model.manager().newSubManager()) {
             NDArray in = leaf(scope, xn, 1, box);
             in.setRequiresGradient(true);
             NDArray y = model.forward(in, true);
             float[] cot = new float[(int) y.getShape().size()];
             NDArray[] runMax = new NDArray[g];
+            // per target, the sum of all its gradients on the device: NaN or Inf in any of them shows there
+            NDArray[] sums = new NDArray[g];
             for (int s = 0; s < items.size(); s++) {
                 listener.checkCancelled();
                 int[] it = items.get(s);
                 boolean more = s + 1 < items.size();
-                if (s > 0) JniUtils.zeroGrad((PtNDArray) in);
+                if (s > 0) ag.zeroGrad(in);
                 if (it[1] >= 0) {
                     // a fresh cotangent array per VJP, freed with its sub-scope (NDArray.set on a kept native array
                     // keeps a full-size temporary per call alive until the copy ends)
                     cot[lesionChannel * nv + it[1]] = 1f;
                     try (NDManager m = scope.newSubManager()) {
-                        JniUtils.backward((PtNDArray) y, (PtNDArray) cotangent(m, cot, y.getShape()), more, false);
+                        ag.backward(y, cotangent(m, cot, y.getShape()), more);
                     }
                     cot[lesionChannel * nv + it[1]] = 0f;
-                    NDArray gr = in.getGradient();
+                    NDArray gr = ag.gradient(in);
+                    NDArray sum = gr.sum();
+                    if (sums[it[0]] == null) {
+                        sums[it[0]] = sum;
+                    } else {
+                        NDArray next = sums[it[0]].add(sum);
+                        sums[it[0]].close();
+                        sum.close();
+                        sums[it[0]] = next;
+                    }
                     NDArray next;
                     if (runMax[it[0]] == null) {
                         next = gr.duplicate();
@@ -1102,14 +1054,20 @@ public final class SaliencyEngine {
                         mean[lesionChannel * nv + box.local(p[0], p[1], p[2])] = wgt;
                     }
                     try (NDManager m = scope.newSubManager()) {
-                        JniUtils.backward((PtNDArray) y, (PtNDArray) cotangent(m, mean, y.getShape()), more, false);
+                        ag.backward(y, cotangent(m, mean, y.getShape()), more);
                     }
-                    NDArray gr = in.getGradient();
+                    NDArray gr = ag.gradient(in);
                     out[1][it[0]] = floats(gr);
                     gr.close();
+                    requireFinite(out[1][it[0]], t, copy, box);
                 }
             }
-            for (int t = 0; t < g; t++) if (runMax[t] != null) out[0][t] = floats(runMax[t]);
+            for (int t = 0; t < g; t++) {
+                if (sums[t] != null && !Double.isFinite(sums[t].toType(DataType.FLOAT64, false).getDouble())) {
+                    throw nonFinite(group.get(t), copy, box);
+                }
+                if (runMax[t] != null) out[0][t] = floats(runMax[t]);
+            }
         }
         return out;
     }
@@ -1132,7 +1090,7 @@ public final class SaliencyEngine {
             if (k < 0) k = outputChannels(box);
             float[] xn = noisy(x, dims, n, sigma, box);
             NDManager copyScope = o.keepGraph ? model.manager().newSubManager() : null;
-            try {
+            try (Autograd ag = autograd()) {
                 NDArray in = null, y = null;
                 for (int s = 0; s < its.size(); s += batch) {
                     listener.checkCancelled();
@@ -1144,7 +1102,7 @@ public final class SaliencyEngine {
                             in.setRequiresGradient(true);
                             y = model.forward(in, true);
                         } else {
-                            JniUtils.zeroGrad((PtNDArray) in);
+                            ag.zeroGrad(in);
                         }
                         int elems = (int) y.getShape().get(0);
                         float[] cot = new float[elems * k * nv];
@@ -1164,13 +1122,14 @@ public final class SaliencyEngine {
                         }
                         NDArray ct = cotangent(m, cot, y.getShape());
                         boolean more = o.keepGraph && s + batch < its.size();
-                        JniUtils.backward((PtNDArray) y, (PtNDArray) ct, more, false);
-                        NDArray gr = in.getGradient();
+                        ag.backward(y, ct, more);
+                        NDArray gr = ag.gradient(in);
                         float[] grad = floats(gr);
                         gr.close();
                         for (int q = 0; q < bsz; q++) {
                             int[] it = its.get(s + q);
                             float[] one = Arrays.copyOfRange(grad, q * channels * nv, (q + 1) * channels * nv);
+                            requireFinite(one, group.get(it[0]), n, box);
                             if (it[1] >= 0) out[0][it[0]] = foldMax(out[0][it[0]], one);
                             else out[1][it[0]] = one;
                         }
@@ -1190,13 +1149,9 @@ public final class SaliencyEngine {
     /** K, from a no-grad forward pass on a small input (cached). */
     private int outputChannels(Box box) {
         if (outputChannels < 0) {
-            boolean prev = JniUtils.isGradMode();
-            JniUtils.setGradMode(false);
-            try (NDManager m = model.manager().newSubManager()) {
+            try (Autograd ag = Autograd.disabled(model); NDManager m = model.manager().newSubManager()) {
                 NDArray z = leaf(m, new float[channels * box.voxels()], 1, box);
                 outputChannels = (int) model.forward(z, false).getShape().get(1);
-            } finally {
-                JniUtils.setGradMode(prev);
             }
         }
         return outputChannels;
@@ -1209,17 +1164,13 @@ public final class SaliencyEngine {
         List<Integer> key = List.of(box.size[0], box.size[1], box.size[2]);
         long[] s = featureShapes.get(key);
         if (s == null) {
-            boolean prev = JniUtils.isGradMode();
-            JniUtils.setGradMode(false);
-            try (NDManager m = model.manager().newSubManager()) {
+            try (Autograd ag = Autograd.disabled(model); NDManager m = model.manager().newSubManager()) {
                 NDArray z = leaf(m, new float[channels * box.voxels()], 1, box);
                 NDArray d = m.zeros(new Shape(1), o.float64 ? DataType.FLOAT64 : DataType.FLOAT32);
                 NDList r = model.forwardFeatures(z, d, false);
                 long[] f = r.get(1).getShape().getShape();
                 s = Arrays.copyOfRange(f, 1, f.length);
                 if (outputChannels < 0) outputChannels = (int) r.get(0).getShape().get(1);
-            } finally {
-                JniUtils.setGradMode(prev);
             }
             if (s.length != 4) throw new IllegalStateException("feature layer output has shape " + Arrays.toString(s) + ", expected [K, a, b, c]");
             featureShapes.put(key, s);
@@ -1232,7 +1183,7 @@ public final class SaliencyEngine {
      * pass, then one backward pass per target (gradients of the {@code delta} leaf zeroed in between); otherwise
      * batches of replicated inputs. Each map is stored on the bounding box of its nonzero voxels.
      */
-    private void instanceGradCam(Box box, Box region, float[] clean, List<Target> group, List<LesionMaps> out, int[] dims) {
+    private void instanceGradCam(Box box, Box region, float[] clean, List<Target> group, List<LesionMaps> out, int[] dims, int batch) {
         long[] fs = featureShape(box);
         int kf = (int) fs[0];
         int[] fdims = {(int) fs[1], (int) fs[2], (int) fs[3]};
@@ -1240,9 +1191,8 @@ public final class SaliencyEngine {
         int nv = box.voxels();
         int k = outputChannels(box);
         DataType dt = o.float64 ? DataType.FLOAT64 : DataType.FLOAT32;
-        int batch = Math.min(batchSize(box), group.size());
         if (batch == 1 && o.keepGraph) {
-            try (NDManager m = model.manager().newSubManager()) {
+            try (Autograd ag = autograd(); NDManager m = model.manager().newSubManager()) {
                 NDArray in = leaf(m, clean, 1, box);
                 NDArray delta = m.zeros(new Shape(1, kf, fdims[0], fdims[1], fdims[2]), dt);
                 delta.setRequiresGradient(true);
@@ -1250,18 +1200,19 @@ public final class SaliencyEngine {
                 NDArray y = r.get(0);
                 float[] a = floats(r.get(1));
                 for (int s = 0; s < group.size(); s++) {
-                    if (s > 0) JniUtils.zeroGrad((PtNDArray) delta);
+                    if (s > 0) ag.zeroGrad(delta);
                     float[] cot = new float[k * nv];
                     for (int idx : group.get(s).voxels) {
                         int[] p = coords(idx, dims);
                         cot[lesionChannel * nv + box.local(p[0], p[1], p[2])] = 1f;
                     }
                     try (NDManager mc = m.newSubManager()) {
-                        JniUtils.backward((PtNDArray) y, (PtNDArray) cotangent(mc, cot, y.getShape()), s + 1 < group.size(), false);
+                        ag.backward(y, cotangent(mc, cot, y.getShape()), s + 1 < group.size());
                     }
-                    NDArray gr = delta.getGradient();
+                    NDArray gr = ag.gradient(delta);
                     float[] g = floats(gr);
                     gr.close();
+                    requireFinite(g, group.get(s), -1, box);
                     storeGradCam(out.get(s), GradCamPlusPlus.instanceMap(a, g, kf, fv), fdims, box, region);
                 }
             }
@@ -1269,7 +1220,7 @@ public final class SaliencyEngine {
         }
         for (int s = 0; s < group.size(); s += batch) {
             int bsz = Math.min(batch, group.size() - s);
-            try (NDManager m = model.manager().newSubManager()) {
+            try (Autograd ag = autograd(); NDManager m = model.manager().newSubManager()) {
                 NDArray in = leaf(m, clean, bsz, box);
                 NDArray delta = m.zeros(new Shape(bsz, kf, fdims[0], fdims[1], fdims[2]), dt);
                 delta.setRequiresGradient(true);
@@ -1283,12 +1234,13 @@ public final class SaliencyEngine {
                         cot[base + box.local(p[0], p[1], p[2])] = 1f;
                     }
                 }
-                JniUtils.backward((PtNDArray) y, (PtNDArray) cotangent(m, cot, y.getShape()), false, false);
+                ag.backward(y, cotangent(m, cot, y.getShape()), false);
                 float[] a = floats(r.get(1));
-                float[] g = floats(delta.getGradient());
+                float[] g = floats(ag.gradient(delta));
                 for (int e = 0; e < bsz; e++) {
                     float[] ae = Arrays.copyOfRange(a, e * kf * fv, (e + 1) * kf * fv);
                     float[] ge = Arrays.copyOfRange(g, e * kf * fv, (e + 1) * kf * fv);
+                    requireFinite(ge, group.get(s + e), -1, box);
                     storeGradCam(out.get(s + e), GradCamPlusPlus.instanceMap(ae, ge, kf, fv), fdims, box, region);
                 }
             }
@@ -1331,9 +1283,8 @@ public final class SaliencyEngine {
         int fv = fdims[0] * fdims[1] * fdims[2];
         int nv = box.voxels();
         double thr = o.threshold != null ? o.threshold : bundle.threshold();
-        boolean prev = JniUtils.isGradMode();
-        JniUtils.setGradMode(true);
-        try (NDManager m = model.manager().newSubManager()) {
+        ensureSound(box, x, dims, 1);
+        try (Autograd ag = autograd(); NDManager m = model.manager().newSubManager()) {
             NDArray in = leaf(m, box.extract(x, channels, dims), 1, box);
             NDArray delta = m.zeros(new Shape(1, kf, fdims[0], fdims[1], fdims[2]), o.float64 ? DataType.FLOAT64 : DataType.FLOAT32);
             delta.setRequiresGradient(true);
@@ -1356,12 +1307,17 @@ public final class SaliencyEngine {
                 }
             }
             if (above == 0) return new float[dims[0] * dims[1] * dims[2]];
-            JniUtils.backward((PtNDArray) y, (PtNDArray) cotangent(m, cot, y.getShape()), false, false);
-            float[] map = GradCamPlusPlus.classMap(floats(r.get(1)), floats(delta.getGradient()), kf, fv);
+            ag.backward(y, cotangent(m, cot, y.getShape()), false);
+            float[] g = floats(ag.gradient(delta));
+            for (float v : g) {
+                if (!Float.isFinite(v)) {
+                    throw new GradientException("class Grad-CAM++: the gradient has NaN or Inf values (input " + Arrays.toString(size)
+                            + ", " + kernels.key + " kernels, model " + bundle.name() + "); no map is written");
+                }
+            }
+            float[] map = GradCamPlusPlus.classMap(floats(r.get(1)), g, kf, fv);
             float[] up = Arrays.equals(fdims, size) ? map : Resample.trilinear(map, fdims, size);
             return box.sub(up, 0, region);
-        } finally {
-            JniUtils.setGradMode(prev);
         }
     }
 

@@ -323,14 +323,18 @@ public class SaliencyEngineTest {
         o.context = SaliencyEngine.Context.PATCH;
         o.margin = 2;
         SaliencyEngine pe = new SaliencyEngine(tiny, o);
-        assertEquals(16, pe.alignment());                         // from the patch size 16 (no "alignment" key)
+        assertEquals(4, pe.alignment());                          // probed: the tiny U-Net's strides are 2, 2
+        assertEquals("probed", pe.alignmentSource());             // (no "alignment" key in its bundle)
         Box p = pe.contextBox(t, d);                              // patch 16
-        assertArrayEquals(new int[] {16, 32, 16}, p.size());      // j: 21 + 4 -> 32; k: volume smaller -> padded
-        assertArrayEquals(new int[] {0, 16, 0}, p.origin());      // aligned origins; j [16, 48) holds [18, 43)
+        assertArrayEquals(new int[] {16, 28, 16}, p.size());      // j: 21 + 4 from an aligned origin -> 28; k: volume smaller -> padded
+        assertArrayEquals(new int[] {0, 16, 0}, p.origin());      // aligned origins; j [16, 44) holds [18, 43)
         o.context = SaliencyEngine.Context.FULL;
-        Box f = new SaliencyEngine(tiny, o).contextBox(t, d);
+        SaliencyEngine fe = new SaliencyEngine(tiny, o);
+        Box f = fe.contextBox(t, d);                              // the whole volume, padded by the least it needs
         assertArrayEquals(new int[] {0, 0, 0}, f.origin());
-        assertArrayEquals(new int[] {48, 64, 16}, f.size());
+        assertArrayEquals(new int[] {40, 52, 12}, f.size());
+        assertArrayEquals(new int[] {0, 2, 0}, fe.fullPadding(d));
+        assertArrayEquals(new int[] {0, 0, 0}, fe.fullPadding(new int[] {40, 52, 12}));
         o.context = SaliencyEngine.Context.LOCAL;
         o.localMargin = 1;
         Box l = new SaliencyEngine(tiny64, o).contextBox(t, d);   // alignment 4
@@ -498,7 +502,7 @@ public class SaliencyEngineTest {
             SaliencyEngine e = new SaliencyEngine(inst, o);
             assertNull(e.receptiveField());
             assertEquals(e.contextBox(t, d), e.smoothGradBox(t, e.contextBox(t, d)));
-            assertTrue(String.join("; ", e.log()), e.log().stream().anyMatch(l -> l.contains("reach the border")));
+            assertTrue(String.join("; ", e.log()), e.log().stream().anyMatch(l -> l.contains("reaches both ends")));
         }
         o.float64 = true;
         int[][] probed = new SaliencyEngine(tiny64, o).receptiveField();

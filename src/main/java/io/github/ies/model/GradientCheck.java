@@ -1,0 +1,447 @@
+package io.github.ies.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A self-check of the gradient backend on the run's own model, device and input shape, before any map is computed
+ * from it. libtorch's CPU kernels are not equally sound on every processor (docs/saliency.md, "Backend
+ * self-check"), so this check finds out, on the machine at hand, which way of computing input gradients is right.
+ *
+ * <p>On an input crop {@code x [C, size]} and a cotangent {@code c} (seeded weights 0.5 to 1.5 on the lesion channel
+ * of the central voxels, at most 4 per axis), it computes the vector-Jacobian product g = J(x)^T c with each
+ * candidate kernel set (the device's default kernels; on the CPU also libtorch's reference kernels, oneDNN off, when
+ * {@link OneDnn#available()}) and tests:
+ * <ol>
+ * <li><b>finite</b>: no NaN or Inf in g;</li>
+ * <li><b>kernels</b>: g with oneDNN equals g with the reference kernels within {@link #KERNEL_TOLERANCE} of max |g|
+ * (two implementations agreeing are both verified by the tests below; disagreeing, each is tested on its own);</li>
+ * <li><b>adjoint</b>: for seeded standard-normal directions v, g . v equals c . (J v), with J v from a second
+ * differentiation of the recorded backward pass (libtorch differentiates a convolution's backward with forward
+ * convolutions), within {@link #ADJOINT_TOLERANCE} of |g|_2; a backward kernel that disagrees with the forward
+ * kernels fails it. Skipped, with a note, for a network whose operations lack a second derivative;</li>
+ * <li><b>finite differences</b>: the central difference (f(x + hv) - f(x - hv)) / 2h of f = c . y (forward passes
+ * only, summed in double; h = {@link #FD_STEP} times the RMS of x) equals g . v within {@link #FD_TOLERANCE} of
+ * |g|_2 plus {@link #FD_NOISE_FACTOR} times the measured float32 and activation-kink noise |f(x + hv) + f(x - hv)
+ * - 2 f(x)| / 2h;</li>
+ * <li><b>batching</b> (when the run batches, B &gt; 1): one backward pass of B replicated inputs with B different
+ * cotangents equals the same B products done one at a time within {@link #BATCH_TOLERANCE} of their max.</li>
+ * </ol>
+ * The outcome says which kernels are sound ({@code oneDNN} first, for speed) and whether batching is; with no sound
+ * kernels the run must stop. Results are cached per model file, device, shape, batch size, precision and gradient
+ * backend, so each runs once per JVM.
+ */
+public final class GradientCheck {
+
+    /** Relative tolerance of the kernel comparison (float32 kernels differ by about 1e-6 of max |g|). */
+    public static final double KERNEL_TOLERANCE = 1e-4;
+    /** Relative tolerance of the adjoint test (float32 sums: about 1e-6 of |g|_2 measured). */
+    public static final double ADJOINT_TOLERANCE = 1e-3;
+    /** Relative tolerance of batched against one-at-a-time products. */
+    public static final double BATCH_TOLERANCE = 1e-5;
+    /** Finite-difference tolerance floor, relative to |g|_2. */
+    public static final double FD_TOLERANCE = 1e-2;
+    /** Multiple of the measured second-difference noise added to {@link #FD_TOLERANCE}. */
+    public static final double FD_NOISE_FACTOR = 4;
+    /** Finite-difference step relative to the RMS of the input. */
+    public static final double FD_STEP = 1e-3;
+    /** Random directions of the adjoint and finite-difference tests. */
+    public static final int DIRECTIONS = 3;
+
+    /** The kernels a run may use. */
+    public enum Kernels {
+        /** The device's default kernels (oneDNN on the CPU, cuDNN on a GPU). */
+        DEFAULT("default"),
+        /** libtorch's reference CPU kernels (oneDNN off). */
+        REFERENCE("reference");
+
+        public final String key;
+
+        Kernels(String key) { this.key = key; }
+
+        public boolean oneDnn() { return this == DEFAULT; }
+    }
+
+    /** The outcome of one check. */
+    public static final class Result {
+        /** Shape {@code [C, i, j, k]} and batch size checked. */
+        public final int[] shape;
+        public final int batch;
+        /** Whether each way was verified sound: null when not tested. */
+        public final Boolean defaultKernels, referenceKernels, batched;
+        /** Measured errors (NaN when not measured): kernels, adjoint, finite differences (worst), batching. */
+        public final double kernelError, adjointError, fdError, batchError;
+        /** Notes and failures, one line each. */
+        public final List<String> notes;
+
+        Result(int[] shape, int batch, Boolean defaultKernels, Boolean referenceKernels, Boolean batched,
+                double kernelError, double adjointError, double fdError, double batchError, List<String> notes) {
+            this.shape = shape;
+            this.batch = batch;
+            this.defaultKernels = defaultKernels;
+            this.referenceKernels = referenceKernels;
+            this.batched = batched;
+            this.kernelError = kernelError;
+            this.adjointError = adjointError;
+            this.fdError = fdError;
+            this.batchError = batchError;
+            this.notes = List.copyOf(notes);
+        }
+
+        /** Whether some kernels passed. */
+        public boolean sound() { return sound(Kernels.DEFAULT) || sound(Kernels.REFERENCE); }
+
+        public boolean sound(Kernels k) {
+            return Boolean.TRUE.equals(k == Kernels.DEFAULT ? defaultKernels : referenceKernels);
+        }
+
+        /** Whether anything failed. */
+        public boolean failed() {
+            return Boolean.FALSE.equals(defaultKernels) || Boolean.FALSE.equals(referenceKernels) || Boolean.FALSE.equals(batched);
+        }
+
+        /** One line: shape, verdicts and errors. */
+        public String summary() {
+            StringBuilder sb = new StringBuilder();
+            sb.append("shape ").append(Arrays.toString(shape)).append(" batch ").append(batch).append(": ");
+            sb.append("default kernels ").append(verdict(defaultKernels)).append(", reference kernels ").append(verdict(referenceKernels));
+            if (batch > 1) sb.append(", batching ").append(verdict(batched));
+            sb.append(String.format(Locale.ROOT, " (errors: kernels %s, adjoint %s, finite differences %s, batching %s)",
+                    fmt(kernelError), fmt(adjointError), fmt(fdError), fmt(batchError)));
+            return sb.toString();
+        }
+
+        private static String verdict(Boolean b) { return b == null ? "not tested" : b ? "sound" : "FAILED"; }
+
+        private static String fmt(double v) { return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.2g", v); }
+    }
+
+    private static final Map<String, Result> CACHE = new ConcurrentHashMap<>();
+
+    /** Forgets cached results (tests). */
+    public static void clearCache() { CACHE.clear(); }
+
+    /**
+     * Checks the model's input gradients on {@code crop [C, size]} (C order), for batches of {@code batch}
+     * (1: no batching), in float64 when the module is float64. Cached (see the class comment).
+     */
+    public static Result run(TorchModel model, float[] crop, int[] size, int batch, boolean float64) {
+        String key;
+        try {
+            key = model.bundle().modelSha256();
+        } catch (IOException e) {
+            key = model.bundle().source().toString();
+        }
+        key += "|" + DeviceSpec.describe(model.device()) + "|" + Arrays.toString(size) + "|" + batch + "|" + float64
+                + "|" + System.identityHashCode(model.gradients());
+        Result r = CACHE.get(key);
+        if (r == null) {
+            r = new GradientCheck(model, crop, size, float64).check(batch);
+            CACHE.put(key, r);
+        }
+        return r;
+    }
+
+    private final TorchModel model;
+    private final float[] x;
+    private final int[] size;
+    private final boolean float64;
+    private final int nv;
+    private final int outputChannels;
+    private final float[] cotangent;
+    private final List<String> notes = new ArrayList<>();
+
+    private GradientCheck(TorchModel model, float[] crop, int[] size, boolean float64) {
+        this.model = model;
+        this.x = crop;
+        this.size = size.clone();
+        this.float64 = float64;
+        this.nv = size[0] * size[1] * size[2];
+        try (Autograd ag = Autograd.disabled(model); NDManager m = model.manager().newSubManager()) {
+            this.outputChannels = (int) model.forward(model.input(m, x, 1, size, float64), false).getShape().get(1);
+        }
+        this.cotangent = centralCotangent(0);
+    }
+
+    /** Weights 0.5 to 1.5 (seeded) on the lesion channel of the central voxels, shifted by {@code shift} along k. */
+    private float[] centralCotangent(int shift) {
+        float[] c = new float[outputChannels * nv];
+        SplittableRandom r = new SplittableRandom(20261130L + shift);
+        int lesion = model.bundle().lesionChannel();
+        int[] lo = new int[3], hi = new int[3];
+        for (int d = 0; d < 3; d++) {
+            int w = Math.min(4, size[d]);
+            lo[d] = (size[d] - w) / 2;
+            hi[d] = lo[d] + w;
+        }
+        for (int a = lo[0]; a < hi[0]; a++)
+            for (int b = lo[1]; b < hi[1]; b++)
+                for (int l = lo[2]; l < hi[2]; l++) {
+                    int kk = Math.floorMod(l + shift, size[2]);
+                    c[lesion * nv + (a * size[1] + b) * size[2] + kk] = (float) (0.5 + r.nextDouble());
+                }
+        return c;
+    }
+
+    /** Errors of one kernel set: {adjoint, finite differences} (NaN: not measured). */
+    private double[] lastErrors = {Double.NaN, Double.NaN};
+
+    private Result check(int batch) {
+        boolean gpu = model.device().isGpu();
+        String def = gpu ? "the GPU kernels" : "oneDNN";
+        double[] gd = vjp(Kernels.DEFAULT);
+        double[] gr = !gpu && OneDnn.available() ? vjp(Kernels.REFERENCE) : null;
+        if (!gpu && gr == null) notes.add("reference kernels unavailable: " + OneDnn.unavailableReason());
+        double kernelError = Double.NaN, adjointError = Double.NaN, fdError = Double.NaN;
+        Boolean okDefault, okReference = null;
+        if (gr != null && finite(gd) && finite(gr)
+                && (kernelError = maxDiff(gd, gr) / Math.max(maxAbs(gr), Double.MIN_NORMAL)) <= KERNEL_TOLERANCE) {
+            // two implementations agree: the tests on one verify both
+            boolean ok = verify(Kernels.DEFAULT, gd, "oneDNN and the reference kernels");
+            okDefault = ok;
+            okReference = ok;
+            adjointError = lastErrors[0];
+            fdError = lastErrors[1];
+        } else {
+            if (gr != null && !Double.isNaN(kernelError)) {
+                notes.add(String.format(Locale.ROOT, "oneDNN and the reference kernels differ by %.3g of max |gradient|", kernelError));
+            }
+            okDefault = verify(Kernels.DEFAULT, gd, def);
+            adjointError = lastErrors[0];
+            fdError = lastErrors[1];
+            if (gr != null) {
+                okReference = verify(Kernels.REFERENCE, gr, "the reference kernels");
+                if (!okDefault) {
+                    adjointError = lastErrors[0];
+                    fdError = lastErrors[1];
+                }
+            }
+        }
+        Boolean batched = null;
+        double batchError = Double.NaN;
+        Kernels use = okDefault ? Kernels.DEFAULT : Boolean.TRUE.equals(okReference) ? Kernels.REFERENCE : null;
+        if (batch > 1 && use != null) {
+            batchError = batchError(batch, use);
+            batched = batchError <= BATCH_TOLERANCE;
+            if (!batched) {
+                notes.add(Double.isFinite(batchError)
+                        ? String.format(Locale.ROOT, "batched gradients differ from one-at-a-time ones by %.3g of their max", batchError)
+                        : "batched gradients are non-finite (NaN or Inf)");
+            }
+        }
+        int[] shape = {x.length / nv, size[0], size[1], size[2]};
+        return new Result(shape, batch, okDefault, okReference, batched, kernelError, adjointError, fdError, batchError, notes);
+    }
+
+    /** Finite, adjoint and finite-difference tests of one kernel set's gradient; failures go to the notes. */
+    private boolean verify(Kernels k, double[] g, String who) {
+        lastErrors = new double[] {Double.NaN, Double.NaN};
+        if (!finite(g)) {
+            notes.add(who + ": the input gradient has NaN or Inf values");
+            return false;
+        }
+        double norm = 0;
+        for (double v : g) norm += v * v;
+        norm = Math.sqrt(norm);
+        if (norm == 0) {
+            notes.add(who + ": the input gradient is zero at the centre of the box (nothing to compare)");
+            lastErrors = new double[] {0, 0};
+            return true;
+        }
+        boolean ok = true;
+        double adj = adjointError(k, g, norm);
+        lastErrors[0] = adj;
+        if (!Double.isNaN(adj) && !(adj <= ADJOINT_TOLERANCE)) {
+            notes.add(String.format(Locale.ROOT, "%s: the backward pass disagrees with the forward pass (adjoint test) by %.3g of |gradient| (tolerance %.2g)",
+                    who, adj, ADJOINT_TOLERANCE));
+            ok = false;
+        }
+        double[] fd = fdError(k, g, norm);
+        lastErrors[1] = fd[0];
+        if (!(fd[0] <= FD_TOLERANCE + FD_NOISE_FACTOR * fd[1])) {
+            notes.add(String.format(Locale.ROOT, "%s: finite differences disagree with the gradient by %.3g of |gradient| (tolerance %.2g + %.0f x noise %.2g)",
+                    who, fd[0], FD_TOLERANCE, FD_NOISE_FACTOR, fd[1]));
+            ok = false;
+        }
+        return ok;
+    }
+
+    /** g = J^T c with one backward pass (batch 1), as doubles. */
+    private double[] vjp(Kernels k) {
+        try (Autograd ag = Autograd.open(model, true, k.oneDnn()); NDManager m = model.manager().newSubManager()) {
+            NDArray in = model.input(m, x, 1, size, float64);
+            in.setRequiresGradient(true);
+            NDArray y = model.forward(in, true);
+            ag.backward(y, array(m, cotangent, y), false);
+            NDArray g = ag.gradient(in);
+            double[] out = doubles(g);
+            g.close();
+            return out;
+        }
+    }
+
+    private float[] direction(int dir) {
+        SplittableRandom r = new SplittableRandom(77L + dir);
+        float[] v = new float[x.length];
+        for (int i = 0; i < v.length; i++) v[i] = (float) r.nextGaussian();
+        return v;
+    }
+
+    /** Worst |g . v - c . Jv| / |g|_2 over the directions (NaN when the network has no second derivative). */
+    private double adjointError(Kernels k, double[] gExpected, double norm) {
+        double worst = 0;
+        try (Autograd ag = Autograd.open(model, true, k.oneDnn()); NDManager m = model.manager().newSubManager()) {
+            for (int dir = 0; dir < DIRECTIONS; dir++) {
+                try (NDManager md = m.newSubManager()) {
+                    NDArray in = model.input(md, x, 1, size, float64);
+                    in.setRequiresGradient(true);
+                    NDArray y = model.forward(in, true);
+                    NDArray u = array(md, cotangent, y);
+                    u.setRequiresGradient(true);
+                    ag.backwardRecorded(y, u);
+                    NDArray g = ag.gradient(in);
+                    double[] gv = doubles(g);
+                    float[] v = direction(dir);
+                    NDArray va = model.input(md, v, 1, size, float64);
+                    NDArray s = g.mul(va).sum();
+                    ag.backward(s, s.onesLike(), false);
+                    NDArray jv = ag.gradient(u);
+                    double[] j = doubles(jv);
+                    double a = 0, b = 0;
+                    for (int i = 0; i < gv.length; i++) a += gv[i] * v[i];
+                    for (int i = 0; i < j.length; i++) if (cotangent[i] != 0) b += cotangent[i] * j[i];
+                    double err = Math.abs(a - b) / norm;
+                    if (!(err <= worst)) worst = err;
+                }
+            }
+        } catch (RuntimeException noSecondDerivative) {
+            notes.add("adjoint test skipped: " + TorchModel.firstLine(noSecondDerivative.getMessage()));
+            return Double.NaN;
+        }
+        return worst;
+    }
+
+    /** {worst |FD - g . v| / |g|_2, the noise of that direction} over the directions. */
+    private double[] fdError(Kernels k, double[] g, double norm) {
+        double rms = 0;
+        for (float v : x) rms += (double) v * v;
+        rms = Math.sqrt(rms / x.length);
+        double h = FD_STEP * (rms > 0 ? rms : 1);
+        double f0 = f(x, k);
+        double worstExcess = Double.NEGATIVE_INFINITY;
+        double[] out = {0, 0};
+        for (int dir = 0; dir < DIRECTIONS; dir++) {
+            float[] v = direction(dir);
+            float[] xp = new float[x.length], xm = new float[x.length];
+            double gv = 0;
+            for (int i = 0; i < x.length; i++) {
+                xp[i] = (float) (x[i] + h * v[i]);
+                xm[i] = (float) (x[i] - h * v[i]);
+                gv += g[i] * (((double) xp[i] - xm[i]) / (2 * h));   // the step actually taken in float32
+            }
+            double fp = f(xp, k), fm = f(xm, k);
+            double err = Math.abs((fp - fm) / (2 * h) - gv) / norm;
+            double noise = Math.abs(fp + fm - 2 * f0) / (2 * h) / norm;
+            double excess = err - FD_NOISE_FACTOR * noise;
+            if (Double.isNaN(err)) return new double[] {Double.NaN, Double.NaN};
+            if (excess > worstExcess) {
+                worstExcess = excess;
+                out = new double[] {err, noise};
+            }
+        }
+        return out;
+    }
+
+    private double f(float[] input, Kernels k) {
+        try (Autograd ag = Autograd.open(model, false, k.oneDnn()); NDManager m = model.manager().newSubManager()) {
+            double[] y = doubles(model.forward(model.input(m, input, 1, size, float64), false));
+            double s = 0;
+            for (int i = 0; i < y.length; i++) if (cotangent[i] != 0) s += cotangent[i] * y[i];
+            return s;
+        }
+    }
+
+    /** Max |batched - single| / max |single| over B different cotangents (NaN or Inf when non-finite). */
+    private double batchError(int batch, Kernels k) {
+        float[][] cots = new float[batch][];
+        for (int b = 0; b < batch; b++) cots[b] = b == 0 ? cotangent : centralCotangent(b);
+        double[][] single = new double[batch][];
+        try (Autograd ag = Autograd.open(model, true, k.oneDnn()); NDManager m = model.manager().newSubManager()) {
+            NDArray in = model.input(m, x, 1, size, float64);
+            in.setRequiresGradient(true);
+            NDArray y = model.forward(in, true);
+            for (int b = 0; b < batch; b++) {
+                if (b > 0) ag.zeroGrad(in);
+                try (NDManager mb = m.newSubManager()) {
+                    ag.backward(y, array(mb, cots[b], y), b + 1 < batch);
+                }
+                NDArray g = ag.gradient(in);
+                single[b] = doubles(g);
+                g.close();
+            }
+        }
+        double[] batched;
+        try (Autograd ag = Autograd.open(model, true, k.oneDnn()); NDManager m = model.manager().newSubManager()) {
+            NDArray in = model.input(m, x, batch, size, float64);
+            in.setRequiresGradient(true);
+            NDArray y = model.forward(in, true);
+            int per = cots[0].length;
+            float[] all = new float[per * batch];
+            for (int b = 0; b < batch; b++) System.arraycopy(cots[b], 0, all, b * per, per);
+            ag.backward(y, array(m, all, y), false);
+            NDArray g = ag.gradient(in);
+            batched = doubles(g);
+            g.close();
+        }
+        double diff = 0, scale = 0;
+        int per = single[0].length;
+        for (int b = 0; b < batch; b++) {
+            for (int i = 0; i < per; i++) {
+                double d = Math.abs(batched[b * per + i] - single[b][i]);
+                if (!(d <= diff)) diff = d;   // NaN propagates
+                scale = Math.max(scale, Math.abs(single[b][i]));
+            }
+        }
+        return diff / Math.max(scale, Double.MIN_NORMAL);
+    }
+
+    private NDArray array(NDManager m, float[] data, NDArray like) {
+        NDArray a = m.create(data, like.getShape());
+        return float64 ? a.toType(DataType.FLOAT64, false) : a;
+    }
+
+    private static double[] doubles(NDArray a) {
+        if (a.getDataType() == DataType.FLOAT64) return a.toDoubleArray();
+        float[] f = a.toType(DataType.FLOAT32, false).toFloatArray();
+        double[] d = new double[f.length];
+        for (int i = 0; i < f.length; i++) d[i] = f[i];
+        return d;
+    }
+
+    private static boolean finite(double[] a) {
+        for (double v : a) if (!Double.isFinite(v)) return false;
+        return true;
+    }
+
+    private static double maxAbs(double[] a) {
+        double m = 0;
+        for (double v : a) m = Math.max(m, Math.abs(v));
+        return m;
+    }
+
+    private static double maxDiff(double[] a, double[] b) {
+        double m = 0;
+        for (int i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+        return m;
+    }
+}

@@ -15,8 +15,9 @@ adds `delta` to the layer's output, and the wrapper network is *traced* (torch.j
 methods into one TorchScript file. The network is put in eval mode first (BatchNorm running statistics, no
 dropout), and the exported module is checked against the eager one on random inputs. Then two properties the
 saliency engine needs are probed on the exported module and written to ies-model.json (unless already given, e.g.
-by --extra): "alignment" (probe_alignment) and "receptive_field" (probe_receptive_field); the engine probes them
-the same way at run time when they are absent (SaliencyEngine.probeAlignment, probeReceptiveField).
+by --extra): "receptive_field" (probe_receptive_field) and "alignment" (probe_alignment, or the network's stride
+from its shapes, network_stride, when the receptive field is unbounded); the engine probes them the same way at run
+time when they are absent (saliency.NetworkProbe).
 
 Checkpoints accepted (--checkpoint):
   * a pickled nn.Module (torch.save(model, path));
@@ -127,7 +128,7 @@ def load_network(args):
 
 
 def patch_alignment(patch_size):
-    """The largest power of two (at most 32) dividing every patch dimension: an upper bound of the alignment."""
+    """The largest power of two (at most 32) dividing every patch dimension: an upper bound u of the alignment."""
     u = 32
     for p in patch_size:
         while u > 1 and p % u:
@@ -135,53 +136,132 @@ def patch_alignment(patch_size):
     return u
 
 
-def probe_alignment(module, patch_size, in_channels, seed=12345):
-    """The network's alignment (total stride), as SaliencyEngine.probeAlignment: the smallest power of two a below
-    u = patch_alignment(P) such that, on a random input X of P + u voxels per axis, the logits of the crop
-    X[a : a + P] equal those of X (relative 1e-4) on the crop's central 4^3 voxels; u if none does."""
-    u = patch_alignment(patch_size)
-    g = torch.Generator().manual_seed(seed)
-    x = torch.randn((1, in_channels) + tuple(p + u for p in patch_size), generator=g)
-    with torch.no_grad():
-        y = module.forward(x)
-        a = 1
-        while a < u:
-            yc = module.forward(x[(...,) + tuple(slice(a, a + p) for p in patch_size)])
-            mid = tuple(slice(p // 2 - 2, p // 2 + 2) for p in patch_size)
-            ref = y[(...,) + tuple(slice(s.start + a, s.stop + a) for s in mid)]
-            if (yc[(...,) + mid] - ref).abs().max() <= 1e-4 * max(ref.abs().max().item(), 1e-6):
-                return a
-            a *= 2
-    return u
+MAX_PROBE_VOXELS = 1 << 21
+MAX_PROBE_LENGTH = 512
 
 
-def probe_receptive_field(module, patch_size, in_channels, align, lesion_channel, seeds=(20261127, 7)):
-    """The receptive-field bound {"below": [3], "above": [3]}, as SaliencyEngine.probeReceptiveField: for every
-    output voxel of an alignment cell [c, c + a) per axis, the input gradient is zero outside
-    [c - below, c + a - 1 + above]. On random inputs of the patch size rounded up to the alignment plus two cells per axis, the support
-    (exactly nonzero entries, any channel) of the input gradient of a randomly weighted (0.5 to 1.5) sum of the
-    lesion logits of the central cell, united over the seeds. None (JSON null: unbounded) when the support touches
-    the input's border, e.g. instance normalisation or attention, or a receptive field wider than the patch."""
-    q = [(p + align - 1) // align * align + 2 * align for p in patch_size]
-    c = [(n // 2 - align // 2) // align * align for n in q]
-    cell = (0, lesion_channel) + tuple(slice(o, o + align) for o in c)
-    support = torch.zeros(q, dtype=torch.bool)
+def _probe_size(u, axis, length):
+    s = [2 * u, 2 * u, 2 * u]
+    s[axis] = length
+    return s
+
+
+def _support(module, in_channels, lesion_channel, u, axis, s, seeds):
+    """{below, above} along `axis` on an input of size s (None when the support reaches an end), as
+    NetworkProbe.Prober.support: the input-gradient support of a randomly weighted sum of the lesion logits of the
+    central u-cell, united over the seeds."""
+    c = [(n // 2 - u // 2) // u * u for n in s]
+    cell = (0, lesion_channel) + tuple(slice(o, o + u) for o in c)
+    support = torch.zeros(s[axis], dtype=torch.bool)
     for seed in seeds:
         g = torch.Generator().manual_seed(seed)
-        x = torch.randn([1, in_channels] + q, generator=g).requires_grad_(True)
+        x = torch.randn([1, in_channels] + s, generator=g).requires_grad_(True)
         with torch.enable_grad():
             y = module.forward(x)
             cot = torch.zeros_like(y)
-            cot[cell] = 0.5 + torch.rand((align,) * 3, generator=g)
+            cot[cell] = 0.5 + torch.rand((u,) * 3, generator=g)
             grad, = torch.autograd.grad(y, x, cot)
-        support |= (grad[0] != 0).any(dim=0)
+        nz = (grad[0] != 0).any(dim=0)
+        other = tuple(d for d in range(3) if d != axis)
+        support |= nz.any(dim=other[1]).any(dim=other[0])
     idx = support.nonzero()
     if len(idx) == 0:
         return None
-    lo, hi = idx.min(dim=0).values.tolist(), idx.max(dim=0).values.tolist()
-    if any(lo[d] == 0 or hi[d] == q[d] - 1 for d in range(3)):
+    lo, hi = idx.min().item(), idx.max().item()
+    if lo == 0 or hi == s[axis] - 1:
         return None
-    return {"below": [c[d] - lo[d] for d in range(3)], "above": [hi[d] - (c[d] + align - 1) for d in range(3)]}
+    return c[axis] - lo, hi - (c[axis] + u - 1)
+
+
+def probe_receptive_field(module, patch_size, in_channels, lesion_channel, u=None, seeds=(20261127, 7)):
+    """The receptive-field bound {"below": [3], "above": [3]}, as NetworkProbe (Java): for every output voxel of an
+    alignment cell [c, c + a) per axis, the input gradient is zero outside [c - below, c + a - 1 + above]. One axis at
+    a time, on inputs 2u wide across the axis and growing along it (doubling, up to MAX_PROBE_LENGTH voxels) until the
+    support of the input gradient of a randomly weighted sum of the lesion logits of a central u-cell stays off the
+    ends. None (JSON null: unbounded) when it reaches them on the largest input: an operation over the whole input
+    (instance or group normalisation, attention) or a receptive field wider than that."""
+    u = u or patch_alignment(patch_size)
+    below, above = [], []
+    for d in range(3):
+        length = max(4 * u, (patch_size[d] + u - 1) // u * u + 2 * u)
+        bound = None
+        while True:
+            s = _probe_size(u, d, length)
+            bound = _support(module, in_channels, lesion_channel, u, d, s, seeds)
+            if bound is not None:
+                break
+            nxt = 2 * length
+            if nxt > max(MAX_PROBE_LENGTH, length) or nxt * (2 * u) ** 2 > MAX_PROBE_VOXELS:
+                break
+            length = nxt
+        if bound is None:
+            return None
+        below.append(bound[0])
+        above.append(bound[1])
+    return {"below": below, "above": above}
+
+
+def probe_alignment(module, patch_size, in_channels, receptive_field, u=None, seed=12345):
+    """The network's alignment (total stride), as NetworkProbe (Java): per axis, the smallest power of two a < u
+    such that, on a random input X of P' + u voxels along the axis (2u across), the logits of the crop X[a : a + P']
+    equal those of X (relative 1e-4) at the crop's four central positions along the axis, with P' large enough that
+    their receptive field lies inside the crop; u when none does, or when the receptive field is unbounded (then
+    equivariance cannot be probed: see network_stride). The largest over the axes."""
+    u = u or patch_alignment(patch_size)
+    if receptive_field is None or u == 1:
+        return u
+    g = torch.Generator().manual_seed(seed)
+    best = 1
+    for d in range(3):
+        r = max(receptive_field["below"][d], receptive_field["above"][d])
+        p = -(-max(patch_size[d], 2 * (r + u + 1)) // u) * u
+        big = _probe_size(u, d, p + u)
+        x = torch.randn([1, in_channels] + big, generator=g)
+        found = u
+        with torch.no_grad():
+            y = module.forward(x)
+            a = 1
+            while a < u:
+                sl = [slice(None)] * 5
+                sl[2 + d] = slice(a, a + p)
+                yc = module.forward(x[tuple(sl)])
+                mid = [slice(None)] * 5
+                mid[2 + d] = slice(p // 2 - 2, p // 2 + 2)
+                ref_sl = list(mid)
+                ref_sl[2 + d] = slice(p // 2 - 2 + a, p // 2 + 2 + a)
+                ref = y[tuple(ref_sl)]
+                if (yc[tuple(mid)] - ref).abs().max() <= 1e-4 * max(ref.abs().max().item(), 1e-6):
+                    found = a
+                    break
+                a *= 2
+        best = max(best, found)
+    return best
+
+
+def network_stride(net, patch_size, in_channels):
+    """The total stride from the network's own shapes: the largest ratio, over the axes and every module's 5D
+    output, of the patch size to the output's size, on a zero input of the patch size (forward hooks on the eager
+    network). Used when the receptive field is unbounded and equivariance cannot be probed."""
+    ratios = [1]
+    hooks = []
+
+    def hook(_m, _i, out):
+        outs = out if isinstance(out, (tuple, list)) else [out]
+        for o in outs:
+            if torch.is_tensor(o) and o.dim() == 5:
+                for d in range(3):
+                    if o.shape[2 + d] > 0 and patch_size[d] % o.shape[2 + d] == 0:
+                        ratios.append(patch_size[d] // o.shape[2 + d])
+
+    for m in net.modules():
+        hooks.append(m.register_forward_hook(hook))
+    try:
+        with torch.no_grad():
+            net(torch.zeros((1, in_channels) + tuple(patch_size)))
+    finally:
+        for h in hooks:
+            h.remove()
+    return max(ratios)
 
 
 def _put_after(d, anchor, key, value):
@@ -239,13 +319,23 @@ def export(net, layer, out_dir, meta, patch_size, in_channels, seed=0, tol=1e-4)
     if worst > tol * scale:
         raise SystemExit("error: exported module differs from the eager one by %g (tolerance %g)" % (worst, tol * scale))
 
-    # translation-equivariance step and receptive field, for the saliency engine (kept when the caller gives them)
+    # receptive field and translation-equivariance step, for the saliency engine (kept when the caller gives them)
     meta = dict(meta)
-    if "alignment" not in meta:
-        meta = _put_after(meta, "features", "alignment", probe_alignment(traced, patch_size, in_channels))
+    lesion = meta.get("lesion_channel", 1)
     if "receptive_field" not in meta:
-        rf = probe_receptive_field(traced, patch_size, in_channels, meta["alignment"], meta.get("lesion_channel", 1))
-        meta = _put_after(meta, "alignment", "receptive_field", rf)
+        rf = probe_receptive_field(traced, patch_size, in_channels, lesion)
+        meta = _put_after(meta, "features", "receptive_field", rf)
+    if "alignment" not in meta:
+        stride = network_stride(net, patch_size, in_channels)
+        if meta["receptive_field"] is None:
+            align = stride
+        else:
+            align = probe_alignment(traced, patch_size, in_channels, meta["receptive_field"])
+            if align != stride:
+                print("warning: translation equivariance gives alignment %d, the network's shapes stride %d; using %d"
+                      % (align, stride, max(align, stride)))
+                align = max(align, stride)
+        meta = _put_after(meta, "features", "alignment", align)
     print("alignment %s, receptive_field %s" % (meta["alignment"], json.dumps(meta["receptive_field"])))
 
     os.makedirs(os.path.dirname(os.path.abspath(out_dir)) or ".", exist_ok=True)

@@ -48,6 +48,10 @@ public final class SaliencyOptions {
             description = "run SmoothGrad on the whole context box instead of the lesion's receptive-field box (same maps, slower; for checks)")
     boolean noReceptiveFieldCrop;
 
+    @Option(names = "--no-backend-check",
+            description = "skip the gradient backend self-check (for benchmarks of its cost; maps are then unverified on this machine)")
+    boolean noBackendCheck;
+
     @Option(names = "--no-keep-graph", description = "one forward pass per batch instead of one per noisy copy")
     boolean noKeepGraph;
 
@@ -98,6 +102,7 @@ public final class SaliencyOptions {
         if (workers < 0) throw new CommandLine.ParameterException(cl, "--workers must be >= 0, got " + workers);
         o.workers = workers;
         o.receptiveFieldCrop = !noReceptiveFieldCrop;
+        o.backendCheck = !noBackendCheck;
         o.uncertainty = uncertainty;
         try {
             DeviceSpec.parse(device);

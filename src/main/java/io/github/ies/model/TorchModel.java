@@ -26,6 +26,14 @@ import java.util.List;
  */
 public final class TorchModel implements AutoCloseable {
 
+    /**
+     * TorchScript's profiling graph executor (libtorch's default) profiles and re-optimises the graph for every new
+     * input shape; the saliency engine runs many shapes (per-cell boxes, probes, checks), and without fusion on the
+     * CPU the optimised graph is no faster, so it is off (per thread, set before every call) unless
+     * {@code -Dies.graph_optimizer=true}. Measured in docs/saliency.md.
+     */
+    static final boolean GRAPH_OPTIMIZER = Boolean.getBoolean("ies.graph_optimizer");
+
     /** NDArray name that makes DJL's {@link IValueUtils#forward(PtSymbolBlock, NDList, boolean)} call another method. */
     private static final String METHOD_MARKER = "module_method:";
 
@@ -80,6 +88,17 @@ public final class TorchModel implements AutoCloseable {
     /** The TorchScript methods of the module. */
     public List<String> methods() { return methods; }
 
+    /**
+     * Stops gradients of the parameters (only input and feature-layer gradients are ever needed, and parameter
+     * gradients cost as much again and accumulate between backward passes). Idempotent.
+     */
+    public void freeze() {
+        for (ai.djl.util.Pair<String, ai.djl.nn.Parameter> p : block.getParameters()) {
+            NDArray a = p.getValue().getArray();
+            if (a.hasGradient()) a.setRequiresGradient(false);
+        }
+    }
+
     /** The autograd operations used with this model ({@link GradientBackend#LIBTORCH} unless a test replaced them). */
     public GradientBackend gradients() { return gradients; }
 
@@ -101,6 +120,7 @@ public final class TorchModel implements AutoCloseable {
 
     /** Logits {@code [B, K, i, j, k]} for {@code x [B, C, i, j, k]} (attached to x's manager). */
     public NDArray forward(NDArray x, boolean grad) {
+        JniUtils.setGraphExecutorOptimize(GRAPH_OPTIMIZER);
         NDList out = IValueUtils.forward(block, new NDList(x), grad);
         return out.get(0);
     }
@@ -114,6 +134,7 @@ public final class TorchModel implements AutoCloseable {
         if (!methods.contains("forward_features")) {
             throw new IllegalStateException(bundle.source() + ": the model has no forward_features method");
         }
+        JniUtils.setGraphExecutorOptimize(GRAPH_OPTIMIZER);
         NDArray marker = x.getManager().create(0f);
         marker.setName(METHOD_MARKER + "forward_features");
         try {

@@ -227,6 +227,11 @@ public final class ExplainJob {
             try (TorchModel model = TorchModel.load(bundle, device, true)) {
                 engine = new SaliencyEngine(model, o);
                 say.accept("explaining " + targets.size() + " instance(s) on " + DeviceSpec.describe(device) + ": " + engine.describe());
+                int[] pad = engine.fullPadding(nd);
+                if (o.context == SaliencyEngine.Context.FULL && (pad[0] > 0 || pad[1] > 0 || pad[2] > 0)) {
+                    say.accept(String.format(Locale.ROOT, "full context: the %dx%dx%d volume is zero-padded to %dx%dx%d (a multiple of the network's "
+                            + "stride %d; see docs/saliency.md)", nd[0], nd[1], nd[2], nd[0] + pad[0], nd[1] + pad[1], nd[2] + pad[2], engine.alignment()));
+                }
                 long te = System.nanoTime();
                 Map<Integer, Row> rows = new LinkedHashMap<>();
                 engine.explain(x, nd, targets, m -> {
@@ -245,6 +250,7 @@ public final class ExplainJob {
                     perLesion.add(j);
                 }, listener);
                 for (int id : ids) result.rows.add(rows.get(id));
+                result.warnings.addAll(engine.log());
                 if (o.methods.contains(SaliencyEngine.Method.CLASS_GRADCAMPP)) {
                     listener.checkCancelled();
                     float[] cls = engine.classGradCam(x, nd);
@@ -257,7 +263,7 @@ public final class ExplainJob {
             if (ir != null) ir.writeTo(tmp);
             else table.write(tmp.resolve("lesions.csv"));
             result.seconds = (System.nanoTime() - t0) / 1e9;
-            String json = runJson(q, bundle, engine, device, seg, perLesion, result);
+            String json = runJson(q, bundle, engine, device, seg, perLesion, result, nd);
             Nifti.writeAtomically(tmp.resolve("run.json"), os -> os.write(json.getBytes(StandardCharsets.UTF_8)));
             listener.checkCancelled();
             moveAll(tmp, q.out);
@@ -362,7 +368,7 @@ public final class ExplainJob {
     }
 
     private static String runJson(Request q, ModelBundle bundle, SaliencyEngine engine, Device device, JsonObject seg,
-            JsonArray perLesion, Result result) throws IOException {
+            JsonArray perLesion, Result result, int[] nd) throws IOException {
         SaliencyEngine.Options o = q.options;
         JsonObject j = new JsonObject();
         j.addProperty("command", q.command);
@@ -393,8 +399,18 @@ public final class ExplainJob {
         p.addProperty("uncertainty", o.uncertainty);
         p.addProperty("class_threshold", o.threshold != null ? o.threshold : bundle.threshold());
         p.addProperty("alignment", engine.alignment());
+        p.addProperty("alignment_source", engine.alignmentSource());
+        if (o.context == SaliencyEngine.Context.FULL) {
+            JsonObject pad = new JsonObject();
+            int[] add = engine.fullPadding(nd);
+            pad.add("volume", ints(nd));
+            pad.add("network_input", ints(new int[] {nd[0] + add[0], nd[1] + add[1], nd[2] + add[2]}));
+            pad.add("zeros_added_at_high_end", ints(add));
+            p.add("padding", pad);
+        }
         p.addProperty("workers", o.workers);
         p.addProperty("receptive_field_crop", o.receptiveFieldCrop);
+        p.addProperty("receptive_field_source", engine.receptiveFieldSource());
         if (engine.receptiveFieldCheck() != null) p.addProperty("receptive_field_check", engine.receptiveFieldCheck());
         int[][] rf = engine.receptiveField();
         if (rf == null) {
@@ -422,15 +438,49 @@ public final class ExplainJob {
         env.addProperty("java_version", System.getProperty("java.version"));
         env.addProperty("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
         j.add("environment", env);
+        j.add("backend_check", backendCheckJson(engine));
         if (seg.size() > 0) j.add("segmentation", seg);
         j.add("lesions", perLesion);
         JsonArray w = new JsonArray();
         result.warnings.forEach(w::add);
-        engine.log().forEach(w::add);
         j.add("warnings", w);
         j.addProperty("total_seconds", result.seconds);
         return new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(j) + "\n";
     }
+
+    /** The gradient backend self-check of a run: the kernels used and one entry per input shape and batch size. */
+    static JsonObject backendCheckJson(SaliencyEngine engine) {
+        JsonObject b = new JsonObject();
+        b.addProperty("enabled", engine.options().backendCheck);
+        b.addProperty("kernels", engine.kernels().key);
+        String why = io.github.ies.model.OneDnn.unavailableReason();
+        b.addProperty("reference_kernels_available", why == null);
+        if (why != null) b.addProperty("reference_kernels_unavailable", why);
+        JsonArray a = new JsonArray();
+        for (io.github.ies.model.GradientCheck.Result r : engine.backendChecks()) {
+            JsonObject c = new JsonObject();
+            c.add("shape", ints(r.shape));
+            c.addProperty("batch", r.batch);
+            c.addProperty("default_kernels", verdict(r.defaultKernels));
+            c.addProperty("reference_kernels", verdict(r.referenceKernels));
+            if (r.batch > 1) c.addProperty("batching", verdict(r.batched));
+            c.addProperty("kernel_error", finiteOrNull(r.kernelError));
+            c.addProperty("adjoint_error", finiteOrNull(r.adjointError));
+            c.addProperty("finite_difference_error", finiteOrNull(r.fdError));
+            if (r.batch > 1) c.addProperty("batch_error", finiteOrNull(r.batchError));
+            JsonArray n = new JsonArray();
+            r.notes.forEach(n::add);
+            c.add("notes", n);
+            c.addProperty("seconds", r.seconds);
+            a.add(c);
+        }
+        b.add("checks", a);
+        return b;
+    }
+
+    private static String verdict(Boolean v) { return v == null ? "not tested" : v ? "sound" : "failed"; }
+
+    private static Double finiteOrNull(double v) { return Double.isFinite(v) ? v : null; }
 
     /** Moves every file under {@code from} to the same relative path under {@code to}, replacing existing files. */
     private static void moveAll(Path from, Path to) throws IOException {

@@ -5,8 +5,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Parameter;
-import ai.djl.util.Pair;
 import io.github.ies.model.Autograd;
 import io.github.ies.model.GradientCheck;
 import io.github.ies.model.ModelBundle;
@@ -277,10 +275,7 @@ public final class SaliencyEngine {
         this.lesionChannel = bundle.lesionChannel();
         this.noise = NoiseSource.seeded(o.seed);
         // no parameter gradients: only input (and delta) gradients are needed, and weight gradients cost as much again
-        for (Pair<String, Parameter> p : model.block().getParameters()) {
-            NDArray a = p.getValue().getArray();
-            if (a.hasGradient()) a.setRequiresGradient(false);
-        }
+        model.freeze();
         NetworkProbe.Result probe = NetworkProbe.of(model, o.float64, log);
         this.align = probe.alignment;
         this.alignmentSource = probe.alignmentSource;

@@ -6,8 +6,10 @@ import io.github.ies.model.ModelBundle;
 import io.github.ies.model.ProgressListener;
 import io.github.ies.model.Segmenter;
 import org.scijava.app.StatusService;
-import org.scijava.command.ContextCommand;
+import org.scijava.command.DynamicCommand;
 import org.scijava.log.LogService;
+import org.scijava.module.ModuleItem;
+import org.scijava.module.MutableModuleItem;
 import org.scijava.plugin.Parameter;
 
 import java.io.File;
@@ -21,8 +23,13 @@ import java.util.concurrent.CancellationException;
  * SciJava lists a superclass's parameters first), and one {@link #run()} that does the work with the plugin's class
  * loader as the thread context class loader (DJL finds its engine through it), turns a cancellation or a failure into
  * the command's cancel reason (logged), deletes the scratch folder and clears the status bar.
+ *
+ * <p>A {@link DynamicCommand}, so that the optional image inputs (String choices: {@value OptionalImages#NONE} or an
+ * open image's title, see {@link OptionalImages}) get the titles of the open images as choices when the dialog is
+ * built. Consequence for scripts: {@code CommandService.run(...).get()} returns null for a DynamicCommand; scripts
+ * use {@code ModuleService.run(commandService.getCommand(cls), false, inputs).get()} (docs/fiji.md).
  */
-public abstract class ModelCommand extends ContextCommand {
+public abstract class ModelCommand extends DynamicCommand {
 
     @Parameter(label = "FLAIR", persist = false)
     protected ImagePlus flair;
@@ -38,6 +45,20 @@ public abstract class ModelCommand extends ContextCommand {
 
     @Parameter(required = false)
     protected LogService log;
+
+    /**
+     * Initializer of the optional image inputs (those declared with {@code initializer = "initImageChoices"}): their
+     * choices become {@value OptionalImages#NONE} plus the titles of the open images. Runs before the dialog
+     * (SciJava's InitPreprocessor), so the value a macro, script or headless run gave is kept (and stays a choice).
+     */
+    protected void initImageChoices() {
+        for (ModuleItem<?> item : getInfo().inputs()) {
+            if (item.getType() != String.class || !OptionalImages.INITIALIZER.equals(item.getInitializer())) continue;
+            MutableModuleItem<String> m = getInfo().getMutableInput(item.getName(), String.class);
+            Object v = getInput(item.getName());
+            m.setChoices(OptionalImages.choices(v == null ? null : v.toString()));
+        }
+    }
 
     /** The command's name, used in status, log and cancel messages. */
     protected abstract String title();

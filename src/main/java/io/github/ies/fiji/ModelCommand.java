@@ -77,6 +77,9 @@ public abstract class ModelCommand extends DynamicCommand {
             scratch = Files.createTempDirectory("ies-fiji-");
             Path s = scratch;
             PluginRuntime.withPluginClassLoader(() -> {
+                // start PyTorch first: a first run may download its natives (announced with progress), and a missing
+                // engine fails here with one line that says what to do
+                io.github.ies.model.TorchRuntime.configure(0, this::note);
                 compute(s);
                 return null;
             });
@@ -95,6 +98,13 @@ public abstract class ModelCommand extends DynamicCommand {
             }
             if (status != null) status.clearStatus();
         }
+    }
+
+    /** A note for the user while the engine starts (status bar, log, and ImageJ's Log window in the GUI). */
+    protected void note(String message) {
+        if (status != null) status.showStatus(title() + ": " + message);
+        if (log != null) log.info(title() + ": " + message);
+        if (PluginRuntime.hasGui()) ij.IJ.log(title() + ": " + message);
     }
 
     /** The model bundle named by {@code model}. */

@@ -86,6 +86,11 @@ public abstract class ModelCommand extends DynamicCommand {
             show();
         } catch (CancellationException e) {
             cancel(title() + " cancelled");
+        } catch (LinkageError e) {
+            // a jar missing from Fiji.app/jars (or two versions of one): one line instead of "Module threw error"
+            String msg = "a library is missing or clashes (" + e + "); reinstall the update site (docs/fiji.md)";
+            if (log != null) log.error(title() + ": " + msg);
+            cancel(title() + ": " + msg);
         } catch (Exception e) {
             String msg = e.getMessage() == null ? e.toString() : e.getMessage();
             if (log != null) log.error(title() + ": " + msg);

@@ -19,7 +19,7 @@ import java.util.stream.Stream;
  *
  * <p>Native libraries: DJL finds libtorch 2.7.1 in {@code PYTORCH_LIBRARY_PATH}, in a {@code pytorch-native-*} jar on
  * the class path (extracted once into its cache, {@code ~/.djl.ai} or {@code DJL_CACHE_DIR}), in that cache, or else
- * downloads it (about 200 MB for the CPU build) unless DJL is offline ({@code ai.djl.offline=true} or
+ * downloads it (about 110 MB for the CPU build) unless DJL is offline ({@code ai.djl.offline=true} or
  * {@code DJL_OFFLINE=true}). This class never sets {@code ai.djl.offline} for the whole process (other plugins in the
  * same Fiji use DJL too): the command line sets it for its own JVM (offline by default), and {@code
  * -Dies.djl.offline=true|false} overrides it for our engine start only, the previous value being restored right
@@ -88,7 +88,7 @@ public final class TorchRuntime {
                 boolean offline = djlOffline();
                 String local = localNatives();
                 if (local == null && !offline) {
-                    notes.accept("PyTorch " + PYTORCH_VERSION + " native libraries are not installed: downloading them once (about 200 MB"
+                    notes.accept("PyTorch " + PYTORCH_VERSION + " native libraries are not installed: downloading them once (about 110 MB"
                             + " for the CPU build) into " + cacheDir() + " ...");
                 }
                 Thread watcher = local == null && !offline ? downloadWatcher(notes) : null;

@@ -9,7 +9,8 @@
 # namespace when `unshare -n` works, else DJL_OFFLINE=true) and an empty DJL cache, through `ies run`:
 #   1. Segment Lesions on the demo subject, ground_truth left empty;
 #   2. Explain Lesions of lesions 14 and 21 (N = 2, local context), labels and ground_truth left empty
-#      (so it segments first), output_folder none.
+#      (so it segments first), output_folder none;
+#   3. the same without the natives jar, downloads allowed as in Fiji, no network: exit 1 with one clear line.
 # Usage: update-site/smoke-test.sh [--no-build]. Exit 0 when both runs succeed with the expected outputs.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -62,4 +63,23 @@ grep -E '^(gallery|overview|lesion_table):' "$work/explain.txt"
 grep -q '^gallery: image .* 2 frame(s)' "$work/explain.txt" || { echo "Explain Lesions: no 2-frame gallery" >&2; exit 1; }
 echo "Explain Lesions: $(printf '%.1f' "$(echo "$t1 - $t0" | bc)") s"
 echo "natives extracted into the empty cache: $(ls "$work/djl-cache/pytorch" 2>/dev/null | tr '\n' ' ')"
+
+# 3. A first run without natives, as in Fiji (downloads allowed: -Dies.djl.offline=false, the plugin's own switch),
+#    but with no network: one clear line, exit 1.
+rm -f "$app"/jars/pytorch-native-cpu-*.jar
+rm -rf "$work/djl-cache"
+set +e
+(
+  cmd=(java -Xmx1g -cp "$app/jars/*" -Dies.djl.offline=false io.github.ies.cli.IesCli run "Segment Lesions"
+       "flair=$demo/flair.nii.gz,mprage=$demo/mprage.nii.gz,model=$model")
+  if unshare -n true 2>/dev/null; then env DJL_CACHE_DIR="$work/djl-cache" unshare -n "${cmd[@]}"
+  else env DJL_CACHE_DIR="$work/djl-cache" "${cmd[@]}"; fi
+) > "$work/nonatives.out" 2> "$work/nonatives.err"
+rc=$?
+set -e
+msg="$(grep -v -e '^SLF4J' -e '^\[' "$work/nonatives.err" | grep -v '^ies: PyTorch .* downloading them once' || true)"
+echo "without natives and network: exit $rc, stderr: $msg"
+[ "$rc" = 1 ] || { echo "expected exit 1" >&2; exit 1; }
+[ "$(printf '%s\n' "$msg" | grep -c .)" = 1 ] || { echo "expected one line" >&2; exit 1; }
+echo "$msg" | grep -q "could not be downloaded" || { echo "expected the download failure line" >&2; exit 1; }
 echo "smoke test passed"

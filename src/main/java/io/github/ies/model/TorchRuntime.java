@@ -212,6 +212,7 @@ public final class TorchRuntime {
         Throwable r = t;
         while (r.getCause() != null && r.getCause() != r) r = r.getCause();
         String m = r.getMessage() == null ? r.getClass().getSimpleName() : r.getMessage();
+        if (r instanceof java.net.UnknownHostException) m = "unknown host " + m + ", no network?";
         String top = t.getMessage();
         String s = top != null && r != t && !top.equals(m) ? top + ": " + m : m;
         return s.replaceAll("\\s+", " ").trim();

@@ -31,12 +31,11 @@ public final class FijiScreenshots {
         new ImageJ(ImageJ.STANDALONE);
         ImagePlus flair = VolumeImages.toImagePlus(Nifti.read(demo.resolve("flair.nii.gz")), "flair");
         ImagePlus mprage = VolumeImages.toImagePlus(Nifti.read(demo.resolve("mprage.nii.gz")), "mprage");
-        ImagePlus gt = VolumeImages.toImagePlus(Nifti.read(demo.resolve("lesions.nii.gz")), "lesions");
         Context context = new Context(CommandService.class);
         Map<String, Object> in = new HashMap<>();
         in.put("flair", flair);
         in.put("mprage", mprage);
-        in.put("ground_truth", FijiRun.open(gt));
+        in.put("ground_truth", demo.resolve("lesions.nii.gz").toString());   // an optional image given as a path
         in.put("model", new File("test-images/models/demo-unet"));
         in.put("device", "cpu");
         in.put("lesions", lesions);

@@ -1,4 +1,5 @@
 #@ CommandService command
+#@ ModuleService modules
 #@ File (label="Cohort folder (one sub-folder per subject)", style="directory") subjects
 #@ File (label="Output folder", style="directory") output
 #@ File (label="Model bundle", style="directory") model
@@ -8,7 +9,9 @@
 # Batch over a folder of subjects (each with flair*.nii[.gz] and mprage*.nii[.gz], optional lesions*.nii[.gz] as
 # ground truth) inside Fiji: opens the NIfTI files with the plugin's reader (Java API), runs "Explain Lesions" per
 # subject into OUTPUT/<subject>/ (the layout of 'ies explain') and saves the gallery and overview as TIFF there.
-# A subject whose folder already has gallery.tif is skipped, so a stopped run can be resumed.
+# A subject whose folder already has gallery.tif is skipped, so a stopped run can be resumed. The command runs with
+# pre-processing off (False): no dialog opens, the keys not passed keep their defaults; the ground truth is passed as
+# a path (read with the plugin's NIfTI reader), or "none".
 # The same batch without Fiji (and with --shard for clusters): ies batch --subjects DIR --out DIR --model BUNDLE.
 import os
 from java.io import File
@@ -36,12 +39,11 @@ def explain_subject(name, folder, out):
         return "skipped (no flair/mprage files)"
     if os.path.exists(os.path.join(out, "gallery.tif")):
         return "done before"
-    inputs = {"flair": open_nifti(flair_path), "mprage": open_nifti(mprage_path), "model": model, "samples": samples,
-              "methods": methods, "output_folder": File(out)}
     gt = find(folder, ["lesions", "gt"])
-    if gt is not None:
-        inputs["ground_truth"] = open_nifti(gt)
-    module = command.run(ExplainLesionsCommand, True, inputs).get()
+    inputs = {"flair": open_nifti(flair_path), "mprage": open_nifti(mprage_path), "model": model, "samples": samples,
+              "methods": methods, "output_folder": File(out), "labels": "none",
+              "ground_truth": gt if gt is not None else "none"}
+    module = modules.run(command.getCommand(ExplainLesionsCommand), False, inputs).get()
     if module.isCanceled():
         return "FAILED: " + str(module.getCancelReason())
     if module.getOutput("overview") is not None:

@@ -8,7 +8,8 @@
 # which the plugin's own commands set; a script sets it as below.
 from java.lang import Thread
 from java.util import LinkedHashMap
-from io.github.ies.model import ModelBundle, Segmenter, ProgressListener
+from ij import IJ
+from io.github.ies.model import ModelBundle, Segmenter, ProgressListener, TorchRuntime
 from io.github.ies.instances import InstanceAnalysis, InstanceParams, Connectivity
 from io.github.ies.fiji import VolumeImages, LabelImages, LesionResults
 
@@ -16,6 +17,8 @@ thread = Thread.currentThread()
 old_loader = thread.getContextClassLoader()
 thread.setContextClassLoader(Segmenter.getClassLoader())
 try:
+    # start PyTorch first: a first run may download its natives (announced in the Log window), see docs/fiji.md
+    TorchRuntime.configure(0, lambda note: IJ.log("IES: " + note))
     bundle = ModelBundle.load(model.toPath())
     named = LinkedHashMap()
     named.put("FLAIR", VolumeImages.toVolume(flair))

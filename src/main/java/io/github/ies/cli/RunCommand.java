@@ -2,7 +2,8 @@ package io.github.ies.cli;
 
 import io.github.ies.fiji.HeadlessRunner;
 import org.scijava.command.CommandInfo;
-import org.scijava.command.CommandModule;
+import org.scijava.Cancelable;
+import org.scijava.module.Module;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -57,9 +58,10 @@ public final class RunCommand implements Callable<Integer> {
             try {
                 info = runner.find(command);
                 parsed = HeadlessRunner.parseArgs(args);
-                CommandModule m = runner.run(info, parsed);
-                if (m.isCanceled()) {
-                    throw new IllegalStateException(m.getCancelReason() == null ? "cancelled" : m.getCancelReason());
+                Module m = runner.run(info, parsed);
+                if (m instanceof Cancelable && ((Cancelable) m).isCanceled()) {
+                    String reason = ((Cancelable) m).getCancelReason();
+                    throw new IllegalStateException(reason == null || reason.isEmpty() ? "cancelled" : reason);
                 }
                 HeadlessRunner.report(m, out, save);
             } catch (HeadlessRunner.UsageException e) {

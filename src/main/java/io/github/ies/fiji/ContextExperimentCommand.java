@@ -30,11 +30,11 @@ public class ContextExperimentCommand extends ModelCommand {
 
     public static final String TITLE = "Context";
 
-    @Parameter(label = "Ground truth (binary; lesions = 18-connected components)", required = false, persist = false)
-    private ImagePlus ground_truth;
+    @Parameter(label = "Ground truth (binary; lesions = 18-connected components)", choices = {OptionalImages.NONE}, initializer = OptionalImages.INITIALIZER, persist = false)
+    private String ground_truth = OptionalImages.NONE;
 
-    @Parameter(label = "Label image (instead of ground truth; ids as given)", required = false, persist = false)
-    private ImagePlus labels;
+    @Parameter(label = "Label image (instead of ground truth; ids as given)", choices = {OptionalImages.NONE}, initializer = OptionalImages.INITIALIZER, persist = false)
+    private String labels = OptionalImages.NONE;
 
     @Parameter(label = "Smallest lesion (voxels)", persist = false)
     private int min_voxels = 90;
@@ -51,9 +51,9 @@ public class ContextExperimentCommand extends ModelCommand {
     @Parameter(label = "Device", choices = {"auto", "cpu", "gpu"}, persist = false)
     private String device = "auto";
 
-    @Parameter(label = "Output folder (optional: context.csv, context_lesions.csv, context.png)", style = "directory", required = false,
+    @Parameter(label = "Output folder (none, or a folder for context.csv, context_lesions.csv, context.png)", style = "directory", required = false,
             persist = false)
-    private File output_folder;
+    private File output_folder = new File(OptionalImages.NONE);
 
     @Parameter(type = ItemIO.OUTPUT)
     private ResultsTable context_table;
@@ -85,7 +85,8 @@ public class ContextExperimentCommand extends ModelCommand {
         io.github.ies.model.DeviceSpec.parse(device);
         ModelBundle bundle = loadBundle();
         Volume[] ch = channels(bundle);
-        Volume lab = AnalysisSupport.lesionLabels(ground_truth, labels, ch[0]);
+        Volume lab = AnalysisSupport.lesionLabels(OptionalImages.resolve(ground_truth, "ground_truth"),
+                OptionalImages.resolve(labels, "labels"), ch[0]);
         ContextExperiment.Options o = new ContextExperiment.Options();
         o.minVoxels = min_voxels;
         o.maxVoxels = max_voxels;
@@ -106,8 +107,8 @@ public class ContextExperimentCommand extends ModelCommand {
         String csv = r.csv();
         context_table = AnalysisSupport.table(csv);
         context_plot = AnalysisSupport.image("Context " + flair.getShortTitle(), fig);
-        if (output_folder != null && !output_folder.getPath().isEmpty()) {
-            Path out = Files.createDirectories(output_folder.toPath());
+        if (OptionalImages.folder(output_folder) != null) {
+            Path out = Files.createDirectories(OptionalImages.folder(output_folder));
             write(out.resolve("context.csv"), csv);
             write(out.resolve("context_lesions.csv"), r.detailCsv());
             Figures.writePng(fig, out.resolve("context.png"));

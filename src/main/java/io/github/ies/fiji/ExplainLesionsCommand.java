@@ -37,11 +37,11 @@ import java.util.Map;
 @Plugin(type = Command.class, menuPath = "Plugins>Instance Saliency>Explain Lesions", label = "Explain Lesions", headless = true)
 public class ExplainLesionsCommand extends SegmentingCommand {
 
-    @Parameter(label = "Label image (optional; default: segment first)", required = false, persist = false)
-    private ImagePlus labels;
+    @Parameter(label = "Label image (optional; default: segment first)", choices = {OptionalImages.NONE}, initializer = OptionalImages.INITIALIZER, persist = false)
+    private String labels = OptionalImages.NONE;
 
-    @Parameter(label = "Ground truth (optional; with segmentation)", required = false, persist = false)
-    private ImagePlus ground_truth;
+    @Parameter(label = "Ground truth (optional; with segmentation)", choices = {OptionalImages.NONE}, initializer = OptionalImages.INITIALIZER, persist = false)
+    private String ground_truth = OptionalImages.NONE;
 
     @Parameter(label = "TN spheres (with ground truth)", min = "0", persist = false)
     private int tn_spheres = 10;
@@ -58,7 +58,7 @@ public class ExplainLesionsCommand extends SegmentingCommand {
     @Parameter(label = "Seed", persist = false)
     private long seed = 1;
 
-    /** The saliency context (named so because ContextCommand's SciJava context is already called "context"). */
+    /** The saliency context (named so because the command's SciJava context is already called "context"). */
     @Parameter(label = "Context (network input around the lesion)", choices = {"patch", "full", "local"}, persist = false)
     private String saliency_context = "patch";
 
@@ -68,8 +68,8 @@ public class ExplainLesionsCommand extends SegmentingCommand {
     @Parameter(label = "Gallery crop size (voxels; 0: automatic)", min = "0", persist = false)
     private int crop_size = 0;
 
-    @Parameter(label = "Output folder (optional; same files as 'ies explain')", style = "directory", required = false, persist = false)
-    private File output_folder;
+    @Parameter(label = "Output folder (none: do not save; same files as 'ies explain')", style = "directory", required = false, persist = false)
+    private File output_folder = new File(OptionalImages.NONE);
 
     @Parameter(type = ItemIO.OUTPUT)
     private ImagePlus gallery;
@@ -99,8 +99,9 @@ public class ExplainLesionsCommand extends SegmentingCommand {
     }
 
     private void explain(Path work) throws Exception {
-        if (!CommandSupport.given(labels)) labels = null;
-        if (!CommandSupport.given(ground_truth)) ground_truth = null;
+        ImagePlus labelImage = OptionalImages.resolve(labels, "labels");
+        ImagePlus gtImage = OptionalImages.resolve(ground_truth, "ground_truth");
+        Path outFolder = OptionalImages.folder(output_folder);
         SaliencyEngine.Options o = new SaliencyEngine.Options();
         o.methods = parseMethods(methods);
         if (samples < 1) throw new IllegalArgumentException("samples must be >= 1, got " + samples);
@@ -145,9 +146,9 @@ public class ExplainLesionsCommand extends SegmentingCommand {
                 userLabels = LesionRois.toLabels(sel, nd);
             }
         }
-        if (labels != null && userLabels == null) {
-            Volume lv = CommandSupport.volume(labels, "labels");
-            if (!lv.sameGrid(ref)) throw new IllegalArgumentException("labels '" + labels.getTitle() + "' is not on the FLAIR's grid");
+        if (labelImage != null && userLabels == null) {
+            Volume lv = CommandSupport.volume(labelImage, "labels");
+            if (!lv.sameGrid(ref)) throw new IllegalArgumentException("labels '" + labelImage.getTitle() + "' is not on the FLAIR's grid");
             userLabels = new int[lv.data().length];
             for (int i = 0; i < userLabels.length; i++) userLabels[i] = Math.round(lv.data()[i]);
             q.labels = work.resolve("labels.nii");
@@ -158,14 +159,14 @@ public class ExplainLesionsCommand extends SegmentingCommand {
             q.labels = work.resolve("labels.nii");
             Nifti.write(new Volume(f, nd, ref.geometry()), q.labels, NiftiDataType.INT32);
         }
-        if (ground_truth != null) {
+        if (gtImage != null) {
             if (q.labels != null) throw new IllegalArgumentException("ground_truth applies to segmentation; it cannot be combined with a label image or ROIs");
-            Volume gt = CommandSupport.volume(ground_truth, "ground_truth");
+            Volume gt = CommandSupport.volume(gtImage, "ground_truth");
             q.groundTruth = work.resolve("ground_truth.nii");
             Nifti.write(gt, q.groundTruth, NiftiDataType.FLOAT32);
         }
         q.lesions = ids;
-        q.out = output_folder != null ? output_folder.toPath() : work.resolve("out");
+        q.out = outFolder != null ? outFolder : work.resolve("out");
         ProgressListener pl = progress();
         ExplainJob.Result res = ExplainJob.run(q, pl, s -> {
             if (log != null) log.info("Explain Lesions: " + s);

@@ -7,10 +7,11 @@ import io.github.ies.io.Nifti;
 import io.github.ies.io.Volume;
 import org.scijava.Context;
 import org.scijava.command.CommandInfo;
-import org.scijava.command.CommandModule;
 import org.scijava.command.CommandService;
 import org.scijava.convert.ConvertService;
+import org.scijava.module.Module;
 import org.scijava.module.ModuleItem;
+import org.scijava.module.ModuleService;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -25,7 +26,8 @@ import java.util.Map;
 /**
  * Runs one of our SciJava commands the way headless Fiji does ({@code --headless --run "Command" 'key="value",...'}),
  * in a headless SciJava context without ImageJ's GUI: image parameters given as file paths are read with our NIfTI
- * reader; other values are converted by SciJava's ConvertService. Used by {@code ies run} and {@code ies batch}.
+ * reader; other values (optional images included: {@code none}, a title or a path, see {@link OptionalImages}) are
+ * converted by SciJava's ConvertService. Used by {@code ies run}.
  */
 public final class HeadlessRunner implements AutoCloseable {
 
@@ -38,10 +40,12 @@ public final class HeadlessRunner implements AutoCloseable {
 
     private final Context context;
     private final CommandService commands;
+    private final ModuleService modules;
 
     public HeadlessRunner() {
         context = new Context(CommandService.class, ConvertService.class, org.scijava.app.StatusService.class);
         commands = context.service(CommandService.class);
+        modules = context.service(ModuleService.class);
     }
 
     /** Our commands (menu path under Plugins > Instance Saliency), by title. */
@@ -118,9 +122,10 @@ public final class HeadlessRunner implements AutoCloseable {
 
     /**
      * Runs a command with string arguments. Image parameters are read from NIfTI paths; unknown keys are a
-     * {@link UsageException} naming the command's keys.
+     * {@link UsageException} naming the command's keys. Runs through the ModuleService, with pre-processing (our
+     * model commands are DynamicCommands, for which {@code CommandService.run(...).get()} gives null).
      */
-    public CommandModule run(CommandInfo info, Map<String, String> args) throws Exception {
+    public Module run(CommandInfo info, Map<String, String> args) throws Exception {
         Map<String, Object> inputs = new LinkedHashMap<>();
         List<String> keys = new ArrayList<>();
         for (ModuleItem<?> it : info.inputs()) {
@@ -145,7 +150,7 @@ public final class HeadlessRunner implements AutoCloseable {
                 inputs.put(e.getKey(), e.getValue());
             }
         }
-        return commands.run(info, true, inputs).get();
+        return modules.run(info, true, inputs).get();
     }
 
     private static boolean isParameterKey(ModuleItem<?> it) {
@@ -157,7 +162,7 @@ public final class HeadlessRunner implements AutoCloseable {
      * Prints a module's outputs (images described, tables as CSV) and, when {@code saveDir} is not null, saves
      * images as TIFF (hyperstacks keep channels, LUTs and labels) and tables as CSV there.
      */
-    public static void report(CommandModule m, PrintWriter out, Path saveDir) throws IOException {
+    public static void report(Module m, PrintWriter out, Path saveDir) throws IOException {
         if (saveDir != null) Files.createDirectories(saveDir);
         for (ModuleItem<?> it : m.getInfo().outputs()) {
             Object v = m.getOutput(it.getName());

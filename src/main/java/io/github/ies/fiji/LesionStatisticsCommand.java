@@ -43,8 +43,8 @@ public class LesionStatisticsCommand extends ContextCommand {
     @Parameter(label = "Perilesional shells up to (mm)", persist = false)
     private double max_mm = 10;
 
-    @Parameter(label = "Output folder (optional: tables and figures as files)", style = "directory", required = false, persist = false)
-    private File output_folder;
+    @Parameter(label = "Output folder (none, or a folder for the tables and figures as files)", style = "directory", required = false, persist = false)
+    private File output_folder = new File(OptionalImages.NONE);
 
     @Parameter(type = ItemIO.OUTPUT)
     private ResultsTable group_tests;
@@ -72,7 +72,7 @@ public class LesionStatisticsCommand extends ContextCommand {
             if (!(threshold >= 0)) throw new IllegalArgumentException("threshold must be >= 0, got " + threshold);
             if (!(bin_mm > 0) || !(max_mm > 0)) throw new IllegalArgumentException("bin_mm and max_mm must be > 0");
             Path out;
-            if (output_folder != null && !output_folder.getPath().isEmpty()) out = output_folder.toPath();
+            if (OptionalImages.folder(output_folder) != null) out = OptionalImages.folder(output_folder);
             else out = tmp = Files.createTempDirectory("ies-statistics-");
             CohortAnalysis.Options o = new CohortAnalysis.Options();
             o.threshold = threshold;

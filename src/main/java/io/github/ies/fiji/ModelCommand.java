@@ -6,8 +6,10 @@ import io.github.ies.model.ModelBundle;
 import io.github.ies.model.ProgressListener;
 import io.github.ies.model.Segmenter;
 import org.scijava.app.StatusService;
-import org.scijava.command.ContextCommand;
+import org.scijava.command.DynamicCommand;
 import org.scijava.log.LogService;
+import org.scijava.module.ModuleItem;
+import org.scijava.module.MutableModuleItem;
 import org.scijava.plugin.Parameter;
 
 import java.io.File;
@@ -21,8 +23,13 @@ import java.util.concurrent.CancellationException;
  * SciJava lists a superclass's parameters first), and one {@link #run()} that does the work with the plugin's class
  * loader as the thread context class loader (DJL finds its engine through it), turns a cancellation or a failure into
  * the command's cancel reason (logged), deletes the scratch folder and clears the status bar.
+ *
+ * <p>A {@link DynamicCommand}, so that the optional image inputs (String choices: {@value OptionalImages#NONE} or an
+ * open image's title, see {@link OptionalImages}) get the titles of the open images as choices when the dialog is
+ * built. Consequence for scripts: {@code CommandService.run(...).get()} returns null for a DynamicCommand; scripts
+ * use {@code ModuleService.run(commandService.getCommand(cls), false, inputs).get()} (docs/fiji.md).
  */
-public abstract class ModelCommand extends ContextCommand {
+public abstract class ModelCommand extends DynamicCommand {
 
     @Parameter(label = "FLAIR", persist = false)
     protected ImagePlus flair;
@@ -38,6 +45,20 @@ public abstract class ModelCommand extends ContextCommand {
 
     @Parameter(required = false)
     protected LogService log;
+
+    /**
+     * Initializer of the optional image inputs (those declared with {@code initializer = "initImageChoices"}): their
+     * choices become {@value OptionalImages#NONE} plus the titles of the open images. Runs before the dialog
+     * (SciJava's InitPreprocessor), so the value a macro, script or headless run gave is kept (and stays a choice).
+     */
+    protected void initImageChoices() {
+        for (ModuleItem<?> item : getInfo().inputs()) {
+            if (item.getType() != String.class || !OptionalImages.INITIALIZER.equals(item.getInitializer())) continue;
+            MutableModuleItem<String> m = getInfo().getMutableInput(item.getName(), String.class);
+            Object v = getInput(item.getName());
+            m.setChoices(OptionalImages.choices(v == null ? null : v.toString()));
+        }
+    }
 
     /** The command's name, used in status, log and cancel messages. */
     protected abstract String title();
@@ -56,12 +77,20 @@ public abstract class ModelCommand extends ContextCommand {
             scratch = Files.createTempDirectory("ies-fiji-");
             Path s = scratch;
             PluginRuntime.withPluginClassLoader(() -> {
+                // start PyTorch first: a first run may download its natives (announced with progress), and a missing
+                // engine fails here with one line that says what to do
+                io.github.ies.model.TorchRuntime.configure(0, this::note);
                 compute(s);
                 return null;
             });
             show();
         } catch (CancellationException e) {
             cancel(title() + " cancelled");
+        } catch (LinkageError e) {
+            // a jar missing from Fiji.app/jars (or two versions of one): one line instead of "Module threw error"
+            String msg = "a library is missing or clashes (" + e + "); reinstall the update site (docs/fiji.md)";
+            if (log != null) log.error(title() + ": " + msg);
+            cancel(title() + ": " + msg);
         } catch (Exception e) {
             String msg = e.getMessage() == null ? e.toString() : e.getMessage();
             if (log != null) log.error(title() + ": " + msg);
@@ -74,6 +103,13 @@ public abstract class ModelCommand extends ContextCommand {
             }
             if (status != null) status.clearStatus();
         }
+    }
+
+    /** A note for the user while the engine starts (status bar, log, and ImageJ's Log window in the GUI). */
+    protected void note(String message) {
+        if (status != null) status.showStatus(title() + ": " + message);
+        if (log != null) log.info(title() + ": " + message);
+        if (PluginRuntime.hasGui()) ij.IJ.log(title() + ": " + message);
     }
 
     /** The model bundle named by {@code model}. */

@@ -30,11 +30,11 @@ public class RelocateLesionCommand extends ModelCommand {
 
     public static final String TITLE = "Relocation";
 
-    @Parameter(label = "Ground truth (binary; lesions = 18-connected components)", required = false, persist = false)
-    private ImagePlus ground_truth;
+    @Parameter(label = "Ground truth (binary; lesions = 18-connected components)", choices = {OptionalImages.NONE}, initializer = OptionalImages.INITIALIZER, persist = false)
+    private String ground_truth = OptionalImages.NONE;
 
-    @Parameter(label = "Label image (instead of ground truth; ids as given)", required = false, persist = false)
-    private ImagePlus labels;
+    @Parameter(label = "Label image (instead of ground truth; ids as given)", choices = {OptionalImages.NONE}, initializer = OptionalImages.INITIALIZER, persist = false)
+    private String labels = OptionalImages.NONE;
 
     @Parameter(label = "Lesion id (0: the most conspicuous)", persist = false)
     private int lesion = 0;
@@ -42,8 +42,8 @@ public class RelocateLesionCommand extends ModelCommand {
     @Parameter(label = "Smallest lesion for the automatic choice (voxels)", persist = false)
     private int min_voxels = 20;
 
-    @Parameter(label = "Tissue labels (optional: white matter = wm_label, background = 0)", required = false, persist = false)
-    private ImagePlus tissues;
+    @Parameter(label = "Tissue labels (optional: white matter = wm_label, background = 0)", choices = {OptionalImages.NONE}, initializer = OptionalImages.INITIALIZER, persist = false)
+    private String tissues = OptionalImages.NONE;
 
     @Parameter(label = "White-matter label in the tissue image", persist = false)
     private int wm_label = 7;
@@ -72,9 +72,9 @@ public class RelocateLesionCommand extends ModelCommand {
     @Parameter(label = "Device", choices = {"auto", "cpu", "gpu"}, persist = false)
     private String device = "auto";
 
-    @Parameter(label = "Output folder (optional; default: a temporary folder, deleted after)", style = "directory", required = false,
+    @Parameter(label = "Output folder (none: a temporary folder, deleted after)", style = "directory", required = false,
             persist = false)
-    private File output_folder;
+    private File output_folder = new File(OptionalImages.NONE);
 
     @Parameter(type = ItemIO.OUTPUT)
     private ResultsTable relocation;
@@ -91,8 +91,8 @@ public class RelocateLesionCommand extends ModelCommand {
 
     @Override
     protected void compute(Path scratch) throws Exception {
-        boolean keep = output_folder != null && !output_folder.getPath().isEmpty();
-        relocate(keep ? Files.createDirectories(output_folder.toPath()) : scratch);
+        Path keep = OptionalImages.folder(output_folder);
+        relocate(keep != null ? Files.createDirectories(keep) : scratch);
     }
 
     @Override
@@ -109,12 +109,14 @@ public class RelocateLesionCommand extends ModelCommand {
         Path bundlePath = CommandSupport.bundlePath(model);
         ModelBundle bundle = ModelBundle.load(bundlePath);
         Volume[] ch = channels(bundle);
-        Volume lab = AnalysisSupport.lesionLabels(ground_truth, labels, ch[0]);
+        Volume lab = AnalysisSupport.lesionLabels(OptionalImages.resolve(ground_truth, "ground_truth"),
+                OptionalImages.resolve(labels, "labels"), ch[0]);
         int n = ch[0].size();
         boolean[] wm = null, bg = new boolean[n];
-        if (CommandSupport.given(tissues)) {
-            Volume t = CommandSupport.volume(tissues, "tissues");
-            if (!t.sameGrid(ch[0])) throw new IllegalArgumentException("tissues '" + tissues.getTitle() + "' is not on the FLAIR's grid");
+        ImagePlus tissueImage = OptionalImages.resolve(tissues, "tissues");
+        if (tissueImage != null) {
+            Volume t = CommandSupport.volume(tissueImage, "tissues");
+            if (!t.sameGrid(ch[0])) throw new IllegalArgumentException("tissues '" + tissueImage.getTitle() + "' is not on the FLAIR's grid");
             wm = new boolean[n];
             for (int v = 0; v < n; v++) { wm[v] = t.data()[v] == wm_label; bg[v] = t.data()[v] == 0; }
         } else {

@@ -29,8 +29,8 @@ import java.util.Map;
 @Plugin(type = Command.class, menuPath = "Plugins>Instance Saliency>Segment Lesions", label = "Segment Lesions", headless = true)
 public class SegmentLesionsCommand extends SegmentingCommand {
 
-    @Parameter(label = "Ground truth (optional: TP/FP/FN categories)", required = false, persist = false)
-    private ImagePlus ground_truth;
+    @Parameter(label = "Ground truth (optional: TP/FP/FN categories)", choices = {OptionalImages.NONE}, initializer = OptionalImages.INITIALIZER, persist = false)
+    private String ground_truth = OptionalImages.NONE;
 
     @Parameter(type = ItemIO.OUTPUT)
     private ImagePlus probability;
@@ -59,7 +59,7 @@ public class SegmentLesionsCommand extends SegmentingCommand {
     }
 
     private void segment() throws Exception {
-        if (!CommandSupport.given(ground_truth)) ground_truth = null;
+        ImagePlus gtImage = OptionalImages.resolve(ground_truth, "ground_truth");
         Double t = thresholdOrModel();
         Integer conn = connectivityOrModel();
         Integer min = minSizeOrModel();
@@ -67,9 +67,9 @@ public class SegmentLesionsCommand extends SegmentingCommand {
         ModelBundle bundle = loadBundle();
         Map<String, Volume> named = CommandSupport.inputs(flair, mprage);
         Volume[] channels = Segmenter.matchInputs(bundle, named, CommandSupport.sources(flair, mprage));
-        Volume gt = ground_truth == null ? null : CommandSupport.volume(ground_truth, "ground_truth");
+        Volume gt = gtImage == null ? null : CommandSupport.volume(gtImage, "ground_truth");
         if (gt != null && !gt.sameGrid(channels[0])) {
-            throw new IllegalArgumentException("ground_truth '" + ground_truth.getTitle() + "' is not on the FLAIR's grid (dims and affine must match)");
+            throw new IllegalArgumentException("ground_truth '" + gtImage.getTitle() + "' is not on the FLAIR's grid (dims and affine must match)");
         }
         LesionSegmentation.Options lo = new LesionSegmentation.Options();
         lo.segmenter.device = device;

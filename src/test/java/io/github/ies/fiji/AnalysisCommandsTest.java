@@ -15,7 +15,6 @@ import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 import org.scijava.Context;
 import org.scijava.command.CommandInfo;
-import org.scijava.command.CommandModule;
 import org.scijava.command.CommandService;
 
 import java.io.File;
@@ -48,6 +47,7 @@ public class AnalysisCommandsTest {
 
     @AfterClass
     public static void tearDown() {
+        FijiRun.closeAll();
         context.dispose();
     }
 
@@ -108,7 +108,7 @@ public class AnalysisCommandsTest {
         in.put("bin_mm", 1.0);
         in.put("max_mm", 4.0);
         in.put("output_folder", fiji.toFile());
-        CommandModule m = commands.run(LesionStatisticsCommand.class, true, in).get();
+        FijiRun m = FijiRun.run(context, LesionStatisticsCommand.class, in);
         assertFalse(m.getCancelReason(), m.isCanceled());
         ResultsTable tests = (ResultsTable) m.getOutput("group_tests");
         assertTableEqualsCsv(tests, cli.resolve("group_tests.csv"), 0);
@@ -128,11 +128,11 @@ public class AnalysisCommandsTest {
 
         // without an output folder: same tables, nothing left behind; a missing folder is a clear failure
         in.remove("output_folder");
-        CommandModule m2 = commands.run(LesionStatisticsCommand.class, true, in).get();
+        FijiRun m2 = FijiRun.run(context, LesionStatisticsCommand.class, in);
         assertFalse(m2.getCancelReason(), m2.isCanceled());
         assertTableEqualsCsv((ResultsTable) m2.getOutput("group_tests"), cli.resolve("group_tests.csv"), 0);
         in.put("explain_folders", tmp.getRoot() + "/nope");
-        CommandModule m3 = commands.run(LesionStatisticsCommand.class, true, in).get();
+        FijiRun m3 = FijiRun.run(context, LesionStatisticsCommand.class, in);
         assertTrue(m3.isCanceled());
         assertTrue(m3.getCancelReason(), m3.getCancelReason().contains("nope is not a folder"));
     }
@@ -158,14 +158,14 @@ public class AnalysisCommandsTest {
         in.put("flair", VolumeImages.toImagePlus(f, "flair"));
         in.put("mprage", VolumeImages.toImagePlus(mp, "mprage"));
         in.put("model", new File(FijiCommandsTest.bundle()));
-        in.put("labels", LabelImages.toImagePlus(lab, "labels"));
+        in.put("labels", FijiRun.open(LabelImages.toImagePlus(lab, "context-labels")));
         in.put("min_voxels", 10);
         in.put("max_voxels", 30);
         in.put("steps", 3);
         in.put("device", "cpu");
         Path fiji = d.resolve("fiji");
         in.put("output_folder", fiji.toFile());
-        CommandModule m = commands.run(ContextExperimentCommand.class, true, in).get();
+        FijiRun m = FijiRun.run(context, ContextExperimentCommand.class, in);
         assertFalse(m.getCancelReason(), m.isCanceled());
         ResultsTable t = (ResultsTable) m.getOutput("context_table");
         assertEquals("step,distance_mm,mean_score,std_score,n_detected,n_lesions,lesion_3,lesion_5", String.join(",", t.getHeadings()));
@@ -182,7 +182,7 @@ public class AnalysisCommandsTest {
 
         // exactly one of ground_truth and labels
         in.remove("labels");
-        CommandModule m2 = commands.run(ContextExperimentCommand.class, true, in).get();
+        FijiRun m2 = FijiRun.run(context, ContextExperimentCommand.class, in);
         assertTrue(m2.isCanceled());
         assertTrue(m2.getCancelReason(), m2.getCancelReason().contains("exactly one of ground_truth and labels"));
     }
@@ -213,14 +213,14 @@ public class AnalysisCommandsTest {
         in.put("flair", VolumeImages.toImagePlus(f, "flair"));
         in.put("mprage", VolumeImages.toImagePlus(mp, "mprage"));
         in.put("model", new File(FijiCommandsTest.bundle()));
-        in.put("ground_truth", LabelImages.toImagePlus(gt, "gt"));
-        in.put("tissues", LabelImages.toImagePlus(t, "tissues"));
+        in.put("ground_truth", FijiRun.open(LabelImages.toImagePlus(gt, "relocate-gt")));
+        in.put("tissues", FijiRun.open(LabelImages.toImagePlus(t, "relocate-tissues")));
         in.put("lesion", 0);
         in.put("samples", 2);
         in.put("seed", 4L);
         in.put("methods", "smoothgrad-max");
         in.put("device", "cpu");
-        CommandModule m = commands.run(RelocateLesionCommand.class, true, in).get();
+        FijiRun m = FijiRun.run(context, RelocateLesionCommand.class, in);
         assertFalse(m.getCancelReason(), m.isCanceled());
         ResultsTable rt = (ResultsTable) m.getOutput("relocation");
         assertEquals(4, rt.size());

@@ -14,7 +14,6 @@ import org.junit.ClassRule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 import org.scijava.Context;
-import org.scijava.command.CommandModule;
 import org.scijava.command.CommandService;
 
 import java.awt.Point;
@@ -50,6 +49,7 @@ public class DemoSubjectFijiTest {
 
     @AfterClass
     public static void tearDown() {
+        FijiRun.closeAll();
         if (context != null) context.dispose();
     }
 
@@ -58,14 +58,14 @@ public class DemoSubjectFijiTest {
         in.put("flair", flair);
         in.put("mprage", mprage);
         in.put("model", MODEL.toFile());
-        in.put("ground_truth", gt);
+        in.put("ground_truth", FijiRun.open(gt));
         in.put("device", "cpu");
         return in;
     }
 
     @Test
     public void segmentThenExplainATpAndAnFn() throws Exception {
-        CommandModule seg = commands.run(SegmentLesionsCommand.class, true, inputs()).get();
+        FijiRun seg = FijiRun.run(context, SegmentLesionsCommand.class, inputs());
         assertFalse(seg.getCancelReason(), seg.isCanceled());
         ResultsTable rt = (ResultsTable) seg.getOutput("lesions");
         // pick the smallest TP and the largest FN of the table
@@ -86,7 +86,7 @@ public class DemoSubjectFijiTest {
         in.put("saliency_context", "local");
         in.put("tn_spheres", 3);
         in.put("output_folder", out.toFile());
-        CommandModule ex = commands.run(ExplainLesionsCommand.class, true, in).get();
+        FijiRun ex = FijiRun.run(context, ExplainLesionsCommand.class, in);
         assertFalse(ex.getCancelReason(), ex.isCanceled());
         ExplainLesionsCommand cmd = (ExplainLesionsCommand) ex.getDelegateObject();
         LesionTable csv = LesionTable.read(out.resolve("lesions.csv"));

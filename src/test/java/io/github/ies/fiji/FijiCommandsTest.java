@@ -16,7 +16,6 @@ import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 import org.scijava.Context;
 import org.scijava.command.CommandInfo;
-import org.scijava.command.CommandModule;
 import org.scijava.command.CommandService;
 
 import java.awt.Point;
@@ -63,6 +62,7 @@ public class FijiCommandsTest {
 
     @AfterClass
     public static void tearDown() {
+        FijiRun.closeAll();
         context.dispose();
     }
 
@@ -97,7 +97,7 @@ public class FijiCommandsTest {
         in.put("flair", flair);
         in.put("mprage", mprage);
         in.put("model", new File(bundle()));
-        in.put("labels", labels);
+        in.put("labels", FijiRun.open(labels));
         in.put("methods", "smoothgrad-max,gradcampp");
         in.put("samples", 2);
         in.put("seed", 3L);
@@ -105,7 +105,7 @@ public class FijiCommandsTest {
         in.put("lesions", "all");
         in.put("output_folder", out.toFile());
         in.put("device", "cpu");
-        CommandModule m = commands.run(ExplainLesionsCommand.class, true, in).get();
+        FijiRun m = FijiRun.run(context, ExplainLesionsCommand.class, in);
         assertFalse(m.getCancelReason(), m.isCanceled());
         ExplainLesionsCommand cmd = (ExplainLesionsCommand) m.getDelegateObject();
 
@@ -204,7 +204,7 @@ public class FijiCommandsTest {
         in.put("model", new File(bundle(), "ies-model.json"));   // a file chooser picks a file inside the bundle folder
         in.put("min_size", 2);
         in.put("connectivity", "26");
-        CommandModule m = commands.run(SegmentLesionsCommand.class, true, in).get();
+        FijiRun m = FijiRun.run(context, SegmentLesionsCommand.class, in);
         assertFalse(m.getCancelReason(), m.isCanceled());
         SegmentLesionsCommand cmd = (SegmentLesionsCommand) m.getDelegateObject();
         ImagePlus prob = (ImagePlus) m.getOutput("probability");
@@ -241,7 +241,7 @@ public class FijiCommandsTest {
         ex.put("methods", "gradcampp");
         ex.put("lesions", String.valueOf((int) rt.getValue("id", 0)));
         ex.put("output_folder", out.toFile());
-        CommandModule em = commands.run(ExplainLesionsCommand.class, true, ex).get();
+        FijiRun em = FijiRun.run(context, ExplainLesionsCommand.class, ex);
         assertFalse(em.getCancelReason(), em.isCanceled());
         LesionTable csv = LesionTable.read(out.resolve("lesions.csv"));
         assertEquals(n, csv.rowCount());
@@ -264,16 +264,16 @@ public class FijiCommandsTest {
         in.put("mprage", mprage);
         in.put("model", new File(bundle()));
         in.put("lesions", "3,x");
-        CommandModule m = commands.run(ExplainLesionsCommand.class, true, in).get();
+        FijiRun m = FijiRun.run(context, ExplainLesionsCommand.class, in);
         assertTrue(m.isCanceled());
         assertTrue(m.getCancelReason(), m.getCancelReason().contains("lesions must be"));
         in.put("lesions", "roi-manager");
-        m = commands.run(ExplainLesionsCommand.class, true, in).get();
+        m = FijiRun.run(context, ExplainLesionsCommand.class, in);
         assertTrue(m.isCanceled());
         assertTrue(m.getCancelReason(), m.getCancelReason().contains("headless runs have no ROI Manager"));
         in.put("lesions", "99");
-        in.put("labels", labels);
-        m = commands.run(ExplainLesionsCommand.class, true, in).get();
+        in.put("labels", FijiRun.open(labels));
+        m = FijiRun.run(context, ExplainLesionsCommand.class, in);
         assertTrue(m.isCanceled());
         assertTrue(m.getCancelReason(), m.getCancelReason().contains("no instance with id 99"));
     }

@@ -7,7 +7,6 @@ import ij.WindowManager;
 import ij.io.Opener;
 import io.github.ies.io.Nifti;
 import org.scijava.Context;
-import org.scijava.command.CommandModule;
 import org.scijava.command.CommandService;
 
 import javax.imageio.ImageIO;
@@ -32,19 +31,18 @@ public final class FijiScreenshots {
         new ImageJ(ImageJ.STANDALONE);
         ImagePlus flair = VolumeImages.toImagePlus(Nifti.read(demo.resolve("flair.nii.gz")), "flair");
         ImagePlus mprage = VolumeImages.toImagePlus(Nifti.read(demo.resolve("mprage.nii.gz")), "mprage");
-        ImagePlus gt = VolumeImages.toImagePlus(Nifti.read(demo.resolve("lesions.nii.gz")), "lesions");
         Context context = new Context(CommandService.class);
         Map<String, Object> in = new HashMap<>();
         in.put("flair", flair);
         in.put("mprage", mprage);
-        in.put("ground_truth", gt);
+        in.put("ground_truth", demo.resolve("lesions.nii.gz").toString());   // an optional image given as a path
         in.put("model", new File("test-images/models/demo-unet"));
         in.put("device", "cpu");
         in.put("lesions", lesions);
         in.put("samples", 4);
         in.put("saliency_context", "local");
         in.put("tn_spheres", 3);
-        CommandModule m = context.service(CommandService.class).run(ExplainLesionsCommand.class, true, in).get();
+        FijiRun m = FijiRun.run(context, ExplainLesionsCommand.class, in);
         if (m.isCanceled()) throw new IllegalStateException(m.getCancelReason());
         ImagePlus gallery = (ImagePlus) m.getOutput("gallery");
         ImagePlus overview = (ImagePlus) m.getOutput("overview");

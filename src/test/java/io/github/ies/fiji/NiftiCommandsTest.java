@@ -12,7 +12,6 @@ import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 import org.scijava.Context;
 import org.scijava.command.CommandInfo;
-import org.scijava.command.CommandModule;
 import org.scijava.command.CommandService;
 
 import java.io.File;
@@ -77,7 +76,7 @@ public class NiftiCommandsTest {
         Path in = tmp.getRoot().toPath().resolve("in.nii.gz");
         Nifti.write(v, in, NiftiDataType.INT16);
 
-        CommandModule open = commands.run(OpenNiftiCommand.class, true, Map.of("file", in.toFile())).get();
+        FijiRun open = FijiRun.run(context, OpenNiftiCommand.class, Map.of("file", in.toFile()));
         assertFalse(open.getCancelReason(), open.isCanceled());
         ImagePlus imp = (ImagePlus) open.getOutput("image");
         assertEquals("in", imp.getTitle());
@@ -89,8 +88,8 @@ public class NiftiCommandsTest {
         assertEquals(v.get(3, 2, 1), imp.getStack().getProcessor(2).getf(3, 2), 0);
 
         Path out = tmp.getRoot().toPath().resolve("out.nii");
-        CommandModule save = commands.run(SaveNiftiCommand.class, true,
-                Map.of("image", imp, "file", out.toFile(), "datatype", "float32")).get();
+        FijiRun save = FijiRun.run(context, SaveNiftiCommand.class,
+                Map.of("image", imp, "file", out.toFile(), "datatype", "float32"));
         assertFalse(save.getCancelReason(), save.isCanceled());
         Volume back = Nifti.read(out);
         assertArrayEquals(v.data(), back.data(), 0f);
@@ -103,7 +102,7 @@ public class NiftiCommandsTest {
     public void corruptFileCancelsWithTheReason() throws Exception {
         File bad = tmp.newFile("bad.nii");
         java.nio.file.Files.write(bad.toPath(), new byte[100]);
-        CommandModule open = commands.run(OpenNiftiCommand.class, true, Map.of("file", bad)).get();
+        FijiRun open = FijiRun.run(context, OpenNiftiCommand.class, Map.of("file", bad));
         assertTrue(open.isCanceled());
         assertTrue(open.getCancelReason(), open.getCancelReason().contains("bad.nii"));
     }

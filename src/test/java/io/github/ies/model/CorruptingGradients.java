@@ -20,6 +20,8 @@ public final class CorruptingGradients implements GradientBackend {
         BATCHED_NAN,
         /** J^T (c + 0.3 flip(c)) while libtorch's oneDNN kernels are on; right with the reference kernels. */
         ONEDNN_WRONG,
+        /** J^T (c + 0.3 flip(c)) whatever the kernels: no sound path. */
+        ALWAYS_WRONG,
         /** NaN from the n-th gradient read after {@link #arm(int)}. */
         NAN_WHEN_ARMED
     }
@@ -36,10 +38,10 @@ public final class CorruptingGradients implements GradientBackend {
 
     @Override
     public void backward(NDArray y, NDArray cotangent, boolean keepGraph, boolean createGraph) {
-        if (fault == Fault.ONEDNN_WRONG && OneDnn.enabled() && cotangent.getShape().dimension() == 5) {
+        boolean wrong = fault == Fault.ALWAYS_WRONG || (fault == Fault.ONEDNN_WRONG && OneDnn.enabled());
+        if (wrong && cotangent.getShape().dimension() == 5) {
             corrupted.incrementAndGet();
-            NDArray wrong = cotangent.add(cotangent.flip(4).stopGradient().mul(0.3));
-            LIBTORCH.backward(y, wrong, keepGraph, createGraph);
+            LIBTORCH.backward(y, cotangent.add(cotangent.flip(4).stopGradient().mul(0.3)), keepGraph, createGraph);
             return;
         }
         LIBTORCH.backward(y, cotangent, keepGraph, createGraph);
@@ -62,6 +64,7 @@ public final class CorruptingGradients implements GradientBackend {
                 return g.add(g.getManager().create(add, g.getShape()).toType(g.getDataType(), false));
             }
             case ONEDNN_WRONG:
+            case ALWAYS_WRONG:
                 return g;
             case NAN_WHEN_ARMED:
             default:

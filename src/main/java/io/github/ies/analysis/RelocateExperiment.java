@@ -48,7 +48,7 @@ public final class RelocateExperiment {
         public int clearance = 1;
         public long seed = 1;
         public int tries = 200000;
-        public SaliencyEngine.Options saliency = new SaliencyEngine.Options();
+        public io.github.ies.saliency.SaliencySettings saliency = io.github.ies.saliency.SaliencySettings.builder().build();
         public String device = "auto";
         public int threads = 0;
     }

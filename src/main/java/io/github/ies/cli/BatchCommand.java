@@ -6,6 +6,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.github.ies.instances.LesionTable;
 import io.github.ies.io.Nifti;
+import io.github.ies.saliency.SaliencyContext;
 import io.github.ies.saliency.ExplainJob;
 import io.github.ies.saliency.SaliencyEngine;
 import picocli.CommandLine;
@@ -93,7 +94,7 @@ public final class BatchCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(cl, "--threshold must be in [0, 1], got " + threshold);
         }
         if (tnSpheres < 0) throw new CommandLine.ParameterException(cl, "--tn-spheres must be >= 0, got " + tnSpheres);
-        SaliencyEngine.Options options = saliency.toOptions(cl, 50, SaliencyEngine.Context.PATCH);
+        io.github.ies.saliency.SaliencySettings options = saliency.toOptions(cl, 50, SaliencyContext.PATCH);
         List<Subjects.Subject> all = Subjects.load(subjects);
         List<Subjects.Subject> mine = pick(pick(all, sh), wk);
         Files.createDirectories(out);
@@ -135,7 +136,7 @@ public final class BatchCommand implements Callable<Integer> {
         return out;
     }
 
-    private void process(Subjects.Subject s, SaliencyEngine.Options options, PrintWriter err) throws IOException {
+    private void process(Subjects.Subject s, io.github.ies.saliency.SaliencySettings options, PrintWriter err) throws IOException {
         Path dir = out.resolve(s.name);
         if (Files.isRegularFile(dir.resolve(DONE))) {
             say(err, s.name + ": done before, skipped");

@@ -1,5 +1,6 @@
 package io.github.ies.cli;
 
+import io.github.ies.saliency.SaliencyContext;
 import io.github.ies.saliency.ExplainJob;
 import io.github.ies.saliency.SaliencyEngine;
 import picocli.CommandLine;
@@ -69,7 +70,7 @@ public final class DemoCommand implements Callable<Integer> {
         if (Files.isRegularFile(demo.resolve("lesions.nii.gz"))) q.groundTruth = demo.resolve("lesions.nii.gz");
         if (Files.isRegularFile(demo.resolve("brainmask.nii.gz"))) q.brainMask = demo.resolve("brainmask.nii.gz");
         q.out = out;
-        q.options = saliency.toOptions(spec.commandLine(), 2, SaliencyEngine.Context.PATCH);
+        q.options = saliency.toOptions(spec.commandLine(), 2, SaliencyContext.PATCH);
         ExplainJob.Result r = saliency.run(q, spec.commandLine(), tnSpheres);
         PrintWriter o = spec.commandLine().getOut();
         o.print(summary(r));

@@ -1,5 +1,6 @@
 package io.github.ies.cli;
 
+import io.github.ies.saliency.SaliencyContext;
 import io.github.ies.saliency.ExplainJob;
 import io.github.ies.saliency.SaliencyEngine;
 import picocli.CommandLine;
@@ -64,7 +65,7 @@ public final class ExplainCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--gt applies to segmentation; it cannot be combined with --labels");
         }
         q.lesions = lesions;
-        q.options = saliency.toOptions(spec.commandLine(), 50, SaliencyEngine.Context.PATCH);
+        q.options = saliency.toOptions(spec.commandLine(), 50, SaliencyContext.PATCH);
         ExplainJob.Result r = saliency.run(q, spec.commandLine(), tnSpheres);
         PrintWriter o = spec.commandLine().getOut();
         o.printf(Locale.ROOT, "wrote %s: %d instance(s) explained in %.1f s%n", out, r.rows.size(), r.seconds);

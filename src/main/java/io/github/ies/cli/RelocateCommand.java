@@ -6,6 +6,7 @@ import io.github.ies.analysis.RelocateExperiment;
 import io.github.ies.io.Volume;
 import io.github.ies.model.ModelBundle;
 import io.github.ies.report.RelocateFigure;
+import io.github.ies.saliency.SaliencyContext;
 import io.github.ies.saliency.SaliencyEngine;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -85,7 +86,7 @@ public final class RelocateCommand implements Callable<Integer> {
         o.shellMm = shellMm;
         o.clearance = clearance;
         o.seed = saliency.seed;
-        o.saliency = saliency.toOptions(cl, 50, SaliencyEngine.Context.PATCH);
+        o.saliency = saliency.toOptions(cl, 50, SaliencyContext.PATCH);
         o.device = saliency.device;
         o.threads = saliency.threads;
         PrintWriter err = cl.getErr();

@@ -1,11 +1,12 @@
 package io.github.ies.cli;
 
 import io.github.ies.model.DeviceSpec;
-import io.github.ies.saliency.SaliencyEngine;
+import io.github.ies.saliency.Method;
+import io.github.ies.saliency.SaliencyContext;
+import io.github.ies.saliency.SaliencySettings;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
-import java.util.EnumSet;
 import java.util.Locale;
 
 /** Saliency options shared by {@code ies explain} and {@code ies demo} (a picocli mixin). */
@@ -67,49 +68,37 @@ public final class SaliencyOptions {
     @Option(names = "--quiet", description = "no progress output")
     boolean quiet;
 
-    /** The engine options; {@code defaultSamples}/{@code defaultContext} when not given. */
-    SaliencyEngine.Options toOptions(CommandLine cl, int defaultSamples, SaliencyEngine.Context defaultContext) {
-        SaliencyEngine.Options o = new SaliencyEngine.Options();
-        if (methods != null) {
-            o.methods = EnumSet.noneOf(SaliencyEngine.Method.class);
-            for (String s : methods) {
-                SaliencyEngine.Method m = SaliencyEngine.Method.fromKey(s);
-                if (m == null) {
-                    throw new CommandLine.ParameterException(cl, "unknown method '" + s
-                            + "' (expected smoothgrad-max, smoothgrad-mean, gradcampp or class-gradcampp)");
-                }
-                o.methods.add(m);
-            }
-        }
-        o.samples = samples == null ? defaultSamples : samples;
-        if (o.samples < 1) throw new CommandLine.ParameterException(cl, "--samples must be >= 1, got " + o.samples);
-        if (!(noiseLevel >= 0) || Double.isInfinite(noiseLevel)) {
-            throw new CommandLine.ParameterException(cl, "--noise-level must be >= 0, got " + noiseLevel);
-        }
-        o.noiseLevel = noiseLevel;
-        o.seed = seed;
-        if (context == null) o.context = defaultContext;
-        else {
-            o.context = SaliencyEngine.Context.fromKey(context);
-            if (o.context == null) throw new CommandLine.ParameterException(cl, "--context must be patch, full or local, got '" + context + "'");
-        }
-        if (margin < 0 || localMargin < 0) throw new CommandLine.ParameterException(cl, "margins must be >= 0");
-        o.margin = margin;
-        o.localMargin = localMargin;
-        if (batchSize < 0) throw new CommandLine.ParameterException(cl, "--batch-size must be >= 0, got " + batchSize);
-        o.batchSize = batchSize;
-        o.keepGraph = !noKeepGraph;
-        if (workers < 0) throw new CommandLine.ParameterException(cl, "--workers must be >= 0, got " + workers);
-        o.workers = workers;
-        o.receptiveFieldCrop = !noReceptiveFieldCrop;
-        o.backendCheck = !noBackendCheck;
-        o.uncertainty = uncertainty;
+    /**
+     * The engine settings: this command line mapped onto {@link SaliencySettings} ({@code defaultSamples} and
+     * {@code defaultContext} when not given), validated there; an invalid value is a usage error.
+     */
+    SaliencySettings toOptions(CommandLine cl, int defaultSamples, SaliencyContext defaultContext) {
         try {
+            SaliencySettings.Builder b = SaliencySettings.builder()
+                    .samples(samples == null ? defaultSamples : samples)
+                    .noiseLevel(noiseLevel)
+                    .seed(seed)
+                    .context(context == null ? defaultContext : SaliencyContext.parse(context))
+                    .margin(margin)
+                    .localMargin(localMargin)
+                    .batchSize(batchSize)
+                    .keepGraph(!noKeepGraph)
+                    .workers(workers)
+                    .receptiveFieldCrop(!noReceptiveFieldCrop)
+                    .backendCheck(!noBackendCheck)
+                    .uncertainty(uncertainty);
+            if (methods != null) b.methods(Method.parseList(String.join(",", methods)));
             DeviceSpec.parse(device);
+            return b.build();
         } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(cl, e.getMessage());
+            // the settings' words, as this command line's options
+            String m = e.getMessage();
+            for (String[] o : new String[][] {{"samples", "--samples"}, {"noise level", "--noise-level"}, {"context", "--context"},
+                    {"batch size", "--batch-size"}, {"workers", "--workers"}, {"margins", "--margin and --local-margin"}}) {
+                if (m.startsWith(o[0] + " ")) m = o[1] + m.substring(o[0].length());
+            }
+            throw new CommandLine.ParameterException(cl, m);
         }
-        return o;
     }
 
     /** A progress printer on standard error (one line, rewritten). */

@@ -9,8 +9,10 @@ import io.github.ies.io.Nifti;
 import io.github.ies.io.NiftiDataType;
 import io.github.ies.io.Volume;
 import io.github.ies.model.ProgressListener;
+import io.github.ies.saliency.Method;
+import io.github.ies.saliency.SaliencyContext;
 import io.github.ies.saliency.ExplainJob;
-import io.github.ies.saliency.SaliencyEngine;
+import io.github.ies.saliency.SaliencySettings;
 import org.scijava.ItemIO;
 import org.scijava.command.Command;
 import org.scijava.plugin.Parameter;
@@ -102,15 +104,7 @@ public class ExplainLesionsCommand extends SegmentingCommand {
         ImagePlus labelImage = OptionalImages.resolve(labels, "labels");
         ImagePlus gtImage = OptionalImages.resolve(ground_truth, "ground_truth");
         Path outFolder = OptionalImages.folder(output_folder);
-        SaliencyEngine.Options o = new SaliencyEngine.Options();
-        o.methods = parseMethods(methods);
-        if (samples < 1) throw new IllegalArgumentException("samples must be >= 1, got " + samples);
-        o.samples = samples;
-        if (!(noise_level >= 0) || Double.isInfinite(noise_level)) throw new IllegalArgumentException("noise_level must be >= 0, got " + noise_level);
-        o.noiseLevel = noise_level;
-        o.seed = seed;
-        o.context = SaliencyEngine.Context.fromKey(saliency_context);
-        if (o.context == null) throw new IllegalArgumentException("saliency_context must be patch, full or local, got '" + saliency_context + "'");
+        SaliencySettings o = settings(methods, samples, noise_level, seed, saliency_context);
         checkedDevice();
 
         Map<String, Volume> in = CommandSupport.inputs(flair, mprage);
@@ -200,20 +194,20 @@ public class ExplainLesionsCommand extends SegmentingCommand {
                 }
             });
         };
-        SaliencyEngine.Method sg = q.options.methods.contains(SaliencyEngine.Method.SMOOTHGRAD_MAX) ? SaliencyEngine.Method.SMOOTHGRAD_MAX
-                : q.options.methods.contains(SaliencyEngine.Method.SMOOTHGRAD_MEAN) ? SaliencyEngine.Method.SMOOTHGRAD_MEAN : null;
-        boolean gc = q.options.methods.contains(SaliencyEngine.Method.GRADCAMPP);
+        Method sg = q.options.methods.contains(Method.SMOOTHGRAD_MAX) ? Method.SMOOTHGRAD_MAX
+                : q.options.methods.contains(Method.SMOOTHGRAD_MEAN) ? Method.SMOOTHGRAD_MEAN : null;
+        boolean gc = q.options.methods.contains(Method.GRADCAMPP);
         List<LesionGallery.Channel> channels = new ArrayList<>();
         Map<String, String> files = new LinkedHashMap<>();   // channel name -> file suffix
         for (String n : in.keySet()) channels.add(new LesionGallery.Channel(n, LesionGallery.Kind.IMAGE));
         if (sg != null) {
             for (String n : in.keySet()) {
-                String name = (sg == SaliencyEngine.Method.SMOOTHGRAD_MAX ? "SmoothGrad-max " : "SmoothGrad-mean ") + n;
+                String name = (sg == Method.SMOOTHGRAD_MAX ? "SmoothGrad-max " : "SmoothGrad-mean ") + n;
                 channels.add(new LesionGallery.Channel(name, LesionGallery.Kind.SIGNED));
                 files.put(name, sg.key + "_" + n.toLowerCase(Locale.ROOT));
             }
         }
-        if (gc) files.put("Grad-CAM++", SaliencyEngine.Method.GRADCAMPP.key + "_layer");
+        if (gc) files.put("Grad-CAM++", Method.GRADCAMPP.key + "_layer");
         int gcIndex = channels.size();
         if (gc) channels.add(new LesionGallery.Channel("Grad-CAM++", LesionGallery.Kind.POSITIVE));
         channels.add(new LesionGallery.Channel("lesion mask", LesionGallery.Kind.MASK));
@@ -271,18 +265,21 @@ public class ExplainLesionsCommand extends SegmentingCommand {
         rois = LesionRois.build(explained, nd, labelsFor);
     }
 
-    static EnumSet<SaliencyEngine.Method> parseMethods(String s) {
-        EnumSet<SaliencyEngine.Method> set = EnumSet.noneOf(SaliencyEngine.Method.class);
-        for (String p : (s == null ? "" : s).split("[,;\\s]+")) {
-            if (p.isEmpty()) continue;
-            SaliencyEngine.Method m = SaliencyEngine.Method.fromKey(p.trim().toLowerCase(Locale.ROOT));
-            if (m == null) {
-                throw new IllegalArgumentException("unknown method '" + p + "' (expected smoothgrad-max, smoothgrad-mean, gradcampp or class-gradcampp)");
+    /**
+     * The macro keys of the saliency parameters mapped onto {@link SaliencySettings} (validated there); messages
+     * name the macro keys.
+     */
+    static SaliencySettings settings(String methods, int samples, double noiseLevel, long seed, String context) {
+        try {
+            return SaliencySettings.builder().methods(Method.parseList(methods)).samples(samples).noiseLevel(noiseLevel)
+                    .seed(seed).context(SaliencyContext.parse(context)).build();
+        } catch (IllegalArgumentException e) {
+            String m = e.getMessage();
+            for (String[] k : new String[][] {{"noise level", "noise_level"}, {"context", "saliency_context"}, {"no method", "methods: no method"}}) {
+                if (m.startsWith(k[0])) m = k[1] + m.substring(k[0].length());
             }
-            set.add(m);
+            throw new IllegalArgumentException(m, e);
         }
-        if (set.isEmpty()) throw new IllegalArgumentException("methods is empty");
-        return set;
     }
 
     private static String safe(String title, String fallback) {

@@ -8,7 +8,7 @@ import io.github.ies.io.Volume;
 import io.github.ies.model.ModelBundle;
 import io.github.ies.report.Figures;
 import io.github.ies.report.RelocateFigure;
-import io.github.ies.saliency.SaliencyEngine;
+import io.github.ies.saliency.SaliencyContext;
 import org.scijava.ItemIO;
 import org.scijava.command.Command;
 import org.scijava.plugin.Parameter;
@@ -132,14 +132,7 @@ public class RelocateLesionCommand extends ModelCommand {
         o.shellMm = shell_mm;
         o.clearance = clearance;
         o.seed = seed;
-        SaliencyEngine.Options so = new SaliencyEngine.Options();
-        so.methods = ExplainLesionsCommand.parseMethods(methods);
-        so.samples = samples;
-        so.noiseLevel = noise_level;
-        so.seed = seed;
-        so.context = SaliencyEngine.Context.fromKey(saliency_context);
-        if (so.context == null) throw new IllegalArgumentException("saliency_context must be patch, full or local, got '" + saliency_context + "'");
-        o.saliency = so;
+        o.saliency = ExplainLesionsCommand.settings(methods, samples, noise_level, seed, saliency_context);
         o.device = device;
         result = RelocateExperiment.run(bundle, bundlePath, ch, lab, wm, bg, o, out, s -> {
             if (status != null) status.showStatus("Relocate Lesion: " + s);

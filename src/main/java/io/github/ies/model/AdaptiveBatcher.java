@@ -6,9 +6,9 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * Runs batches of patches through a device and adapts to device out-of-memory errors as CSBDeep does: the batch
- * is split in halves (the smaller size is kept for later batches), and when one patch per batch still does not
- * fit on a GPU the runner falls back to the CPU. Each step is reported as a warning.
+ * Runs batches of patches through a device and adapts to device out-of-memory errors with the project's
+ * {@link OutOfMemoryPolicy}: on a GPU the batch is halved (the smaller size is kept for later batches), and when one
+ * patch per batch still does not fit the runner falls back to the CPU. Each step is reported as a warning.
  */
 final class AdaptiveBatcher {
 
@@ -35,37 +35,33 @@ final class AdaptiveBatcher {
 
     int batchSize() { return batchSize; }
 
-    /** Outputs for {@code b} patches of {@code patchLen} values each. */
+    /** Outputs for {@code b} patches of {@code patchLen} values each, in batches of at most {@link #batchSize()}. */
     float[] predict(float[] batch, int b, int patchLen) throws BundleException {
-        while (true) {
-            try {
-                if (b <= batchSize) return runner.run(batch, b);
-                List<float[]> parts = new ArrayList<>();
-                int total = 0;
-                for (int s = 0; s < b; ) {
-                    int n = Math.min(batchSize, b - s);
-                    float[] r = predict(Arrays.copyOfRange(batch, s * patchLen, (s + n) * patchLen), n, patchLen);
-                    parts.add(r);
-                    total += r.length;
-                    s += n;
-                }
-                float[] all = new float[total];
-                int o = 0;
-                for (float[] r : parts) {
-                    System.arraycopy(r, 0, all, o, r.length);
-                    o += r.length;
-                }
-                return all;
-            } catch (RuntimeException e) {
-                if (!TorchModel.isOutOfMemory(e) || !runner.onGpu()) throw e;
-                if (Math.min(batchSize, b) > 1) {
-                    batchSize = Math.max(1, Math.min(batchSize, b) / 2);
-                    warn.accept("out of memory on the GPU: retrying with " + batchSize + " patch(es) per batch");
-                } else {
+        OutOfMemoryPolicy.Outcome<float[]> r = OutOfMemoryPolicy.run(Math.min(batchSize, b), bs -> inBatches(batch, b, patchLen, bs),
+                runner::onGpu, () -> false, () -> {
                     warn.accept("out of memory on the GPU with one patch per batch: falling back to the CPU");
                     runner.fallBackToCpu();
-                }
-            }
+                }, warn, "patches on the GPU");
+        batchSize = Math.min(batchSize, r.batch());
+        return r.result();
+    }
+
+    private float[] inBatches(float[] batch, int b, int patchLen, int bs) {
+        if (b <= bs) return runner.run(batch, b);
+        List<float[]> parts = new ArrayList<>();
+        int total = 0;
+        for (int s = 0; s < b; s += bs) {
+            int n = Math.min(bs, b - s);
+            float[] r = runner.run(Arrays.copyOfRange(batch, s * patchLen, (s + n) * patchLen), n);
+            parts.add(r);
+            total += r.length;
         }
+        float[] all = new float[total];
+        int o = 0;
+        for (float[] r : parts) {
+            System.arraycopy(r, 0, all, o, r.length);
+            o += r.length;
+        }
+        return all;
     }
 }

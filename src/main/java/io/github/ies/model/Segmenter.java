@@ -164,7 +164,7 @@ public final class Segmenter implements AutoCloseable {
             public boolean onGpu() { return model.device().isGpu(); }
             @Override
             public void fallBackToCpu() throws BundleException {
-                ai.djl.pytorch.jni.JniUtils.emptyCudaCache();
+                Autograd.emptyGpuCache();
                 model.close();
                 model = TorchModel.load(bundle, Device.cpu(), false);
                 model.check();

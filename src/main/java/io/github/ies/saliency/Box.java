@@ -43,6 +43,11 @@ public final class Box {
         return (a * size[1] + b) * size[2] + c;
     }
 
+    /** Volume coordinates {i, j, k} of the voxel at flat C-order index {@code v} within this box. */
+    int[] global(int v) {
+        return new int[] {origin[0] + v / (size[1] * size[2]), origin[1] + (v / size[2]) % size[1], origin[2] + v % size[2]};
+    }
+
     /**
      * The crop {@code [C, size]} of a volume {@code x [C, dims]} (both C order), zero outside the volume.
      */

@@ -61,7 +61,7 @@ public final class ExplainJob {
         public Path brainMask;
         /** Instance ids to explain; null: all. */
         public List<Integer> lesions;
-        public SaliencyEngine.Options options = new SaliencyEngine.Options();
+        public SaliencySettings options = SaliencySettings.builder().build();
         public String device = "auto";
         public int threads = 0;
         /** TN spheres placed with a ground truth (the instance analysis default: 10). */
@@ -99,7 +99,7 @@ public final class ExplainJob {
     }
 
     /** {@code <method>_<channel>} with '-' replaced by '_', the prefix of the lesions.csv columns. */
-    public static String columnPrefix(SaliencyEngine.Method m, String channel) {
+    public static String columnPrefix(Method m, String channel) {
         return (m.key + "_" + channel).replace('-', '_');
     }
 
@@ -107,7 +107,7 @@ public final class ExplainJob {
         long t0 = System.nanoTime();
         ProgressListener listener = progress == null ? ProgressListener.NONE : progress;
         Consumer<String> say = log == null ? s -> { } : log;
-        SaliencyEngine.Options o = q.options;
+        SaliencySettings o = q.options;
         if (q.labels != null && q.groundTruth != null) {
             throw new IllegalArgumentException("--gt is used with segmentation; with --labels the given instances are explained as they are");
         }
@@ -194,7 +194,7 @@ public final class ExplainJob {
                     ids.add(id);
                 }
             }
-            List<SaliencyEngine.Target> targets = new ArrayList<>();
+            List<Target> targets = new ArrayList<>();
             for (int id : ids) {
                 boolean[] mask;
                 if (ir != null) mask = ir.mask(id);
@@ -203,13 +203,13 @@ public final class ExplainJob {
                     mask = new boolean[lab.length];
                     for (int i = 0; i < lab.length; i++) mask[i] = lab[i] == id;
                 }
-                targets.add(SaliencyEngine.Target.ofNifti(id, mask, nd));
+                targets.add(Target.ofNifti(id, mask, nd));
             }
             // 3. columns
             List<String> chans = new ArrayList<>();
             for (String n : bundle.inputs()) chans.add(channelKey(n));
-            for (SaliencyEngine.Method m : o.methods) {
-                if (m == SaliencyEngine.Method.CLASS_GRADCAMPP) continue;
+            for (Method m : o.methods) {
+                if (m == Method.CLASS_GRADCAMPP) continue;
                 for (String c : m.smoothGrad() ? chans : List.of("layer")) {
                     String p = columnPrefix(m, c);
                     result.columns.add(p + "_peak_pos");
@@ -228,7 +228,7 @@ public final class ExplainJob {
                 engine = new SaliencyEngine(model, o);
                 say.accept("explaining " + targets.size() + " instance(s) on " + DeviceSpec.describe(device) + ": " + engine.describe());
                 int[] pad = engine.fullPadding(nd);
-                if (o.context == SaliencyEngine.Context.FULL && (pad[0] > 0 || pad[1] > 0 || pad[2] > 0)) {
+                if (o.context == SaliencyContext.FULL && (pad[0] > 0 || pad[1] > 0 || pad[2] > 0)) {
                     say.accept(String.format(Locale.ROOT, "full context: the %dx%dx%d volume is zero-padded to %dx%dx%d (a multiple of the network's "
                             + "stride %d; see docs/saliency.md)", nd[0], nd[1], nd[2], nd[0] + pad[0], nd[1] + pad[1], nd[2] + pad[2], engine.alignment()));
                 }
@@ -251,7 +251,7 @@ public final class ExplainJob {
                 }, listener);
                 for (int id : ids) result.rows.add(rows.get(id));
                 result.warnings.addAll(engine.log());
-                if (o.methods.contains(SaliencyEngine.Method.CLASS_GRADCAMPP)) {
+                if (o.methods.contains(Method.CLASS_GRADCAMPP)) {
                     listener.checkCancelled();
                     float[] cls = engine.classGradCam(x, nd);
                     Nifti.write(Volume.fromTensorLayout(cls, 0, nd, channels[0].geometry()), sal.resolve("class_gradcampp_layer.nii.gz"),
@@ -287,16 +287,16 @@ public final class ExplainJob {
     }
 
     /** Writes one lesion's maps (full grid, zero outside the computed region) and fills its table columns. */
-    private static Row writeLesion(SaliencyEngine.LesionMaps m, Path sal, Volume ref, List<String> chans, LesionTable table,
-            SaliencyEngine.Options o) throws IOException {
+    private static Row writeLesion(LesionMaps m, Path sal, Volume ref, List<String> chans, LesionTable table,
+            SaliencySettings o) throws IOException {
         int[] nd = ref.dims();
         int row = table.rowOfId(m.id);
         Row out = new Row();
         out.id = m.id;
         out.voxels = m.voxels;
         out.seconds = m.seconds;
-        for (Map.Entry<SaliencyEngine.Method, float[][]> e : m.maps.entrySet()) {
-            SaliencyEngine.Method meth = e.getKey();
+        for (Map.Entry<Method, float[][]> e : m.maps.entrySet()) {
+            Method meth = e.getKey();
             float[][] maps = e.getValue();
             float[][] se = m.standardErrors.get(meth);
             Box region = m.regionOf(meth);
@@ -369,7 +369,7 @@ public final class ExplainJob {
 
     private static String runJson(Request q, ModelBundle bundle, SaliencyEngine engine, Device device, JsonObject seg,
             JsonArray perLesion, Result result, int[] nd) throws IOException {
-        SaliencyEngine.Options o = q.options;
+        SaliencySettings o = q.options;
         JsonObject j = new JsonObject();
         j.addProperty("command", q.command);
         j.addProperty("ies_version", q.version);
@@ -400,7 +400,7 @@ public final class ExplainJob {
         p.addProperty("class_threshold", o.threshold != null ? o.threshold : bundle.threshold());
         p.addProperty("alignment", engine.alignment());
         p.addProperty("alignment_source", engine.alignmentSource());
-        if (o.context == SaliencyEngine.Context.FULL) {
+        if (o.context == SaliencyContext.FULL) {
             JsonObject pad = new JsonObject();
             int[] add = engine.fullPadding(nd);
             pad.add("volume", ints(nd));
@@ -451,7 +451,7 @@ public final class ExplainJob {
     /** The gradient backend self-check of a run: the kernels used and one entry per input shape and batch size. */
     static JsonObject backendCheckJson(SaliencyEngine engine) {
         JsonObject b = new JsonObject();
-        b.addProperty("enabled", engine.options().backendCheck);
+        b.addProperty("enabled", engine.settings().backendCheck);
         b.addProperty("kernels", engine.kernels().key);
         String why = io.github.ies.model.OneDnn.unavailableReason();
         b.addProperty("reference_kernels_available", why == null);

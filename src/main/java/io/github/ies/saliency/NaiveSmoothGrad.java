@@ -18,13 +18,13 @@ public final class NaiveSmoothGrad {
     private NaiveSmoothGrad() {}
 
     public static float[][] maxAggregation(SaliencyEngine engine, TorchModel model, float[] x, int[] dims,
-            SaliencyEngine.Target target) {
-        return run(engine, model, x, dims, target, NoiseSource.seeded(engine.options().seed));
+            Target target) {
+        return run(engine, model, x, dims, target, NoiseSource.seeded(engine.settings().seed));
     }
 
-    static float[][] run(SaliencyEngine engine, TorchModel model, float[] x, int[] dims, SaliencyEngine.Target target,
+    static float[][] run(SaliencyEngine engine, TorchModel model, float[] x, int[] dims, Target target,
             NoiseSource noise) {
-        SaliencyEngine.Options o = engine.options();
+        SaliencySettings o = engine.settings();
         int channels = model.bundle().inputCount();
         int lesion = model.bundle().lesionChannel();
         Box box = wholeVolume(engine, dims);
@@ -87,7 +87,7 @@ public final class NaiveSmoothGrad {
      * the mean of {@code backwards} one-hot backward passes (gradient copied out as the loop does)}; the naive time
      * per lesion is then N x (forward + |L| x backward). For configurations too slow to run the loop itself.
      */
-    public static double[] passSeconds(SaliencyEngine engine, TorchModel model, float[] x, int[] dims, SaliencyEngine.Target target,
+    public static double[] passSeconds(SaliencyEngine engine, TorchModel model, float[] x, int[] dims, Target target,
             int backwards) {
         int channels = model.bundle().inputCount();
         int lesion = model.bundle().lesionChannel();
@@ -120,11 +120,9 @@ public final class NaiveSmoothGrad {
         }
     }
 
-    /** The whole volume, zero-padded at the high end to the engine's alignment (what a whole-volume pass needs). */
+    /** The whole volume, zero-padded at the high end by the least the network needs (as the {@code full} context). */
     private static Box wholeVolume(SaliencyEngine engine, int[] dims) {
-        int a = engine.alignment();
-        int[] size = new int[3];
-        for (int d = 0; d < 3; d++) size[d] = (dims[d] + a - 1) / a * a;
-        return new Box(new int[3], size);
+        int[] pad = engine.fullPadding(dims);
+        return new Box(new int[3], new int[] {dims[0] + pad[0], dims[1] + pad[1], dims[2] + pad[2]});
     }
 }

@@ -72,9 +72,9 @@ public final class SaliencyBenchmark {
         int repeat = Integer.parseInt(a.getOrDefault("--repeat", "3"));
         int lesionVoxels = Integer.parseInt(a.getOrDefault("--lesion-voxels", "25"));
         int paperSamples = Integer.parseInt(a.getOrDefault("--extrapolate-samples", "0"));
-        List<SaliencyEngine.Context> contexts = new ArrayList<>();
+        List<SaliencyContext> contexts = new ArrayList<>();
         for (String c : a.getOrDefault("--contexts", "full,patch,local").split(",")) {
-            SaliencyEngine.Context ctx = SaliencyEngine.Context.fromKey(c);
+            SaliencyContext ctx = SaliencyContext.fromKey(c);
             if (ctx == null) throw new IllegalArgumentException("--contexts: unknown context " + c);
             contexts.add(ctx);
         }
@@ -95,11 +95,11 @@ public final class SaliencyBenchmark {
             all.sort((p, q) -> Integer.compare(Math.abs(lab.voxels(p) - lesionVoxels), Math.abs(lab.voxels(q) - lesionVoxels)));
             ids.addAll(all.subList(0, Math.min(2, all.size())));
         }
-        List<SaliencyEngine.Target> targets = new ArrayList<>();
+        List<Target> targets = new ArrayList<>();
         for (int id : ids) {
             boolean[] mask = new boolean[lab.labels().length];
             for (int i = 0; i < mask.length; i++) mask[i] = lab.labels()[i] == id;
-            targets.add(SaliencyEngine.Target.ofNifti(id, mask, nd));
+            targets.add(Target.ofNifti(id, mask, nd));
         }
         System.out.printf(Locale.ROOT, "subject %s %dx%dx%d, model %s (patch %s), lesions %s (voxels %s), N = %d, %d threads, PyTorch %s%n",
                 flair, nd[0], nd[1], nd[2], bundle.name(), java.util.Arrays.toString(bundle.patchSize()), ids,
@@ -107,40 +107,42 @@ public final class SaliencyBenchmark {
                 TorchRuntime.pytorchVersion());
 
         try (TorchModel tm = TorchModel.load(bundle, Device.cpu(), true)) {
-            SaliencyEngine.Options base = new SaliencyEngine.Options();
-            base.methods = EnumSet.of(SaliencyEngine.Method.SMOOTHGRAD_MAX);
-            base.samples = samples;
-            base.seed = seed;
-            base.localMargin = localMargin;
-            base.margin = margin;
-            base.batchSize = batchSize;
-            base.workers = workers;
+            SaliencySettings base = SaliencySettings.builder().methods(Method.SMOOTHGRAD_MAX).samples(samples).seed(seed)
+                    .localMargin(localMargin).margin(margin).batchSize(batchSize).workers(workers).build();
             if (a.containsKey("--batch-probe")) batchProbe(tm, base, x, dims, targets.get(0));
 
             Map<String, List<Double>> runs = new LinkedHashMap<>();
             Map<String, Map<Integer, float[][]>> maps = new LinkedHashMap<>();
-            Map<String, SaliencyEngine.Options> modes = new LinkedHashMap<>();
+            Map<String, SaliencySettings> modes = new LinkedHashMap<>();
             if (a.containsKey("--whole-volume")) {
-                SaliencyEngine.Options w = opts(base, SaliencyEngine.Context.FULL);
-                w.receptiveFieldCrop = false;
-                modes.put("engine full, whole volume", w);
+                modes.put("engine full, whole volume", opts(base, SaliencyContext.FULL).toBuilder().receptiveFieldCrop(false).build());
             }
-            for (SaliencyEngine.Context c : contexts) modes.put("engine " + c.key, opts(base, c));
-            for (SaliencyEngine.Context c : contexts) {
-                SaliencyEngine.Options chk = opts(base, c);
-                chk.checkReceptiveField = true;
-                SaliencyEngine e = new SaliencyEngine(tm, chk);
+            for (SaliencyContext c : contexts) modes.put("engine " + c.key, opts(base, c));
+            for (SaliencyContext c : contexts) {
+                // the once-per-run checks, timed apart: the gradient self-check of every shape the lesions use (cached
+                // per JVM afterwards), then the receptive-field check
+                SaliencyEngine e = new SaliencyEngine(tm, opts(base, c).toBuilder().backendCheck(true).build());
                 long t0 = System.nanoTime();
-                e.explain(x, dims, List.of(targets.get(0)), lm -> { }, null);
+                e.explain(x, dims, targets, lm -> { }, null);
+                double withChecks = (System.nanoTime() - t0) / 1e9;
+                double checks = 0;
+                for (io.github.ies.model.GradientCheck.Result r : e.backendChecks()) checks += r.seconds;
+                System.out.printf(Locale.ROOT, "gradient self-check, %s context: %d shapes, %.2f s (%s kernels), in a %.2f s run of the lesions%n",
+                        c.key, e.backendChecks().size(), checks, e.kernels().key, withChecks);
+                // the timed runs (check off) use the kernels the check chose
+                if (e.kernels() == io.github.ies.model.GradientCheck.Kernels.REFERENCE) System.setProperty("ies.kernels", "reference");
+                SaliencyEngine rc = new SaliencyEngine(tm, opts(base, c).toBuilder().checkReceptiveField(true).build());
+                t0 = System.nanoTime();
+                rc.explain(x, dims, List.of(targets.get(0)), lm -> { }, null);
                 double total = (System.nanoTime() - t0) / 1e9;
                 System.out.printf(Locale.ROOT, "receptive-field check, %s context (once per run; included in this %.2f s run of one lesion): %s%n",
-                        c.key, total, e.receptiveFieldCheck());
+                        c.key, total, rc.receptiveFieldCheck());
             }
             Map<String, Double> estimated = new LinkedHashMap<>();
             if (a.containsKey("--naive-estimate")) {
-                SaliencyEngine e = new SaliencyEngine(tm, opts(base, SaliencyEngine.Context.FULL));
+                SaliencyEngine e = new SaliencyEngine(tm, opts(base, SaliencyContext.FULL));
                 double sum = 0;
-                for (SaliencyEngine.Target t : targets) {
+                for (Target t : targets) {
                     double[] fb = NaiveSmoothGrad.passSeconds(e, tm, x, dims, t, 3);
                     double per = samples * (fb[0] + t.voxelCount() * fb[1]);
                     System.out.printf(Locale.ROOT, "naive estimate, lesion %d (%d voxels): forward %.2f s, backward %.2f s -> N x (F + |L| x B) = %.1f s%n",
@@ -151,30 +153,30 @@ public final class SaliencyBenchmark {
             }
             for (int rep = 0; rep < repeat; rep++) {
                 if (!a.containsKey("--skip-naive") && (rep == 0 || a.containsKey("--repeat-naive"))) {
-                    SaliencyEngine e = new SaliencyEngine(tm, opts(base, SaliencyEngine.Context.FULL));
+                    SaliencyEngine e = new SaliencyEngine(tm, opts(base, SaliencyContext.FULL));
                     long t0 = System.nanoTime();
                     Map<Integer, float[][]> nm = new LinkedHashMap<>();
-                    for (SaliencyEngine.Target t : targets) nm.put(t.id, NaiveSmoothGrad.maxAggregation(e, tm, x, dims, t));
+                    for (Target t : targets) nm.put(t.id, NaiveSmoothGrad.maxAggregation(e, tm, x, dims, t));
                     double s1 = (System.nanoTime() - t0) / 1e9 / targets.size();
                     runs.computeIfAbsent("naive (full)", k -> new ArrayList<>()).add(s1);
                     maps.put("naive (full)", nm);
                     System.out.printf(Locale.ROOT, "naive: %.2f s per lesion%n", s1);
                 }
-                for (Map.Entry<String, SaliencyEngine.Options> mode : modes.entrySet()) {
+                for (Map.Entry<String, SaliencySettings> mode : modes.entrySet()) {
                     String name = mode.getKey();
                     SaliencyEngine e = new SaliencyEngine(tm, mode.getValue());
                     Map<Integer, float[][]> em = new LinkedHashMap<>();
                     long t0 = System.nanoTime();
                     e.explain(x, dims, targets, lm -> {
-                        float[][] full = new float[lm.maps.get(SaliencyEngine.Method.SMOOTHGRAD_MAX).length][];
-                        for (int ch = 0; ch < full.length; ch++) full[ch] = paste(lm.maps.get(SaliencyEngine.Method.SMOOTHGRAD_MAX)[ch], lm.smoothGradRegion, dims);
+                        float[][] full = new float[lm.maps.get(Method.SMOOTHGRAD_MAX).length][];
+                        for (int ch = 0; ch < full.length; ch++) full[ch] = paste(lm.maps.get(Method.SMOOTHGRAD_MAX)[ch], lm.smoothGradRegion, dims);
                         em.put(lm.id, full);
                     }, null);
                     double s1 = (System.nanoTime() - t0) / 1e9 / targets.size();
                     runs.computeIfAbsent(name, k -> new ArrayList<>()).add(s1);
                     maps.put(name, em);
                     StringBuilder boxes = new StringBuilder();
-                    for (SaliencyEngine.Target t : targets) boxes.append(' ').append(java.util.Arrays.toString(e.smoothGradBox(t, e.contextBox(t, dims)).size()));
+                    for (Target t : targets) boxes.append(' ').append(java.util.Arrays.toString(e.smoothGradBox(t, e.contextBox(t, dims)).size()));
                     Box b0 = e.smoothGradBox(targets.get(0), e.contextBox(targets.get(0), dims));
                     System.out.printf(Locale.ROOT, "%s: %.2f s per lesion (alignment %d, receptive field %s, SmoothGrad boxes%s, batch %d, workers %d)%n",
                             name, s1, e.alignment(), rfString(e.receptiveField()), boxes, e.batchSize(b0),
@@ -205,7 +207,7 @@ public final class SaliencyBenchmark {
             System.out.println("|---|---|---|---|---|");
             for (Map.Entry<String, Map<Integer, float[][]>> e : maps.entrySet()) {
                 double l2 = 0, peak = 0;
-                for (SaliencyEngine.Target t : targets) {
+                for (Target t : targets) {
                     float[][] got = e.getValue().get(t.id), want = ref.get(t.id);
                     for (int ch = 0; ch < want.length; ch++) {
                         l2 = Math.max(l2, relL2(got[ch], want[ch]));
@@ -229,34 +231,22 @@ public final class SaliencyBenchmark {
         return rf == null ? "none (whole context box)" : "below " + java.util.Arrays.toString(rf[0]) + " above " + java.util.Arrays.toString(rf[1]);
     }
 
-    private static SaliencyEngine.Options opts(SaliencyEngine.Options b, SaliencyEngine.Context c) {
-        SaliencyEngine.Options o = new SaliencyEngine.Options();
-        o.methods = b.methods;
-        o.samples = b.samples;
-        o.seed = b.seed;
-        o.noiseLevel = b.noiseLevel;
-        o.batchSize = b.batchSize;
-        o.keepGraph = b.keepGraph;
-        o.context = c;
-        o.localMargin = b.localMargin;
-        o.margin = b.margin;
-        o.workers = b.workers;
-        o.receptiveFieldCrop = b.receptiveFieldCrop;
-        // the once-per-run check of the receptive-field box is timed separately (it does not grow with the lesions)
-        o.checkReceptiveField = false;
-        return o;
+    /**
+     * The base settings in a context, for the timed runs: the once-per-run checks (receptive-field box on the data,
+     * gradient self-check) are timed separately, as they do not grow with the lesions.
+     */
+    private static SaliencySettings opts(SaliencySettings b, SaliencyContext c) {
+        return b.toBuilder().context(c).checkReceptiveField(false).backendCheck(false).build();
     }
 
     /** Seconds for one lesion in local and patch context with batch sizes 1, 4, 8 and with/without a kept graph. */
-    private static void batchProbe(TorchModel tm, SaliencyEngine.Options base, float[] x, int[] dims, SaliencyEngine.Target t) throws Exception {
+    private static void batchProbe(TorchModel tm, SaliencySettings base, float[] x, int[] dims, Target t) throws Exception {
         System.out.println("| context | batch | keep graph | s (lesion " + t.id + ", " + t.voxelCount() + " voxels, N = " + base.samples + ") |");
         System.out.println("|---|---|---|---|");
-        for (SaliencyEngine.Context c : new SaliencyEngine.Context[] {SaliencyEngine.Context.LOCAL, SaliencyEngine.Context.PATCH}) {
+        for (SaliencyContext c : new SaliencyContext[] {SaliencyContext.LOCAL, SaliencyContext.PATCH}) {
             for (int b : new int[] {1, 4, 8}) {
                 for (boolean keep : new boolean[] {true, false}) {
-                    SaliencyEngine.Options o = opts(base, c);
-                    o.batchSize = b;
-                    o.keepGraph = keep;
+                    SaliencySettings o = opts(base, c).toBuilder().batchSize(b).keepGraph(keep).build();
                     long t0 = System.nanoTime();
                     new SaliencyEngine(tm, o).explain(x, dims, List.of(t), lm -> { }, null);
                     System.out.printf(Locale.ROOT, "| %s | %d | %b | %.2f |%n", c.key, b, keep, (System.nanoTime() - t0) / 1e9);

@@ -48,22 +48,22 @@ public class BackendFallbackTest {
         GradientCheck.clearCache();
     }
 
-    static SaliencyEngine.Options options(int batch, boolean keepGraph) {
-        SaliencyEngine.Options o = new SaliencyEngine.Options();
-        o.context = SaliencyEngine.Context.PATCH;
-        o.samples = 2;
-        o.seed = 3;
-        o.batchSize = batch;
-        o.keepGraph = keepGraph;
-        o.methods = EnumSet.of(SaliencyEngine.Method.SMOOTHGRAD_MAX, SaliencyEngine.Method.SMOOTHGRAD_MEAN,
-                SaliencyEngine.Method.GRADCAMPP);
+    static SaliencySettings.Builder options(int batch, boolean keepGraph) {
+        SaliencySettings.Builder o = SaliencySettings.builder();
+        o.context(SaliencyContext.PATCH);
+        o.samples(2);
+        o.seed(3);
+        o.batchSize(batch);
+        o.keepGraph(keepGraph);
+        o.methods(EnumSet.of(Method.SMOOTHGRAD_MAX, Method.SMOOTHGRAD_MEAN,
+                Method.GRADCAMPP));
         return o;
     }
 
-    static void assertSameMaps(String what, Map<Integer, SaliencyEngine.LesionMaps> want, Map<Integer, SaliencyEngine.LesionMaps> got) {
+    static void assertSameMaps(String what, Map<Integer, LesionMaps> want, Map<Integer, LesionMaps> got) {
         assertEquals(want.keySet(), got.keySet());
         for (int id : want.keySet()) {
-            for (SaliencyEngine.Method m : want.get(id).maps.keySet()) {
+            for (Method m : want.get(id).maps.keySet()) {
                 float[][] w = want.get(id).maps.get(m), g = got.get(id).maps.get(m);
                 for (int c = 0; c < w.length; c++) {
                     assertClose(what + " lesion " + id + " " + m.key + " channel " + c, paste(w[c], want.get(id).regionOf(m), dims),
@@ -80,20 +80,20 @@ public class BackendFallbackTest {
      */
     @Test
     public void batchedFaultFallsBackToOneVjpPerPass() throws Exception {
-        Map<Integer, SaliencyEngine.LesionMaps> want = run(new SaliencyEngine(tiny, options(1, true)), x, dims, targets());
+        Map<Integer, LesionMaps> want = run(new SaliencyEngine(tiny, options(1, true).build()), x, dims, targets());
         CorruptingGradients bad = new CorruptingGradients(CorruptingGradients.Fault.BATCHED_NAN);
         tiny.setGradients(bad);
-        SaliencyEngine e = new SaliencyEngine(tiny, options(4, false));
-        Map<Integer, SaliencyEngine.LesionMaps> got = run(e, x, dims, targets());
+        SaliencyEngine e = new SaliencyEngine(tiny, options(4, false).build());
+        Map<Integer, LesionMaps> got = run(e, x, dims, targets());
         assertTrue(bad.corrupted.get() > 0);
         assertSameMaps("batch 4 on a batched-NaN backend", want, got);
         assertTrue(e.backendChecks().stream().anyMatch(r -> r.batch == 4 && Boolean.FALSE.equals(r.batched)));
         assertTrue(String.join("; ", e.log()), e.log().stream().anyMatch(l -> l.contains("batched gradients are unsound")));
         // unchecked, the same backend's NaN gradients are an error, never a silently changed map
-        SaliencyEngine.Options unchecked = options(4, false);
-        unchecked.backendCheck = false;
+        SaliencySettings.Builder unchecked = options(4, false);
+        unchecked.backendCheck(false);
         try {
-            run(new SaliencyEngine(tiny, unchecked), x, dims, targets());
+            run(new SaliencyEngine(tiny, unchecked.build()), x, dims, targets());
             fail("NaN gradients were accepted");
         } catch (GradientException expected) {
             assertTrue(expected.getMessage(), expected.getMessage().matches("lesion \\d+, (noisy copy \\d of 2|the clean input): the gradient has NaN or Inf values.*"));
@@ -109,19 +109,19 @@ public class BackendFallbackTest {
         Assume.assumeTrue("libtorch's oneDNN switch is reachable: " + OneDnn.unavailableReason(), OneDnn.available());
         CorruptingGradients bad = new CorruptingGradients(CorruptingGradients.Fault.ONEDNN_WRONG);
         tiny.setGradients(bad);
-        SaliencyEngine.Options o = options(0, true);
-        o.context = SaliencyEngine.Context.FULL;
-        o.samples = xcheck.get("samples").getAsInt();
-        o.noiseLevel = xcheck.get("noise_level").getAsDouble();
-        SaliencyEngine e = new SaliencyEngine(tiny, o);
-        e.setNoise(NoiseSource.fromArray(floats("noise.f32"), o.samples, 2, dims));
-        Map<Integer, SaliencyEngine.LesionMaps> maps = run(e, x, dims, targets());
+        SaliencySettings.Builder o = options(0, true);
+        o.context(SaliencyContext.FULL);
+        o.samples(xcheck.get("samples").getAsInt());
+        o.noiseLevel(xcheck.get("noise_level").getAsDouble());
+        SaliencyEngine e = new SaliencyEngine(tiny, o.build());
+        e.setNoise(NoiseSource.fromArray(floats("noise.f32"), o.build().samples, 2, dims));
+        Map<Integer, LesionMaps> maps = run(e, x, dims, targets());
         assertTrue(bad.corrupted.get() > 0);
         assertEquals(GradientCheck.Kernels.REFERENCE, e.kernels());
         assertTrue(String.join("; ", e.log()), e.log().stream().anyMatch(l -> l.contains("reference CPU kernels")));
         int n = dims[0] * dims[1] * dims[2];
-        for (SaliencyEngine.LesionMaps m : maps.values()) {
-            for (SaliencyEngine.Method meth : List.of(SaliencyEngine.Method.SMOOTHGRAD_MAX, SaliencyEngine.Method.SMOOTHGRAD_MEAN)) {
+        for (LesionMaps m : maps.values()) {
+            for (Method meth : List.of(Method.SMOOTHGRAD_MAX, Method.SMOOTHGRAD_MEAN)) {
                 float[] ref = floats("lesion-" + m.id + "_" + meth.key + ".f32");
                 for (int c = 0; c < 2; c++) {
                     assertClose("lesion " + m.id + " " + meth.key + " channel " + c, channel(ref, c, n),
@@ -129,7 +129,7 @@ public class BackendFallbackTest {
                 }
             }
             assertClose("lesion " + m.id + " gradcampp", floats("lesion-" + m.id + "_gradcampp.f32"),
-                    paste(m.maps.get(SaliencyEngine.Method.GRADCAMPP)[0], m.regionOf(SaliencyEngine.Method.GRADCAMPP), dims), 1e-5);
+                    paste(m.maps.get(Method.GRADCAMPP)[0], m.regionOf(Method.GRADCAMPP), dims), 1e-5);
         }
         assertTrue("oneDNN is back on after the run", OneDnn.enabled());
     }
@@ -139,15 +139,15 @@ public class BackendFallbackTest {
     public void aNanGradientDuringTheRunIsAnErrorNamingLesionAndCopy() throws Exception {
         CorruptingGradients bad = new CorruptingGradients(CorruptingGradients.Fault.NAN_WHEN_ARMED);
         tiny.setGradients(bad);
-        SaliencyEngine.Options o = options(0, true);
-        o.methods = EnumSet.of(SaliencyEngine.Method.SMOOTHGRAD_MAX);
-        o.workers = 1;
+        SaliencySettings.Builder o = options(0, true);
+        o.methods(EnumSet.of(Method.SMOOTHGRAD_MAX));
+        o.workers(1);
         java.util.List<Integer> written = new java.util.ArrayList<>();
         ProgressListener armAfterFirstCopy = new ProgressListener() {
             @Override public void progress(String stage, long done, long total) { if (done == 1) bad.arm(3); }
         };
         try {
-            new SaliencyEngine(tiny, o).explain(x, dims, List.of(target(3)), m -> written.add(m.id), armAfterFirstCopy);
+            new SaliencyEngine(tiny, o.build()).explain(x, dims, List.of(target(3)), m -> written.add(m.id), armAfterFirstCopy);
             fail("a NaN gradient was accepted");
         } catch (GradientException expected) {
             assertEquals(1, bad.corrupted.get());
@@ -161,11 +161,11 @@ public class BackendFallbackTest {
     public void noSoundKernelsStopsTheRun() throws Exception {
         CorruptingGradients bad = new CorruptingGradients(CorruptingGradients.Fault.ALWAYS_WRONG);
         tiny.setGradients(bad);
-        SaliencyEngine.Options o = options(0, true);
-        o.methods = EnumSet.of(SaliencyEngine.Method.SMOOTHGRAD_MAX);
+        SaliencySettings.Builder o = options(0, true);
+        o.methods(EnumSet.of(Method.SMOOTHGRAD_MAX));
         List<Integer> written = new java.util.ArrayList<>();
         try {
-            new SaliencyEngine(tiny, o).explain(x, dims, targets(), m -> written.add(m.id), null);
+            new SaliencyEngine(tiny, o.build()).explain(x, dims, targets(), m -> written.add(m.id), null);
             fail("maps were computed with a refuted backend");
         } catch (GradientException expected) {
             assertTrue(expected.getMessage(), expected.getMessage().startsWith("tiny-test: the gradient self-check failed on input shape"));

@@ -34,10 +34,10 @@ public class ExplainJobTest {
         boolean[] mask = new boolean[60];
         mask[1 + 4 * (2 + 3 * 4)] = true;     // (i, j, k) = (1, 2, 4)
         mask[3 + 4 * (0 + 3 * 1)] = true;     // (3, 0, 1)
-        SaliencyEngine.Target t = SaliencyEngine.Target.ofNifti(5, mask, nd);
+        Target t = Target.ofNifti(5, mask, nd);
         assertArrayEquals(new int[] {(1 * 3 + 2) * 5 + 4, (3 * 3 + 0) * 5 + 1}, t.voxels);
         assertArrayEquals(new int[] {1, 0, 1}, t.bboxMin);
         assertArrayEquals(new int[] {3, 2, 4}, t.bboxMax);
-        assertEquals("smoothgrad_max_flair", ExplainJob.columnPrefix(SaliencyEngine.Method.SMOOTHGRAD_MAX, "flair"));
+        assertEquals("smoothgrad_max_flair", ExplainJob.columnPrefix(Method.SMOOTHGRAD_MAX, "flair"));
     }
 }

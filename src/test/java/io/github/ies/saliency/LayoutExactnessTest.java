@@ -100,19 +100,19 @@ public class LayoutExactnessTest {
             JsonArray p = v.getAsJsonArray();
             idx.add((p.get(0).getAsInt() * dims[1] + p.get(1).getAsInt()) * dims[2] + p.get(2).getAsInt());
         }
-        SaliencyEngine.Target t = new SaliencyEngine.Target(1, idx.stream().mapToInt(Integer::intValue).toArray(), dims);
-        SaliencyEngine.Options o = new SaliencyEngine.Options();
-        o.context = SaliencyEngine.Context.FULL;
-        o.noiseLevel = 0;
-        o.samples = 1;
-        o.methods = EnumSet.of(SaliencyEngine.Method.SMOOTHGRAD_MAX, SaliencyEngine.Method.SMOOTHGRAD_MEAN, SaliencyEngine.Method.GRADCAMPP);
-        SaliencyEngine e = new SaliencyEngine(model, o);
+        Target t = new Target(1, idx.stream().mapToInt(Integer::intValue).toArray(), dims);
+        SaliencySettings.Builder o = SaliencySettings.builder();
+        o.context(SaliencyContext.FULL);
+        o.noiseLevel(0);
+        o.samples(1);
+        o.methods(EnumSet.of(Method.SMOOTHGRAD_MAX, Method.SMOOTHGRAD_MEAN, Method.GRADCAMPP));
+        SaliencyEngine e = new SaliencyEngine(model, o.build());
         assertArrayEquals("no padding: the volume is a multiple of the stride", new int[3], e.fullPadding(dims));
-        Map<Integer, SaliencyEngine.LesionMaps> maps = SaliencyEngineTest.run(e, x, dims, List.of(t));
-        SaliencyEngine.LesionMaps m = maps.get(1);
+        Map<Integer, LesionMaps> maps = SaliencyEngineTest.run(e, x, dims, List.of(t));
+        LesionMaps m = maps.get(1);
         assertEquals(new Box(new int[3], dims), m.context);
         int n = dims[0] * dims[1] * dims[2];
-        for (SaliencyEngine.Method meth : List.of(SaliencyEngine.Method.SMOOTHGRAD_MAX, SaliencyEngine.Method.SMOOTHGRAD_MEAN)) {
+        for (Method meth : List.of(Method.SMOOTHGRAD_MAX, Method.SMOOTHGRAD_MEAN)) {
             float[] want = floats(r.resolve(meth.key + ".f32"));
             for (int c = 0; c < 2; c++) {
                 assertClose(model.bundle().name() + " " + meth.key + " channel " + c, SaliencyEngineTest.channel(want, c, n),
@@ -120,7 +120,7 @@ public class LayoutExactnessTest {
             }
         }
         assertClose(model.bundle().name() + " gradcampp", floats(r.resolve("gradcampp.f32")),
-                paste(m.maps.get(SaliencyEngine.Method.GRADCAMPP)[0], m.regionOf(SaliencyEngine.Method.GRADCAMPP), dims), 1e-4);
+                paste(m.maps.get(Method.GRADCAMPP)[0], m.regionOf(Method.GRADCAMPP), dims), 1e-4);
         return e;
     }
 }

@@ -75,22 +75,22 @@ public class SaliencyEngineTest {
         return f;
     }
 
-    static SaliencyEngine.Target target(int id) throws Exception {
+    static Target target(int id) throws Exception {
         float[] m = floats("lesion-" + id + "_mask.f32");
         List<Integer> v = new ArrayList<>();
         for (int i = 0; i < m.length; i++) if (m[i] != 0) v.add(i);
-        return new SaliencyEngine.Target(id, v.stream().mapToInt(Integer::intValue).toArray(), dims);
+        return new Target(id, v.stream().mapToInt(Integer::intValue).toArray(), dims);
     }
 
-    static List<SaliencyEngine.Target> targets() throws Exception {
-        List<SaliencyEngine.Target> t = new ArrayList<>();
+    static List<Target> targets() throws Exception {
+        List<Target> t = new ArrayList<>();
         for (String id : xcheck.getAsJsonObject("lesions").keySet()) t.add(target(Integer.parseInt(id)));
         return t;
     }
 
-    static Map<Integer, SaliencyEngine.LesionMaps> run(SaliencyEngine e, float[] in, int[] d, List<SaliencyEngine.Target> t)
+    static Map<Integer, LesionMaps> run(SaliencyEngine e, float[] in, int[] d, List<Target> t)
             throws IOException {
-        Map<Integer, SaliencyEngine.LesionMaps> out = new LinkedHashMap<>();
+        Map<Integer, LesionMaps> out = new LinkedHashMap<>();
         e.explain(in, d, t, m -> out.put(m.id, m), null);
         return out;
     }
@@ -131,24 +131,24 @@ public class SaliencyEngineTest {
     public void fullContextMatchesIndependentPyTorchComputation() throws Exception {
         // batch 3 (replicated inputs, one backward pass for the three lesions) and 0 (CPU default: kept graph, per-cell
         // tasks on workers, one Grad-CAM++ forward pass shared by the three lesions)
-        Map<Integer, SaliencyEngine.LesionMaps> maps = null;
-        SaliencyEngine.Options o = null;
+        Map<Integer, LesionMaps> maps = null;
+        SaliencySettings.Builder o = null;
         for (int batch : new int[] {3, 0}) {
-            o = new SaliencyEngine.Options();
-            o.context = SaliencyEngine.Context.FULL;
-            o.samples = xcheck.get("samples").getAsInt();
-            o.noiseLevel = xcheck.get("noise_level").getAsDouble();
-            o.batchSize = batch;
-            o.methods = EnumSet.of(SaliencyEngine.Method.SMOOTHGRAD_MAX, SaliencyEngine.Method.SMOOTHGRAD_MEAN,
-                    SaliencyEngine.Method.GRADCAMPP);
-            SaliencyEngine e = new SaliencyEngine(tiny, o);
+            o = SaliencySettings.builder();
+            o.context(SaliencyContext.FULL);
+            o.samples(xcheck.get("samples").getAsInt());
+            o.noiseLevel(xcheck.get("noise_level").getAsDouble());
+            o.batchSize(batch);
+            o.methods(EnumSet.of(Method.SMOOTHGRAD_MAX, Method.SMOOTHGRAD_MEAN,
+                    Method.GRADCAMPP));
+            SaliencyEngine e = new SaliencyEngine(tiny, o.build());
             assertEquals(xcheck.get("sigma").getAsDouble(), e.sigma(x, dims), 1e-6);
-            e.setNoise(NoiseSource.fromArray(floats("noise.f32"), o.samples, 2, dims));
+            e.setNoise(NoiseSource.fromArray(floats("noise.f32"), o.build().samples, 2, dims));
             maps = run(e, x, dims, targets());
             assertEquals(3, maps.size());
             int n = dims[0] * dims[1] * dims[2];
-            for (SaliencyEngine.LesionMaps m : maps.values()) {
-                for (SaliencyEngine.Method meth : List.of(SaliencyEngine.Method.SMOOTHGRAD_MAX, SaliencyEngine.Method.SMOOTHGRAD_MEAN)) {
+            for (LesionMaps m : maps.values()) {
+                for (Method meth : List.of(Method.SMOOTHGRAD_MAX, Method.SMOOTHGRAD_MEAN)) {
                     float[] ref = floats("lesion-" + m.id + "_" + meth.key + ".f32");
                     for (int c = 0; c < 2; c++) {
                         assertClose("lesion " + m.id + " " + meth.key + " channel " + c, channel(ref, c, n),
@@ -156,38 +156,38 @@ public class SaliencyEngineTest {
                     }
                 }
                 assertClose("lesion " + m.id + " gradcampp", floats("lesion-" + m.id + "_gradcampp.f32"),
-                        paste(m.maps.get(SaliencyEngine.Method.GRADCAMPP)[0], m.regionOf(SaliencyEngine.Method.GRADCAMPP), dims), 1e-5);
+                        paste(m.maps.get(Method.GRADCAMPP)[0], m.regionOf(Method.GRADCAMPP), dims), 1e-5);
             }
         }
         // max and mean aggregation differ for a multi-voxel lesion (the comparison is not vacuous)
-        SaliencyEngine.LesionMaps m3 = maps.get(3);
-        assertTrue(maxAbs(m3.maps.get(SaliencyEngine.Method.SMOOTHGRAD_MAX)[0]) > 1.5 * maxAbs(m3.maps.get(SaliencyEngine.Method.SMOOTHGRAD_MEAN)[0]));
+        LesionMaps m3 = maps.get(3);
+        assertTrue(maxAbs(m3.maps.get(Method.SMOOTHGRAD_MAX)[0]) > 1.5 * maxAbs(m3.maps.get(Method.SMOOTHGRAD_MEAN)[0]));
 
-        o.threshold = xcheck.get("class_threshold").getAsDouble();
-        assertClose("class gradcampp", floats("class_gradcampp.f32"), new SaliencyEngine(tiny, o).classGradCam(x, dims), 1e-5);
+        o.threshold(xcheck.get("class_threshold").getAsDouble());
+        assertClose("class gradcampp", floats("class_gradcampp.f32"), new SaliencyEngine(tiny, o.build()).classGradCam(x, dims), 1e-5);
     }
 
     @Test
     public void maxAggregationEqualsNaivePerVoxelLoop() throws Exception {
-        List<SaliencyEngine.Target> t = targets();
+        List<Target> t = targets();
         for (double noise : new double[] {0, 0.05}) {
             for (boolean keep : new boolean[] {true, false}) {
-                SaliencyEngine.Options o = new SaliencyEngine.Options();
-                o.context = SaliencyEngine.Context.FULL;
-                o.samples = 2;
-                o.noiseLevel = noise;
-                o.seed = 42;
-                o.batchSize = 4;
-                o.keepGraph = keep;
-                o.methods = EnumSet.of(SaliencyEngine.Method.SMOOTHGRAD_MAX);
-                SaliencyEngine e = new SaliencyEngine(tiny, o);
-                Map<Integer, SaliencyEngine.LesionMaps> maps = run(e, x, dims, t);
-                for (SaliencyEngine.Target tg : t) {
+                SaliencySettings.Builder o = SaliencySettings.builder();
+                o.context(SaliencyContext.FULL);
+                o.samples(2);
+                o.noiseLevel(noise);
+                o.seed(42);
+                o.batchSize(4);
+                o.keepGraph(keep);
+                o.methods(EnumSet.of(Method.SMOOTHGRAD_MAX));
+                SaliencyEngine e = new SaliencyEngine(tiny, o.build());
+                Map<Integer, LesionMaps> maps = run(e, x, dims, t);
+                for (Target tg : t) {
                     float[][] naive = NaiveSmoothGrad.maxAggregation(e, tiny, x, dims, tg);
                     for (int c = 0; c < 2; c++) {
-                        SaliencyEngine.LesionMaps lm = maps.get(tg.id);
+                        LesionMaps lm = maps.get(tg.id);
                         assertClose("lesion " + tg.id + " noise " + noise + " keepGraph " + keep + " channel " + c, naive[c],
-                                paste(lm.maps.get(SaliencyEngine.Method.SMOOTHGRAD_MAX)[c], lm.smoothGradRegion, dims), 1e-5);
+                                paste(lm.maps.get(Method.SMOOTHGRAD_MAX)[c], lm.smoothGradRegion, dims), 1e-5);
                     }
                 }
             }
@@ -202,21 +202,21 @@ public class SaliencyEngineTest {
         float[] in = new float[2 * n];
         for (int i = 0; i < in.length; i++) in[i] = (float) r.nextGaussian();
         int[] lesion = {(6 * d[1] + 8) * d[2] + 4, (6 * d[1] + 9) * d[2] + 4, (7 * d[1] + 8) * d[2] + 4, (6 * d[1] + 8) * d[2] + 5};
-        SaliencyEngine.Target t = new SaliencyEngine.Target(1, lesion, d);
-        SaliencyEngine.Options o = new SaliencyEngine.Options();
-        o.context = SaliencyEngine.Context.FULL;
-        o.samples = 1;
-        o.noiseLevel = 0;
-        o.float64 = true;
-        o.batchSize = 3;
-        o.methods = EnumSet.of(SaliencyEngine.Method.SMOOTHGRAD_MAX, SaliencyEngine.Method.SMOOTHGRAD_MEAN);
-        SaliencyEngine e = new SaliencyEngine(tiny64, o);
-        SaliencyEngine.LesionMaps m = run(e, in, d, List.of(t)).get(1);
+        Target t = new Target(1, lesion, d);
+        SaliencySettings.Builder o = SaliencySettings.builder();
+        o.context(SaliencyContext.FULL);
+        o.samples(1);
+        o.noiseLevel(0);
+        o.float64(true);
+        o.batchSize(3);
+        o.methods(EnumSet.of(Method.SMOOTHGRAD_MAX, Method.SMOOTHGRAD_MEAN));
+        SaliencyEngine e = new SaliencyEngine(tiny64, o.build());
+        LesionMaps m = run(e, in, d, List.of(t)).get(1);
         assertEquals(new Box(new int[3], d), m.region);
         float[][] gmax = new float[2][], gmean = new float[2][];
         for (int c = 0; c < 2; c++) {
-            gmax[c] = paste(m.maps.get(SaliencyEngine.Method.SMOOTHGRAD_MAX)[c], m.smoothGradRegion, d);
-            gmean[c] = paste(m.maps.get(SaliencyEngine.Method.SMOOTHGRAD_MEAN)[c], m.smoothGradRegion, d);
+            gmax[c] = paste(m.maps.get(Method.SMOOTHGRAD_MAX)[c], m.smoothGradRegion, d);
+            gmean[c] = paste(m.maps.get(Method.SMOOTHGRAD_MEAN)[c], m.smoothGradRegion, d);
         }
         double scale = Math.max(maxAbs(gmax[0]), maxAbs(gmax[1]));
         assertTrue(scale > 1e-3);
@@ -263,26 +263,26 @@ public class SaliencyEngineTest {
 
     @Test
     public void sameSeedSameMapsWhateverTheBatching() throws Exception {
-        List<SaliencyEngine.Target> t = targets();
+        List<Target> t = targets();
         float[][] ref = null;
         for (int b : new int[] {1, 4, 1}) {
-            SaliencyEngine.Options o = new SaliencyEngine.Options();
-            o.samples = 3;
-            o.seed = 7;
-            o.batchSize = b;
-            o.uncertainty = true;
-            o.methods = EnumSet.of(SaliencyEngine.Method.SMOOTHGRAD_MAX);
-            SaliencyEngine.LesionMaps m = run(new SaliencyEngine(tiny, o), x, dims, t).get(3);
-            float[][] got = m.maps.get(SaliencyEngine.Method.SMOOTHGRAD_MAX);
-            assertTrue(maxAbs(m.standardErrors.get(SaliencyEngine.Method.SMOOTHGRAD_MAX)[0]) > 0);
+            SaliencySettings.Builder o = SaliencySettings.builder();
+            o.samples(3);
+            o.seed(7);
+            o.batchSize(b);
+            o.uncertainty(true);
+            o.methods(EnumSet.of(Method.SMOOTHGRAD_MAX));
+            LesionMaps m = run(new SaliencyEngine(tiny, o.build()), x, dims, t).get(3);
+            float[][] got = m.maps.get(Method.SMOOTHGRAD_MAX);
+            assertTrue(maxAbs(m.standardErrors.get(Method.SMOOTHGRAD_MAX)[0]) > 0);
             if (ref == null) ref = got;
             else for (int c = 0; c < 2; c++) assertClose("batch " + b + " channel " + c, ref[c], got[c], 1e-6);
         }
-        SaliencyEngine.Options o = new SaliencyEngine.Options();
-        o.samples = 3;
-        o.seed = 8;
-        o.methods = EnumSet.of(SaliencyEngine.Method.SMOOTHGRAD_MAX);
-        float[] other = run(new SaliencyEngine(tiny, o), x, dims, t).get(3).maps.get(SaliencyEngine.Method.SMOOTHGRAD_MAX)[0];
+        SaliencySettings.Builder o = SaliencySettings.builder();
+        o.samples(3);
+        o.seed(8);
+        o.methods(EnumSet.of(Method.SMOOTHGRAD_MAX));
+        float[] other = run(new SaliencyEngine(tiny, o.build()), x, dims, t).get(3).maps.get(Method.SMOOTHGRAD_MAX)[0];
         double diff = 0;
         for (int i = 0; i < other.length; i++) diff = Math.max(diff, Math.abs(other[i] - ref[0][i]));
         assertTrue("another seed gives other noise", diff > 1e-4 * maxAbs(ref[0]));
@@ -313,41 +313,41 @@ public class SaliencyEngineTest {
 
     @Test
     public void contextBoxes() throws Exception {
-        SaliencyEngine.Options o = new SaliencyEngine.Options();
-        o.methods = EnumSet.of(SaliencyEngine.Method.SMOOTHGRAD_MAX);
+        SaliencySettings.Builder o = SaliencySettings.builder();
+        o.methods(EnumSet.of(Method.SMOOTHGRAD_MAX));
         int[] d = {40, 50, 12};
         // a lesion spanning i 3..5, j 20..40, k 5
         List<Integer> v = new ArrayList<>();
         for (int i = 3; i <= 5; i++) for (int j = 20; j <= 40; j++) v.add((i * d[1] + j) * d[2] + 5);
-        SaliencyEngine.Target t = new SaliencyEngine.Target(1, v.stream().mapToInt(Integer::intValue).toArray(), d);
-        o.context = SaliencyEngine.Context.PATCH;
-        o.margin = 2;
-        SaliencyEngine pe = new SaliencyEngine(tiny, o);
+        Target t = new Target(1, v.stream().mapToInt(Integer::intValue).toArray(), d);
+        o.context(SaliencyContext.PATCH);
+        o.margin(2);
+        SaliencyEngine pe = new SaliencyEngine(tiny, o.build());
         assertEquals(4, pe.alignment());                          // probed: the tiny U-Net's strides are 2, 2
         assertEquals("probed", pe.alignmentSource());             // (no "alignment" key in its bundle)
         Box p = pe.contextBox(t, d);                              // patch 16
         assertArrayEquals(new int[] {16, 28, 16}, p.size());      // j: 21 + 4 from an aligned origin -> 28; k: volume smaller -> padded
         assertArrayEquals(new int[] {0, 16, 0}, p.origin());      // aligned origins; j [16, 44) holds [18, 43)
-        o.context = SaliencyEngine.Context.FULL;
-        SaliencyEngine fe = new SaliencyEngine(tiny, o);
+        o.context(SaliencyContext.FULL);
+        SaliencyEngine fe = new SaliencyEngine(tiny, o.build());
         Box f = fe.contextBox(t, d);                              // the whole volume, padded by the least it needs
         assertArrayEquals(new int[] {0, 0, 0}, f.origin());
         assertArrayEquals(new int[] {40, 52, 12}, f.size());
         assertArrayEquals(new int[] {0, 2, 0}, fe.fullPadding(d));
         assertArrayEquals(new int[] {0, 0, 0}, fe.fullPadding(new int[] {40, 52, 12}));
-        o.context = SaliencyEngine.Context.LOCAL;
-        o.localMargin = 1;
-        Box l = new SaliencyEngine(tiny64, o).contextBox(t, d);   // alignment 4
+        o.context(SaliencyContext.LOCAL);
+        o.localMargin(1);
+        Box l = new SaliencyEngine(tiny64, o.build()).contextBox(t, d);   // alignment 4
         assertArrayEquals(new int[] {8, 28, 4}, l.size());        // j: [19, 42) from an aligned origin 16
         assertArrayEquals(new int[] {0, 16, 4}, l.origin());
     }
 
     @Test
     public void cancellationBetweenBatches() throws Exception {
-        SaliencyEngine.Options o = new SaliencyEngine.Options();
-        o.samples = 5;
-        o.batchSize = 1;
-        o.methods = EnumSet.of(SaliencyEngine.Method.SMOOTHGRAD_MAX);
+        SaliencySettings.Builder o = SaliencySettings.builder();
+        o.samples(5);
+        o.batchSize(1);
+        o.methods(EnumSet.of(Method.SMOOTHGRAD_MAX));
         List<Integer> seen = new ArrayList<>();
         ProgressListener cancelAfterFirst = new ProgressListener() {
             long last;
@@ -355,7 +355,7 @@ public class SaliencyEngineTest {
             @Override public boolean isCancelled() { return last > 0; }
         };
         try {
-            new SaliencyEngine(tiny, o).explain(x, dims, targets(), m -> seen.add(m.id), cancelAfterFirst);
+            new SaliencyEngine(tiny, o.build()).explain(x, dims, targets(), m -> seen.add(m.id), cancelAfterFirst);
             fail("not cancelled");
         } catch (CancellationException expected) {
             assertTrue(seen.isEmpty());
@@ -371,12 +371,12 @@ public class SaliencyEngineTest {
         return v;
     }
 
-    static SaliencyEngine.Target box(int id, int[] d, int[] lo, int[] hi) {
+    static Target box(int id, int[] d, int[] lo, int[] hi) {
         List<Integer> v = new ArrayList<>();
         for (int i = lo[0]; i <= hi[0]; i++)
             for (int j = lo[1]; j <= hi[1]; j++)
                 for (int k = lo[2]; k <= hi[2]; k++) v.add((i * d[1] + j) * d[2] + k);
-        return new SaliencyEngine.Target(id, v.stream().mapToInt(Integer::intValue).toArray(), d);
+        return new Target(id, v.stream().mapToInt(Integer::intValue).toArray(), d);
     }
 
     /**
@@ -392,42 +392,42 @@ public class SaliencyEngineTest {
             TorchModel model = f64 ? tiny64 : tiny;
             int[] d = f64 ? new int[] {40, 36, 28} : new int[] {80, 64, 48};
             float[] in = randomVolume(d, 3);
-            List<SaliencyEngine.Target> t = List.of(
+            List<Target> t = List.of(
                     box(1, d, new int[] {d[0] / 2, d[1] / 2, d[2] / 2}, new int[] {d[0] / 2 + 1, d[1] / 2, d[2] / 2 + 1}),
                     box(2, d, new int[] {0, 1, 0}, new int[] {1, 2, 1}),
                     box(3, d, new int[] {d[0] / 2 - 1, 14, 15}, new int[] {d[0] / 2, 17, 16}),
                     // a separate instance in lesion 1's alignment cell: the two share that cell's forward passes
                     box(4, d, new int[] {d[0] / 2 + 2, d[1] / 2 + 1, d[2] / 2}, new int[] {d[0] / 2 + 3, d[1] / 2 + 1, d[2] / 2}));
-            SaliencyEngine.Options o = new SaliencyEngine.Options();
-            o.context = SaliencyEngine.Context.FULL;
-            o.samples = 2;
-            o.seed = 5;
-            o.float64 = f64;
-            o.uncertainty = true;
-            o.methods = EnumSet.of(SaliencyEngine.Method.SMOOTHGRAD_MAX, SaliencyEngine.Method.SMOOTHGRAD_MEAN);
-            SaliencyEngine crop = new SaliencyEngine(model, o);
+            SaliencySettings.Builder o = SaliencySettings.builder();
+            o.context(SaliencyContext.FULL);
+            o.samples(2);
+            o.seed(5);
+            o.float64(f64);
+            o.uncertainty(true);
+            o.methods(EnumSet.of(Method.SMOOTHGRAD_MAX, Method.SMOOTHGRAD_MEAN));
+            SaliencyEngine crop = new SaliencyEngine(model, o.build());
             assertNotNull("receptive field of " + model.bundle().name(), crop.receptiveField());
-            for (SaliencyEngine.Target tg : t) {
+            for (Target tg : t) {
                 Box ctx = crop.contextBox(tg, d), sb = crop.smoothGradBox(tg, ctx);
                 assertTrue(model.bundle().name() + " lesion " + tg.id + ": " + sb + " inside " + ctx, sb.voxels() < ctx.voxels());
                 for (int a = 0; a < 3; a++) assertEquals(0, Math.floorMod(sb.origin()[a], crop.alignment()));
             }
-            Map<Integer, SaliencyEngine.LesionMaps> got = run(crop, in, d, t);
-            SaliencyEngine.Options whole = new SaliencyEngine.Options();
-            whole.context = o.context;
-            whole.samples = o.samples;
-            whole.seed = o.seed;
-            whole.float64 = f64;
-            whole.uncertainty = true;
-            whole.methods = o.methods;
-            whole.receptiveFieldCrop = false;
-            SaliencyEngine wholeEngine = new SaliencyEngine(model, whole);
+            Map<Integer, LesionMaps> got = run(crop, in, d, t);
+            SaliencySettings.Builder whole = SaliencySettings.builder();
+            whole.context(o.build().context);
+            whole.samples(o.build().samples);
+            whole.seed(o.build().seed);
+            whole.float64(f64);
+            whole.uncertainty(true);
+            whole.methods(o.build().methods);
+            whole.receptiveFieldCrop(false);
+            SaliencyEngine wholeEngine = new SaliencyEngine(model, whole.build());
             assertNull(wholeEngine.receptiveField());
-            Map<Integer, SaliencyEngine.LesionMaps> want = run(wholeEngine, in, d, t);
-            for (SaliencyEngine.Target tg : t) {
-                SaliencyEngine.LesionMaps g = got.get(tg.id), w = want.get(tg.id);
+            Map<Integer, LesionMaps> want = run(wholeEngine, in, d, t);
+            for (Target tg : t) {
+                LesionMaps g = got.get(tg.id), w = want.get(tg.id);
                 assertEquals(new Box(new int[3], d), w.smoothGradRegion);
-                for (SaliencyEngine.Method m : o.methods) {
+                for (Method m : o.build().methods) {
                     for (int c = 0; c < 2; c++) {
                         String what = model.bundle().name() + " lesion " + tg.id + " " + m.key + " channel " + c;
                         assertClose(what, paste(w.maps.get(m)[c], w.smoothGradRegion, d), paste(g.maps.get(m)[c], g.smoothGradRegion, d), 1e-5);
@@ -437,10 +437,10 @@ public class SaliencyEngineTest {
                 }
             }
             // serial (one worker, all threads) against the automatic workers on the per-cell tasks
-            o.workers = 1;
-            Map<Integer, SaliencyEngine.LesionMaps> serial = run(new SaliencyEngine(model, o), in, d, t);
-            for (SaliencyEngine.Target tg : t) {
-                for (SaliencyEngine.Method m : o.methods) {
+            o.workers(1);
+            Map<Integer, LesionMaps> serial = run(new SaliencyEngine(model, o.build()), in, d, t);
+            for (Target tg : t) {
+                for (Method m : o.build().methods) {
                     for (int c = 0; c < 2; c++) {
                         assertClose(model.bundle().name() + " one worker, lesion " + tg.id + " " + m.key + " channel " + c,
                                 serial.get(tg.id).maps.get(m)[c], got.get(tg.id).maps.get(m)[c], 1e-6);
@@ -448,9 +448,9 @@ public class SaliencyEngineTest {
                 }
             }
             float[][] naive = NaiveSmoothGrad.maxAggregation(crop, model, in, d, t.get(2));
-            SaliencyEngine.LesionMaps g3 = got.get(3);
+            LesionMaps g3 = got.get(3);
             for (int c = 0; c < 2; c++) {
-                assertClose("naive lesion 3 channel " + c, naive[c], paste(g3.maps.get(SaliencyEngine.Method.SMOOTHGRAD_MAX)[c], g3.smoothGradRegion, d), 1e-5);
+                assertClose("naive lesion 3 channel " + c, naive[c], paste(g3.maps.get(Method.SMOOTHGRAD_MAX)[c], g3.smoothGradRegion, d), 1e-5);
             }
         }
     }
@@ -458,24 +458,24 @@ public class SaliencyEngineTest {
     /** Parallel workers (each its own forward pass, one PyTorch thread) give the serial maps. */
     @Test
     public void parallelWorkersGiveTheSerialMaps() throws Exception {
-        List<SaliencyEngine.Target> t = targets();
-        Map<Integer, SaliencyEngine.LesionMaps> ref = null;
+        List<Target> t = targets();
+        Map<Integer, LesionMaps> ref = null;
         int threadsBefore = ai.djl.pytorch.jni.JniUtils.getNumThreads();
         for (int w : new int[] {1, 2, 3}) {
-            SaliencyEngine.Options o = new SaliencyEngine.Options();
-            o.samples = 2;
-            o.seed = 9;
-            o.workers = w;
-            o.methods = EnumSet.of(SaliencyEngine.Method.SMOOTHGRAD_MAX, SaliencyEngine.Method.SMOOTHGRAD_MEAN);
-            SaliencyEngine e = new SaliencyEngine(tiny, o);
+            SaliencySettings.Builder o = SaliencySettings.builder();
+            o.samples(2);
+            o.seed(9);
+            o.workers(w);
+            o.methods(EnumSet.of(Method.SMOOTHGRAD_MAX, Method.SMOOTHGRAD_MEAN));
+            SaliencyEngine e = new SaliencyEngine(tiny, o.build());
             assertEquals(Math.min(w, 7), e.workers(e.contextBox(t.get(0), dims), 7));
-            Map<Integer, SaliencyEngine.LesionMaps> got = run(e, x, dims, t);
+            Map<Integer, LesionMaps> got = run(e, x, dims, t);
             if (ref == null) {
                 ref = got;
                 continue;
             }
-            for (SaliencyEngine.Target tg : t) {
-                for (SaliencyEngine.Method m : o.methods) {
+            for (Target tg : t) {
+                for (Method m : o.build().methods) {
                     for (int c = 0; c < 2; c++) {
                         assertClose("workers " + w + " lesion " + tg.id + " " + m.key + " channel " + c,
                                 ref.get(tg.id).maps.get(m)[c], got.get(tg.id).maps.get(m)[c], 1e-6);
@@ -493,19 +493,19 @@ public class SaliencyEngineTest {
      */
     @Test
     public void receptiveFieldProbeAndBundleKey() throws Exception {
-        SaliencyEngine.Options o = new SaliencyEngine.Options();
-        o.context = SaliencyEngine.Context.FULL;
-        o.methods = EnumSet.of(SaliencyEngine.Method.SMOOTHGRAD_MAX);
+        SaliencySettings.Builder o = SaliencySettings.builder();
+        o.context(SaliencyContext.FULL);
+        o.methods(EnumSet.of(Method.SMOOTHGRAD_MAX));
         int[] d = {40, 36, 28};
-        SaliencyEngine.Target t = box(1, d, new int[] {20, 18, 14}, new int[] {21, 18, 14});
+        Target t = box(1, d, new int[] {20, 18, 14}, new int[] {21, 18, 14});
         try (TorchModel inst = TorchModel.load(ModelBundle.load(resource("/saliency/engine/instnorm-bundle")), Device.cpu(), true)) {
-            SaliencyEngine e = new SaliencyEngine(inst, o);
+            SaliencyEngine e = new SaliencyEngine(inst, o.build());
             assertNull(e.receptiveField());
             assertEquals(e.contextBox(t, d), e.smoothGradBox(t, e.contextBox(t, d)));
             assertTrue(String.join("; ", e.log()), e.log().stream().anyMatch(l -> l.contains("reaches both ends")));
         }
-        o.float64 = true;
-        int[][] probed = new SaliencyEngine(tiny64, o).receptiveField();
+        o.float64(true);
+        int[][] probed = new SaliencyEngine(tiny64, o.build()).receptiveField();
         assertNotNull(probed);
         java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("ies-rf");
         try {
@@ -518,7 +518,7 @@ public class SaliencyEngineTest {
             meta.add("receptive_field", rf);
             Files.writeString(dir.resolve("ies-model.json"), meta.toString());
             try (TorchModel m = TorchModel.load(ModelBundle.load(dir), Device.cpu(), true)) {
-                SaliencyEngine e = new SaliencyEngine(m, o);
+                SaliencyEngine e = new SaliencyEngine(m, o.build());
                 assertArrayEquals(new int[] {1, 2, 3}, e.receptiveField()[0]);
                 assertArrayEquals(new int[] {4, 5, 6}, e.receptiveField()[1]);
                 // alignment 4: lesion cells i [20, 24), j [16, 20), k [12, 16); below rounds up to 4, above to 4 or 8
@@ -532,36 +532,36 @@ public class SaliencyEngineTest {
             meta.add("receptive_field", rf);
             Files.writeString(dir.resolve("ies-model.json"), meta.toString());
             float[] in = randomVolume(d, 4);
-            o.samples = 1;
+            o.samples(1);
             try (TorchModel m = TorchModel.load(ModelBundle.load(dir), Device.cpu(), true)) {
-                SaliencyEngine e = new SaliencyEngine(m, o);
+                SaliencyEngine e = new SaliencyEngine(m, o.build());
                 assertNotNull(e.receptiveField());
-                SaliencyEngine.LesionMaps got = run(e, in, d, List.of(t)).get(1);
+                LesionMaps got = run(e, in, d, List.of(t)).get(1);
                 assertTrue(e.receptiveFieldCheck(), e.receptiveFieldCheck().startsWith("FAILED"));
                 assertNull(e.receptiveField());
                 assertTrue(String.join("; ", e.log()), e.log().stream().anyMatch(l -> l.contains("check failed")));
                 assertEquals(e.contextBox(t, d).clip(d), got.smoothGradRegion);
-                SaliencyEngine.Options whole = new SaliencyEngine.Options();
-                whole.context = o.context;
-                whole.methods = o.methods;
-                whole.samples = 1;
-                whole.float64 = true;
-                whole.receptiveFieldCrop = false;
-                SaliencyEngine.LesionMaps want = run(new SaliencyEngine(m, whole), in, d, List.of(t)).get(1);
+                SaliencySettings.Builder whole = SaliencySettings.builder();
+                whole.context(o.build().context);
+                whole.methods(o.build().methods);
+                whole.samples(1);
+                whole.float64(true);
+                whole.receptiveFieldCrop(false);
+                LesionMaps want = run(new SaliencyEngine(m, whole.build()), in, d, List.of(t)).get(1);
                 for (int c = 0; c < 2; c++) {
-                    assertClose("after a failed check, channel " + c, want.maps.get(SaliencyEngine.Method.SMOOTHGRAD_MAX)[c],
-                            got.maps.get(SaliencyEngine.Method.SMOOTHGRAD_MAX)[c], 1e-6);
+                    assertClose("after a failed check, channel " + c, want.maps.get(Method.SMOOTHGRAD_MAX)[c],
+                            got.maps.get(Method.SMOOTHGRAD_MAX)[c], 1e-6);
                 }
             }
             // the probed bound passes the check
-            SaliencyEngine ok = new SaliencyEngine(tiny64, o);
+            SaliencyEngine ok = new SaliencyEngine(tiny64, o.build());
             run(ok, in, d, List.of(t));
             assertTrue(ok.receptiveFieldCheck(), ok.receptiveFieldCheck().startsWith("passed"));
             assertNotNull(ok.receptiveField());
             meta.add("receptive_field", com.google.gson.JsonNull.INSTANCE);
             Files.writeString(dir.resolve("ies-model.json"), meta.toString());
             try (TorchModel m = TorchModel.load(ModelBundle.load(dir), Device.cpu(), true)) {
-                SaliencyEngine e = new SaliencyEngine(m, o);
+                SaliencyEngine e = new SaliencyEngine(m, o.build());
                 assertNull(e.receptiveField());
             }
         } finally {

@@ -1,0 +1,23 @@
+package io.github.ies.saliency;
+
+/** What the network sees while one instance is explained (docs/saliency.md, "Contexts"). */
+public enum SaliencyContext {
+    FULL("full"), PATCH("patch"), LOCAL("local");
+
+    public final String key;
+
+    SaliencyContext(String key) { this.key = key; }
+
+    /** The context of a key (case-insensitive), or null. */
+    public static SaliencyContext fromKey(String s) {
+        for (SaliencyContext c : values()) if (c.key.equalsIgnoreCase(s.trim())) return c;
+        return null;
+    }
+
+    /** The one parser of a context, for every interface. @throws IllegalArgumentException naming the value */
+    public static SaliencyContext parse(String s) {
+        SaliencyContext c = s == null ? null : fromKey(s);
+        if (c == null) throw new IllegalArgumentException("context must be patch, full or local, got '" + s + "'");
+        return c;
+    }
+}

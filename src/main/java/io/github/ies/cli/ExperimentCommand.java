@@ -39,19 +39,20 @@ public final class ExperimentCommand implements Runnable {
     }
 
     /** Reads the named inputs and orders them as the bundle's. */
-    static Volume[] inputs(CommandLine cl, ModelBundle bundle, List<String> inputs) throws Exception {
+    static Volume[] inputs(CommandLine cl, ModelBundle bundle, List<String> inputs, io.github.ies.io.NonFinite.Policy policy,
+            List<String> warnings) throws Exception {
         Map<String, Volume> named = new LinkedHashMap<>();
         Map<String, String> src = new LinkedHashMap<>();
         for (Map.Entry<String, Path> e : CliInputs.parse(cl, inputs).entrySet()) {
-            named.put(e.getKey(), read(e.getValue(), "input " + e.getKey()));
+            named.put(e.getKey(), io.github.ies.io.InputVolumes.read(e.getValue(), "input " + e.getKey(), policy, warnings));
             src.put(e.getKey(), e.getValue().toString());
         }
         return Segmenter.matchInputs(bundle, named, src);
     }
 
+    /** A 3D mask or label volume; NaN or infinite voxels are an error. */
     static Volume read(Path p, String what) throws Exception {
-        if (!Files.isRegularFile(p)) throw new IllegalArgumentException(what + ": no such file " + p);
-        return Nifti.read(p);
+        return io.github.ies.io.InputVolumes.read(p, what, io.github.ies.io.NonFinite.Policy.ERROR, null);
     }
 
     static Volume sameGrid(Volume v, Volume ref, Path p) {
@@ -95,6 +96,7 @@ public final class ExperimentCommand implements Runnable {
             if (steps < 0) throw new CommandLine.ParameterException(cl, "--steps must be >= 0");
             if (batch < 1) throw new CommandLine.ParameterException(cl, "--batch-size must be >= 1");
             long t0 = System.nanoTime();
+            io.github.ies.io.OutputFolder.check(out, subject.files());
             subject.load(cl);
             ModelBundle bundle = subject.bundle;
             Volume[] ch = subject.channels;

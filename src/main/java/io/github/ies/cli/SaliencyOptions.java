@@ -63,6 +63,10 @@ public final class SaliencyOptions {
     @Option(names = "--quiet", description = "no progress output")
     boolean quiet;
 
+    @Option(names = "--non-finite", paramLabel = "P", defaultValue = "error",
+            description = NonFiniteOption.HELP + "; also applies to the saliency maps")
+    String nonFinite;
+
     /** The engine options; {@code defaultSamples}/{@code defaultContext} when not given. */
     SaliencyEngine.Options toOptions(CommandLine cl, int defaultSamples, SaliencyEngine.Context defaultContext) {
         SaliencyEngine.Options o = new SaliencyEngine.Options();
@@ -99,6 +103,7 @@ public final class SaliencyOptions {
         o.workers = workers;
         o.receptiveFieldCrop = !noReceptiveFieldCrop;
         o.uncertainty = uncertainty;
+        NonFiniteOption.parse(cl, nonFinite);
         try {
             DeviceSpec.parse(device);
         } catch (IllegalArgumentException e) {
@@ -147,6 +152,7 @@ public final class SaliencyOptions {
         q.tnSpheres = tnSpheres;
         q.device = device;
         q.threads = threads;
+        q.nonFinite = NonFiniteOption.parse(cl, nonFinite);
         q.version = new IesCli.Version().getVersion()[0];
         String name = "ies " + cl.getCommandName();
         java.io.PrintWriter err = cl.getErr();

@@ -90,11 +90,21 @@ public final class ModelBundle {
 
     /** Loads a bundle folder or {@code .zip}; the zip is extracted to a temporary folder deleted at exit. */
     public static ModelBundle load(Path path) throws IOException {
-        if (!Files.exists(path)) throw new BundleException("model bundle not found: " + path);
+        if (!Files.exists(path)) throw new BundleException("model bundle not found: " + path + " (give the bundle folder or its .zip)");
         Path folder = path;
-        if (Files.isRegularFile(path)) {
-            if (!path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".zip")) {
-                throw new BundleException("model bundle " + path + " is neither a folder nor a .zip file");
+        if (!Files.isDirectory(path)) {
+            if (!Files.isRegularFile(path) || !path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".zip")) {
+                throw new BundleException("model bundle " + path + " is neither a folder nor a .zip file (give the folder holding "
+                        + META_FILE + " and " + MODEL_FILE + ", or a .zip of it)");
+            }
+            byte[] sig;
+            try (InputStream in = Files.newInputStream(path)) {
+                sig = in.readNBytes(4);
+            }
+            boolean zip = sig.length == 4 && sig[0] == 'P' && sig[1] == 'K' && (sig[2] == 3 && sig[3] == 4 || sig[2] == 5 && sig[3] == 6);
+            if (!zip) {
+                throw new BundleException("model bundle " + path + " is not a zip file (it does not start with the zip signature PK): "
+                        + "give a .zip of a bundle folder, or the folder itself");
             }
             folder = extract(path);
         }

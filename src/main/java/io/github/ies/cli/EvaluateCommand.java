@@ -109,7 +109,7 @@ public final class EvaluateCommand implements Callable<Integer> {
 
     private Volume read(Path path, String option) throws IOException {
         List<String> warnings = new ArrayList<>();
-        Volume v = InputVolumes.read(path, option + " " + path.getFileName(), NonFiniteOption.parse(spec.commandLine(), nonFinite), warnings);
+        Volume v = InputVolumes.read(path, option, NonFiniteOption.parse(spec.commandLine(), nonFinite), warnings);
         for (String w : warnings) spec.commandLine().getErr().println("ies evaluate: warning: " + w);
         return v;
     }

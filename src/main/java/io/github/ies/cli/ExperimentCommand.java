@@ -86,6 +86,7 @@ public final class ExperimentCommand implements Runnable {
         @Option(names = "--batch-size", defaultValue = "4", description = "windows per network call (default ${DEFAULT-VALUE})") int batch;
         @Option(names = "--device", defaultValue = "auto") String device;
         @Option(names = "--threads", defaultValue = "0", description = "CPU threads (0: all)") int threads;
+        @Option(names = "--non-finite", paramLabel = "P", defaultValue = "error", description = NonFiniteOption.HELP) String nonFinite;
         @Option(names = "--out", required = true, paramLabel = "OUT") Path out;
 
         @Override
@@ -97,7 +98,7 @@ public final class ExperimentCommand implements Runnable {
             if (batch < 1) throw new CommandLine.ParameterException(cl, "--batch-size must be >= 1");
             long t0 = System.nanoTime();
             io.github.ies.io.OutputFolder.check(out, subject.files());
-            subject.load(cl);
+            subject.load(cl, nonFinite);
             ModelBundle bundle = subject.bundle;
             Volume[] ch = subject.channels;
             Volume lab = subject.lesions;
@@ -111,6 +112,7 @@ public final class ExperimentCommand implements Runnable {
             Segmenter.Options so = new Segmenter.Options();
             so.device = device;
             so.threads = threads;
+            so.nonFinite = NonFiniteOption.parse(cl, nonFinite);
             PrintWriter err = cl.getErr();
             ContextExperiment.Result r;
             try (Segmenter seg = new Segmenter(bundle, so)) {

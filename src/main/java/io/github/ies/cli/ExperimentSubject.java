@@ -21,7 +21,6 @@ final class ExperimentSubject {
     List<String> inputs = new ArrayList<>();
     @Option(names = "--gt", paramLabel = "FILE", description = "binary ground truth (lesions = its 18-connected components)") Path gt;
     @Option(names = "--labels", paramLabel = "FILE", description = "instance label image (ids as given)") Path labels;
-    @Option(names = "--non-finite", paramLabel = "P", defaultValue = "error", description = NonFiniteOption.HELP) String nonFinite;
     /** Warnings of reading the inputs (non-finite voxels set to 0). */
     final List<String> warnings = new ArrayList<>();
 
@@ -52,7 +51,7 @@ final class ExperimentSubject {
     Path lesionFile() { return gt != null ? gt : labels; }
 
     /** Loads the bundle, the inputs and the lesions (clear errors for missing files and other grids). */
-    void load(CommandLine cl) throws Exception {
+    void load(CommandLine cl, String nonFinite) throws Exception {
         bundle = ModelBundle.load(model);
         channels = ExperimentCommand.inputs(cl, bundle, inputs, NonFiniteOption.parse(cl, nonFinite), warnings);
         for (String w : warnings) cl.getErr().println("ies " + cl.getCommandName() + ": warning: " + w);

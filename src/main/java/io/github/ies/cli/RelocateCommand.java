@@ -56,7 +56,7 @@ public final class RelocateCommand implements Callable<Integer> {
         if (!(shellMm >= 0) || clearance < 0) throw new CommandLine.ParameterException(cl, "--shell-mm and --clearance must be >= 0");
         long t0 = System.nanoTime();
         io.github.ies.io.OutputFolder.check(out, subject.files());
-        subject.load(cl);
+        subject.load(cl, saliency.nonFinite);
         ModelBundle bundle = subject.bundle;
         Volume[] ch = subject.channels;
         Volume lab = subject.lesions;

@@ -23,7 +23,8 @@ public final class InputVolumes {
         try {
             h = Nifti.readHeader(file);
         } catch (java.nio.file.NoSuchFileException e) {
-            throw new java.nio.file.NoSuchFileException(file.toString(), null, what + ": no such file");
+            throw new java.io.FileNotFoundException(what + ": no such file: " + file + (e.getReason() != null
+                    && e.getReason().contains("(") ? " " + e.getReason().substring(e.getReason().indexOf('(')) : ""));
         }
         long vols = h.volumeCount();
         if (vols > 1) {

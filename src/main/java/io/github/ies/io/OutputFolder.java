@@ -56,6 +56,7 @@ public final class OutputFolder implements AutoCloseable {
     private final Path key;
     private final List<Path> created;
     private final List<Path> stagings = Collections.synchronizedList(new ArrayList<>());
+    private final List<Path> stagingsSeen = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final List<String> warnings = new ArrayList<>();
     private FileChannel channel;
     private FileLock lock;
@@ -67,7 +68,7 @@ public final class OutputFolder implements AutoCloseable {
         this.dir = dir;
         this.key = key;
         this.created = created;
-        this.hook = new Thread(this::cleanUp, "ies-output-cleanup");
+        this.hook = new Thread(this::cleanUpAtExit, "ies-output-cleanup");
     }
 
     /** An output folder that cannot be used (an existing file, inputs inside, not writable). */
@@ -291,6 +292,7 @@ public final class OutputFolder implements AutoCloseable {
     public Path newStaging() throws IOException {
         Path s = Files.createTempDirectory(dir, STAGING_PREFIX);
         stagings.add(s);
+        stagingsSeen.add(s);
         return s;
     }
 
@@ -353,6 +355,32 @@ public final class OutputFolder implements AutoCloseable {
         }
     }
 
+    /**
+     * The shutdown hook (SIGINT, SIGTERM, System.exit): the run's threads go on while hooks run, and one of them may
+     * be writing a file into a staging folder (re-creating it), so the clean-up is repeated once shortly after.
+     */
+    private void cleanUpAtExit() {
+        if (closed) return;
+        cleanUp();
+        try {
+            Thread.sleep(150);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (Path s : stagingsSeen) deleteTree(s);
+        if (!keep) removeCreated();
+    }
+
+    private void removeCreated() {
+        for (int i = created.size() - 1; i >= 0; i--) {
+            try {
+                Files.deleteIfExists(created.get(i));    // only when empty
+            } catch (IOException notEmpty) {
+                break;
+            }
+        }
+    }
+
     /** Staging folders, the lock, and (after a failure) the folders this run created when they are empty. */
     private synchronized void cleanUp() {
         if (closed) return;
@@ -373,15 +401,7 @@ public final class OutputFolder implements AutoCloseable {
             }
             HELD.remove(key);
         }
-        if (!keep) {
-            for (int i = created.size() - 1; i >= 0; i--) {
-                try {
-                    Files.deleteIfExists(created.get(i));    // only when empty
-                } catch (IOException notEmpty) {
-                    break;
-                }
-            }
-        }
+        if (!keep) removeCreated();
     }
 
     /** Deletes a folder tree (best effort). */

@@ -109,6 +109,13 @@ public final class ModelBundle {
             folder = extract(path);
         }
         Path meta = folder.resolve(META_FILE);
+        for (String f : new String[] {META_FILE, MODEL_FILE}) {
+            Path p = folder.resolve(f);
+            if (Files.exists(p) && !Files.isRegularFile(p)) {
+                throw new BundleException("model bundle " + path + ": " + f + " is " + (Files.isDirectory(p) ? "a folder" : "not a regular file"
+                        + " (a pipe or device)") + ", not a file; export the bundle again with scripts/export_torchscript.py");
+            }
+        }
         if (!Files.isRegularFile(meta)) throw new BundleException("model bundle " + path + " has no " + META_FILE);
         if (!Files.isRegularFile(folder.resolve(MODEL_FILE))) {
             throw new BundleException("model bundle " + path + " has no " + MODEL_FILE + " (TorchScript module)");
@@ -287,7 +294,27 @@ public final class ModelBundle {
     }
 
     // ---- zip ----
+    /** The most a bundle zip may extract to (a zip bomb would otherwise fill the disk). */
+    static final long MAX_EXTRACTED = 4L << 30;
+
+    private static long copyLimited(InputStream in, Path target, long left, Path zip) throws IOException {
+        long n = 0;
+        byte[] b = new byte[1 << 16];
+        try (java.io.OutputStream o = Files.newOutputStream(target)) {
+            for (int r; (r = in.read(b)) > 0; ) {
+                n += r;
+                if (n > left) {
+                    throw new BundleException("model bundle " + zip + " extracts to more than " + (MAX_EXTRACTED >> 30)
+                            + " GB: not a model bundle (a damaged or hostile zip)");
+                }
+                o.write(b, 0, r);
+            }
+        }
+        return n;
+    }
+
     private static Path extract(Path zip) throws IOException {
+        long total = 0;
         Path dir = Files.createTempDirectory("ies-bundle-");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir)));
         try (ZipInputStream zin = new ZipInputStream(Files.newInputStream(zip))) {
@@ -298,7 +325,7 @@ public final class ModelBundle {
                     Files.createDirectories(target);
                 } else {
                     Files.createDirectories(target.getParent());
-                    Files.copy(zin, target);
+                    total += copyLimited(zin, target, MAX_EXTRACTED - total, zip);
                 }
             }
         } catch (java.util.zip.ZipException e) {

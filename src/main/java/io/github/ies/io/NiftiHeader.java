@@ -138,7 +138,7 @@ public final class NiftiHeader {
         return hasScaling() ? sclSlope : 1.0;
     }
 
-    /** The intercept applied on reading (0 when the header has no scaling or a non-finite intercept). */
+    /** The intercept applied on reading (0 when the header has no scaling; a non-finite one with a slope is refused). */
     public double effectiveInter() {
         return hasScaling() && Double.isFinite(sclInter) ? sclInter : 0.0;
     }
@@ -266,6 +266,10 @@ public final class NiftiHeader {
         if (singleFile && voxOffset != 0 && voxOffset < minSingle) {
             throw new NiftiFormatException(file, "vox_offset " + (long) voxOffset + " lies inside the header (a single "
                     + versionName() + " file needs at least " + minSingle + ")");
+        }
+        if (hasScaling() && !Double.isFinite(sclInter)) {
+            throw new NiftiFormatException(file, "scl_inter is " + sclInter + " with scl_slope " + sclSlope
+                    + ": the intensity scaling is invalid (nibabel refuses it too); fix scl_inter or set scl_slope to 0");
         }
         checkGeometry(file);
     }

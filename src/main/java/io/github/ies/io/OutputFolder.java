@@ -152,7 +152,21 @@ public final class OutputFolder implements AutoCloseable {
         Path abs = out.toAbsolutePath().normalize();
         List<Path> missing = new ArrayList<>();
         for (Path p = abs; p != null && !Files.exists(p); p = p.getParent()) missing.add(0, p);
-        Files.createDirectories(abs);
+        try {
+            Files.createDirectories(abs);
+        } catch (IOException e) {
+            for (int i = missing.size() - 1; i >= 0; i--) {
+                try {
+                    Files.deleteIfExists(missing.get(i));
+                } catch (IOException ignored) {
+                    break;
+                }
+            }
+            String why = e instanceof java.nio.file.FileSystemException && ((java.nio.file.FileSystemException) e).getReason() != null
+                    ? ((java.nio.file.FileSystemException) e).getReason() : e.getClass().getSimpleName();
+            throw new OutputFolderException("cannot create the output folder " + out + " (" + why + ": " + e.getMessage()
+                    + "): choose a folder on a writable disk");
+        }
         List<Path> created = new ArrayList<>();
         for (Path p : missing) if (Files.isDirectory(p)) created.add(p);
         Path key = abs.toRealPath();

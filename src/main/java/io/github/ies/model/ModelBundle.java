@@ -112,8 +112,8 @@ public final class ModelBundle {
         for (String f : new String[] {META_FILE, MODEL_FILE}) {
             Path p = folder.resolve(f);
             if (Files.exists(p) && !Files.isRegularFile(p)) {
-                throw new BundleException("model bundle " + path + ": " + f + " is " + (Files.isDirectory(p) ? "a folder" : "not a regular file"
-                        + " (a pipe or device)") + ", not a file; export the bundle again with scripts/export_torchscript.py");
+                throw new BundleException("model bundle " + path + ": " + f + " is " + (Files.isDirectory(p) ? "a folder" : "a pipe or device")
+                        + ", not a file; export the bundle again with scripts/export_torchscript.py");
             }
         }
         if (!Files.isRegularFile(meta)) throw new BundleException("model bundle " + path + " has no " + META_FILE);

@@ -388,7 +388,7 @@ class Sweep:
             p = self.patch_bytes(src, patches, os.path.join(d, re.sub(r"\W+", "_", name) + ".nii"))
             # expectation: refuse, unless nibabel reads it to the same values (then reading it is right); with
             # vox_offset 0 in a single file nibabel reads the header bytes as data, while the data written lies at
-            # 352 (where NIfTI's reference library and IES read it): the written data is the reference there
+            # 352, where IES reads it: the written data is the reference there
             truth = self.f32.astype(np.float64) if name == "vox_offset 0" else None
             self.add(self.run_lie_case, area, name + (" (reference: the written data)" if truth is not None else ""), p, truth)
         for name, src, patches in (cases[:6] if not quick else cases[:2]) + [cases[13], cases[33], cases[25]]:

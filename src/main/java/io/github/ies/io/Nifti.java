@@ -88,6 +88,7 @@ public final class Nifti {
     public static void writeAtomically(Path path, Content content) throws IOException {
         Path abs = path.toAbsolutePath();
         Path dir = abs.getParent();
+        OutputFolder.checkNotStopped(abs);
         if (dir != null) Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, "." + abs.getFileName().toString(), ".part");
         boolean ok = false;

@@ -49,6 +49,17 @@ public final class OutputFolder implements AutoCloseable {
     /** Prefixes of staging folders that killed runs (of this or earlier versions) may have left. */
     static final String[] LEFTOVER_PREFIXES = {STAGING_PREFIX, ".ies-explain-"};
 
+    /** Staging folders of runs stopped by a signal: writes into them fail instead of re-creating them. */
+    private static final java.util.Set<Path> STOPPED = ConcurrentHashMap.newKeySet();
+
+    /** Fails when {@code target} lies in the staging folder of a run that a signal is stopping. */
+    static void checkNotStopped(Path target) throws IOException {
+        if (STOPPED.isEmpty()) return;
+        for (Path p : STOPPED) {
+            if (target.startsWith(p)) throw new IOException("the run is stopping (SIGINT or SIGTERM): " + p + " was removed");
+        }
+    }
+
     /** Folders held by this JVM (POSIX locks are per process: a second channel on the file would release ours). */
     private static final Map<Path, String> HELD = new ConcurrentHashMap<>();
 
@@ -304,6 +315,7 @@ public final class OutputFolder implements AutoCloseable {
 
     /** A new, empty staging folder inside the output folder (removed by {@link #close} unless committed). */
     public Path newStaging() throws IOException {
+        if (closed) throw new IOException("the output folder " + dir + " is closed (the run is stopping)");
         Path s = Files.createTempDirectory(dir, STAGING_PREFIX);
         stagings.add(s);
         stagingsSeen.add(s);
@@ -375,6 +387,7 @@ public final class OutputFolder implements AutoCloseable {
      */
     private void cleanUpAtExit() {
         if (closed) return;
+        STOPPED.addAll(stagingsSeen);        // from now on no write may re-create them (Nifti.writeAtomically checks)
         cleanUp();
         try {
             Thread.sleep(150);

@@ -142,7 +142,6 @@ public final class ExplainJob {
         boolean finished = false;
         OutputFolder folder = q.outputFolder != null ? q.outputFolder : OutputFolder.open(q.out, "ies " + q.command, inputFiles);
         result.warnings.addAll(folder.warnings());
-        for (String w : folder.warnings()) say.accept("warning: " + w);
         try {
             Path tmp = folder.newStaging();
             Path sal = Files.createDirectories(tmp.resolve("saliency"));

@@ -963,8 +963,14 @@ class Sweep:
             return self.record(area, name, "handled cleanly", "%d worker(s) stopped with the parent; the rerun finished in %.0f s" % (len(kids), t))
         finally:
             log.close()
+            orphans = self.children(p.pid) if p.poll() is None else []
             if p.poll() is None:
                 p.kill()
+            for k in orphans:        # code without worker hygiene (e.g. --ref main) leaves its workers running
+                try:
+                    os.kill(int(k), signal.SIGKILL)
+                except OSError:
+                    pass
 
     # ---------------------------------------------------------------- main
     def build(self, quick, only=None):

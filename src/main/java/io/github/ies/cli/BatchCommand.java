@@ -6,9 +6,10 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.github.ies.instances.LesionTable;
 import io.github.ies.io.Nifti;
+import io.github.ies.io.OutputFolder;
 import io.github.ies.saliency.SaliencyContext;
+import io.github.ies.saliency.SaliencySettings;
 import io.github.ies.saliency.ExplainJob;
-import io.github.ies.saliency.SaliencyEngine;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -19,7 +20,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -38,6 +41,8 @@ import java.util.concurrent.Callable;
 public final class BatchCommand implements Callable<Integer> {
 
     static final String DONE = "ies-batch-done.json", FAILED = "ies-batch-failed.json";
+    /** Written into every subject folder that ies batch creates: only folders with one of the markers are ever cleared. */
+    static final String OWNER = "ies-batch-subject.json";
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -60,6 +65,9 @@ public final class BatchCommand implements Callable<Integer> {
 
     @Option(names = "--worker", hidden = true, paramLabel = "j/N", description = "internal: a --jobs worker")
     String worker;
+
+    @Option(names = "--parent-pid", hidden = true, paramLabel = "PID", description = "internal: a worker stops when this process ends")
+    Long parentPid;
 
     @Option(names = "--threshold", paramLabel = "T", description = "segmentation threshold (default: the bundle's)")
     Double threshold;
@@ -94,9 +102,17 @@ public final class BatchCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(cl, "--threshold must be in [0, 1], got " + threshold);
         }
         if (tnSpheres < 0) throw new CommandLine.ParameterException(cl, "--tn-spheres must be >= 0, got " + tnSpheres);
-        io.github.ies.saliency.SaliencySettings options = saliency.toOptions(cl, 50, SaliencyContext.PATCH);
+        SaliencySettings options = saliency.toOptions(cl, 50, SaliencyContext.PATCH);
+        if (parentPid != null) watchParent(parentPid);
         List<Subjects.Subject> all = Subjects.load(subjects);
         List<Subjects.Subject> mine = pick(pick(all, sh), wk);
+        List<Path> cohortFiles = new ArrayList<>(List.of(model, subjects));
+        for (Subjects.Subject s : all) cohortFiles.addAll(s.files());
+        OutputFolder.check(out, cohortFiles);          // e.g. --out = the subjects folder: refused, nothing touched
+        for (Subjects.Subject s : mine) {
+            String why = ownership(s);
+            if (why != null) refused.put(s.name, why);
+        }
         Files.createDirectories(out);
         PrintWriter err = cl.getErr();
         PrintWriter o = cl.getOut();
@@ -112,6 +128,59 @@ public final class BatchCommand implements Callable<Integer> {
         o.flush();
         if (failed > 0) throw new IllegalStateException(failed + " of " + mine.size() + " subject(s) failed (see " + summary + ")");
         return IesCli.EXIT_OK;
+    }
+
+    /** Subjects this run will not touch, with the reason (their folder is not ours, or holds their inputs). */
+    private final Map<String, String> refused = new LinkedHashMap<>();
+    /** Subjects held by another live run. */
+    private final Map<String, String> busy = new LinkedHashMap<>();
+
+    /** True when a folder carries one of ies batch's markers. */
+    static boolean isBatchFolder(Path dir) {
+        return Files.isRegularFile(dir.resolve(OWNER)) || Files.isRegularFile(dir.resolve(DONE)) || Files.isRegularFile(dir.resolve(FAILED));
+    }
+
+    /** Null when the subject's folder may be used: missing, empty, or made by ies batch; else why not. */
+    private String ownership(Subjects.Subject s) throws IOException {
+        Path dir = out.resolve(s.name);
+        List<Path> in = new ArrayList<>(s.files());
+        in.add(model);
+        try {
+            OutputFolder.check(dir, in);
+        } catch (OutputFolder.OutputFolderException e) {
+            return e.getMessage();
+        }
+        if (!Files.isDirectory(dir) || isBatchFolder(dir)) return null;
+        try (java.util.stream.Stream<Path> st = Files.list(dir)) {
+            if (st.allMatch(p -> p.getFileName().toString().equals(OutputFolder.LOCK))) return null;
+        }
+        return dir + " exists and holds files, but was not made by ies batch (it has no " + OWNER + "): IES leaves it alone;"
+                + " move it away or choose another --out";
+    }
+
+    /**
+     * A worker stops (running its shutdown hooks: staging folders and locks are removed) when the parent process is
+     * gone, even after a SIGKILL of the parent, which runs no hooks.
+     */
+    static void watchParent(long ppid) {
+        Thread t = new Thread(() -> {
+            while (true) {
+                long now = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L);
+                boolean alive = now == ppid && ProcessHandle.of(ppid).map(ProcessHandle::isAlive).orElse(false);
+                if (!alive) {
+                    System.err.println("ies batch: worker " + ProcessHandle.current().pid() + ": the parent process " + ppid
+                            + " has ended; stopping");
+                    System.exit(IesCli.EXIT_FAILED);
+                }
+                try {
+                    Thread.sleep(250);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "ies-batch-parent-watch");
+        t.setDaemon(true);
+        t.start();
     }
 
     static int[] fraction(CommandLine cl, String opt, String s) {
@@ -136,8 +205,12 @@ public final class BatchCommand implements Callable<Integer> {
         return out;
     }
 
-    private void process(Subjects.Subject s, io.github.ies.saliency.SaliencySettings options, PrintWriter err) throws IOException {
+    private void process(Subjects.Subject s, SaliencySettings options, PrintWriter err) throws IOException {
         Path dir = out.resolve(s.name);
+        if (refused.containsKey(s.name)) {
+            say(err, s.name + ": FAILED: " + refused.get(s.name));
+            return;
+        }
         if (Files.isRegularFile(dir.resolve(DONE))) {
             say(err, s.name + ": done before, skipped");
             return;
@@ -146,9 +219,52 @@ public final class BatchCommand implements Callable<Integer> {
             say(err, s.name + ": failed before, skipped (--skip-failed)");
             return;
         }
-        // no marker: whatever is there is a partial run (killed, failed): start afresh
-        if (Files.exists(dir)) deleteTree(dir);
-        Files.createDirectories(dir);
+        List<Path> in = new ArrayList<>(s.files());
+        in.add(model);
+        OutputFolder folder;
+        try {
+            folder = OutputFolder.open(dir, "ies batch, subject " + s.name, in);
+        } catch (OutputFolder.OutputBusyException e) {
+            busy.put(s.name, e.getMessage());
+            say(err, s.name + ": skipped: " + e.getMessage());
+            return;
+        } catch (OutputFolder.OutputFolderException e) {
+            refused.put(s.name, e.getMessage());
+            say(err, s.name + ": FAILED: " + e.getMessage());
+            return;
+        }
+        try {
+            if (Files.isRegularFile(dir.resolve(DONE))) {        // finished by another run meanwhile
+                folder.keep();
+                say(err, s.name + ": done before, skipped");
+                return;
+            }
+            String why = ownership(s);
+            if (why != null) {
+                refused.put(s.name, why);
+                say(err, s.name + ": FAILED: " + why);
+                return;
+            }
+            // our folder without a done marker: what is there is a partial or failed run of ours; start afresh
+            try (java.util.stream.Stream<Path> st = Files.list(dir)) {
+                for (Path p : st.toList()) {
+                    if (!p.getFileName().toString().equals(OutputFolder.LOCK)) OutputFolder.deleteTree(p);
+                }
+            }
+            JsonObject owner = new JsonObject();
+            owner.addProperty("created_by", "ies batch");
+            owner.addProperty("subject", s.name);
+            owner.addProperty("note", "ies batch may delete and redo this folder while it has no " + DONE);
+            writeJson(dir.resolve(OWNER), owner);
+            folder.keep();
+            runSubject(s, dir, folder, options, err);
+        } finally {
+            folder.close();
+        }
+    }
+
+    private void runSubject(Subjects.Subject s, Path dir, OutputFolder folder, SaliencySettings options, PrintWriter err)
+            throws IOException {
         long t0 = System.nanoTime();
         JsonObject j = new JsonObject();
         j.addProperty("subject", s.name);
@@ -160,9 +276,11 @@ public final class BatchCommand implements Callable<Integer> {
             q.groundTruth = s.gt;
             q.brainMask = s.brainMask;
             q.out = dir;
+            q.outputFolder = folder;
             q.options = options;
             q.device = saliency.device;
             q.threads = saliency.threads;
+            q.nonFinite = NonFiniteOption.parse(spec.commandLine(), saliency.nonFinite);
             q.command = "batch";
             q.version = new IesCli.Version().getVersion()[0];
             q.threshold = threshold;
@@ -186,9 +304,9 @@ public final class BatchCommand implements Callable<Integer> {
             Files.deleteIfExists(dir.resolve(FAILED));
             say(err, String.format(Locale.ROOT, "%s: done in %.1f s", s.name, (System.nanoTime() - t0) / 1e9));
         } catch (Exception | OutOfMemoryError e) {
-            String msg = e.getMessage() == null ? e.toString() : e.getMessage();
+            String msg = Messages.describe(e);
             j.addProperty("status", "failed");
-            j.addProperty("message", msg.replace('\n', ' '));
+            j.addProperty("message", msg);
             j.addProperty("seconds", (System.nanoTime() - t0) / 1e9);
             writeJson(dir.resolve(FAILED), j);
             say(err, s.name + ": FAILED: " + msg);
@@ -215,11 +333,27 @@ public final class BatchCommand implements Callable<Integer> {
         List<String> orig = spec.commandLine().getParseResult().originalArgs();
         for (int k = 0; k < orig.size(); k++) {
             String a = orig.get(k);
-            if (a.equals("--jobs") || a.equals("--threads")) k++;           // replaced below
-            else if (!a.startsWith("--jobs=") && !a.startsWith("--threads=")) args.add(a);
+            if (a.equals("--jobs") || a.equals("--threads") || a.equals("--parent-pid")) k++;           // replaced below
+            else if (!a.startsWith("--jobs=") && !a.startsWith("--threads=") && !a.startsWith("--parent-pid=")) args.add(a);
         }
         int threads = saliency.threads > 0 ? saliency.threads : Math.max(1, Runtime.getRuntime().availableProcessors() / n);
-        List<Process> procs = new ArrayList<>();
+        List<Process> procs = java.util.Collections.synchronizedList(new ArrayList<>());
+        // SIGINT/SIGTERM of this process stops the workers too (they also watch that this process is alive)
+        Thread stopWorkers = new Thread(() -> {
+            List<Process> ps;
+            synchronized (procs) {
+                ps = new ArrayList<>(procs);
+            }
+            for (Process p : ps) p.destroy();
+            for (Process p : ps) {
+                try {
+                    if (!p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) p.destroyForcibly();
+                } catch (InterruptedException e) {
+                    p.destroyForcibly();
+                }
+            }
+        }, "ies-batch-stop-workers");
+        Runtime.getRuntime().addShutdownHook(stopWorkers);
         for (int w = 1; w <= n; w++) {
             List<String> cmd = new ArrayList<>(base);
             cmd.addAll(args);
@@ -229,11 +363,18 @@ public final class BatchCommand implements Callable<Integer> {
             cmd.add(w + "/" + n);
             cmd.add("--threads");
             cmd.add(Integer.toString(threads));
+            cmd.add("--parent-pid");
+            cmd.add(Long.toString(ProcessHandle.current().pid()));
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.INHERIT);
             procs.add(pb.start());
         }
         say(err, "started " + n + " worker JVM(s)" + (xmx == null ? "" : " (" + xmx + " each)"));
         for (Process p : procs) p.waitFor();
+        try {
+            Runtime.getRuntime().removeShutdownHook(stopWorkers);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook runs
+        }
     }
 
     /** Writes the summary of {@code list} from the markers; returns the number of failed (or unfinished) subjects. */
@@ -245,8 +386,15 @@ public final class BatchCommand implements Callable<Integer> {
             JsonObject j = null;
             if (Files.isRegularFile(d.resolve(DONE))) j = readJson(d.resolve(DONE));
             else if (Files.isRegularFile(d.resolve(FAILED))) j = readJson(d.resolve(FAILED));
+            if (refused.containsKey(s.name)) {
+                t.addRow(s.name, "failed", null, null, null, null, null, null, null, refused.get(s.name));
+                failed++;
+                continue;
+            }
             if (j == null) {
-                t.addRow(s.name, "missing", null, null, null, null, null, null, null, "no output (killed?)");
+                boolean held = busy.containsKey(s.name) || OutputFolder.isHeld(d);
+                t.addRow(s.name, held ? "busy" : "missing", null, null, null, null, null, null, null,
+                        held ? "another IES run is working on this subject" : "no output (killed?)");
                 failed++;
                 continue;
             }
@@ -282,11 +430,5 @@ public final class BatchCommand implements Callable<Integer> {
         if (saliency.quiet) return;
         err.println("ies batch: " + s);
         err.flush();
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        }
     }
 }

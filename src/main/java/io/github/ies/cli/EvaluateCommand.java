@@ -6,6 +6,7 @@ import io.github.ies.instances.InstanceAnalysis;
 import io.github.ies.instances.InstanceParams;
 import io.github.ies.instances.InstanceResult;
 import io.github.ies.instances.Metrics;
+import io.github.ies.io.InputVolumes;
 import io.github.ies.io.Nifti;
 import io.github.ies.io.Volume;
 import picocli.CommandLine;
@@ -16,6 +17,8 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code ies evaluate}: voxel-wise and lesion-wise metrics of a binary prediction against a ground truth. */
@@ -57,6 +60,10 @@ public final class EvaluateCommand implements Callable<Integer> {
             description = "TN spheres to place with --out (default: ${DEFAULT-VALUE}).")
     int tnSpheres;
 
+    @Option(names = "--non-finite", paramLabel = "P", defaultValue = "error",
+            description = "NaN or infinite voxels in the masks: error (the default) or zero (set them to 0 with a warning)")
+    String nonFinite;
+
     @Option(names = "--seed", paramLabel = "S", defaultValue = "1",
             description = "Seed of the TN sphere placement (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -75,6 +82,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         if (minVoxels < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--min-voxels must be >= 0, got " + minVoxels);
         }
+        if (out != null) io.github.ies.io.OutputFolder.check(out, java.util.Arrays.asList(pred, gt, brainMask));
         Volume p = read(pred, "--pred");
         Volume g = read(gt, "--gt");
         Volume b = brainMask == null ? null : read(brainMask, "--brain-mask");
@@ -99,12 +107,10 @@ public final class EvaluateCommand implements Callable<Integer> {
         return IesCli.EXIT_OK;
     }
 
-    private static Volume read(Path path, String option) throws IOException {
-        if (!Files.isRegularFile(path)) throw new IOException(option + ": no such file: " + path);
-        try {
-            return Nifti.read(path);
-        } catch (IOException | RuntimeException e) {
-            throw new IOException(option + ": cannot read " + path + ": " + e.getMessage(), e);
-        }
+    private Volume read(Path path, String option) throws IOException {
+        List<String> warnings = new ArrayList<>();
+        Volume v = InputVolumes.read(path, option, NonFiniteOption.parse(spec.commandLine(), nonFinite), warnings);
+        for (String w : warnings) spec.commandLine().getErr().println("ies evaluate: warning: " + w);
+        return v;
     }
 }

@@ -39,19 +39,20 @@ public final class ExperimentCommand implements Runnable {
     }
 
     /** Reads the named inputs and orders them as the bundle's. */
-    static Volume[] inputs(CommandLine cl, ModelBundle bundle, List<String> inputs) throws Exception {
+    static Volume[] inputs(CommandLine cl, ModelBundle bundle, List<String> inputs, io.github.ies.io.NonFinite.Policy policy,
+            List<String> warnings) throws Exception {
         Map<String, Volume> named = new LinkedHashMap<>();
         Map<String, String> src = new LinkedHashMap<>();
         for (Map.Entry<String, Path> e : CliInputs.parse(cl, inputs).entrySet()) {
-            named.put(e.getKey(), read(e.getValue(), "input " + e.getKey()));
+            named.put(e.getKey(), io.github.ies.io.InputVolumes.read(e.getValue(), "input " + e.getKey(), policy, warnings));
             src.put(e.getKey(), e.getValue().toString());
         }
         return Segmenter.matchInputs(bundle, named, src);
     }
 
+    /** A 3D mask or label volume; NaN or infinite voxels are an error. */
     static Volume read(Path p, String what) throws Exception {
-        if (!Files.isRegularFile(p)) throw new IllegalArgumentException(what + ": no such file " + p);
-        return Nifti.read(p);
+        return io.github.ies.io.InputVolumes.read(p, what, io.github.ies.io.NonFinite.Policy.ERROR, null);
     }
 
     static Volume sameGrid(Volume v, Volume ref, Path p) {
@@ -85,6 +86,7 @@ public final class ExperimentCommand implements Runnable {
         @Option(names = "--batch-size", defaultValue = "4", description = "windows per network call (default ${DEFAULT-VALUE})") int batch;
         @Option(names = "--device", defaultValue = "auto") String device;
         @Option(names = "--threads", defaultValue = "0", description = "CPU threads (0: all)") int threads;
+        @Option(names = "--non-finite", paramLabel = "P", defaultValue = "error", description = NonFiniteOption.HELP) String nonFinite;
         @Option(names = "--out", required = true, paramLabel = "OUT") Path out;
 
         @Override
@@ -95,7 +97,8 @@ public final class ExperimentCommand implements Runnable {
             if (steps < 0) throw new CommandLine.ParameterException(cl, "--steps must be >= 0");
             if (batch < 1) throw new CommandLine.ParameterException(cl, "--batch-size must be >= 1");
             long t0 = System.nanoTime();
-            subject.load(cl);
+            io.github.ies.io.OutputFolder.check(out, subject.files());
+            subject.load(cl, nonFinite);
             ModelBundle bundle = subject.bundle;
             Volume[] ch = subject.channels;
             Volume lab = subject.lesions;
@@ -109,6 +112,7 @@ public final class ExperimentCommand implements Runnable {
             Segmenter.Options so = new Segmenter.Options();
             so.device = device;
             so.threads = threads;
+            so.nonFinite = NonFiniteOption.parse(cl, nonFinite);
             PrintWriter err = cl.getErr();
             ContextExperiment.Result r;
             try (Segmenter seg = new Segmenter(bundle, so)) {

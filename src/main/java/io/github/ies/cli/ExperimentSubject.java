@@ -21,6 +21,8 @@ final class ExperimentSubject {
     List<String> inputs = new ArrayList<>();
     @Option(names = "--gt", paramLabel = "FILE", description = "binary ground truth (lesions = its 18-connected components)") Path gt;
     @Option(names = "--labels", paramLabel = "FILE", description = "instance label image (ids as given)") Path labels;
+    /** Warnings of reading the inputs (non-finite voxels set to 0). */
+    final List<String> warnings = new ArrayList<>();
 
     ModelBundle bundle;
     /** The inputs in the bundle's order. */
@@ -33,13 +35,26 @@ final class ExperimentSubject {
         if ((gt == null) == (labels == null)) throw new CommandLine.ParameterException(cl, "give exactly one of --gt and --labels");
     }
 
+    /** The files given (model, inputs, lesions), for the output-folder check. */
+    List<Path> files() {
+        List<Path> l = new ArrayList<>(List.of(model));
+        for (String s : inputs) {
+            int eq = s.indexOf('=');
+            if (eq > 0) l.add(Path.of(s.substring(eq + 1)));
+        }
+        if (gt != null) l.add(gt);
+        if (labels != null) l.add(labels);
+        return l;
+    }
+
     /** The ground truth or label image file given. */
     Path lesionFile() { return gt != null ? gt : labels; }
 
     /** Loads the bundle, the inputs and the lesions (clear errors for missing files and other grids). */
-    void load(CommandLine cl) throws Exception {
+    void load(CommandLine cl, String nonFinite) throws Exception {
         bundle = ModelBundle.load(model);
-        channels = ExperimentCommand.inputs(cl, bundle, inputs);
+        channels = ExperimentCommand.inputs(cl, bundle, inputs, NonFiniteOption.parse(cl, nonFinite), warnings);
+        for (String w : warnings) cl.getErr().println("ies " + cl.getCommandName() + ": warning: " + w);
         Path lp = lesionFile();
         Volume lab = ExperimentCommand.sameGrid(ExperimentCommand.read(lp, gt != null ? "ground truth" : "label image"), channels[0], lp);
         lesions = gt != null ? ContextExperiment.componentsOf(lab) : lab;

@@ -44,8 +44,7 @@ public final class IesCli implements Runnable {
         cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
             PrintWriter err = cmd.getErr();
             if (ex instanceof CommandLine.ParameterException) throw ex;
-            String msg = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
-            err.println(label(cmd) + ": error: " + msg.replace('\n', ' '));
+            err.println(label(cmd) + ": error: " + Messages.describe(ex));
             if (System.getenv("IES_DEBUG") != null) ex.printStackTrace(err);
             err.flush();
             return EXIT_FAILED;

@@ -24,7 +24,8 @@ import java.util.concurrent.Callable;
 @Command(name = "info", mixinStandardHelpOptions = true,
         description = {"Describe a NIfTI-1/NIfTI-2 file (.nii, .nii.gz, .hdr/.img): dims, datatype, voxel size, "
                 + "affine (nibabel's rule: sform, else qform, else pixdim), and min/max/mean of the scaled data of "
-                + "one volume (NaNs excluded)."},
+                + "one volume (NaNs excluded; counts of NaN and infinite voxels). --json prints strict JSON: non-finite numbers "
+                + "are the strings \"NaN\", \"Infinity\" and \"-Infinity\"; min/max/mean are null when every value is NaN."},
         footer = {"", "Exit codes: 0 ok, 1 unreadable or invalid file, 2 bad usage."})
 public final class InfoCommand implements Callable<Integer> {
 
@@ -41,19 +42,28 @@ public final class InfoCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    /** Min, max and mean of the values that are not NaN (all NaN when there is none). */
+    /**
+     * Min, max and mean of the values that are not NaN (infinities included, so they may be infinite, and the mean
+     * NaN when both infinities occur; all three NaN when every value is NaN), then the counts of NaN, +Infinity and
+     * -Infinity values.
+     */
     static double[] stats(float[] data) {
         double min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY, sum = 0;
-        long n = 0;
+        long n = 0, nan = 0, pinf = 0, ninf = 0;
         for (float x : data) {
-            if (Float.isNaN(x)) continue;
+            if (Float.isNaN(x)) {
+                nan++;
+                continue;
+            }
+            if (x == Float.POSITIVE_INFINITY) pinf++;
+            if (x == Float.NEGATIVE_INFINITY) ninf++;
             if (x < min) min = x;
             if (x > max) max = x;
             sum += x;
             n++;
         }
-        if (n == 0) return new double[] {Double.NaN, Double.NaN, Double.NaN};
-        return new double[] {min, max, sum / n};
+        if (n == 0) return new double[] {Double.NaN, Double.NaN, Double.NaN, nan, pinf, ninf};
+        return new double[] {min, max, sum / n, nan, pinf, ninf};
     }
 
     @Override
@@ -65,7 +75,7 @@ public final class InfoCommand implements Callable<Integer> {
         Volume v = Nifti.read(file, volume);
         double[] st = stats(v.data());
         PrintWriter out = spec.commandLine().getOut();
-        if (json) out.println(new GsonBuilder().serializeNulls().create().toJson(toJson(h, v, st)));
+        if (json) out.println(new GsonBuilder().serializeNulls().create().toJson(finite(toJson(h, v, st))));
         else printText(out, h, v, st);
         out.flush();
         return 0;
@@ -92,9 +102,12 @@ public final class InfoCommand implements Callable<Integer> {
         o.add("affine", affine);
         o.addProperty("volumes", h.volumeCount());
         o.addProperty("volume", volume);
-        o.add("min", number(st[0]));
-        o.add("max", number(st[1]));
-        o.add("mean", number(st[2]));
+        boolean allNaN = st[3] == v.size();
+        o.add("min", allNaN ? JsonNull.INSTANCE : number(st[0]));
+        o.add("max", allNaN ? JsonNull.INSTANCE : number(st[1]));
+        o.add("mean", allNaN ? JsonNull.INSTANCE : number(st[2]));
+        o.addProperty("nan_voxels", (long) st[3]);
+        o.addProperty("inf_voxels", (long) (st[4] + st[5]));
         o.addProperty("sform_code", h.sformCode);
         o.addProperty("qform_code", h.qformCode);
         o.add("scl_slope", h.hasScaling() ? number(h.sclSlope) : JsonNull.INSTANCE);
@@ -103,8 +116,32 @@ public final class InfoCommand implements Callable<Integer> {
         return o;
     }
 
-    private static com.google.gson.JsonElement number(double x) {
-        return Double.isFinite(x) ? new JsonPrimitive(x) : JsonNull.INSTANCE;
+    /**
+     * A JSON value for a number: the number when finite, else the string "Infinity", "-Infinity" or "NaN" (JSON has
+     * no such numbers; Python's json.loads(..., parse_constant) and JavaScript's Number() read these strings).
+     */
+    static com.google.gson.JsonElement number(double x) {
+        if (Double.isFinite(x)) return new JsonPrimitive(x);
+        return new JsonPrimitive(Double.isNaN(x) ? "NaN" : x > 0 ? "Infinity" : "-Infinity");
+    }
+
+    /** Replaces every non-finite number in a JSON tree by its string (see {@link #number}). */
+    static com.google.gson.JsonElement finite(com.google.gson.JsonElement e) {
+        if (e.isJsonArray()) {
+            JsonArray a = new JsonArray();
+            for (com.google.gson.JsonElement x : e.getAsJsonArray()) a.add(finite(x));
+            return a;
+        }
+        if (e.isJsonObject()) {
+            JsonObject o = new JsonObject();
+            for (var en : e.getAsJsonObject().entrySet()) o.add(en.getKey(), finite(en.getValue()));
+            return o;
+        }
+        if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber()) {
+            double d = e.getAsDouble();
+            if (!Double.isFinite(d)) return number(d);
+        }
+        return e;
     }
 
     private void printText(PrintWriter out, NiftiHeader h, Volume v, double[] st) {
@@ -133,6 +170,9 @@ public final class InfoCommand implements Callable<Integer> {
         row(out, "min", fmt(st[0]));
         row(out, "max", fmt(st[1]));
         row(out, "mean", fmt(st[2]));
+        if (st[3] + st[4] + st[5] > 0) {
+            row(out, "non-finite", (long) st[3] + " NaN, " + (long) st[4] + " +Infinity, " + (long) st[5] + " -Infinity voxel(s)");
+        }
         if (!h.descrip.isEmpty()) row(out, "descrip", h.descrip);
     }
 

@@ -56,7 +56,8 @@ public final class RelocateCommand implements Callable<Integer> {
         }
         if (!(shellMm >= 0) || clearance < 0) throw new CommandLine.ParameterException(cl, "--shell-mm and --clearance must be >= 0");
         long t0 = System.nanoTime();
-        subject.load(cl);
+        io.github.ies.io.OutputFolder.check(out, subject.files());
+        subject.load(cl, saliency.nonFinite);
         ModelBundle bundle = subject.bundle;
         Volume[] ch = subject.channels;
         Volume lab = subject.lesions;

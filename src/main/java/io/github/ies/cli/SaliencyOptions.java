@@ -68,6 +68,10 @@ public final class SaliencyOptions {
     @Option(names = "--quiet", description = "no progress output")
     boolean quiet;
 
+    @Option(names = "--non-finite", paramLabel = "P", defaultValue = "error",
+            description = NonFiniteOption.HELP + "; also applies to the saliency maps")
+    String nonFinite;
+
     /**
      * The engine settings: this command line mapped onto {@link SaliencySettings} ({@code defaultSamples} and
      * {@code defaultContext} when not given), validated there; an invalid value is a usage error.
@@ -89,6 +93,7 @@ public final class SaliencyOptions {
                     .uncertainty(uncertainty);
             if (methods != null) b.methods(Method.parseList(String.join(",", methods)));
             DeviceSpec.parse(device);
+            NonFiniteOption.parse(cl, nonFinite);
             return b.build();
         } catch (IllegalArgumentException e) {
             // the settings' words, as this command line's options
@@ -141,6 +146,7 @@ public final class SaliencyOptions {
         q.tnSpheres = tnSpheres;
         q.device = device;
         q.threads = threads;
+        q.nonFinite = NonFiniteOption.parse(cl, nonFinite);
         q.version = new IesCli.Version().getVersion()[0];
         String name = "ies " + cl.getCommandName();
         java.io.PrintWriter err = cl.getErr();

@@ -5,7 +5,9 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.github.ies.io.Nifti;
-import io.github.ies.io.StagedOutput;
+import io.github.ies.io.InputVolumes;
+import io.github.ies.io.NonFinite;
+import io.github.ies.io.OutputFolder;
 import io.github.ies.io.Volume;
 import io.github.ies.pipeline.LesionSegmentation;
 import io.github.ies.instances.InstanceParams;
@@ -87,23 +89,16 @@ public final class SegmentCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "no progress output")
     boolean quiet;
 
+    @Option(names = "--non-finite", paramLabel = "P", defaultValue = "error", description = NonFiniteOption.HELP)
+    String nonFinite;
+
     private double instanceSeconds;
 
     @Override
     public Integer call() throws Exception {
         long t0 = System.nanoTime();
-        Map<String, Path> files = new LinkedHashMap<>();
-        for (String s : inputs) {
-            int eq = s.indexOf('=');
-            if (eq <= 0 || eq == s.length() - 1) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--input must be NAME=FILE, got '" + s + "'");
-            }
-            String name = s.substring(0, eq).trim();
-            for (String k : files.keySet()) {
-                if (k.equalsIgnoreCase(name)) throw new CommandLine.ParameterException(spec.commandLine(), "input '" + name + "' given twice");
-            }
-            files.put(name, Path.of(s.substring(eq + 1)));
-        }
+        Map<String, Path> files = CliInputs.parse(spec.commandLine(), inputs);
+        NonFinite.Policy policy = NonFiniteOption.parse(spec.commandLine(), nonFinite);
         if (threshold != null && !(threshold >= 0 && threshold <= 1)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--threshold must be in [0, 1], got " + threshold);
         }
@@ -119,7 +114,13 @@ public final class SegmentCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
 
+        List<Path> given = new ArrayList<>(files.values());
+        given.add(model);
+        given.add(brainMask);
+        given.add(gt);
+        OutputFolder.check(out, given);                   // a bad output folder is reported before any work
         ModelBundle bundle = ModelBundle.load(model);
+        List<String> readWarnings = new ArrayList<>();
         Map<String, Volume> named = new LinkedHashMap<>();
         Map<String, String> sources = new LinkedHashMap<>();
         for (Map.Entry<String, Path> e : files.entrySet()) {
@@ -127,18 +128,31 @@ public final class SegmentCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("input channel '" + e.getKey() + "' is not one of the model's inputs " + bundle.inputs()
                         + " (names match case-insensitively)");
             }
-            named.put(e.getKey(), read(e.getValue()));
+            named.put(e.getKey(), InputVolumes.read(e.getValue(), "input " + e.getKey(), policy, readWarnings));
             sources.put(e.getKey(), e.getValue().toString());
         }
         Volume[] channels = Segmenter.matchInputs(bundle, named, sources);
-        Volume mask = brainMask == null ? null : read(brainMask);
-        Volume gtVol = gt == null ? null : read(gt);
+        Volume mask = brainMask == null ? null : InputVolumes.read(brainMask, "brain mask", policy, readWarnings);
+        Volume gtVol = gt == null ? null : InputVolumes.read(gt, "ground truth", policy, readWarnings);
+        PrintWriter err0 = spec.commandLine().getErr();
+        for (String w : readWarnings) err0.println("ies segment: warning: " + w);
+        try (OutputFolder folder = OutputFolder.open(out, "ies segment", given)) {
+            for (String w : folder.warnings()) err0.println("ies segment: warning: " + w);
+            readWarnings.addAll(folder.warnings());
+            segmentInto(folder, bundle, channels, mask, gtVol, files, policy, readWarnings, t0);
+            folder.keep();
+        }
+        return IesCli.EXIT_OK;
+    }
 
+    private void segmentInto(OutputFolder folder, ModelBundle bundle, Volume[] channels, Volume mask, Volume gtVol,
+            Map<String, Path> files, NonFinite.Policy policy, List<String> readWarnings, long t0) throws Exception {
         Segmenter.Options o = new Segmenter.Options();
         o.device = device;
         o.threads = threads;
         o.batchSize = batchSize;
         o.threshold = threshold;
+        o.nonFinite = policy;
         PrintWriter err = spec.commandLine().getErr();
         boolean tty = System.console() != null;
         ProgressListener progress = quiet ? ProgressListener.NONE : new ProgressListener() {
@@ -160,6 +174,7 @@ public final class SegmentCommand implements Callable<Integer> {
         lo.segmenter.threads = o.threads;
         lo.segmenter.batchSize = o.batchSize;
         lo.segmenter.threshold = o.threshold;
+        lo.segmenter.nonFinite = policy;
         lo.connectivity = connectivity;
         lo.minLesionVoxels = minVoxels;
         lo.tnSpheres = tnSpheres;
@@ -174,8 +189,9 @@ public final class SegmentCommand implements Callable<Integer> {
         InstanceResult ir = ls.instances;
         InstanceParams ip = ls.params;
         instanceSeconds = ls.instanceSeconds;
+        for (String w : r.warnings()) err.println("ies segment: warning: " + w);
         for (String w : ir.warnings()) err.println("ies segment: warning: " + w);
-        write(ls, bundle, files, t0);
+        write(folder, ls, bundle, files, readWarnings, t0);
         PrintWriter outw = spec.commandLine().getOut();
         outw.printf(Locale.ROOT, "wrote %s: %d windows on %s, %d mask voxels (threshold %.3g), %d lesions in %.1f s%n", out, r.windows(),
                 r.device(), r.maskVoxels(), r.threshold(), ir.predicted().count(), (System.nanoTime() - t0) / 1e9);
@@ -185,27 +201,21 @@ public final class SegmentCommand implements Callable<Integer> {
                     mt.lesionTp, mt.lesionFp, mt.lesionFn);
         }
         outw.flush();
-        return IesCli.EXIT_OK;
-    }
-
-    private static Volume read(Path p) throws IOException {
-        if (!Files.isRegularFile(p)) throw new IOException("input file not found: " + p);
-        return Nifti.read(p);
     }
 
     /** Writes all outputs into a staging folder, then moves them into place (nothing partial on failure). */
-    private void write(LesionSegmentation ls, ModelBundle bundle, Map<String, Path> files, long t0) throws IOException {
-        try (StagedOutput staged = StagedOutput.in(out)) {
-            ls.writeMaps(staged.dir());
-            ls.instances.writeTo(staged.dir());
-            String json = runJson(ls.segmentation, ls.instances, ls.params, bundle, files, t0);
-            Nifti.writeAtomically(staged.resolve("run.json"), os -> os.write(json.getBytes(StandardCharsets.UTF_8)));
-            staged.commit();
-        }
+    private void write(OutputFolder folder, LesionSegmentation ls, ModelBundle bundle, Map<String, Path> files, List<String> readWarnings,
+            long t0) throws IOException {
+        Path staged = folder.newStaging();
+        ls.writeMaps(staged);
+        ls.instances.writeTo(staged);
+        String json = runJson(ls.segmentation, ls.instances, ls.params, bundle, files, readWarnings, t0);
+        Nifti.writeAtomically(staged.resolve("run.json"), os -> os.write(json.getBytes(StandardCharsets.UTF_8)));
+        folder.commit(staged);
     }
 
     private String runJson(SegmentationResult r, InstanceResult ir, InstanceParams ip, ModelBundle bundle, Map<String, Path> files,
-            long t0) throws IOException {
+            List<String> readWarnings, long t0) throws IOException {
         JsonObject j = new JsonObject();
         j.addProperty("command", "segment");
         j.addProperty("ies_version", new IesCli.Version().getVersion()[0]);
@@ -227,6 +237,7 @@ public final class SegmentCommand implements Callable<Integer> {
         params.addProperty("min_lesion_voxels", ip.minLesionVoxels);
         params.addProperty("tn_spheres", ip.tnSpheres);
         params.addProperty("seed", ip.seed);
+        params.addProperty("non_finite", nonFinite);
         params.addProperty("out", out.toString());
         j.add("parameters", params);
         JsonObject m = new JsonObject();
@@ -260,6 +271,7 @@ public final class SegmentCommand implements Callable<Integer> {
         res.addProperty("mask_voxels", r.maskVoxels());
         res.addProperty("lesions", ir.predicted().count());
         JsonArray w = new JsonArray();
+        readWarnings.forEach(w::add);
         r.warnings().forEach(w::add);
         ir.warnings().forEach(w::add);
         res.add("warnings", w);

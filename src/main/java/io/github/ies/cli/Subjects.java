@@ -28,6 +28,13 @@ final class Subjects {
             this.gt = gt;
             this.brainMask = brainMask;
         }
+
+        /** The subject's input files (no nulls). */
+        List<Path> files() {
+            List<Path> l = new ArrayList<>();
+            for (Path p : new Path[] {flair, mprage, gt, brainMask}) if (p != null) l.add(p);
+            return l;
+        }
     }
 
     private Subjects() {}

@@ -142,12 +142,12 @@ public final class Geometry {
         return spacing[0] * spacing[1] * spacing[2];
     }
 
-    /** True when both geometries map voxels to the same world positions (affines equal within tol mm). */
+    /** True when both geometries map voxels to the same world positions (affines equal within tol mm; never with a NaN). */
     public boolean sameAffine(Geometry other, double tol) {
         double[][] a = affine(), b = other.affine();
         for (int r = 0; r < 4; r++)
             for (int c = 0; c < 4; c++)
-                if (Math.abs(a[r][c] - b[r][c]) > tol) return false;
+                if (!(Math.abs(a[r][c] - b[r][c]) <= tol)) return false;     // NaN is never the same
         return true;
     }
 

@@ -8,7 +8,6 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
 /**
@@ -89,6 +88,7 @@ public final class Nifti {
     public static void writeAtomically(Path path, Content content) throws IOException {
         Path abs = path.toAbsolutePath();
         Path dir = abs.getParent();
+        OutputFolder.checkNotStopped(abs);
         if (dir != null) Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, "." + abs.getFileName().toString(), ".part");
         boolean ok = false;
@@ -134,13 +134,16 @@ public final class Nifti {
         return p.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".gz");
     }
 
-    /** Opens a file, transparently un-gzipping it when it starts with the gzip magic bytes. */
+    /**
+     * Opens a file, transparently un-gzipping it when it starts with the gzip magic bytes. The gzip reader is strict
+     * ({@link GzipReader}): its CRC32 and length checks run when the stream is read to its end.
+     */
     static InputStream open(Path p) throws IOException {
-        InputStream in = new java.io.BufferedInputStream(Files.newInputStream(p), 1 << 16);
-        in.mark(2);
-        int b0 = in.read(), b1 = in.read();
-        in.reset();
-        if (b0 == 0x1f && b1 == 0x8b) return new GZIPInputStream(in, 1 << 16);
-        return in;
+        InputStream raw = Files.newInputStream(p);
+        java.io.PushbackInputStream in = new java.io.PushbackInputStream(raw, 2);
+        byte[] magic = in.readNBytes(2);
+        in.unread(magic);
+        if (magic.length == 2 && (magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b) return new GzipReader(in, p.toString());
+        return new java.io.BufferedInputStream(in, 1 << 16);
     }
 }

@@ -119,6 +119,7 @@ public final class NiftiHeader {
             case 1: return "binary";
             case 32: return "complex64";
             case 128: return "rgb24";
+            case 1280: return "uint64";
             case 1536: return "float128";
             case 1792: return "complex128";
             case 2048: return "complex256";
@@ -137,7 +138,7 @@ public final class NiftiHeader {
         return hasScaling() ? sclSlope : 1.0;
     }
 
-    /** The intercept applied on reading (0 when the header has no scaling or a non-finite intercept). */
+    /** The intercept applied on reading (0 when the header has no scaling; a non-finite one with a slope is refused). */
     public double effectiveInter() {
         return hasScaling() && Double.isFinite(sclInter) ? sclInter : 0.0;
     }
@@ -265,6 +266,60 @@ public final class NiftiHeader {
         if (singleFile && voxOffset != 0 && voxOffset < minSingle) {
             throw new NiftiFormatException(file, "vox_offset " + (long) voxOffset + " lies inside the header (a single "
                     + versionName() + " file needs at least " + minSingle + ")");
+        }
+        if (hasScaling() && !Double.isFinite(sclInter)) {
+            throw new NiftiFormatException(file, "scl_inter is " + sclInter + " with scl_slope " + sclSlope
+                    + ": the intensity scaling is invalid (nibabel refuses it too); fix scl_inter or set scl_slope to 0");
+        }
+        checkGeometry(file);
+    }
+
+    /**
+     * The geometry checks: the voxel sizes of the spatial dims present (pixdim[1..3]) are finite and non-zero; a
+     * qform in use (qform_code &gt; 0) has finite quatern_b/c/d and qoffset and b&#178;+c&#178;+d&#178; &lt;= 1 (nibabel refuses
+     * the same quaternions, with its tolerance of 3 machine epsilons of the header's float type); an sform in use
+     * (sform_code &gt; 0) has finite rows and a non-singular 3x3 part. So every affine IES uses or copies is finite and
+     * invertible, and voxel volumes are finite.
+     */
+    private void checkGeometry(String file) throws NiftiFormatException {
+        String fix = "; fix the header (e.g. with nibabel) or the tool that wrote it";
+        for (int i = 1; i <= Math.min(3, ndim()); i++) {
+            if (!Double.isFinite(pixdim[i]) || pixdim[i] == 0) {
+                throw new NiftiFormatException(file, "pixdim[" + i + "] (the voxel size along " + "ijk".charAt(i - 1) + ") is "
+                        + pixdim[i] + ": voxel sizes must be finite and non-zero" + fix);
+            }
+        }
+        if (qformCode > 0) {
+            String q = " (qform_code " + qformCode + "); fix the qform or set qform_code to 0";
+            String[] qn = {"quatern_b", "quatern_c", "quatern_d"}, on = {"qoffset_x", "qoffset_y", "qoffset_z"};
+            for (int i = 0; i < 3; i++) {
+                if (!Double.isFinite(quatern[i])) throw new NiftiFormatException(file, qn[i] + " is " + quatern[i] + q);
+                if (!Double.isFinite(qoffset[i])) throw new NiftiFormatException(file, on[i] + " is " + qoffset[i] + q);
+            }
+            double n2 = quatern[0] * quatern[0] + quatern[1] * quatern[1] + quatern[2] * quatern[2];
+            double eps = version == 1 ? Math.ulp(1.0f) : Math.ulp(1.0);
+            if (1.0 - n2 < -3 * eps) {
+                throw new NiftiFormatException(file, "quatern_b, quatern_c, quatern_d = (" + quatern[0] + ", " + quatern[1] + ", "
+                        + quatern[2] + ") are not a rotation: b^2+c^2+d^2 = " + n2 + " exceeds 1" + q);
+            }
+        }
+        if (sformCode > 0) {
+            String s = " (sform_code " + sformCode + "); fix the sform or set sform_code to 0";
+            String[] rn = {"srow_x", "srow_y", "srow_z"};
+            for (int r = 0; r < 3; r++) {
+                for (int c = 0; c < 4; c++) {
+                    if (!Double.isFinite(srow[r][c])) throw new NiftiFormatException(file, rn[r] + "[" + c + "] is " + srow[r][c] + s);
+                }
+            }
+            double[][] m = srow;
+            double det = m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+                    + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
+            double scale = 1;
+            for (int r = 0; r < 3; r++) scale *= Math.sqrt(m[r][0] * m[r][0] + m[r][1] * m[r][1] + m[r][2] * m[r][2]);
+            if (!(Math.abs(det) > 1e-12 * scale) || scale == 0) {
+                throw new NiftiFormatException(file, "the sform (srow_x, srow_y, srow_z) is singular (determinant " + det
+                        + "): it maps the voxel grid onto a plane, line or point" + s);
+            }
         }
     }
 

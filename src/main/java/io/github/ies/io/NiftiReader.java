@@ -4,6 +4,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -38,8 +39,33 @@ final class NiftiReader {
             if (h == null) throw new NiftiFormatException(path.toString(), "no header (.hdr or .hdr.gz) next to the image file");
             return h;
         }
-        if (!Files.isRegularFile(path)) throw new NoSuchFileException(path.toString(), null, "no such file");
+        checkFile(path);
         return path;
+    }
+
+    /**
+     * Checks that a path names a readable regular file, with a message that says what it is instead: missing, a
+     * folder, a pipe or device ({@code /dev/zero}, a FIFO), or unreadable.
+     */
+    static void checkFile(Path path) throws IOException {
+        if (Files.isRegularFile(path)) {
+            if (!Files.isReadable(path)) {
+                throw new AccessDeniedException(path.toString(), null, "permission denied: the file is not readable (check its permissions)");
+            }
+            return;
+        }
+        if (Files.isDirectory(path)) {
+            throw new NiftiFormatException(path.toString(), "is a folder, not a NIfTI file (give a .nii, .nii.gz or .hdr/.img file)");
+        }
+        if (Files.exists(path)) {
+            throw new NiftiFormatException(path.toString(), "is not a regular file (a pipe, socket or device); give a NIfTI file"
+                    + " (.nii, .nii.gz or .hdr/.img) saved on disk");
+        }
+        Path parent = path.toAbsolutePath().getParent();
+        if (parent != null && Files.exists(parent) && !Files.isDirectory(parent)) {
+            throw new NoSuchFileException(path.toString(), null, "no such file (" + parent + " is a file, not a folder)");
+        }
+        throw new NoSuchFileException(path.toString(), null, "no such file");
     }
 
     /** The data file of a pair header (.hdr(.gz) -> .img(.gz)). */
@@ -66,7 +92,7 @@ final class NiftiReader {
                 : new String[] {ext, ext + ".gz"};
         for (String c : candidates) {
             Path s = p.resolveSibling(stem + c);
-            if (Files.isRegularFile(s)) return s;
+            if (Files.exists(s)) return s;
         }
         return null;
     }
@@ -77,10 +103,19 @@ final class NiftiReader {
 
     /** Reads and checks the header of a NIfTI file (any of the names {@link #read} accepts). */
     static NiftiHeader readHeader(Path path) throws IOException {
+        return readHeader(path, false);
+    }
+
+    /**
+     * Reads the header; with {@code wholeStream} a gzipped header file is read to its end so that its CRC32 and
+     * length are checked (a single {@code .nii.gz} is checked when its data is read).
+     */
+    private static NiftiHeader readHeader(Path path, boolean wholeStream) throws IOException {
         Path hf = headerFile(path);
         byte[] bytes;
         try (InputStream in = Nifti.open(hf)) {
             bytes = in.readNBytes(NiftiHeader.NIFTI2_SIZE);
+            if (wholeStream && in instanceof GzipReader) drain(in, hf.toString(), 0);
         } catch (ZipException | EOFException e) {
             throw new NiftiFormatException(hf.toString(), "corrupt gzip stream in the header (" + e.getMessage() + ")", e);
         }
@@ -89,8 +124,30 @@ final class NiftiReader {
 
     static Volume read(Path path, int volumeIndex) throws IOException {
         Path hf = headerFile(path);
-        NiftiHeader h = readHeader(hf);
-        return readData(h, hf, h.singleFile ? hf : imageFile(hf, path), volumeIndex);
+        NiftiHeader h = readHeader(hf, false);
+        if (!h.singleFile) readHeader(hf, true);
+        Path df = h.singleFile ? hf : imageFile(hf, path);
+        if (!h.singleFile) checkFile(df);
+        return readData(h, hf, df, volumeIndex);
+    }
+
+    /** Bytes that may follow the data the header describes before a file counts as hostile. */
+    static final long MAX_TRAILING = 64L << 20;
+
+    /**
+     * Reads a stream to its end (so that a gzip stream's trailer is checked), allowing at most {@code allowed}
+     * bytes plus {@link #MAX_TRAILING} more.
+     */
+    private static void drain(InputStream in, String file, long allowed) throws IOException {
+        byte[] b = new byte[1 << 16];
+        long n = 0, limit = allowed + MAX_TRAILING;
+        for (int r; (r = in.read(b)) > 0; ) {
+            n += r;
+            if (n > limit) {
+                throw new NiftiFormatException(file, "more than " + (MAX_TRAILING >> 20) + " MB of data after the image data the header"
+                        + " describes: a damaged or hostile file");
+            }
+        }
     }
 
     private static Volume readData(NiftiHeader h, Path hf, Path df, int volumeIndex) throws IOException {
@@ -98,7 +155,8 @@ final class NiftiReader {
         NiftiDataType type = h.dataType();
         if (type == null) {
             throw new NiftiFormatException(hf.toString(), "unsupported datatype " + h.datatypeCode + " (" + h.datatypeName()
-                    + "); IES reads " + supported());
+                    + "); IES reads " + supported() + ": convert the file, e.g. fslmaths IN OUT -odt float, or nibabel's"
+                    + " img.set_data_dtype('float32')");
         }
         long nvol = h.volumeCount();
         if (volumeIndex < 0 || volumeIndex >= nvol) {
@@ -146,6 +204,16 @@ final class NiftiReader {
                 chunks.add(c);
                 left -= want;
             }
+            if (gz) {
+                // the other volumes, then the end of the stream: the gzip trailer (CRC32, length) is checked there
+                long rest = needed - start - volBytes;
+                try {
+                    in.skipNBytes(rest);
+                } catch (EOFException e) {
+                    throw truncated(file, h, type, offset, needed, -2);
+                }
+                drain(in, file, 0);
+            }
         } catch (ZipException | EOFException e) {
             throw new NiftiFormatException(file, "corrupt or truncated gzip stream (" + e.getMessage() + ")", e);
         }
@@ -166,7 +234,8 @@ final class NiftiReader {
             long got) {
         return new NiftiFormatException(file, "truncated: the header (dims " + Arrays.toString(h.dims()) + ", "
                 + type.label + ", data offset " + offset + ") needs " + needed + " bytes of data but the "
-                + (got < 0 ? "stream ends before the requested volume" : "stream ends after " + got + " bytes"));
+                + (got == -1 ? "stream ends before the requested volume" : got == -2 ? "stream ends before the last volume"
+                        : "stream ends after " + got + " bytes"));
     }
 
     private static String supported() {

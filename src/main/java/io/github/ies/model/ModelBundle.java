@@ -90,15 +90,32 @@ public final class ModelBundle {
 
     /** Loads a bundle folder or {@code .zip}; the zip is extracted to a temporary folder deleted at exit. */
     public static ModelBundle load(Path path) throws IOException {
-        if (!Files.exists(path)) throw new BundleException("model bundle not found: " + path);
+        if (!Files.exists(path)) throw new BundleException("model bundle not found: " + path + " (give the bundle folder or its .zip)");
         Path folder = path;
-        if (Files.isRegularFile(path)) {
-            if (!path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".zip")) {
-                throw new BundleException("model bundle " + path + " is neither a folder nor a .zip file");
+        if (!Files.isDirectory(path)) {
+            if (!Files.isRegularFile(path) || !path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".zip")) {
+                throw new BundleException("model bundle " + path + " is neither a folder nor a .zip file (give the folder holding "
+                        + META_FILE + " and " + MODEL_FILE + ", or a .zip of it)");
+            }
+            byte[] sig;
+            try (InputStream in = Files.newInputStream(path)) {
+                sig = in.readNBytes(4);
+            }
+            boolean zip = sig.length == 4 && sig[0] == 'P' && sig[1] == 'K' && (sig[2] == 3 && sig[3] == 4 || sig[2] == 5 && sig[3] == 6);
+            if (!zip) {
+                throw new BundleException("model bundle " + path + " is not a zip file (it does not start with the zip signature PK): "
+                        + "give a .zip of a bundle folder, or the folder itself");
             }
             folder = extract(path);
         }
         Path meta = folder.resolve(META_FILE);
+        for (String f : new String[] {META_FILE, MODEL_FILE}) {
+            Path p = folder.resolve(f);
+            if (Files.exists(p) && !Files.isRegularFile(p)) {
+                throw new BundleException("model bundle " + path + ": " + f + " is " + (Files.isDirectory(p) ? "a folder" : "a pipe or device")
+                        + ", not a file; export the bundle again with scripts/export_torchscript.py");
+            }
+        }
         if (!Files.isRegularFile(meta)) throw new BundleException("model bundle " + path + " has no " + META_FILE);
         if (!Files.isRegularFile(folder.resolve(MODEL_FILE))) {
             throw new BundleException("model bundle " + path + " has no " + MODEL_FILE + " (TorchScript module)");
@@ -277,7 +294,27 @@ public final class ModelBundle {
     }
 
     // ---- zip ----
+    /** The most a bundle zip may extract to (a zip bomb would otherwise fill the disk). */
+    static final long MAX_EXTRACTED = 4L << 30;
+
+    private static long copyLimited(InputStream in, Path target, long left, Path zip) throws IOException {
+        long n = 0;
+        byte[] b = new byte[1 << 16];
+        try (java.io.OutputStream o = Files.newOutputStream(target)) {
+            for (int r; (r = in.read(b)) > 0; ) {
+                n += r;
+                if (n > left) {
+                    throw new BundleException("model bundle " + zip + " extracts to more than " + (MAX_EXTRACTED >> 30)
+                            + " GB: not a model bundle (a damaged or hostile zip)");
+                }
+                o.write(b, 0, r);
+            }
+        }
+        return n;
+    }
+
     private static Path extract(Path zip) throws IOException {
+        long total = 0;
         Path dir = Files.createTempDirectory("ies-bundle-");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir)));
         try (ZipInputStream zin = new ZipInputStream(Files.newInputStream(zip))) {
@@ -288,7 +325,7 @@ public final class ModelBundle {
                     Files.createDirectories(target);
                 } else {
                     Files.createDirectories(target.getParent());
-                    Files.copy(zin, target);
+                    total += copyLimited(zin, target, MAX_EXTRACTED - total, zip);
                 }
             }
         } catch (java.util.zip.ZipException e) {

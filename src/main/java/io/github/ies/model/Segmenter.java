@@ -1,6 +1,7 @@
 package io.github.ies.model;
 
 import ai.djl.Device;
+import io.github.ies.io.NonFinite;
 import io.github.ies.io.Volume;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,6 +33,11 @@ public final class Segmenter implements AutoCloseable {
         public int batchSize = 4;
         /** Overrides the bundle's threshold when not null. */
         public Double threshold = null;
+        /**
+         * NaN or infinite values in the inputs or in the model's output: an error (the default), or set to 0 (inputs)
+         * and to probability 0 (output) with a warning giving the count and the channel.
+         */
+        public NonFinite.Policy nonFinite = NonFinite.Policy.ERROR;
     }
 
     private final ModelBundle bundle;
@@ -146,6 +152,15 @@ public final class Segmenter implements AutoCloseable {
         Map<String, Double> timings = new LinkedHashMap<>();
         timings.put("load_model", loadSeconds);
         long t0 = System.nanoTime();
+        for (int c = 0; c < channels.length; c++) {
+            NonFinite.Count nc = NonFinite.count(channels[c].data());
+            if (nc.total() == 0) continue;
+            if (options.nonFinite != NonFinite.Policy.ZERO) NonFinite.check(channels[c], "input " + bundle.inputs().get(c), options.nonFinite);
+            Volume copy = channels[c].copy();
+            warn(NonFinite.check(copy, "input " + bundle.inputs().get(c), NonFinite.Policy.ZERO));
+            channels = channels.clone();
+            channels[c] = copy;
+        }
         float[] x = normalize(bundle, channels);
         long t1 = System.nanoTime();
         timings.put("normalize", (t1 - t0) / 1e9);
@@ -175,7 +190,9 @@ public final class Segmenter implements AutoCloseable {
         long t2 = System.nanoTime();
         timings.put("inference", (t2 - t1) / 1e9);
 
+        checkOutput(out.values, out.channels, dims);
         float[] prob = bundle.activation().lesionProbability(out.values, out.channels, bundle.lesionChannel());
+        NonFinite.zero(prob, 0, prob.length);       // only where checkOutput allowed non-finite logits
         double thr = options.threshold != null ? options.threshold : bundle.threshold();
         Volume probability = Volume.fromTensorLayout(prob, 0, dims, channels[0].geometry());
         Volume mask = probability.zerosLike();
@@ -188,6 +205,29 @@ public final class Segmenter implements AutoCloseable {
         timings.put("postprocess", (System.nanoTime() - t2) / 1e9);
         return new SegmentationResult(bundle, probability, mask, thr, x, device(), out.windows, batchSize, out.channels,
                 timings, warnings);
+    }
+
+    /**
+     * The model's blended output {@code [K, n]}: non-finite values are an error, or (policy zero) warned about per
+     * output channel; the probability is then set to 0 where they are.
+     */
+    private void checkOutput(float[] logits, int k, int[] dims) {
+        int n = logits.length / k;
+        List<String> parts = new ArrayList<>();
+        for (int c = 0; c < k; c++) {
+            NonFinite.Count nc = NonFinite.count(logits, c * n, (c + 1) * n);
+            if (nc.total() > 0) {
+                parts.add("output channel " + c + (c == bundle.lesionChannel() ? " (the lesion channel)" : "") + ": " + nc.describe()
+                        + " of " + n + " voxels");
+            }
+        }
+        if (parts.isEmpty()) return;
+        String what = "the model " + bundle.name() + " returned non-finite values for finite inputs (" + String.join("; ", parts) + ")";
+        if (options.nonFinite != NonFinite.Policy.ZERO) {
+            throw new NonFinite.NonFiniteException(what + "; the model or these inputs are broken (check the model's weights and the"
+                    + " input intensities), or treat them as background with the non-finite policy 'zero' (--non-finite zero)");
+        }
+        warn(what + "; their lesion probability is set to 0 (--non-finite zero)");
     }
 
     private void warn(String msg) {

@@ -12,7 +12,10 @@ import io.github.ies.instances.InstanceResult;
 import io.github.ies.instances.Labeling;
 import io.github.ies.instances.LesionTable;
 import io.github.ies.io.Nifti;
+import io.github.ies.io.InputVolumes;
 import io.github.ies.io.NiftiDataType;
+import io.github.ies.io.NonFinite;
+import io.github.ies.io.OutputFolder;
 import io.github.ies.io.Volume;
 import io.github.ies.model.DeviceSpec;
 import io.github.ies.model.ModelBundle;
@@ -24,20 +27,16 @@ import io.github.ies.model.TorchRuntime;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 /**
  * One {@code ies explain} run (also what {@code ies demo} and the Fiji command call): optional segmentation and
@@ -73,6 +72,10 @@ public final class ExplainJob {
         public Double threshold;
         public Integer minLesionVoxels;
         public Integer connectivity;
+        /** NaN or infinite values in the inputs, the model's output or the maps: an error, or set to 0 with a warning. */
+        public NonFinite.Policy nonFinite = NonFinite.Policy.ERROR;
+        /** The output folder, already opened and locked by the caller (ies batch); null: the job opens {@link #out}. */
+        public OutputFolder outputFolder;
     }
 
     /** One explained instance, for summaries. */
@@ -112,7 +115,11 @@ public final class ExplainJob {
             throw new IllegalArgumentException("--gt is used with segmentation; with --labels the given instances are explained as they are");
         }
         DeviceSpec spec = DeviceSpec.parse(q.device);
+        List<Path> inputFiles = new ArrayList<>(q.inputs.values());
+        inputFiles.addAll(Arrays.asList(q.model, q.labels, q.groundTruth, q.brainMask));
+        if (q.outputFolder == null) OutputFolder.check(q.out, inputFiles);     // before any work
         ModelBundle bundle = ModelBundle.load(q.model);
+        Result result = new Result();
         Map<String, Volume> named = new LinkedHashMap<>();
         Map<String, String> sources = new LinkedHashMap<>();
         for (Map.Entry<String, Path> e : q.inputs.entrySet()) {
@@ -120,23 +127,23 @@ public final class ExplainJob {
                 throw new IllegalArgumentException("input channel '" + e.getKey() + "' is not one of the model's inputs " + bundle.inputs()
                         + " (names match case-insensitively)");
             }
-            named.put(e.getKey(), read(e.getValue(), "input " + e.getKey()));
+            named.put(e.getKey(), InputVolumes.read(e.getValue(), "input " + e.getKey(), q.nonFinite, result.warnings));
             sources.put(e.getKey(), e.getValue().toString());
         }
         Volume[] channels = Segmenter.matchInputs(bundle, named, sources);
         int[] nd = channels[0].dims();
-        Volume gt = q.groundTruth == null ? null : sameGrid(read(q.groundTruth, "ground truth"), channels[0], q.groundTruth);
-        Volume brain = q.brainMask == null ? null : sameGrid(read(q.brainMask, "brain mask"), channels[0], q.brainMask);
-        Volume userLabels = q.labels == null ? null : sameGrid(read(q.labels, "label image"), channels[0], q.labels);
+        Volume gt = q.groundTruth == null ? null
+                : sameGrid(InputVolumes.read(q.groundTruth, "ground truth", q.nonFinite, result.warnings), channels[0], q.groundTruth);
+        Volume brain = q.brainMask == null ? null
+                : sameGrid(InputVolumes.read(q.brainMask, "brain mask", q.nonFinite, result.warnings), channels[0], q.brainMask);
+        Volume userLabels = q.labels == null ? null
+                : sameGrid(InputVolumes.read(q.labels, "label image", q.nonFinite, result.warnings), channels[0], q.labels);
 
-        Result result = new Result();
-        boolean createdOut = !Files.exists(q.out), finished = false;
-        Files.createDirectories(q.out);
-        Path tmp = Files.createTempDirectory(q.out, ".ies-explain-");
-        // an interrupted JVM (Ctrl-C, kill) removes the temporary folder too
-        Thread cleanup = new Thread(() -> deleteTree(tmp), "ies-explain-cleanup");
-        Runtime.getRuntime().addShutdownHook(cleanup);
+        boolean finished = false;
+        OutputFolder folder = q.outputFolder != null ? q.outputFolder : OutputFolder.open(q.out, "ies " + q.command, inputFiles);
+        result.warnings.addAll(folder.warnings());
         try {
+            Path tmp = folder.newStaging();
             Path sal = Files.createDirectories(tmp.resolve("saliency"));
             TorchRuntime.configure(q.threads);
             Device device = spec.resolve();
@@ -151,6 +158,7 @@ public final class ExplainJob {
                 lo.segmenter.device = q.device;
                 lo.segmenter.threads = q.threads;
                 lo.segmenter.threshold = q.threshold;
+                lo.segmenter.nonFinite = q.nonFinite;
                 lo.connectivity = q.connectivity;
                 lo.minLesionVoxels = q.minLesionVoxels;
                 lo.tnSpheres = q.tnSpheres;
@@ -235,7 +243,7 @@ public final class ExplainJob {
                 long te = System.nanoTime();
                 Map<Integer, Row> rows = new LinkedHashMap<>();
                 engine.explain(x, nd, targets, m -> {
-                    Row row = writeLesion(m, sal, channels[0], chans, table, o);
+                    Row row = writeLesion(m, sal, channels[0], chans, table, o, q.nonFinite, result.warnings);
                     int r = table.rowOfId(m.id);
                     row.category = table.get(r, "category");
                     rows.put(m.id, row);
@@ -254,6 +262,7 @@ public final class ExplainJob {
                 if (o.methods.contains(Method.CLASS_GRADCAMPP)) {
                     listener.checkCancelled();
                     float[] cls = engine.classGradCam(x, nd);
+                    checkMap(cls, "the class Grad-CAM++ map", q.nonFinite, result.warnings);
                     Nifti.write(Volume.fromTensorLayout(cls, 0, nd, channels[0].geometry()), sal.resolve("class_gradcampp_layer.nii.gz"),
                             NiftiDataType.FLOAT32);
                 }
@@ -266,21 +275,12 @@ public final class ExplainJob {
             String json = runJson(q, bundle, engine, device, seg, perLesion, result, nd);
             Nifti.writeAtomically(tmp.resolve("run.json"), os -> os.write(json.getBytes(StandardCharsets.UTF_8)));
             listener.checkCancelled();
-            moveAll(tmp, q.out);
+            folder.commit(tmp);
             finished = true;
         } finally {
-            deleteTree(tmp);
-            if (!finished && createdOut) {
-                try {
-                    Files.deleteIfExists(q.out);   // only when empty: a failed run leaves no folder it created
-                } catch (IOException notEmpty) {
-                    // something else was written there meanwhile: leave it
-                }
-            }
-            try {
-                Runtime.getRuntime().removeShutdownHook(cleanup);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook is running or will run
+            if (q.outputFolder == null) {
+                if (finished) folder.keep();
+                folder.close();       // removes the staging folder, the lock and (after a failure) the folders it created
             }
         }
         return result;
@@ -288,7 +288,7 @@ public final class ExplainJob {
 
     /** Writes one lesion's maps (full grid, zero outside the computed region) and fills its table columns. */
     private static Row writeLesion(LesionMaps m, Path sal, Volume ref, List<String> chans, LesionTable table,
-            SaliencySettings o) throws IOException {
+            SaliencySettings o, NonFinite.Policy policy, List<String> warnings) throws IOException {
         int[] nd = ref.dims();
         int row = table.rowOfId(m.id);
         Row out = new Row();
@@ -305,6 +305,7 @@ public final class ExplainJob {
             for (int c = 0; c < maps.length; c++) {
                 String ch = meth.smoothGrad() ? chans.get(c) : "layer";
                 String base = "lesion-" + m.id + "_" + meth.key + "_" + ch;
+                checkMap(maps[c], "the " + meth.key + " map of lesion " + m.id + " (" + ch + ")", policy, warnings);
                 Nifti.write(paste(maps[c], region, nd, ref), sal.resolve(base + ".nii.gz"), NiftiDataType.FLOAT32);
                 int pos = 0, neg = 0;
                 float[] a = maps[c];
@@ -331,6 +332,18 @@ public final class ExplainJob {
         return out;
     }
 
+    /** Non-finite values in a computed map: an error, or set to 0 with a warning (the policy). */
+    static void checkMap(float[] map, String what, NonFinite.Policy policy, List<String> warnings) {
+        NonFinite.Count c = NonFinite.count(map);
+        if (c.total() == 0) return;
+        String msg = what + " has " + c.describe() + " value(s) of " + map.length + " (the model's gradients are not finite there)";
+        if (policy != NonFinite.Policy.ZERO) {
+            throw new NonFinite.NonFiniteException(msg + "; check the model, or set them to 0 with --non-finite zero");
+        }
+        NonFinite.zero(map, 0, map.length);
+        warnings.add(msg + "; set to 0 (--non-finite zero)");
+    }
+
     /** A C-order crop on {@code region} as a full volume on the reference grid (NIfTI order). */
     static Volume paste(float[] crop, Box region, int[] nd, Volume ref) {
         float[] full = new float[nd[0] * nd[1] * nd[2]];
@@ -352,11 +365,6 @@ public final class ExplainJob {
         JsonArray a = new JsonArray();
         for (int x : v) a.add(x);
         return a;
-    }
-
-    private static Volume read(Path p, String what) throws IOException {
-        if (!Files.isRegularFile(p)) throw new IOException(what + " file not found: " + p);
-        return Nifti.read(p);
     }
 
     private static Volume sameGrid(Volume v, Volume ref, Path p) {
@@ -422,6 +430,7 @@ public final class ExplainJob {
             p.add("receptive_field", r);
         }
         p.addProperty("device_requested", q.device);
+        p.addProperty("non_finite", q.nonFinite.key);
         p.addProperty("out", q.out.toString());
         j.add("parameters", p);
         JsonObject m = new JsonObject();
@@ -482,30 +491,4 @@ public final class ExplainJob {
 
     private static Double finiteOrNull(double v) { return Double.isFinite(v) ? v : null; }
 
-    /** Moves every file under {@code from} to the same relative path under {@code to}, replacing existing files. */
-    private static void moveAll(Path from, Path to) throws IOException {
-        List<Path> files;
-        try (Stream<Path> s = Files.walk(from)) {
-            files = s.filter(Files::isRegularFile).toList();
-        }
-        for (Path f : files) {
-            Path dst = to.resolve(from.relativize(f).toString());
-            Files.createDirectories(dst.getParent());
-            try {
-                Files.move(f, dst, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(f, dst, StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
-    }
-
-    static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) return;
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try { Files.deleteIfExists(p); } catch (IOException ignored) { }
-            });
-        } catch (IOException ignored) {
-        }
-    }
 }

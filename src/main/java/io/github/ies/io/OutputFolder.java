@@ -1,0 +1,449 @@
+package io.github.ies.io;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+
+/**
+ * The output folder of one run, held from before the inference until the end. It guarantees that a run never
+ * deletes or overwrites what it did not create and never leaves anything half-written:
+ *
+ * <ul>
+ *   <li>{@link #check} (no side effects): the folder is not an existing file, can be created and written, and does not
+ *       equal or contain any of the run's inputs (so no output can overwrite an input);</li>
+ *   <li>{@link #open}: creates the folder (remembering which folders it created), takes the lock file
+ *       {@value #LOCK} (an OS file lock, so a killed run's lock is stale and taken over by the next run; a live run's
+ *       lock makes {@link OutputBusyException}), and removes what killed runs left: staging folders
+ *       ({@code .ies-staging-*}, {@code .ies-explain-*}) and temporary {@code .*.part} files;</li>
+ *   <li>{@link #newStaging} / {@link #commit}: outputs are written into a hidden staging folder and moved into place
+ *       when complete;</li>
+ *   <li>{@link #close}: deletes the staging folders and the lock; when the run did not {@link #keep} the folder
+ *       (it failed or was cancelled), the folders it created are removed again if empty. A shutdown hook does the
+ *       same when the JVM is stopped by SIGINT or SIGTERM.</li>
+ * </ul>
+ */
+public final class OutputFolder implements AutoCloseable {
+
+    /** The lock file's name. */
+    public static final String LOCK = ".ies-lock";
+    /** Prefix of the staging folders. */
+    public static final String STAGING_PREFIX = ".ies-staging-";
+    /** Prefixes of staging folders that killed runs (of this or earlier versions) may have left. */
+    static final String[] LEFTOVER_PREFIXES = {STAGING_PREFIX, ".ies-explain-"};
+
+    /** Staging folders of runs stopped by a signal: writes into them fail instead of re-creating them. */
+    private static final java.util.Set<Path> STOPPED = ConcurrentHashMap.newKeySet();
+
+    /** Fails when {@code target} lies in the staging folder of a run that a signal is stopping. */
+    static void checkNotStopped(Path target) throws IOException {
+        if (STOPPED.isEmpty()) return;
+        for (Path p : STOPPED) {
+            if (target.startsWith(p)) throw new IOException("the run is stopping (SIGINT or SIGTERM): " + p + " was removed");
+        }
+    }
+
+    /** Folders held by this JVM (POSIX locks are per process: a second channel on the file would release ours). */
+    private static final Map<Path, String> HELD = new ConcurrentHashMap<>();
+
+    private final Path dir;
+    private final Path key;
+    private final List<Path> created;
+    private final List<Path> stagings = Collections.synchronizedList(new ArrayList<>());
+    private final List<Path> stagingsSeen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<String> warnings = new ArrayList<>();
+    private FileChannel channel;
+    private FileLock lock;
+    private final Thread hook;
+    private volatile boolean keep;
+    private volatile boolean closed;
+
+    private OutputFolder(Path dir, Path key, List<Path> created) {
+        this.dir = dir;
+        this.key = key;
+        this.created = created;
+        this.hook = new Thread(this::cleanUpAtExit, "ies-output-cleanup");
+    }
+
+    /** An output folder that cannot be used (an existing file, inputs inside, not writable). */
+    public static class OutputFolderException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        public OutputFolderException(String message) {
+            super(message);
+        }
+    }
+
+    /** The output folder is held by another run that is still alive. */
+    public static final class OutputBusyException extends OutputFolderException {
+        private static final long serialVersionUID = 1L;
+
+        public OutputBusyException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Checks, without creating or changing anything, that {@code out} can be a run's output folder: not an existing
+     * file, creatable and writable, and neither equal to nor containing any of {@code inputs} (null entries and
+     * missing files are ignored).
+     */
+    public static void check(Path out, Collection<Path> inputs) throws OutputFolderException {
+        Path abs = out.toAbsolutePath().normalize();
+        if (Files.exists(abs) && !Files.isDirectory(abs)) {
+            throw new OutputFolderException("the output folder " + out + " is an existing " + (Files.isRegularFile(abs) ? "file" : "non-folder")
+                    + ": give the path of a folder (it is created if missing)");
+        }
+        Path anc = abs;
+        while (anc != null && !Files.exists(anc)) anc = anc.getParent();
+        if (anc == null) throw new OutputFolderException("cannot create the output folder " + out + ": no part of its path exists");
+        if (!Files.isDirectory(anc)) {
+            throw new OutputFolderException("cannot create the output folder " + out + ": " + anc + " is a file, not a folder");
+        }
+        if (!Files.isWritable(anc)) {
+            throw new OutputFolderException((anc.equals(abs) ? "the output folder " + out + " is not writable"
+                    : "cannot create the output folder " + out + ": " + anc + " is not writable")
+                    + " (permission denied or a read-only file system): choose another folder or fix its permissions");
+        }
+        Path real = realOf(abs, anc);
+        for (Path in : inputs) {
+            if (in == null || !Files.exists(in)) continue;
+            Path ri;
+            try {
+                ri = in.toRealPath();
+            } catch (IOException e) {
+                continue;
+            }
+            if (ri.equals(real)) {
+                throw new OutputFolderException("the output folder " + out + " is the input " + in
+                        + ": choose another folder (IES never writes over its inputs)");
+            }
+            if (ri.startsWith(real)) {
+                throw new OutputFolderException("the output folder " + out + " contains the input " + in
+                        + ": IES refuses to write where its inputs are (an output could replace them); choose a folder that"
+                        + " holds none of the inputs, e.g. a new sub-folder");
+            }
+        }
+    }
+
+    private static Path realOf(Path abs, Path existingAncestor) {
+        try {
+            Path r = existingAncestor.toRealPath();
+            return r.resolve(existingAncestor.relativize(abs).toString()).normalize();
+        } catch (IOException e) {
+            return abs;
+        }
+    }
+
+    /**
+     * Checks ({@link #check}), creates and locks the output folder for a run of {@code command}, and removes what
+     * killed runs left in it (reported by {@link #warnings()}).
+     *
+     * @throws OutputBusyException when a live run holds the folder
+     */
+    public static OutputFolder open(Path out, String command, Collection<Path> inputs) throws IOException {
+        check(out, inputs);
+        Path abs = out.toAbsolutePath().normalize();
+        List<Path> missing = new ArrayList<>();
+        for (Path p = abs; p != null && !Files.exists(p); p = p.getParent()) missing.add(0, p);
+        try {
+            Files.createDirectories(abs);
+        } catch (IOException e) {
+            for (int i = missing.size() - 1; i >= 0; i--) {
+                try {
+                    Files.deleteIfExists(missing.get(i));
+                } catch (IOException ignored) {
+                    break;
+                }
+            }
+            String why = e instanceof java.nio.file.FileSystemException && ((java.nio.file.FileSystemException) e).getReason() != null
+                    ? ((java.nio.file.FileSystemException) e).getReason() : e.getClass().getSimpleName();
+            throw new OutputFolderException("cannot create the output folder " + out + " (" + why + ": " + e.getMessage()
+                    + "): choose a folder on a writable disk");
+        }
+        List<Path> created = new ArrayList<>();
+        for (Path p : missing) if (Files.isDirectory(p)) created.add(p);
+        Path key = abs.toRealPath();
+        OutputFolder f = new OutputFolder(abs, key, created);
+        Runtime.getRuntime().addShutdownHook(f.hook);
+        boolean ok = false;
+        try {
+            f.lock(command);
+            f.removeLeftovers();
+            ok = true;
+        } finally {
+            if (!ok) f.close();
+        }
+        return f;
+    }
+
+    private void lock(String command) throws IOException {
+        String other = HELD.putIfAbsent(key, describeMe(command));
+        if (other != null) throw busy(other);
+        Path lp = dir.resolve(LOCK);
+        try {
+            for (int attempt = 0; ; attempt++) {
+                // Never open the lock file a second time while holding it: POSIX drops a process's lock when any of
+                // its descriptors of the file is closed. Whether the path still names the locked file is checked
+                // with stat (a run that ends deletes its lock file, another may create a new one meanwhile).
+                FileChannel ch = FileChannel.open(lp, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                Object before = fileKey(lp);
+                FileLock l;
+                try {
+                    l = ch.tryLock();
+                } catch (OverlappingFileLockException e) {
+                    l = null;
+                }
+                if (l == null) {
+                    ch.close();
+                    throw busy(readLock(lp));
+                }
+                Object after = fileKey(lp);
+                if ((before == null || !before.equals(after)) && attempt < 5) {
+                    l.release();
+                    ch.close();
+                    continue;
+                }
+                String previous = readAll(ch);
+                ch.truncate(0);
+                ch.write(ByteBuffer.wrap((describeMe(command) + "\n").getBytes(StandardCharsets.UTF_8)), 0);
+                ch.force(true);
+                channel = ch;
+                lock = l;
+                if (!previous.isBlank()) {
+                    warnings.add("took over the lock of an earlier run that is no longer running (" + strip(previous) + ")");
+                }
+                return;
+            }
+        } catch (IOException | RuntimeException e) {
+            HELD.remove(key);
+            throw e;
+        }
+    }
+
+    private static Object fileKey(Path p) {
+        try {
+            return Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private OutputBusyException busy(String holder) {
+        return new OutputBusyException("the output folder " + dir + " is in use by another IES run (" + strip(holder)
+                + "): wait until it ends or choose another folder");
+    }
+
+    private static String strip(String lockText) {
+        String s = lockText == null ? "" : lockText.strip().replace('\n', ' ');
+        return s.isEmpty() ? "no details recorded" : s;
+    }
+
+    private static String describeMe(String command) {
+        String host = System.getenv("HOSTNAME");
+        return "pid " + ProcessHandle.current().pid() + (host == null || host.isBlank() ? "" : " on " + host) + ", " + command
+                + ", started " + Instant.now();
+    }
+
+    private static String readLock(Path lp) {
+        try {
+            return Files.readString(lp, StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static String readAll(FileChannel ch) throws IOException {
+        long n = Math.min(ch.size(), 4096);
+        ByteBuffer b = ByteBuffer.allocate((int) n);
+        while (b.hasRemaining() && ch.read(b, b.position()) > 0) { /* fill */ }
+        return new String(b.array(), 0, b.position(), StandardCharsets.UTF_8);
+    }
+
+    /** Removes the staging folders and temporary files that killed runs left (safe: this run holds the lock). */
+    private void removeLeftovers() throws IOException {
+        List<String> removed = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                String n = p.getFileName().toString();
+                boolean staging = false;
+                for (String pre : LEFTOVER_PREFIXES) staging |= n.startsWith(pre) && Files.isDirectory(p);
+                boolean part = n.startsWith(".") && n.endsWith(".part") && Files.isRegularFile(p);
+                if (staging || part) {
+                    deleteTree(p);
+                    removed.add(n);
+                }
+            }
+        }
+        if (!removed.isEmpty()) {
+            Collections.sort(removed);
+            warnings.add("removed " + removed.size() + " leftover(s) of an interrupted run from " + dir + ": " + String.join(", ", removed));
+        }
+    }
+
+    /** The folder (absolute). */
+    public Path dir() {
+        return dir;
+    }
+
+    /** What {@link #open} did that the user should know: leftovers removed, a stale lock taken over. */
+    public List<String> warnings() {
+        return Collections.unmodifiableList(warnings);
+    }
+
+    /** The folders that {@link #open} created (outermost first). */
+    public List<Path> created() {
+        return Collections.unmodifiableList(created);
+    }
+
+    /** A new, empty staging folder inside the output folder (removed by {@link #close} unless committed). */
+    public Path newStaging() throws IOException {
+        if (closed) throw new IOException("the output folder " + dir + " is closed (the run is stopping)");
+        Path s = Files.createTempDirectory(dir, STAGING_PREFIX);
+        stagings.add(s);
+        stagingsSeen.add(s);
+        return s;
+    }
+
+    /**
+     * Moves every file of a staging folder to the same relative path in the output folder (replacing older files,
+     * merging sub-folders) and deletes the staging folder.
+     */
+    public void commit(Path staging) throws IOException {
+        List<Path> files;
+        try (Stream<Path> s = Files.walk(staging)) {
+            files = s.filter(Files::isRegularFile).toList();
+        }
+        for (Path f : files) {
+            Path dst = dir.resolve(staging.relativize(f).toString());
+            Files.createDirectories(dst.getParent());
+            try {
+                Files.move(f, dst, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(f, dst, StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        deleteTree(staging);
+        stagings.remove(staging);
+    }
+
+    /** Marks the run as successful: the folders it created stay. */
+    public void keep() {
+        keep = true;
+    }
+
+    /** True when a live run (this JVM or another process) holds {@code folder}'s lock. */
+    public static boolean isHeld(Path folder) {
+        Path lp = folder.resolve(LOCK);
+        if (!Files.exists(lp)) return false;
+        try {
+            if (HELD.containsKey(folder.toRealPath())) return true;
+        } catch (IOException e) {
+            return false;
+        }
+        try (FileChannel ch = FileChannel.open(lp, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            FileLock l = ch.tryLock();
+            if (l == null) return true;
+            l.release();
+            return false;
+        } catch (OverlappingFileLockException e) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        cleanUp();
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook runs or has run
+        }
+    }
+
+    /**
+     * The shutdown hook (SIGINT, SIGTERM, System.exit): the run's threads go on while hooks run, and one of them may
+     * be writing a file into a staging folder (re-creating it), so the clean-up is repeated once shortly after.
+     */
+    private void cleanUpAtExit() {
+        if (closed) return;
+        STOPPED.addAll(stagingsSeen);        // from now on no write may re-create them (Nifti.writeAtomically checks)
+        cleanUp();
+        try {
+            Thread.sleep(150);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (Path s : stagingsSeen) deleteTree(s);
+        if (!keep) removeCreated();
+    }
+
+    private void removeCreated() {
+        for (int i = created.size() - 1; i >= 0; i--) {
+            try {
+                Files.deleteIfExists(created.get(i));    // only when empty
+            } catch (IOException notEmpty) {
+                break;
+            }
+        }
+    }
+
+    /** Staging folders, the lock, and (after a failure) the folders this run created when they are empty. */
+    private synchronized void cleanUp() {
+        if (closed) return;
+        closed = true;
+        for (Path s : new ArrayList<>(stagings)) deleteTree(s);
+        stagings.clear();
+        if (channel != null) {
+            try {
+                Files.deleteIfExists(dir.resolve(LOCK));
+            } catch (IOException ignored) {
+                // leave it: the OS lock is released below, so the next run takes it over
+            }
+            try {
+                if (lock != null) lock.release();
+                channel.close();
+            } catch (IOException ignored) {
+                // closing the channel releases the lock in any case
+            }
+            HELD.remove(key);
+        }
+        if (!keep) removeCreated();
+    }
+
+    /** Deletes a folder tree (best effort). */
+    public static void deleteTree(Path p) {
+        if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path q : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) {
+                try {
+                    Files.deleteIfExists(q);
+                } catch (IOException ignored) {
+                    // best effort
+                }
+            }
+        } catch (IOException | java.io.UncheckedIOException ignored) {
+            // best effort
+        }
+    }
+}

@@ -1,0 +1,158 @@
+package io.github.ies.io;
+
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static org.junit.Assert.*;
+
+/**
+ * Issue 12, points 6, 7, 11 and 12 at the level of the output folder: inputs inside or equal to OUT are refused, a
+ * folder held by a live run (another process or this JVM) is refused and a dead run's lock is taken over, leftovers of
+ * killed runs are removed, and the folders a failed run created are removed again.
+ */
+public class OutputFolderTest {
+
+    @Rule
+    public TemporaryFolder tmp = new TemporaryFolder();
+
+    private static Set<String> names(Path dir) throws Exception {
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.filter(p -> !p.equals(dir)).map(p -> dir.relativize(p).toString()).collect(Collectors.toSet());
+        }
+    }
+
+    private static String refusal(Path out, List<Path> inputs) {
+        try {
+            OutputFolder.check(out, inputs);
+            return null;
+        } catch (OutputFolder.OutputFolderException e) {
+            return e.getMessage();
+        }
+    }
+
+    @Test
+    public void anOutputFolderThatIsOrHoldsAnInputIsRefused() throws Exception {
+        Path s = tmp.newFolder("subject").toPath();
+        Path mask = Files.writeString(s.resolve("mask.nii.gz"), "m");
+        Path gt = Files.writeString(s.resolve("labels.nii.gz"), "g");
+        String m = refusal(s, List.of(mask, gt));
+        assertTrue(m, m.contains("contains the input " + mask) && m.contains("choose a folder that holds none of the inputs"));
+        assertTrue(refusal(s.getParent(), List.of(gt)).contains("contains the input"));
+        assertTrue(refusal(mask, List.of(mask)).contains("is an existing file"));
+        Path bundle = tmp.newFolder("bundle").toPath();
+        assertTrue(refusal(bundle, List.of(bundle)).contains("is the input"));
+        // through a symbolic link
+        Path link = tmp.getRoot().toPath().resolve("link");
+        Files.createSymbolicLink(link, s);
+        assertTrue(refusal(link, List.of(mask)).contains("contains the input"));
+        assertTrue(refusal(link.resolve("."), List.of(gt)).contains("contains the input"));
+        // a sub-folder, or a sibling, is fine; missing inputs are left to the reader's message
+        assertNull(refusal(s.resolve("ies-out"), List.of(mask, gt)));
+        assertNull(refusal(tmp.getRoot().toPath().resolve("other"), List.of(mask, gt, s.resolve("nothing.nii"))));
+        // under a file
+        assertTrue(refusal(mask.resolve("out"), List.of()).contains(mask + " is a file, not a folder"));
+    }
+
+    @Test
+    public void commitMovesEverythingIntoPlaceAndFailureLeavesNothing() throws Exception {
+        Path out = tmp.getRoot().toPath().resolve("out");
+        Files.createDirectories(out.resolve("saliency"));
+        Files.writeString(out.resolve("a.txt"), "old");
+        Files.writeString(out.resolve("saliency/keep.txt"), "kept");
+        try (OutputFolder f = OutputFolder.open(out, "test", List.of())) {
+            assertTrue(Files.isRegularFile(out.resolve(OutputFolder.LOCK)));
+            Path s = f.newStaging();
+            Files.writeString(s.resolve("a.txt"), "new");
+            Files.createDirectories(s.resolve("saliency"));
+            Files.writeString(s.resolve("saliency/b.txt"), "b");
+            assertEquals("nothing visible before commit", "old", Files.readString(out.resolve("a.txt")));
+            f.commit(s);
+            f.keep();
+        }
+        assertEquals(Set.of("a.txt", "saliency", "saliency/keep.txt", "saliency/b.txt"), names(out));
+        assertEquals("new", Files.readString(out.resolve("a.txt")));
+
+        // a failed run into new nested folders: all of them are removed, the existing parent stays
+        Path nested = tmp.getRoot().toPath().resolve("new1/new2/out");
+        try (OutputFolder f = OutputFolder.open(nested, "test", List.of())) {
+            assertEquals(3, f.created().size());
+            Files.writeString(f.newStaging().resolve("half.txt"), "x");
+        }
+        assertFalse(Files.exists(tmp.getRoot().toPath().resolve("new1")));
+        // a failed run into an existing folder leaves it as it was
+        try (OutputFolder f = OutputFolder.open(out, "test", List.of())) {
+            Files.writeString(f.newStaging().resolve("a.txt"), "never");
+        }
+        assertEquals(Set.of("a.txt", "saliency", "saliency/keep.txt", "saliency/b.txt"), names(out));
+        assertEquals("new", Files.readString(out.resolve("a.txt")));
+    }
+
+    @Test
+    public void leftoversOfKilledRunsAreRemovedByTheNextRun() throws Exception {
+        Path out = tmp.newFolder("out").toPath();
+        Files.createDirectories(out.resolve(".ies-explain-123/saliency"));
+        Files.writeString(out.resolve(".ies-explain-123/saliency/lesion-1.nii.gz"), "partial");
+        Files.createDirectories(out.resolve(".ies-staging-456"));
+        Files.writeString(out.resolve(".lesions.csv4711.part"), "partial");
+        Files.writeString(out.resolve("lesions.csv"), "user data");
+        Files.writeString(out.resolve(".hidden-user-file"), "user data");
+        try (OutputFolder f = OutputFolder.open(out, "test", List.of())) {
+            assertEquals(1, f.warnings().size());
+            String w = f.warnings().get(0);
+            assertTrue(w, w.contains("removed 3 leftover(s)") && w.contains(".ies-explain-123") && w.contains(".ies-staging-456"));
+            f.keep();
+        }
+        assertEquals(Set.of("lesions.csv", ".hidden-user-file"), names(out));
+    }
+
+    @Test
+    public void aFolderHeldByALiveRunIsRefusedAndADeadRunsLockIsTakenOver() throws Exception {
+        Path out = tmp.getRoot().toPath().resolve("held");
+        File log = tmp.newFile("holder.log");
+        Process holder = Jvm.start(log, LockHolder.class.getName(), out.toString());
+        try {
+            Jvm.await(() -> {
+                try {
+                    return Files.readString(log.toPath()).contains("locked");
+                } catch (java.io.IOException e) {
+                    return false;
+                }
+            }, 60, "the lock holder to start");
+            try (OutputFolder f = OutputFolder.open(out, "test", List.of())) {
+                fail("a live run's lock was ignored");
+            } catch (OutputFolder.OutputBusyException e) {
+                assertTrue(e.getMessage(), e.getMessage().contains("in use by another IES run (pid " + holder.pid())
+                        && e.getMessage().contains("test lock holder") && e.getMessage().contains("choose another folder"));
+            }
+            assertTrue(OutputFolder.isHeld(out));
+            // SIGKILL: no clean-up runs, the lock file stays, but the OS lock dies with the process
+            holder.destroyForcibly().waitFor();
+            assertTrue(Files.exists(out.resolve(OutputFolder.LOCK)));
+            assertFalse(OutputFolder.isHeld(out));
+            try (OutputFolder f = OutputFolder.open(out, "test", List.of())) {
+                assertTrue(f.warnings().toString(), f.warnings().get(0).contains("took over the lock of an earlier run that is no longer running (pid "
+                        + holder.pid()));
+                // the same folder twice in one JVM (two Fiji commands): refused as well
+                try (OutputFolder g = OutputFolder.open(out, "second", List.of())) {
+                    fail("the same JVM held it");
+                } catch (OutputFolder.OutputBusyException e) {
+                    assertTrue(e.getMessage(), e.getMessage().contains("pid " + ProcessHandle.current().pid()));
+                }
+                assertTrue("the refused second open must not release the first's lock", OutputFolder.isHeld(out));
+                f.keep();
+            }
+            assertFalse(Files.exists(out.resolve(OutputFolder.LOCK)));
+        } finally {
+            holder.destroyForcibly();
+        }
+    }
+}

@@ -1,5 +1,6 @@
 package io.github.ies.analysis;
 
+import io.github.ies.io.ExplainLayout;
 import io.github.ies.instances.Categories;
 import io.github.ies.instances.LesionTable;
 import io.github.ies.io.Nifti;
@@ -18,8 +19,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -100,7 +99,6 @@ public final class CohortAnalysis {
         public double[] toArray() { return Arrays.copyOf(a, n); }
     }
 
-    private static final Pattern PEAK = Pattern.compile("(.+)_peak_pos");
 
     private final Options options;
 
@@ -139,17 +137,18 @@ public final class CohortAnalysis {
         Set<String> groups = new LinkedHashSet<>(), channels = new LinkedHashSet<>();
         Map<String, String[]> mcs = new LinkedHashMap<>();
         for (Path dir : explainDirs) {
-            Path csv = dir.resolve("lesions.csv");
+            ExplainLayout layout = new ExplainLayout(dir);
+            Path csv = layout.lesions();
             if (!Files.isRegularFile(csv)) throw new IOException(dir + ": no lesions.csv (not an 'ies explain' output folder?)");
             LesionTable t = LesionTable.read(csv);
             if (!t.hasColumn("id") || !t.hasColumn("category")) throw new IOException(csv + ": needs columns 'id' and 'category'");
             List<String> prefixes = new ArrayList<>();
             for (String c : t.columns()) {
-                Matcher m = PEAK.matcher(c);
-                if (m.matches() && !c.endsWith("_se") && t.hasColumn(m.group(1) + "_peak_neg")) prefixes.add(m.group(1));
+                String prefix = ExplainLayout.prefixOfPeakColumn(c);
+                if (prefix != null && t.hasColumn(ExplainLayout.peakColumn(prefix, false, false))) prefixes.add(prefix);
             }
             if (prefixes.isEmpty()) throw new IOException(csv + ": no <method>_<channel>_peak_pos/_peak_neg columns (run ies explain)");
-            Map<String, String[]> dirMaps = mapFiles(dir.resolve("saliency"));
+            Map<String, String[]> dirMaps = mapFiles(layout.saliency());
             Map<String, Volume> labelCache = new HashMap<>();
             for (int r = 0; r < t.rowCount(); r++) {
                 int id = t.getInt(r, "id");
@@ -157,7 +156,7 @@ public final class CohortAnalysis {
                 groups.add(g);
                 res.instances++;
                 for (String p : prefixes) {
-                    double pos = t.getDouble(r, p + "_peak_pos"), neg = t.getDouble(r, p + "_peak_neg");
+                    double pos = t.getDouble(r, ExplainLayout.peakColumn(p, true, false)), neg = t.getDouble(r, ExplainLayout.peakColumn(p, false, false));
                     if (Double.isNaN(pos) || Double.isNaN(neg)) continue;
                     String[] mc = splitPrefix(p, dirMaps);
                     mcs.putIfAbsent(p, mc);
@@ -176,8 +175,8 @@ public final class CohortAnalysis {
                 for (Map.Entry<String, String[]> e : dirMaps.entrySet()) {
                     String[] f = e.getValue(); // id, method, channel
                     if (!f[0].equals(Integer.toString(id)) || !f[1].equals(options.method)) continue;
-                    Volume map = Nifti.read(dir.resolve("saliency").resolve(e.getKey()));
-                    String lf = LesionTable.labelFileFor(t.get(r, "category"));
+                    Volume map = Nifti.read(layout.saliency().resolve(e.getKey()));
+                    String lf = ExplainLayout.labelFileFor(t.get(r, "category"));
                     Volume labels = labelCache.get(lf);
                     if (labels == null) {
                         Path lp = dir.resolve(lf);
@@ -219,17 +218,15 @@ public final class CohortAnalysis {
         return out;
     }
 
-    /** File name lesion-ID_METHOD_CHANNEL.nii.gz (not _se) to {id, method, channel}. */
+    /** Map file name (not a standard error; {@link ExplainLayout#parseMapName}) to {id, method, channel}. */
     static Map<String, String[]> mapFiles(Path saliency) throws IOException {
         Map<String, String[]> out = new LinkedHashMap<>();
         if (!Files.isDirectory(saliency)) return out;
-        Pattern p = Pattern.compile("lesion-(\\d+)_([a-z0-9-]+)_([a-z0-9-]+)\\.nii(\\.gz)?");
         try (Stream<Path> s = Files.list(saliency)) {
             for (Path f : (Iterable<Path>) s.sorted()::iterator) {
                 String n = f.getFileName().toString();
-                if (n.endsWith("_se.nii.gz") || n.endsWith("_se.nii")) continue;
-                Matcher m = p.matcher(n);
-                if (m.matches()) out.put(n, new String[] {m.group(1), m.group(2), m.group(3)});
+                ExplainLayout.MapName m = ExplainLayout.parseMapName(n);
+                if (m != null && !m.standardError()) out.put(n, new String[] {Integer.toString(m.id()), m.method(), m.channel()});
             }
         }
         return out;

@@ -1,5 +1,6 @@
 package io.github.ies.analysis;
 
+import io.github.ies.io.ExplainLayout;
 import io.github.ies.instances.LesionTable;
 import io.github.ies.io.Nifti;
 import io.github.ies.io.NiftiDataType;
@@ -7,7 +8,8 @@ import io.github.ies.io.Volume;
 import io.github.ies.model.ModelBundle;
 import io.github.ies.model.SegmentationResult;
 import io.github.ies.model.Segmenter;
-import io.github.ies.saliency.ExplainJob;
+import io.github.ies.pipeline.ExplainJob;
+import io.github.ies.pipeline.ExplainPipeline;
 import io.github.ies.saliency.SaliencyEngine;
 
 import java.nio.file.Files;
@@ -256,7 +258,7 @@ public final class RelocateExperiment {
                 Path plPath = dir.resolve("pasted.nii.gz");
                 Nifti.write(pl, plPath, NiftiDataType.UINT8);
                 SegmentationResult sr = name.equals(ORIGINAL) ? base : seg.segment(mod, null, null);
-                Nifti.write(sr.probability(), dir.resolve("probability.nii.gz"), NiftiDataType.FLOAT32);
+                Nifti.write(sr.probability(), dir.resolve(ExplainLayout.PROBABILITY), NiftiDataType.FLOAT32);
                 float[] p = sr.probability().data();
                 double sum = 0, mx = Double.NEGATIVE_INFINITY;
                 for (int v = 0; v < pasted.length; v++) if (pasted[v]) { sum += p[v]; mx = Math.max(mx, p[v]); }
@@ -272,10 +274,10 @@ public final class RelocateExperiment {
                 q.device = o.device;
                 q.threads = o.threads;
                 q.command = "experiment relocate";
-                ExplainJob.Result er = ExplainJob.run(q, null, null);
+                ExplainPipeline.Result er = ExplainJob.run(q, null, null);
                 res.warnings.addAll(er.warnings);
-                LesionTable t = LesionTable.read(q.out.resolve("lesions.csv"));
-                for (String col : t.columns()) if (col.endsWith("_peak_pos") || col.endsWith("_peak_neg")) c.peaks.put(col, t.getDouble(0, col));
+                LesionTable t = LesionTable.read(q.out.resolve(ExplainLayout.LESIONS));
+                for (String col : t.columns()) if (col.endsWith(ExplainLayout.peakColumn("", true, false)) || col.endsWith(ExplainLayout.peakColumn("", false, false))) c.peaks.put(col, t.getDouble(0, col));
                 res.cases.add(c);
                 say.accept(String.format(Locale.ROOT, "%s: offset %s, mean score %.3f, max %.3f, %s", name, Arrays.toString(off), c.meanScore,
                         c.maxScore, c.detected ? "detected" : "not detected"));

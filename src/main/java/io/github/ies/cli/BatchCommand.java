@@ -1,5 +1,6 @@
 package io.github.ies.cli;
 
+import io.github.ies.io.ExplainLayout;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -9,7 +10,8 @@ import io.github.ies.io.Nifti;
 import io.github.ies.io.OutputFolder;
 import io.github.ies.saliency.SaliencyContext;
 import io.github.ies.saliency.SaliencySettings;
-import io.github.ies.saliency.ExplainJob;
+import io.github.ies.pipeline.ExplainJob;
+import io.github.ies.pipeline.ExplainPipeline;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -288,13 +290,13 @@ public final class BatchCommand implements Callable<Integer> {
             q.connectivity = connectivity;
             q.tnSpheres = tnSpheres;
             say(err, s.name + ": explaining");
-            ExplainJob.Result r = ExplainJob.run(q, null, null);
-            LesionTable t = LesionTable.read(dir.resolve("lesions.csv"));
+            ExplainPipeline.Result r = ExplainJob.run(q, null, null);
+            LesionTable t = LesionTable.read(dir.resolve(ExplainLayout.LESIONS));
             j.addProperty("status", "done");
             j.addProperty("segmented_lesions", r.segmentedLesions);
             j.addProperty("explained", r.rows.size());
             j.addProperty("table_rows", t.rowCount());
-            Path metrics = dir.resolve("metrics.json");
+            Path metrics = dir.resolve(ExplainLayout.METRICS);
             if (Files.isRegularFile(metrics)) {
                 JsonObject m = JsonParser.parseString(Files.readString(metrics, StandardCharsets.UTF_8)).getAsJsonObject();
                 for (String k : new String[] {"lesion_tp", "lesion_fp", "lesion_fn", "dice"}) if (m.has(k)) j.add(k, m.get(k));

@@ -1,7 +1,8 @@
 package io.github.ies.cli;
 
 import io.github.ies.saliency.SaliencyContext;
-import io.github.ies.saliency.ExplainJob;
+import io.github.ies.pipeline.ExplainJob;
+import io.github.ies.pipeline.ExplainPipeline;
 import io.github.ies.saliency.SaliencyEngine;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -71,7 +72,7 @@ public final class DemoCommand implements Callable<Integer> {
         if (Files.isRegularFile(demo.resolve("brainmask.nii.gz"))) q.brainMask = demo.resolve("brainmask.nii.gz");
         q.out = out;
         q.options = saliency.toOptions(spec.commandLine(), 2, SaliencyContext.PATCH);
-        ExplainJob.Result r = saliency.run(q, spec.commandLine(), tnSpheres);
+        ExplainPipeline.Result r = saliency.run(q, spec.commandLine(), tnSpheres);
         PrintWriter o = spec.commandLine().getOut();
         o.print(summary(r));
         o.printf(Locale.ROOT, "wrote %s (lesions.csv, saliency/, run.json) in %.1f s%n", out, r.seconds);
@@ -80,14 +81,14 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     /** The per-lesion table: id, category, voxels, seconds, then the peak columns (FLAIR/MPRAGE/layer). */
-    static String summary(ExplainJob.Result r) {
+    static String summary(ExplainPipeline.Result r) {
         StringBuilder sb = new StringBuilder();
         java.util.List<String> cols = new java.util.ArrayList<>();
         for (String c : r.columns) if (!c.endsWith("_se")) cols.add(c);
         sb.append(String.format(Locale.ROOT, "%5s %-4s %6s %7s", "id", "cat", "voxels", "seconds"));
         for (String c : cols) sb.append(String.format(Locale.ROOT, " %10s", shortName(c)));
         sb.append('\n');
-        for (ExplainJob.Row row : r.rows) {
+        for (ExplainPipeline.Row row : r.rows) {
             sb.append(String.format(Locale.ROOT, "%5d %-4s %6d %7.2f", row.id, row.category == null ? "" : row.category, row.voxels, row.seconds));
             for (String c : cols) {
                 Double v = row.values.get(c);

@@ -1,7 +1,8 @@
 package io.github.ies.cli;
 
 import io.github.ies.saliency.SaliencyContext;
-import io.github.ies.saliency.ExplainJob;
+import io.github.ies.pipeline.ExplainJob;
+import io.github.ies.pipeline.ExplainPipeline;
 import io.github.ies.saliency.SaliencyEngine;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -66,7 +67,7 @@ public final class ExplainCommand implements Callable<Integer> {
         }
         q.lesions = lesions;
         q.options = saliency.toOptions(spec.commandLine(), 50, SaliencyContext.PATCH);
-        ExplainJob.Result r = saliency.run(q, spec.commandLine(), tnSpheres);
+        ExplainPipeline.Result r = saliency.run(q, spec.commandLine(), tnSpheres);
         PrintWriter o = spec.commandLine().getOut();
         o.printf(Locale.ROOT, "wrote %s: %d instance(s) explained in %.1f s%n", out, r.rows.size(), r.seconds);
         o.flush();

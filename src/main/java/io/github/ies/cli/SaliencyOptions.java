@@ -140,7 +140,7 @@ public final class SaliencyOptions {
      * spheres, version), progress and log lines on standard error prefixed with the command's name, and warnings
      * printed after it.
      */
-    io.github.ies.saliency.ExplainJob.Result run(io.github.ies.saliency.ExplainJob.Request q, picocli.CommandLine cl,
+    io.github.ies.pipeline.ExplainPipeline.Result run(io.github.ies.pipeline.ExplainJob.Request q, picocli.CommandLine cl,
             int tnSpheres) throws Exception {
         if (tnSpheres < 0) throw new picocli.CommandLine.ParameterException(cl, "--tn-spheres must be >= 0, got " + tnSpheres);
         q.tnSpheres = tnSpheres;
@@ -150,7 +150,7 @@ public final class SaliencyOptions {
         q.version = new IesCli.Version().getVersion()[0];
         String name = "ies " + cl.getCommandName();
         java.io.PrintWriter err = cl.getErr();
-        io.github.ies.saliency.ExplainJob.Result r = io.github.ies.saliency.ExplainJob.run(q, progress(err), s -> {
+        io.github.ies.pipeline.ExplainPipeline.Result r = io.github.ies.pipeline.ExplainJob.run(q, progress(err), s -> {
             if (!quiet) { err.println(name + ": " + s); err.flush(); }
         });
         for (String w : r.warnings) err.println(name + ": warning: " + w);

@@ -1,5 +1,6 @@
 package io.github.ies.cli;
 
+import io.github.ies.io.ExplainLayout;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
@@ -210,7 +211,7 @@ public final class SegmentCommand implements Callable<Integer> {
         ls.writeMaps(staged);
         ls.instances.writeTo(staged);
         String json = runJson(ls.segmentation, ls.instances, ls.params, bundle, files, readWarnings, t0);
-        Nifti.writeAtomically(staged.resolve("run.json"), os -> os.write(json.getBytes(StandardCharsets.UTF_8)));
+        Nifti.writeAtomically(staged.resolve(ExplainLayout.RUN), os -> os.write(json.getBytes(StandardCharsets.UTF_8)));
         folder.commit(staged);
     }
 

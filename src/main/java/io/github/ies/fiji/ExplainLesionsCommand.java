@@ -5,13 +5,15 @@ import ij.ImagePlus;
 import ij.gui.Roi;
 import ij.measure.ResultsTable;
 import io.github.ies.instances.LesionTable;
-import io.github.ies.io.Nifti;
-import io.github.ies.io.NiftiDataType;
+import io.github.ies.io.ExplainLayout;
+import io.github.ies.io.NonFinite;
 import io.github.ies.io.Volume;
-import io.github.ies.model.ProgressListener;
+import io.github.ies.model.ModelBundle;
+import io.github.ies.saliency.LesionMaps;
 import io.github.ies.saliency.Method;
 import io.github.ies.saliency.SaliencyContext;
-import io.github.ies.saliency.ExplainJob;
+import io.github.ies.pipeline.ExplainJob;
+import io.github.ies.pipeline.ExplainPipeline;
 import io.github.ies.saliency.SaliencySettings;
 import org.scijava.ItemIO;
 import org.scijava.command.Command;
@@ -19,14 +21,10 @@ import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
 
 import java.io.File;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -92,7 +90,7 @@ public class ExplainLesionsCommand extends SegmentingCommand {
 
     @Override
     protected void compute(Path scratch) throws Exception {
-        explain(scratch);
+        explain();
     }
 
     @Override
@@ -100,32 +98,26 @@ public class ExplainLesionsCommand extends SegmentingCommand {
         CommandSupport.showInGui(lesion_table, rois, overview);
     }
 
-    private void explain(Path work) throws Exception {
+    private void explain() throws Exception {
         ImagePlus labelImage = OptionalImages.resolve(labels, "labels");
         ImagePlus gtImage = OptionalImages.resolve(ground_truth, "ground_truth");
         Path outFolder = OptionalImages.folder(output_folder);
         SaliencySettings o = settings(methods, samples, noise_level, seed, saliency_context);
         checkedDevice();
-
+        if (tn_spheres < 0) throw new IllegalArgumentException("tn_spheres must be >= 0, got " + tn_spheres);
+        ModelBundle bundle = loadBundle();
         Map<String, Volume> in = CommandSupport.inputs(flair, mprage);
         Volume ref = in.get("FLAIR");
         int[] nd = ref.dims();
-        ExplainJob.Request q = new ExplainJob.Request();
-        q.model = CommandSupport.bundlePath(model);
-        q.options = o;
-        q.device = device;
-        q.threshold = thresholdOrModel();
-        q.minLesionVoxels = minSizeOrModel();
-        q.connectivity = connectivityOrModel();
-        q.command = "fiji-explain";
-        if (tn_spheres < 0) throw new IllegalArgumentException("tn_spheres must be >= 0, got " + tn_spheres);
-        q.tnSpheres = tn_spheres;
+        List<String> readWarnings = new ArrayList<>();
         for (Map.Entry<String, Volume> e : in.entrySet()) {
-            ImagePlus src = e.getKey().equals("FLAIR") ? flair : mprage;
-            Path p = work.resolve(safe(src.getShortTitle(), e.getKey()) + ".nii");
-            Nifti.write(e.getValue(), p, NiftiDataType.FLOAT32);
-            q.inputs.put(e.getKey(), p);
+            String w = NonFinite.check(e.getValue(), e.getKey() + " '" + (e.getKey().equals("FLAIR") ? flair : mprage).getTitle() + "'",
+                    NonFinite.Policy.ERROR);
+            if (w != null) readWarnings.add(w);
         }
+        ExplainPipeline.Inputs inputs = new ExplainPipeline.Inputs(bundle, channels(bundle), CommandSupport.sources(flair, mprage));
+        inputs.modelSource = CommandSupport.bundlePath(model).toString();
+
         int[] userLabels = null;
         boolean fromRois = lesions != null && lesions.trim().equalsIgnoreCase("roi-manager");
         List<Integer> ids = fromRois ? null : CommandSupport.ids(lesions);
@@ -138,6 +130,7 @@ public class ExplainLesionsCommand extends SegmentingCommand {
             } else {
                 // regions a user drew (e.g. around a missed lesion): the ROIs themselves are the instances
                 userLabels = LesionRois.toLabels(sel, nd);
+                inputs.labelsSource = "ROI Manager selection";
             }
         }
         if (labelImage != null && userLabels == null) {
@@ -145,124 +138,152 @@ public class ExplainLesionsCommand extends SegmentingCommand {
             if (!lv.sameGrid(ref)) throw new IllegalArgumentException("labels '" + labelImage.getTitle() + "' is not on the FLAIR's grid");
             userLabels = new int[lv.data().length];
             for (int i = 0; i < userLabels.length; i++) userLabels[i] = Math.round(lv.data()[i]);
-            q.labels = work.resolve("labels.nii");
-            Nifti.write(lv, q.labels, NiftiDataType.INT32);
-        } else if (userLabels != null) {
+            inputs.labelsSource = "image '" + labelImage.getTitle() + "'";
+        }
+        if (userLabels != null) {
             float[] f = new float[userLabels.length];
             for (int i = 0; i < f.length; i++) f[i] = userLabels[i];
-            q.labels = work.resolve("labels.nii");
-            Nifti.write(new Volume(f, nd, ref.geometry()), q.labels, NiftiDataType.INT32);
+            inputs.labels = new Volume(f, nd, ref.geometry());
         }
         if (gtImage != null) {
-            if (q.labels != null) throw new IllegalArgumentException("ground_truth applies to segmentation; it cannot be combined with a label image or ROIs");
+            if (inputs.labels != null) throw new IllegalArgumentException("ground_truth applies to segmentation; it cannot be combined with a label image or ROIs");
             Volume gt = CommandSupport.volume(gtImage, "ground_truth");
-            q.groundTruth = work.resolve("ground_truth.nii");
-            Nifti.write(gt, q.groundTruth, NiftiDataType.FLOAT32);
+            if (!gt.sameGrid(ref)) throw new IllegalArgumentException("ground_truth '" + gtImage.getTitle() + "' is not on the FLAIR's grid");
+            inputs.groundTruth = gt;
+            inputs.groundTruthSource = "image '" + gtImage.getTitle() + "'";
         }
+        ExplainPipeline.Request q = new ExplainPipeline.Request();
+        q.settings = o;
+        q.device = device;
+        q.threshold = thresholdOrModel();
+        q.minLesionVoxels = minSizeOrModel();
+        q.connectivity = connectivityOrModel();
+        q.command = "fiji-explain";
+        q.tnSpheres = tn_spheres;
         q.lesions = ids;
-        q.out = outFolder != null ? outFolder : work.resolve("out");
-        ProgressListener pl = progress();
-        ExplainJob.Result res = ExplainJob.run(q, pl, s -> {
+        Displays displays = new Displays(in, o);
+        List<Path> inputFiles = List.of(CommandSupport.bundlePath(model));
+        ExplainPipeline.Result res = ExplainJob.inMemory(inputs, q, outFolder, inputFiles, displays, progress(), s -> {
             if (log != null) log.info("Explain Lesions: " + s);
         });
+        res.warnings.addAll(0, readWarnings);
         if (log != null) for (String warn : res.warnings) log.warn("Explain Lesions: " + warn);
-        table = LesionTable.read(q.out.resolve("lesions.csv"));
+        table = res.table;
         lesion_table = LesionResults.toResultsTable(table);
         if (res.rows.isEmpty()) {
             if (log != null) log.info("Explain Lesions: no lesion to explain");
             return;
         }
-        buildDisplays(q, res, in, userLabels);
+        displays.build(flair.getShortTitle(), ref, res.rows);
     }
 
-    private void buildDisplays(ExplainJob.Request q, ExplainJob.Result res, Map<String, Volume> in, int[] userLabels) throws IOException {
-        Volume ref = in.get("FLAIR");
-        int[] nd = ref.dims();
-        Path sal = q.out.resolve("saliency");
-        Map<String, int[]> labelFiles = new HashMap<>();
-        java.util.function.Function<String, int[]> labelsFor = cat -> {
-            if (userLabels != null) return userLabels;
-            String f = LesionTable.labelFileFor(cat);
-            return labelFiles.computeIfAbsent(f, name -> {
-                try {
-                    Volume v = Nifti.read(q.out.resolve(name));
-                    int[] l = new int[v.data().length];
-                    for (int i = 0; i < l.length; i++) l[i] = Math.round(v.data()[i]);
-                    return l;
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            });
-        };
-        Method sg = q.options.methods.contains(Method.SMOOTHGRAD_MAX) ? Method.SMOOTHGRAD_MAX
-                : q.options.methods.contains(Method.SMOOTHGRAD_MEAN) ? Method.SMOOTHGRAD_MEAN : null;
-        boolean gc = q.options.methods.contains(Method.GRADCAMPP);
-        List<LesionGallery.Channel> channels = new ArrayList<>();
-        Map<String, String> files = new LinkedHashMap<>();   // channel name -> file suffix
-        for (String n : in.keySet()) channels.add(new LesionGallery.Channel(n, LesionGallery.Kind.IMAGE));
-        if (sg != null) {
-            for (String n : in.keySet()) {
-                String name = (sg == Method.SMOOTHGRAD_MAX ? "SmoothGrad-max " : "SmoothGrad-mean ") + n;
-                channels.add(new LesionGallery.Channel(name, LesionGallery.Kind.SIGNED));
-                files.put(name, sg.key + "_" + n.toLowerCase(Locale.ROOT));
-            }
-        }
-        if (gc) files.put("Grad-CAM++", Method.GRADCAMPP.key + "_layer");
-        int gcIndex = channels.size();
-        if (gc) channels.add(new LesionGallery.Channel("Grad-CAM++", LesionGallery.Kind.POSITIVE));
-        channels.add(new LesionGallery.Channel("lesion mask", LesionGallery.Kind.MASK));
+    /**
+     * The displays, built from the maps in memory as the lesions are explained: one gallery frame per lesion (the
+     * inputs, the maps and the lesion mask, cropped around its centroid at one size for all lesions) and the
+     * whole-volume overview; then the ROIs of the explained lesions.
+     */
+    private final class Displays implements ExplainPipeline.Sink {
+        private final Map<String, Volume> in;
+        private final Method sg;
+        private final boolean gc;
+        private final List<LesionGallery.Channel> channels = new ArrayList<>();
+        private final int gcIndex;
+        private final List<LesionGallery.Frame> frames = new ArrayList<>();
+        private LesionOverview ov;
+        private LesionTable t;
+        private ExplainPipeline.Labels labelsOf;
+        private int[] size;
+        private boolean gcSigned;
+        private final Map<String, int[]> labelCache = new HashMap<>();
 
-        // one crop size for all lesions, from the explained lesions' bounding boxes
-        List<Integer> ids = new ArrayList<>();
-        for (ExplainJob.Row r : res.rows) ids.add(r.id);
-        int[] size = new int[3];
-        for (int a = 0; a < 3; a++) {
-            int ext = 0;
-            char ax = "ijk".charAt(a);
-            for (int id : ids) {
-                int row = table.rowOfId(id);
-                ext = Math.max(ext, table.getInt(row, "bbox_" + ax + "_max") - table.getInt(row, "bbox_" + ax + "_min") + 1);
+        Displays(Map<String, Volume> in, SaliencySettings o) {
+            this.in = in;
+            this.sg = o.methods.contains(Method.SMOOTHGRAD_MAX) ? Method.SMOOTHGRAD_MAX
+                    : o.methods.contains(Method.SMOOTHGRAD_MEAN) ? Method.SMOOTHGRAD_MEAN : null;
+            this.gc = o.methods.contains(Method.GRADCAMPP);
+            for (String n : in.keySet()) channels.add(new LesionGallery.Channel(n, LesionGallery.Kind.IMAGE));
+            if (sg != null) {
+                for (String n : in.keySet()) {
+                    channels.add(new LesionGallery.Channel((sg == Method.SMOOTHGRAD_MAX ? "SmoothGrad-max " : "SmoothGrad-mean ") + n,
+                            LesionGallery.Kind.SIGNED));
+                }
             }
-            size[a] = crop_size > 0 ? crop_size : Math.max(24, ext + 16);
-            size[a] = Math.min(size[a], nd[a]);
+            gcIndex = channels.size();
+            if (gc) channels.add(new LesionGallery.Channel("Grad-CAM++", LesionGallery.Kind.POSITIVE));
+            channels.add(new LesionGallery.Channel("lesion mask", LesionGallery.Kind.MASK));
         }
-        LesionOverview ov = new LesionOverview(ref, "FLAIR");
-        List<LesionGallery.Frame> frames = new ArrayList<>();
-        boolean gcSigned = false;
-        LesionTable explained = new LesionTable(table.columns());
-        for (int id : ids) {
-            int row = table.rowOfId(id);
-            String cat = table.get(row, "category");
-            int[] centre = {(int) Math.round(table.getDouble(row, "centroid_i")), (int) Math.round(table.getDouble(row, "centroid_j")),
-                    (int) Math.round(table.getDouble(row, "centroid_k"))};
+
+        @Override
+        public void instances(LesionTable t, List<Integer> ids, ExplainPipeline.Labels labels) {
+            this.t = t;
+            labelsOf = labels;
+            int[] nd = in.get("FLAIR").dims();
+            // one crop size for all lesions, from the explained lesions' bounding boxes
+            size = new int[3];
+            for (int a = 0; a < 3; a++) {
+                int ext = 0;
+                char ax = "ijk".charAt(a);
+                for (int id : ids) {
+                    int row = t.rowOfId(id);
+                    ext = Math.max(ext, t.getInt(row, "bbox_" + ax + "_max") - t.getInt(row, "bbox_" + ax + "_min") + 1);
+                }
+                size[a] = crop_size > 0 ? crop_size : Math.max(24, ext + 16);
+                size[a] = Math.min(size[a], nd[a]);
+            }
+            ov = new LesionOverview(in.get("FLAIR"), "FLAIR");
+        }
+
+        @Override
+        public void lesion(LesionMaps m, Volume ref) {
+            int row = t.rowOfId(m.id);
+            String cat = t.get(row, "category");
+            int[] centre = {(int) Math.round(t.getDouble(row, "centroid_i")), (int) Math.round(t.getDouble(row, "centroid_j")),
+                    (int) Math.round(t.getDouble(row, "centroid_k"))};
             Map<String, float[]> crops = new HashMap<>();
             for (Map.Entry<String, Volume> e : in.entrySet()) crops.put(e.getKey(), LesionGallery.crop(e.getValue(), centre, size));
-            for (Map.Entry<String, String> e : files.entrySet()) {
-                Volume map = Nifti.read(sal.resolve("lesion-" + id + "_" + e.getValue() + ".nii.gz"));
-                crops.put(e.getKey(), LesionGallery.crop(map, centre, size));
-                boolean isGc = e.getKey().equals("Grad-CAM++");
-                if (isGc) for (float x : map.data()) if (x < 0) { gcSigned = true; break; }
-                ov.add(e.getKey(), isGc ? LesionGallery.Kind.POSITIVE : LesionGallery.Kind.SIGNED, map);
+            if (sg != null) {
+                int c = 0;
+                for (String n : in.keySet()) {
+                    String name = (sg == Method.SMOOTHGRAD_MAX ? "SmoothGrad-max " : "SmoothGrad-mean ") + n;
+                    Volume map = ExplainPipeline.paste(m.maps.get(sg)[c++], m.regionOf(sg), ref);
+                    crops.put(name, LesionGallery.crop(map, centre, size));
+                    ov.add(name, LesionGallery.Kind.SIGNED, map);
+                }
             }
-            int[] lab = labelsFor.apply(cat);
+            if (gc) {
+                Volume map = ExplainPipeline.paste(m.maps.get(Method.GRADCAMPP)[0], m.regionOf(Method.GRADCAMPP), ref);
+                crops.put("Grad-CAM++", LesionGallery.crop(map, centre, size));
+                for (float x : map.data()) if (x < 0) { gcSigned = true; break; }
+                ov.add("Grad-CAM++", LesionGallery.Kind.POSITIVE, map);
+            }
+            int[] lab = labelCache.computeIfAbsent(ExplainLayout.labelFileFor(cat), f -> labelsOf.of(cat));
             float[] mask = new float[lab.length];
-            for (int i = 0; i < lab.length; i++) mask[i] = lab[i] == id ? 1 : 0;
-            crops.put("lesion mask", LesionGallery.crop(new Volume(mask, nd, ref.geometry()), centre, size));
-            frames.add(new LesionGallery.Frame(id, cat, crops));
-            String[] vals = new String[table.columns().size()];
-            for (int c = 0; c < vals.length; c++) vals[c] = table.get(row, table.columns().get(c));
-            explained.addRow((Object[]) vals);
+            for (int i = 0; i < lab.length; i++) mask[i] = lab[i] == m.id ? 1 : 0;
+            crops.put("lesion mask", LesionGallery.crop(new Volume(mask, ref.dims(), ref.geometry()), centre, size));
+            frames.add(new LesionGallery.Frame(m.id, cat, crops));
         }
-        if (gc && gcSigned) {
-            channels.set(gcIndex, new LesionGallery.Channel("Grad-CAM++", LesionGallery.Kind.SIGNED));
-            ov.kind("Grad-CAM++", LesionGallery.Kind.SIGNED);
+
+        /** The gallery (frames in the order of the explained ids), the overview and the ROIs. */
+        void build(String base, Volume ref, List<ExplainPipeline.Row> rows) {
+            List<LesionGallery.Frame> ordered = new ArrayList<>();
+            for (ExplainPipeline.Row r : rows) for (LesionGallery.Frame f : frames) if (f.id == r.id) ordered.add(f);
+            LesionTable explained = new LesionTable(t.columns());
+            for (LesionGallery.Frame f : ordered) {
+                int row = t.rowOfId(f.id);
+                String[] vals = new String[t.columns().size()];
+                for (int c = 0; c < vals.length; c++) vals[c] = t.get(row, t.columns().get(c));
+                explained.addRow((Object[]) vals);
+            }
+            if (gc && gcSigned) {
+                channels.set(gcIndex, new LesionGallery.Channel("Grad-CAM++", LesionGallery.Kind.SIGNED));
+                ov.kind("Grad-CAM++", LesionGallery.Kind.SIGNED);
+            }
+            ImagePlus cal = VolumeImages.toImagePlus(Volume.zeros(new int[] {1, 1, 1}, ref.geometry()), "");
+            CompositeImage g = LesionGallery.build(base + "_lesion_gallery", channels, ordered, size, cal.getCalibration());
+            gallery = g;
+            overview = ov.build(base + "_saliency_overview");
+            rois = LesionRois.build(explained, ref.dims(), cat -> labelsOf.of(cat));
         }
-        String base = flair.getShortTitle();
-        ImagePlus cal = VolumeImages.toImagePlus(Volume.zeros(new int[] {1, 1, 1}, ref.geometry()), "");
-        CompositeImage g = LesionGallery.build(base + "_lesion_gallery", channels, frames, size, cal.getCalibration());
-        gallery = g;
-        overview = ov.build(base + "_saliency_overview");
-        rois = LesionRois.build(explained, nd, labelsFor);
     }
 
     /**
@@ -281,12 +302,6 @@ public class ExplainLesionsCommand extends SegmentingCommand {
             throw new IllegalArgumentException(m, e);
         }
     }
-
-    private static String safe(String title, String fallback) {
-        String s = title == null ? "" : title.replaceAll("[^A-Za-z0-9._-]+", "_");
-        return s.isEmpty() ? fallback : s + "-" + fallback.toLowerCase(Locale.ROOT);
-    }
-
 
     public ImagePlus getGallery() { return gallery; }
     public ImagePlus getOverview() { return overview; }

@@ -1,5 +1,6 @@
 package io.github.ies.instances;
 
+import io.github.ies.io.ExplainLayout;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
@@ -76,14 +77,14 @@ public final class InstanceResult {
      * written atomically.
      */
     public void writeTo(Path dir) throws IOException {
-        Nifti.write(predicted.toVolume(geometry, 0), dir.resolve("labels.nii.gz"), NiftiDataType.INT32);
+        Nifti.write(predicted.toVolume(geometry, 0), dir.resolve(ExplainLayout.LABELS), NiftiDataType.INT32);
         if (hasGroundTruth()) {
-            Nifti.write(toVolume(fnLabels), dir.resolve("fn_labels.nii.gz"), NiftiDataType.INT32);
-            Nifti.write(toVolume(tnLabels), dir.resolve("tn_spheres.nii.gz"), NiftiDataType.INT32);
+            Nifti.write(toVolume(fnLabels), dir.resolve(ExplainLayout.FN_LABELS), NiftiDataType.INT32);
+            Nifti.write(toVolume(tnLabels), dir.resolve(ExplainLayout.TN_SPHERES), NiftiDataType.INT32);
             String json = new GsonBuilder().serializeNulls().setPrettyPrinting().create().toJson(metricsJson());
-            Nifti.writeAtomically(dir.resolve("metrics.json"), out -> out.write((json + "\n").getBytes(StandardCharsets.UTF_8)));
+            Nifti.writeAtomically(dir.resolve(ExplainLayout.METRICS), out -> out.write((json + "\n").getBytes(StandardCharsets.UTF_8)));
         }
-        table.write(dir.resolve("lesions.csv"));
+        table.write(dir.resolve(ExplainLayout.LESIONS));
     }
 
     /** metrics.json: the {@link Metrics} keys plus the TN sphere placement and warnings. */

@@ -1,5 +1,6 @@
 package io.github.ies.instances;
 
+import io.github.ies.io.ExplainLayout;
 import io.github.ies.io.Nifti;
 
 import java.io.IOException;
@@ -105,9 +106,7 @@ public final class LesionTable {
      * {@code tn_spheres.nii.gz} for TN, {@code labels.nii.gz} for predicted instances (TP, FP or no category).
      */
     public static String labelFileFor(String category) {
-        if (Categories.FN.equals(category)) return "fn_labels.nii.gz";
-        if (Categories.TN.equals(category)) return "tn_spheres.nii.gz";
-        return "labels.nii.gz";
+        return ExplainLayout.labelFileFor(category);
     }
 
     /** Text of a value: integers as is, doubles by {@link Double#toString} (NaN and infinities as empty), null empty. */

@@ -1,5 +1,6 @@
 package io.github.ies.pipeline;
 
+import io.github.ies.io.ExplainLayout;
 import io.github.ies.instances.Connectivity;
 import io.github.ies.instances.InstanceAnalysis;
 import io.github.ies.instances.InstanceParams;
@@ -74,7 +75,7 @@ public final class LesionSegmentation {
 
     /** Writes {@code probability.nii.gz} (float32) and {@code mask.nii.gz} (uint8) into a folder. */
     public void writeMaps(Path dir) throws IOException {
-        Nifti.write(segmentation.probability(), dir.resolve("probability.nii.gz"), NiftiDataType.FLOAT32);
-        Nifti.write(segmentation.mask(), dir.resolve("mask.nii.gz"), NiftiDataType.UINT8);
+        Nifti.write(segmentation.probability(), dir.resolve(ExplainLayout.PROBABILITY), NiftiDataType.FLOAT32);
+        Nifti.write(segmentation.mask(), dir.resolve(ExplainLayout.MASK), NiftiDataType.UINT8);
     }
 }

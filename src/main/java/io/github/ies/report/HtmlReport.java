@@ -1,5 +1,6 @@
 package io.github.ies.report;
 
+import io.github.ies.io.ExplainLayout;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -57,19 +58,19 @@ public final class HtmlReport {
                         + "red = positive, blue = negative saliency (opacity proportional to |value| / the folder's largest |value|), green = instance outline.</p>\n");
         for (Path dir : dirs) {
             h.append("<h2>").append(esc(dir.toString())).append("</h2>\n");
-            Path run = dir.resolve("run.json");
+            Path run = dir.resolve(ExplainLayout.RUN);
             JsonObject runJson = null;
             if (Files.isRegularFile(run)) {
                 runJson = JsonParser.parseString(Files.readString(run, StandardCharsets.UTF_8)).getAsJsonObject();
                 h.append("<h3>Parameters</h3><pre>").append(esc(pretty(runJson.get("parameters")))).append("</pre>\n");
                 if (runJson.has("model")) h.append("<h3>Model</h3><pre>").append(esc(pretty(runJson.get("model")))).append("</pre>\n");
             }
-            Path metrics = dir.resolve("metrics.json");
+            Path metrics = dir.resolve(ExplainLayout.METRICS);
             if (Files.isRegularFile(metrics)) {
                 h.append("<h3>Metrics</h3><pre>").append(esc(pretty(JsonParser.parseString(Files.readString(metrics, StandardCharsets.UTF_8)))))
                         .append("</pre>\n");
             }
-            Path csv = dir.resolve("lesions.csv");
+            Path csv = dir.resolve(ExplainLayout.LESIONS);
             if (!Files.isRegularFile(csv)) throw new IOException(dir + ": no lesions.csv (not an 'ies explain' output folder?)");
             LesionTable t = LesionTable.read(csv);
             h.append("<h3>Lesion table (").append(t.rowCount()).append(" instances)</h3>\n<table><tr>");
@@ -147,14 +148,14 @@ public final class HtmlReport {
                     .append(" (give it with --thumbnail-input).</p>\n");
             return;
         }
-        String key = channel == null ? null : channel.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-");
+        String key = channel == null ? null : ExplainLayout.channelKey(channel);
         Volume base = Nifti.read(input);
         List<Volume> maps = new ArrayList<>();
         List<Integer> rows = new ArrayList<>();
         double scale = 0;
         for (int r = 0; r < t.rowCount() && rows.size() < o.maxThumbnails; r++) {
             String id = t.get(r, "id");
-            Path m = key == null ? null : dir.resolve("saliency").resolve("lesion-" + id + "_smoothgrad-max_" + key + ".nii.gz");
+            Path m = key == null ? null : new ExplainLayout(dir).map(Integer.parseInt(id.trim()), "smoothgrad-max", key, false);
             Volume v = m != null && Files.isRegularFile(m) ? Nifti.read(m) : null;
             if (v != null && !v.sameGrid(base)) v = null;
             maps.add(v);

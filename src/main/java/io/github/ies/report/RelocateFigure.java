@@ -1,5 +1,6 @@
 package io.github.ies.report;
 
+import io.github.ies.io.ExplainLayout;
 import io.github.ies.analysis.RelocateExperiment;
 import io.github.ies.io.Nifti;
 import io.github.ies.io.Volume;
@@ -22,7 +23,7 @@ public final class RelocateFigure {
         double scale = 0;
         List<Volume> maps = new ArrayList<>();
         for (RelocateExperiment.Case c : r.cases) {
-            Path m = dir.resolve(c.name).resolve("explain").resolve("saliency").resolve("lesion-1_smoothgrad-max_" + key + ".nii.gz");
+            Path m = new ExplainLayout(dir.resolve(c.name).resolve("explain")).map(1, "smoothgrad-max", key, false);
             Volume v = Files.isRegularFile(m) ? Nifti.read(m) : null;
             maps.add(v);
             if (v != null) scale = Math.max(scale, Thumbnails.maxAbs(v));
@@ -31,7 +32,7 @@ public final class RelocateFigure {
             RelocateExperiment.Case c = r.cases.get(n);
             Path cd = dir.resolve(c.name);
             Volume in = Nifti.read(cd.resolve(key + ".nii.gz"));
-            Volume prob = Nifti.read(cd.resolve("probability.nii.gz"));
+            Volume prob = Nifti.read(cd.resolve(ExplainLayout.PROBABILITY));
             Volume pasted = Nifti.read(cd.resolve("pasted.nii.gz"));
             boolean[] mask = new boolean[pasted.size()];
             for (int v = 0; v < mask.length; v++) mask[v] = pasted.data()[v] != 0;
@@ -43,8 +44,8 @@ public final class RelocateFigure {
             row.add(Thumbnails.axial(in, prob, Thumbnails.Overlay.PROBABILITY, 1, mask, ct[0], ct[1], ct[2], half, zoom,
                     String.format(Locale.ROOT, "score %.2f (max %.2f) %s", c.meanScore, c.maxScore, c.detected ? "detected" : "missed")));
             Volume map = maps.get(n);
-            Double pp = c.peaks.get("smoothgrad_max_" + key.replace('-', '_') + "_peak_pos");
-            Double pn = c.peaks.get("smoothgrad_max_" + key.replace('-', '_') + "_peak_neg");
+            Double pp = c.peaks.get(ExplainLayout.peakColumn(ExplainLayout.columnPrefix("smoothgrad-max", key), true, false));
+            Double pn = c.peaks.get(ExplainLayout.peakColumn(ExplainLayout.columnPrefix("smoothgrad-max", key), false, false));
             row.add(Thumbnails.axial(in, map, map == null ? Thumbnails.Overlay.NONE : Thumbnails.Overlay.SIGNED, scale, mask, ct[0], ct[1], ct[2],
                     half, zoom, pp == null ? "SmoothGrad-max: none" : String.format(Locale.ROOT, "SG-max %+.2f / %+.2f", pp, pn)));
             rows.add(Figures.stack(row, true));

@@ -15,7 +15,7 @@ public class ExplainJobTest {
         Box region = new Box(new int[] {2, 1, 3}, new int[] {4, 3, 2});
         float[] crop = new float[region.voxels()];
         for (int a = 0; a < 4; a++) for (int b = 0; b < 3; b++) for (int c = 0; c < 2; c++) crop[(a * 3 + b) * 2 + c] = 100 * a + 10 * b + c + 1;
-        Volume v = ExplainJob.paste(crop, region, nd, ref);
+        Volume v = io.github.ies.pipeline.ExplainPipeline.paste(crop, region, ref);
         int nonzero = 0;
         for (int i = 0; i < 7; i++)
             for (int j = 0; j < 5; j++)
@@ -38,6 +38,6 @@ public class ExplainJobTest {
         assertArrayEquals(new int[] {(1 * 3 + 2) * 5 + 4, (3 * 3 + 0) * 5 + 1}, t.voxels);
         assertArrayEquals(new int[] {1, 0, 1}, t.bboxMin);
         assertArrayEquals(new int[] {3, 2, 4}, t.bboxMax);
-        assertEquals("smoothgrad_max_flair", ExplainJob.columnPrefix(Method.SMOOTHGRAD_MAX, "flair"));
+        assertEquals("smoothgrad_max_flair", io.github.ies.io.ExplainLayout.columnPrefix(Method.SMOOTHGRAD_MAX.key, "flair"));
     }
 }

@@ -1,0 +1,99 @@
+package io.github.ies.io;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The one owner of the names in an output folder of {@code ies segment} and {@code ies explain} (and of each subject
+ * of {@code ies batch}): every reader and writer asks it. The names:
+ * <pre>
+ * probability.nii.gz, mask.nii.gz, labels.nii.gz, fn_labels.nii.gz, tn_spheres.nii.gz, metrics.json, lesions.csv, run.json
+ * saliency/lesion-&lt;id&gt;_&lt;method&gt;_&lt;channel&gt;[_se].nii.gz     saliency/class_gradcampp_layer.nii.gz
+ * </pre>
+ * and the {@code lesions.csv} columns of the maps' peaks, {@code <method>_<channel>_peak_pos} / {@code _peak_neg}
+ * (with {@code -} as {@code _}, e.g. {@code smoothgrad_max_flair_peak_pos}) and their {@code _se}.
+ */
+public final class ExplainLayout {
+
+    public static final String PROBABILITY = "probability.nii.gz";
+    public static final String MASK = "mask.nii.gz";
+    public static final String LABELS = "labels.nii.gz";
+    public static final String FN_LABELS = "fn_labels.nii.gz";
+    public static final String TN_SPHERES = "tn_spheres.nii.gz";
+    public static final String METRICS = "metrics.json";
+    public static final String LESIONS = "lesions.csv";
+    public static final String RUN = "run.json";
+    public static final String SALIENCY = "saliency";
+    public static final String CLASS_MAP = "class_gradcampp_layer.nii.gz";
+    /** The channel name of layer maps (Grad-CAM++). */
+    public static final String LAYER = "layer";
+
+    private static final Pattern MAP = Pattern.compile("lesion-(\\d+)_([a-z0-9-]+)_([a-z0-9-]+?)(_se)?\\.nii(\\.gz)?");
+
+    private final Path root;
+
+    public ExplainLayout(Path root) { this.root = root; }
+
+    public Path root() { return root; }
+
+    public Path probability() { return root.resolve(PROBABILITY); }
+    public Path mask() { return root.resolve(MASK); }
+    public Path labels() { return root.resolve(LABELS); }
+    public Path metrics() { return root.resolve(METRICS); }
+    public Path lesions() { return root.resolve(LESIONS); }
+    public Path run() { return root.resolve(RUN); }
+    public Path saliency() { return root.resolve(SALIENCY); }
+    public Path classMap() { return saliency().resolve(CLASS_MAP); }
+
+    /** The label image holding the instances of a category ({@code FN}, {@code TN} or a predicted one). */
+    public Path labelsFor(String category) { return root.resolve(labelFileFor(category)); }
+
+    /** A lesion's map: {@code saliency/lesion-<id>_<method>_<channel>.nii.gz} ({@code _se} for its standard error). */
+    public Path map(int id, String method, String channel, boolean standardError) {
+        return saliency().resolve(mapName(id, method, channel, standardError));
+    }
+
+    /** The file name of a lesion's map (see {@link #map}). */
+    public static String mapName(int id, String method, String channel, boolean standardError) {
+        return "lesion-" + id + "_" + method + "_" + channel + (standardError ? "_se" : "") + ".nii.gz";
+    }
+
+    /** The file of a category's label image: {@code fn_labels.nii.gz}, {@code tn_spheres.nii.gz} or {@code labels.nii.gz}. */
+    public static String labelFileFor(String category) {
+        if ("FN".equals(category)) return FN_LABELS;
+        if ("TN".equals(category)) return TN_SPHERES;
+        return LABELS;
+    }
+
+    /** The file-name channel of an input name: lower case, other characters as {@code -} ("FLAIR" -> "flair"). */
+    public static String channelKey(String inputName) {
+        return inputName.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-");
+    }
+
+    /** {@code <method>_<channel>} with {@code -} as {@code _}: the prefix of a map's lesions.csv columns. */
+    public static String columnPrefix(String method, String channel) {
+        return (method + "_" + channel).replace('-', '_');
+    }
+
+    /** A peak column: {@code <prefix>_peak_pos} or {@code _peak_neg}, {@code _se} appended for its standard error. */
+    public static String peakColumn(String prefix, boolean positive, boolean standardError) {
+        return prefix + (positive ? "_peak_pos" : "_peak_neg") + (standardError ? "_se" : "");
+    }
+
+    /** The prefix of a positive-peak column ({@code ..._peak_pos}), or null for any other column. */
+    public static String prefixOfPeakColumn(String column) {
+        return column.endsWith("_peak_pos") ? column.substring(0, column.length() - "_peak_pos".length()) : null;
+    }
+
+    /** A parsed map file name. */
+    public record MapName(int id, String method, String channel, boolean standardError) { }
+
+    /** Parses a map's file name ({@code lesion-7_smoothgrad-max_flair.nii.gz}), or null when it is none. */
+    public static MapName parseMapName(String fileName) {
+        Matcher m = MAP.matcher(fileName);
+        if (!m.matches()) return null;
+        return new MapName(Integer.parseInt(m.group(1)), m.group(2), m.group(3), m.group(4) != null);
+    }
+}

@@ -1,0 +1,462 @@
+package io.github.ies.pipeline;
+
+import ai.djl.Device;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import io.github.ies.instances.Connectivity;
+import io.github.ies.instances.Instance;
+import io.github.ies.instances.InstanceParams;
+import io.github.ies.instances.InstanceResult;
+import io.github.ies.instances.Labeling;
+import io.github.ies.instances.LesionTable;
+import io.github.ies.io.ExplainLayout;
+import io.github.ies.io.NonFinite;
+import io.github.ies.io.Volume;
+import io.github.ies.model.DeviceSpec;
+import io.github.ies.model.ModelBundle;
+import io.github.ies.model.ProgressListener;
+import io.github.ies.model.SegmentationResult;
+import io.github.ies.model.Segmenter;
+import io.github.ies.model.TorchModel;
+import io.github.ies.model.TorchRuntime;
+import io.github.ies.saliency.Box;
+import io.github.ies.saliency.LesionMaps;
+import io.github.ies.saliency.Method;
+import io.github.ies.saliency.SaliencyContext;
+import io.github.ies.saliency.SaliencyEngine;
+import io.github.ies.saliency.SaliencySettings;
+import io.github.ies.saliency.Target;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The explain pipeline on volumes in memory, the one code path behind {@code ies explain}, {@code ies demo},
+ * {@code ies batch}, the experiments and Fiji's Explain Lesions. Its steps: {@link #instances} (segment and analyse,
+ * or take the given label image), {@link #targets}, {@link #peakColumns}, {@link #saliency} (the engine, lesion by
+ * lesion, peaks into the table) and {@link #record} (run.json). Results go to a {@link Sink} the caller owns: a
+ * folder of NIfTI files ({@link FolderSink}, through {@link ExplainJob}), Fiji's displays, or both.
+ */
+public final class ExplainPipeline {
+
+    /** What to explain: the inputs as volumes, with where they came from (for run.json). */
+    public static final class Inputs {
+        public final ModelBundle bundle;
+        /** The input channels in the bundle's order, on one grid. */
+        public final Volume[] channels;
+        /** Channel name (as given) to its source (a file, an image title). */
+        public final Map<String, String> sources;
+        public Volume groundTruth;
+        public Volume brainMask;
+        /** A label image whose instances are explained as given (no segmentation); null: segment first. */
+        public Volume labels;
+        /** Sources of the optional volumes and of the model, for run.json (null when absent). */
+        public String groundTruthSource, brainMaskSource, labelsSource, modelSource;
+
+        public Inputs(ModelBundle bundle, Volume[] channels, Map<String, String> sources) {
+            this.bundle = bundle;
+            this.channels = channels;
+            this.sources = sources;
+        }
+    }
+
+    /** The run's parameters (everything but the inputs). */
+    public static final class Request {
+        public SaliencySettings settings = SaliencySettings.builder().build();
+        public String device = "auto";
+        public int threads = 0;
+        /** TN spheres placed with a ground truth. */
+        public int tnSpheres = InstanceParams.defaults().tnSpheres;
+        /** The command recorded in run.json ("explain", "demo", "fiji-explain", ...). */
+        public String command = "explain";
+        public String version = "development";
+        /** Segmentation overrides of the bundle's threshold, minimum lesion size and connectivity (null: the bundle's). */
+        public Double threshold;
+        public Integer minLesionVoxels;
+        public Integer connectivity;
+        /** NaN or infinite values in the inputs, the model's output or the maps: an error, or set to 0 with a warning. */
+        public NonFinite.Policy nonFinite = NonFinite.Policy.ERROR;
+        /** Instance ids to explain; null: all. */
+        public List<Integer> lesions;
+        /** Recorded in run.json as the output folder (null: none). */
+        public String out;
+    }
+
+    /** Where the results go; the caller owns it. Calls come in this order, from the thread that runs the pipeline. */
+    public interface Sink {
+        /** The segmentation, when the pipeline segmented (before any instance). */
+        default void segmentation(LesionSegmentation segmentation) throws IOException { }
+
+        /** The instance table and the ids that will be explained, with each category's label image. */
+        default void instances(LesionTable table, List<Integer> ids, Labels labels) throws IOException { }
+
+        /** One lesion's maps (crops on their regions), once complete; its table row already holds its peaks. */
+        void lesion(LesionMaps maps, Volume reference) throws IOException;
+
+        /** The class-level Grad-CAM++ map on the input grid. */
+        default void classMap(Volume map) throws IOException { }
+
+        /** The end: the table with the peak columns and the run record. */
+        default void finish(Result result) throws IOException { }
+    }
+
+    /** The label image of each category: NIfTI-order labels on the input grid. */
+    public interface Labels {
+        int[] of(String category);
+    }
+
+    /** One explained instance, for summaries. */
+    public static final class Row {
+        public int id;
+        public String category;
+        public int voxels;
+        public double seconds;
+        public final Map<String, Double> values = new LinkedHashMap<>();
+    }
+
+    /** What a run produced. */
+    public static final class Result {
+        public final List<Row> rows = new ArrayList<>();
+        public final List<String> columns = new ArrayList<>();
+        public final List<String> warnings = new ArrayList<>();
+        public double seconds;
+        public int segmentedLesions = -1;
+        /** The instance table with the peak columns. */
+        public LesionTable table;
+        /** The instance analysis (null when a label image was given). */
+        public InstanceResult instances;
+        /** run.json's text. */
+        public String runRecord;
+    }
+
+    private final Inputs in;
+    private final Request q;
+    private final Sink sink;
+    private final ProgressListener listener;
+    private final Consumer<String> say;
+    private final Result result = new Result();
+    private final int[] nd;
+    private final long t0 = System.nanoTime();
+    // set by the steps
+    private float[] x;
+    private LesionTable table;
+    private InstanceResult ir;
+    private Labeling given;
+    private final JsonObject segmentationRecord = new JsonObject();
+    private final JsonArray perLesion = new JsonArray();
+
+    private ExplainPipeline(Inputs in, Request q, Sink sink, ProgressListener progress, Consumer<String> log) {
+        this.in = in;
+        this.q = q;
+        this.sink = sink;
+        this.listener = progress == null ? ProgressListener.NONE : progress;
+        this.say = log == null ? s -> { } : log;
+        this.nd = in.channels[0].dims();
+    }
+
+    /** Runs the pipeline; the results go to {@code sink} and are returned. */
+    public static Result run(Inputs in, Request q, Sink sink, ProgressListener progress, Consumer<String> log) throws Exception {
+        if (in.labels != null && in.groundTruth != null) {
+            throw new IllegalArgumentException("--gt is used with segmentation; with --labels the given instances are explained as they are");
+        }
+        ExplainPipeline p = new ExplainPipeline(in, q, sink, progress, log);
+        DeviceSpec spec = DeviceSpec.parse(q.device);
+        TorchRuntime.configure(q.threads);
+        Device device = spec.resolve();
+        p.instances();
+        List<Target> targets = p.targets();
+        p.peakColumns();
+        SaliencyEngine engine = p.saliency(device, targets);
+        p.record(engine, device);
+        return p.result;
+    }
+
+    /** Step 1: the instances, segmented and analysed (as {@code ies segment}), or those of the given label image. */
+    private void instances() throws Exception {
+        if (in.labels == null) {
+            LesionSegmentation.Options lo = new LesionSegmentation.Options();
+            lo.segmenter.device = q.device;
+            lo.segmenter.threads = q.threads;
+            lo.segmenter.threshold = q.threshold;
+            lo.segmenter.nonFinite = q.nonFinite;
+            lo.connectivity = q.connectivity;
+            lo.minLesionVoxels = q.minLesionVoxels;
+            lo.tnSpheres = q.tnSpheres;
+            lo.seed = q.settings.seed;
+            LesionSegmentation ls = LesionSegmentation.run(in.bundle, in.channels, in.groundTruth, in.brainMask, lo, listener, null);
+            sink.segmentation(ls);
+            SegmentationResult sr = ls.segmentation;
+            x = sr.normalizedInput();
+            ir = ls.instances;
+            result.warnings.addAll(ir.warnings());
+            result.warnings.addAll(sr.warnings());
+            table = ir.table();
+            result.segmentedLesions = ir.predicted().count();
+            segmentationRecord.addProperty("threshold", sr.threshold());
+            segmentationRecord.addProperty("windows", sr.windows());
+            segmentationRecord.addProperty("mask_voxels", sr.maskVoxels());
+            segmentationRecord.addProperty("predicted_instances", ir.predicted().count());
+            JsonObject st = new JsonObject();
+            sr.timings().forEach(st::addProperty);
+            segmentationRecord.add("timings_s", st);
+            say.accept(String.format(Locale.ROOT, "segmented: %d instance(s), %d table row(s)", ir.predicted().count(), table.rowCount()));
+        } else {
+            x = Segmenter.normalize(in.bundle, in.channels);
+            given = Labeling.fromLabelVolume(in.labels, Connectivity.of(q.connectivity != null ? q.connectivity : in.bundle.connectivity()));
+            table = new LesionTable(LesionTable.BASE_COLUMNS);
+            for (Instance i : given.instances(in.channels[0].geometry())) {
+                table.addRow(i.id, "", i.voxels, i.volumeMm3, i.centroidVoxel[0], i.centroidVoxel[1], i.centroidVoxel[2],
+                        i.centroidWorld[0], i.centroidWorld[1], i.centroidWorld[2], i.bboxMin[0], i.bboxMin[1],
+                        i.bboxMin[2], i.bboxMax[0], i.bboxMax[1], i.bboxMax[2], null, null);
+            }
+        }
+        result.table = table;
+        result.instances = ir;
+    }
+
+    /** The label image of a category: the user's, or the analysis' predicted, FN or TN labels. */
+    private int[] labelsOf(String category) {
+        if (given != null) return given.labels();
+        if ("FN".equals(category) && ir.fnLabels() != null) return ir.fnLabels();
+        if ("TN".equals(category) && ir.tnLabels() != null) return ir.tnLabels();
+        return ir.predicted().labels();
+    }
+
+    /** Step 2: the ids to explain (all, or the requested ones, which must exist) and their voxel sets. */
+    private List<Target> targets() throws IOException {
+        List<Integer> ids = new ArrayList<>();
+        if (q.lesions == null) {
+            for (int r = 0; r < table.rowCount(); r++) ids.add(table.getInt(r, "id"));
+        } else {
+            for (int id : q.lesions) {
+                if (table.rowOfId(id) < 0) throw new IllegalArgumentException("no instance with id " + id + " (ids: " + idList() + ")");
+                ids.add(id);
+            }
+        }
+        List<Target> targets = new ArrayList<>();
+        for (int id : ids) {
+            boolean[] mask;
+            if (ir != null) {
+                mask = ir.mask(id);
+            } else {
+                int[] lab = given.labels();
+                mask = new boolean[lab.length];
+                for (int i = 0; i < lab.length; i++) mask[i] = lab[i] == id;
+            }
+            targets.add(Target.ofNifti(id, mask, nd));
+        }
+        sink.instances(table, ids, this::labelsOf);
+        return targets;
+    }
+
+    /** The file-name channel of each input (see {@link ExplainLayout#channelKey}). */
+    private List<String> channelKeys() {
+        List<String> chans = new ArrayList<>();
+        for (String n : in.bundle.inputs()) chans.add(ExplainLayout.channelKey(n));
+        return chans;
+    }
+
+    /** Step 3: the table's peak columns, per method and channel. */
+    private void peakColumns() {
+        SaliencySettings o = q.settings;
+        for (Method m : o.methods) {
+            if (m == Method.CLASS_GRADCAMPP) continue;
+            for (String c : m.smoothGrad() ? channelKeys() : List.of(ExplainLayout.LAYER)) {
+                String p = ExplainLayout.columnPrefix(m.key, c);
+                result.columns.add(ExplainLayout.peakColumn(p, true, false));
+                result.columns.add(ExplainLayout.peakColumn(p, false, false));
+                if (o.uncertainty && m.smoothGrad()) {
+                    result.columns.add(ExplainLayout.peakColumn(p, true, true));
+                    result.columns.add(ExplainLayout.peakColumn(p, false, true));
+                }
+            }
+        }
+        for (String c : result.columns) if (!table.hasColumn(c)) table.addColumn(c);
+    }
+
+    /** Step 4: the engine, lesion by lesion into the sink, and the class map. */
+    private SaliencyEngine saliency(Device device, List<Target> targets) throws Exception {
+        SaliencySettings o = q.settings;
+        List<String> chans = channelKeys();
+        Volume ref = in.channels[0];
+        try (TorchModel model = TorchModel.load(in.bundle, device, true)) {
+            SaliencyEngine engine = new SaliencyEngine(model, o);
+            say.accept("explaining " + targets.size() + " instance(s) on " + DeviceSpec.describe(device) + ": " + engine.describe());
+            int[] pad = engine.fullPadding(nd);
+            if (o.context == SaliencyContext.FULL && (pad[0] > 0 || pad[1] > 0 || pad[2] > 0)) {
+                say.accept(String.format(Locale.ROOT, "full context: the %dx%dx%d volume is zero-padded to %dx%dx%d (a multiple of the network's "
+                        + "stride %d; see docs/saliency.md)", nd[0], nd[1], nd[2], nd[0] + pad[0], nd[1] + pad[1], nd[2] + pad[2], engine.alignment()));
+            }
+            long te = System.nanoTime();
+            Map<Integer, Row> rows = new LinkedHashMap<>();
+            engine.explain(x, nd, targets, m -> {
+                Row row = peaks(m, chans);
+                row.category = table.get(table.rowOfId(m.id), "category");
+                rows.put(m.id, row);
+                sink.lesion(m, ref);
+                JsonObject j = new JsonObject();
+                j.addProperty("id", m.id);
+                j.addProperty("voxels", m.voxels);
+                j.addProperty("seconds", m.seconds);
+                j.add("context_origin", RunRecord.ints(m.context.origin()));
+                j.add("context_size", RunRecord.ints(m.context.size()));
+                j.add("smoothgrad_origin", RunRecord.ints(m.smoothGradRegion.origin()));
+                j.add("smoothgrad_size", RunRecord.ints(m.smoothGradRegion.size()));
+                perLesion.add(j);
+            }, listener);
+            for (Target t : targets) result.rows.add(rows.get(t.id));
+            result.warnings.addAll(engine.log());
+            if (o.methods.contains(Method.CLASS_GRADCAMPP)) {
+                listener.checkCancelled();
+                float[] cls = engine.classGradCam(x, nd);
+                checkMap(cls, "the class Grad-CAM++ map", q.nonFinite, result.warnings);
+                sink.classMap(Volume.fromTensorLayout(cls, 0, nd, ref.geometry()));
+            }
+            say.accept(String.format(Locale.ROOT, "saliency: %.1f s", (System.nanoTime() - te) / 1e9));
+            return engine;
+        }
+    }
+
+    /**
+     * A lesion's peaks into its table row (and the returned row): per map, its maximum and minimum (0 counts when the
+     * map's region is smaller than the grid: the map is zero outside it), with their standard errors; non-finite
+     * values by the policy first.
+     */
+    private Row peaks(LesionMaps m, List<String> chans) {
+        int row = table.rowOfId(m.id);
+        Row out = new Row();
+        out.id = m.id;
+        out.voxels = m.voxels;
+        out.seconds = m.seconds;
+        for (Map.Entry<Method, float[][]> e : m.maps.entrySet()) {
+            Method meth = e.getKey();
+            float[][] maps = e.getValue();
+            float[][] se = m.standardErrors.get(meth);
+            Box region = m.regionOf(meth);
+            boolean zeroOutside = (long) region.voxels() < (long) nd[0] * nd[1] * nd[2];
+            for (int c = 0; c < maps.length; c++) {
+                String ch = meth.smoothGrad() ? chans.get(c) : ExplainLayout.LAYER;
+                checkMap(maps[c], "the " + meth.key + " map of lesion " + m.id + " (" + ch + ")", q.nonFinite, result.warnings);
+                int pos = 0, neg = 0;
+                float[] a = maps[c];
+                for (int i = 1; i < a.length; i++) {
+                    if (a[i] > a[pos]) pos = i;
+                    if (a[i] < a[neg]) neg = i;
+                }
+                String p = ExplainLayout.columnPrefix(meth.key, ch);
+                double peakPos = zeroOutside ? Math.max(a[pos], 0) : a[pos], peakNeg = zeroOutside ? Math.min(a[neg], 0) : a[neg];
+                put(row, out, ExplainLayout.peakColumn(p, true, false), peakPos);
+                put(row, out, ExplainLayout.peakColumn(p, false, false), peakNeg);
+                if (se != null) {
+                    put(row, out, ExplainLayout.peakColumn(p, true, true), peakPos == a[pos] ? se[c][pos] : 0);
+                    put(row, out, ExplainLayout.peakColumn(p, false, true), peakNeg == a[neg] ? se[c][neg] : 0);
+                }
+            }
+        }
+        return out;
+    }
+
+    private void put(int row, Row out, String column, double value) {
+        table.set(row, column, value);
+        out.values.put(column, value);
+    }
+
+    /** Non-finite values in a computed map: an error, or set to 0 with a warning (the policy). */
+    static void checkMap(float[] map, String what, NonFinite.Policy policy, List<String> warnings) {
+        NonFinite.Count c = NonFinite.count(map);
+        if (c.total() == 0) return;
+        String msg = what + " has " + c.describe() + " value(s) of " + map.length + " (the model's gradients are not finite there)";
+        if (policy != NonFinite.Policy.ZERO) {
+            throw new NonFinite.NonFiniteException(msg + "; check the model, or set them to 0 with --non-finite zero");
+        }
+        NonFinite.zero(map, 0, map.length);
+        warnings.add(msg + "; set to 0 (--non-finite zero)");
+    }
+
+    /** Step 5: run.json, then the sink's end. */
+    private void record(SaliencyEngine engine, Device device) throws IOException {
+        result.seconds = (System.nanoTime() - t0) / 1e9;
+        RunRecord rec = new RunRecord(q.command, q.version);
+        JsonObject p = rec.parameters();
+        SaliencySettings o = q.settings;
+        p.addProperty("model", in.modelSource != null ? in.modelSource : in.bundle.source().toString());
+        JsonObject inputs = new JsonObject();
+        in.sources.forEach(inputs::addProperty);
+        p.add("inputs", inputs);
+        p.addProperty("labels", in.labelsSource);
+        p.addProperty("gt", in.groundTruthSource);
+        p.addProperty("brain_mask", in.brainMaskSource);
+        JsonArray ls = new JsonArray();
+        if (q.lesions != null) q.lesions.forEach(ls::add);
+        p.add("lesions", q.lesions == null ? null : ls);
+        JsonArray ms = new JsonArray();
+        o.methods.forEach(m -> ms.add(m.key));
+        p.add("methods", ms);
+        p.addProperty("samples", o.samples);
+        p.addProperty("noise_level", o.noiseLevel);
+        p.addProperty("seed", o.seed);
+        p.addProperty("context", o.context.key);
+        p.addProperty("margin", o.margin);
+        p.addProperty("local_margin", o.localMargin);
+        p.addProperty("batch_size", o.batchSize);
+        p.addProperty("keep_graph", o.keepGraph);
+        p.addProperty("uncertainty", o.uncertainty);
+        p.addProperty("class_threshold", o.threshold != null ? o.threshold : in.bundle.threshold());
+        p.addProperty("alignment", engine.alignment());
+        p.addProperty("alignment_source", engine.alignmentSource());
+        if (o.context == SaliencyContext.FULL) {
+            JsonObject pad = new JsonObject();
+            int[] add = engine.fullPadding(nd);
+            pad.add("volume", RunRecord.ints(nd));
+            pad.add("network_input", RunRecord.ints(new int[] {nd[0] + add[0], nd[1] + add[1], nd[2] + add[2]}));
+            pad.add("zeros_added_at_high_end", RunRecord.ints(add));
+            p.add("padding", pad);
+        }
+        p.addProperty("workers", o.workers);
+        p.addProperty("receptive_field_crop", o.receptiveFieldCrop);
+        p.addProperty("receptive_field_source", engine.receptiveFieldSource());
+        if (engine.receptiveFieldCheck() != null) p.addProperty("receptive_field_check", engine.receptiveFieldCheck());
+        int[][] rf = engine.receptiveField();
+        if (rf == null) {
+            p.addProperty("receptive_field", "none (unbounded, unknown or turned off): SmoothGrad on the whole context box");
+        } else {
+            JsonObject r = new JsonObject();
+            r.add("below", RunRecord.ints(rf[0]));
+            r.add("above", RunRecord.ints(rf[1]));
+            p.add("receptive_field", r);
+        }
+        p.addProperty("device_requested", q.device);
+        p.addProperty("non_finite", q.nonFinite.key);
+        p.addProperty("out", q.out);
+        rec.model(in.bundle).environment(DeviceSpec.describe(device));
+        rec.add("backend_check", BackendCheckRecord.of(engine));
+        if (segmentationRecord.size() > 0) rec.add("segmentation", segmentationRecord);
+        rec.add("lesions", perLesion);
+        result.runRecord = rec.toJson(result.warnings, result.seconds);
+        sink.finish(result);
+    }
+
+    private String idList() {
+        StringBuilder sb = new StringBuilder();
+        for (int r = 0; r < table.rowCount(); r++) sb.append(r > 0 ? "," : "").append(table.get(r, "id"));
+        return sb.length() == 0 ? "none" : sb.toString();
+    }
+
+    /** A C-order crop on {@code region} as a full volume on the reference grid (NIfTI order, zero elsewhere). */
+    public static Volume paste(float[] crop, Box region, Volume ref) {
+        int[] nd = ref.dims();
+        float[] full = new float[nd[0] * nd[1] * nd[2]];
+        int[] og = region.origin(), s = region.size();
+        io.github.ies.io.Grid g = new io.github.ies.io.Grid(nd);
+        for (int a = 0; a < s[0]; a++)
+            for (int b = 0; b < s[1]; b++)
+                for (int c = 0; c < s[2]; c++)
+                    full[g.nifti(og[0] + a, og[1] + b, og[2] + c)] = crop[(a * s[1] + b) * s[2] + c];
+        return new Volume(full, nd, ref.geometry());
+    }
+}

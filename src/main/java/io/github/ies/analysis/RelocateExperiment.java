@@ -10,7 +10,6 @@ import io.github.ies.model.SegmentationResult;
 import io.github.ies.model.Segmenter;
 import io.github.ies.pipeline.ExplainJob;
 import io.github.ies.pipeline.ExplainPipeline;
-import io.github.ies.saliency.SaliencyEngine;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -270,7 +269,7 @@ public final class RelocateExperiment {
                 q.inputs = files;
                 q.out = dir.resolve("explain");
                 q.labels = plPath;
-                q.options = o.saliency;
+                q.settings = o.saliency;
                 q.device = o.device;
                 q.threads = o.threads;
                 q.command = "experiment relocate";

@@ -97,12 +97,7 @@ public final class BatchCommand implements Callable<Integer> {
         if (jobs < 1) throw new CommandLine.ParameterException(cl, "--jobs must be >= 1, got " + jobs);
         int[] sh = fraction(cl, "--shard", shard);
         int[] wk = fraction(cl, "--worker", worker);
-        if (connectivity != null && connectivity != 6 && connectivity != 18 && connectivity != 26) {
-            throw new CommandLine.ParameterException(cl, "--connectivity must be 6, 18 or 26, got " + connectivity);
-        }
-        if (threshold != null && !(threshold >= 0 && threshold <= 1)) {
-            throw new CommandLine.ParameterException(cl, "--threshold must be in [0, 1], got " + threshold);
-        }
+        CliInputs.checkSegmentation(cl, connectivity, threshold);
         if (tnSpheres < 0) throw new CommandLine.ParameterException(cl, "--tn-spheres must be >= 0, got " + tnSpheres);
         SaliencySettings options = saliency.toOptions(cl, 50, SaliencyContext.PATCH);
         if (parentPid != null) watchParent(parentPid);
@@ -279,7 +274,7 @@ public final class BatchCommand implements Callable<Integer> {
             q.brainMask = s.brainMask;
             q.out = dir;
             q.outputFolder = folder;
-            q.options = options;
+            q.settings = options;
             q.device = saliency.device;
             q.threads = saliency.threads;
             q.nonFinite = NonFiniteOption.parse(spec.commandLine(), saliency.nonFinite);

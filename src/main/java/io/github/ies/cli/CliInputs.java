@@ -7,7 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Parses repeated {@code --input NAME=FILE} options. */
+/** Parses repeated {@code --input NAME=FILE} options, and checks the segmentation options shared by several commands. */
 final class CliInputs {
 
     private CliInputs() {}
@@ -24,5 +24,15 @@ final class CliInputs {
             files.put(name, Path.of(s.substring(eq + 1)));
         }
         return files;
+    }
+
+    /** {@code --connectivity} and {@code --threshold} through the one check of each (a usage error names the option). */
+    static void checkSegmentation(CommandLine cl, Integer connectivity, Double threshold) {
+        try {
+            io.github.ies.instances.Connectivity.checkOption(connectivity);
+            io.github.ies.model.Segmenter.checkThreshold(threshold);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cl, "--" + e.getMessage());
+        }
     }
 }

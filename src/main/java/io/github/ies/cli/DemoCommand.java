@@ -3,7 +3,6 @@ package io.github.ies.cli;
 import io.github.ies.saliency.SaliencyContext;
 import io.github.ies.pipeline.ExplainJob;
 import io.github.ies.pipeline.ExplainPipeline;
-import io.github.ies.saliency.SaliencyEngine;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -71,7 +70,7 @@ public final class DemoCommand implements Callable<Integer> {
         if (Files.isRegularFile(demo.resolve("lesions.nii.gz"))) q.groundTruth = demo.resolve("lesions.nii.gz");
         if (Files.isRegularFile(demo.resolve("brainmask.nii.gz"))) q.brainMask = demo.resolve("brainmask.nii.gz");
         q.out = out;
-        q.options = saliency.toOptions(spec.commandLine(), 2, SaliencyContext.PATCH);
+        q.settings = saliency.toOptions(spec.commandLine(), 2, SaliencyContext.PATCH);
         ExplainPipeline.Result r = saliency.run(q, spec.commandLine(), tnSpheres);
         PrintWriter o = spec.commandLine().getOut();
         o.print(summary(r));

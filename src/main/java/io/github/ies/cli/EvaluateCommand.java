@@ -7,7 +7,6 @@ import io.github.ies.instances.InstanceParams;
 import io.github.ies.instances.InstanceResult;
 import io.github.ies.instances.Metrics;
 import io.github.ies.io.InputVolumes;
-import io.github.ies.io.Nifti;
 import io.github.ies.io.Volume;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -15,7 +14,6 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

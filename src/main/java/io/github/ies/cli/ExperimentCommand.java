@@ -17,11 +17,8 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code ies experiment}: the paper's experiments on a model (docs/analysis.md). */
@@ -41,13 +38,7 @@ public final class ExperimentCommand implements Runnable {
     /** Reads the named inputs and orders them as the bundle's. */
     static Volume[] inputs(CommandLine cl, ModelBundle bundle, List<String> inputs, io.github.ies.io.NonFinite.Policy policy,
             List<String> warnings) throws Exception {
-        Map<String, Volume> named = new LinkedHashMap<>();
-        Map<String, String> src = new LinkedHashMap<>();
-        for (Map.Entry<String, Path> e : CliInputs.parse(cl, inputs).entrySet()) {
-            named.put(e.getKey(), io.github.ies.io.InputVolumes.read(e.getValue(), "input " + e.getKey(), policy, warnings));
-            src.put(e.getKey(), e.getValue().toString());
-        }
-        return Segmenter.matchInputs(bundle, named, src);
+        return io.github.ies.pipeline.InputFiles.channels(bundle, CliInputs.parse(cl, inputs), policy, warnings, null);
     }
 
     /** A 3D mask or label volume; NaN or infinite voxels are an error. */
@@ -56,11 +47,7 @@ public final class ExperimentCommand implements Runnable {
     }
 
     static Volume sameGrid(Volume v, Volume ref, Path p) {
-        if (!v.sameGrid(ref)) {
-            throw new IllegalArgumentException(p + ": grid " + Arrays.toString(v.dims()) + " differs from the inputs' " + Arrays.toString(ref.dims())
-                    + " (dims and affine must match)");
-        }
-        return v;
+        return io.github.ies.pipeline.InputFiles.sameGrid(v, ref, p);
     }
 
     static void writeText(Path p, String s) throws Exception {

@@ -3,7 +3,6 @@ package io.github.ies.cli;
 import io.github.ies.saliency.SaliencyContext;
 import io.github.ies.pipeline.ExplainJob;
 import io.github.ies.pipeline.ExplainPipeline;
-import io.github.ies.saliency.SaliencyEngine;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -66,7 +65,7 @@ public final class ExplainCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--gt applies to segmentation; it cannot be combined with --labels");
         }
         q.lesions = lesions;
-        q.options = saliency.toOptions(spec.commandLine(), 50, SaliencyContext.PATCH);
+        q.settings = saliency.toOptions(spec.commandLine(), 50, SaliencyContext.PATCH);
         ExplainPipeline.Result r = saliency.run(q, spec.commandLine(), tnSpheres);
         PrintWriter o = spec.commandLine().getOut();
         o.printf(Locale.ROOT, "wrote %s: %d instance(s) explained in %.1f s%n", out, r.rows.size(), r.seconds);

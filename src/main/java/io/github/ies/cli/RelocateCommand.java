@@ -7,7 +7,6 @@ import io.github.ies.io.Volume;
 import io.github.ies.model.ModelBundle;
 import io.github.ies.report.RelocateFigure;
 import io.github.ies.saliency.SaliencyContext;
-import io.github.ies.saliency.SaliencyEngine;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -126,7 +125,7 @@ public final class RelocateCommand implements Callable<Integer> {
             po.printf(Locale.ROOT, "wrote %s (lesion %d)%n", out, r.lesionId);
             po.flush();
         } finally {
-            deleteTree(tmp);
+            io.github.ies.io.OutputFolder.deleteTree(tmp);
         }
         return IesCli.EXIT_OK;
     }
@@ -135,16 +134,10 @@ public final class RelocateCommand implements Callable<Integer> {
         try (java.util.stream.Stream<Path> s = Files.list(from)) {
             for (Path p : (Iterable<Path>) s::iterator) {
                 Path dst = to.resolve(p.getFileName().toString());
-                if (Files.exists(dst)) deleteTree(dst);
+                if (Files.exists(dst)) io.github.ies.io.OutputFolder.deleteTree(dst);
                 Files.move(p, dst);
             }
         }
     }
 
-    static void deleteTree(Path p) throws java.io.IOException {
-        if (!Files.exists(p)) return;
-        try (java.util.stream.Stream<Path> s = Files.walk(p)) {
-            for (Path q : (Iterable<Path>) s.sorted(java.util.Comparator.reverseOrder())::iterator) Files.deleteIfExists(q);
-        }
-    }
 }

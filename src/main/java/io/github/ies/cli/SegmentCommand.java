@@ -1,9 +1,6 @@
 package io.github.ies.cli;
 
 import io.github.ies.io.ExplainLayout;
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.github.ies.io.Nifti;
 import io.github.ies.io.InputVolumes;
@@ -13,6 +10,7 @@ import io.github.ies.io.Volume;
 import io.github.ies.pipeline.LesionSegmentation;
 import io.github.ies.instances.InstanceParams;
 import io.github.ies.instances.InstanceResult;
+import io.github.ies.pipeline.RunRecord;
 import io.github.ies.model.ModelBundle;
 import io.github.ies.model.ProgressListener;
 import io.github.ies.model.SegmentationResult;
@@ -25,11 +23,8 @@ import picocli.CommandLine.Option;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -100,13 +95,8 @@ public final class SegmentCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         Map<String, Path> files = CliInputs.parse(spec.commandLine(), inputs);
         NonFinite.Policy policy = NonFiniteOption.parse(spec.commandLine(), nonFinite);
-        if (threshold != null && !(threshold >= 0 && threshold <= 1)) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--threshold must be in [0, 1], got " + threshold);
-        }
+        CliInputs.checkSegmentation(spec.commandLine(), connectivity, threshold);
         if (minVoxels != null && minVoxels < 0) throw new CommandLine.ParameterException(spec.commandLine(), "--min-voxels must be >= 0, got " + minVoxels);
-        if (connectivity != null && connectivity != 6 && connectivity != 18 && connectivity != 26) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--connectivity must be 6, 18 or 26, got " + connectivity);
-        }
         if (tnSpheres < 0) throw new CommandLine.ParameterException(spec.commandLine(), "--tn-spheres must be >= 0, got " + tnSpheres);
         if (batchSize < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--batch-size must be >= 1, got " + batchSize);
         try {
@@ -122,17 +112,7 @@ public final class SegmentCommand implements Callable<Integer> {
         OutputFolder.check(out, given);                   // a bad output folder is reported before any work
         ModelBundle bundle = ModelBundle.load(model);
         List<String> readWarnings = new ArrayList<>();
-        Map<String, Volume> named = new LinkedHashMap<>();
-        Map<String, String> sources = new LinkedHashMap<>();
-        for (Map.Entry<String, Path> e : files.entrySet()) {
-            if (bundle.inputIndex(e.getKey()) < 0) {
-                throw new IllegalArgumentException("input channel '" + e.getKey() + "' is not one of the model's inputs " + bundle.inputs()
-                        + " (names match case-insensitively)");
-            }
-            named.put(e.getKey(), InputVolumes.read(e.getValue(), "input " + e.getKey(), policy, readWarnings));
-            sources.put(e.getKey(), e.getValue().toString());
-        }
-        Volume[] channels = Segmenter.matchInputs(bundle, named, sources);
+        Volume[] channels = io.github.ies.pipeline.InputFiles.channels(bundle, files, policy, readWarnings, null);
         Volume mask = brainMask == null ? null : InputVolumes.read(brainMask, "brain mask", policy, readWarnings);
         Volume gtVol = gt == null ? null : InputVolumes.read(gt, "ground truth", policy, readWarnings);
         PrintWriter err0 = spec.commandLine().getErr();
@@ -217,11 +197,8 @@ public final class SegmentCommand implements Callable<Integer> {
 
     private String runJson(SegmentationResult r, InstanceResult ir, InstanceParams ip, ModelBundle bundle, Map<String, Path> files,
             List<String> readWarnings, long t0) throws IOException {
-        JsonObject j = new JsonObject();
-        j.addProperty("command", "segment");
-        j.addProperty("ies_version", new IesCli.Version().getVersion()[0]);
-        j.addProperty("finished", Instant.now().toString());
-        JsonObject params = new JsonObject();
+        RunRecord rec = new RunRecord("segment", new IesCli.Version().getVersion()[0]);
+        JsonObject params = rec.parameters();
         params.addProperty("model", model.toString());
         JsonObject in = new JsonObject();
         for (Map.Entry<String, Path> e : files.entrySet()) {
@@ -240,49 +217,24 @@ public final class SegmentCommand implements Callable<Integer> {
         params.addProperty("seed", ip.seed);
         params.addProperty("non_finite", nonFinite);
         params.addProperty("out", out.toString());
-        j.add("parameters", params);
-        JsonObject m = new JsonObject();
-        m.addProperty("name", bundle.name());
-        m.addProperty("format", ModelBundle.FORMAT);
-        m.addProperty("model_sha256", bundle.modelSha256());
-        JsonArray patch = new JsonArray();
-        for (int p : bundle.patchSize()) patch.add(p);
-        m.add("patch_size", patch);
-        m.addProperty("overlap", bundle.overlap());
-        m.addProperty("blending", bundle.blending().key);
-        m.addProperty("activation", bundle.activation().key);
-        m.addProperty("normalization", bundle.normalization().key);
-        m.addProperty("lesion_channel", bundle.lesionChannel());
-        m.addProperty("bundle_threshold", bundle.threshold());
-        j.add("model", m);
-        JsonObject env = new JsonObject();
-        env.addProperty("device", r.device());
-        env.addProperty("djl_version", TorchRuntime.djlVersion());
-        env.addProperty("pytorch_version", TorchRuntime.pytorchVersion());
-        env.addProperty("java_version", System.getProperty("java.version"));
-        env.addProperty("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
-        j.add("environment", env);
+        rec.model(bundle).environment(r.device());
         JsonObject res = new JsonObject();
-        JsonArray dims = new JsonArray();
-        for (int d : r.dims()) dims.add(d);
-        res.add("dims", dims);
+        res.add("dims", RunRecord.ints(r.dims()));
         res.addProperty("windows", r.windows());
         res.addProperty("batch_size", r.batchSize());
         res.addProperty("output_channels", r.outputChannels());
         res.addProperty("mask_voxels", r.maskVoxels());
         res.addProperty("lesions", ir.predicted().count());
-        JsonArray w = new JsonArray();
-        readWarnings.forEach(w::add);
-        r.warnings().forEach(w::add);
-        ir.warnings().forEach(w::add);
-        res.add("warnings", w);
-        j.add("result", res);
+        rec.add("result", res);
         JsonObject t = new JsonObject();
         r.timings().forEach(t::addProperty);
         t.addProperty("instances", instanceSeconds);
-        t.addProperty("total", (System.nanoTime() - t0) / 1e9);
-        j.add("timings_s", t);
-        Gson gson = new GsonBuilder().setPrettyPrinting().serializeNulls().create();
-        return gson.toJson(j) + "\n";
+        double total = (System.nanoTime() - t0) / 1e9;
+        t.addProperty("total", total);
+        rec.add("timings_s", t);
+        List<String> warnings = new ArrayList<>(readWarnings);
+        warnings.addAll(r.warnings());
+        warnings.addAll(ir.warnings());
+        return rec.toJson(warnings, total);
     }
 }

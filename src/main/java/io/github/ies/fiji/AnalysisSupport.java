@@ -14,7 +14,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 
 /** Helpers of the analysis commands: CSV text as results tables, figures as images, the lesion labels of an experiment. */
@@ -113,13 +112,6 @@ final class AnalysisSupport {
                     + "' is not on the FLAIR's grid (dims and affine must match)");
         }
         return g ? ContextExperiment.componentsOf(v) : v;
-    }
-
-    static void deleteTree(Path p) throws IOException {
-        if (p == null || !Files.exists(p)) return;
-        try (java.util.stream.Stream<Path> s = Files.walk(p)) {
-            for (Path q : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) Files.deleteIfExists(q);
-        }
     }
 
     /** Shows a table under a title when ImageJ's GUI is up. */

@@ -68,8 +68,11 @@ final class CommandSupport {
     /** null for a negative threshold (the bundle's), else the value, which must be in [0, 1]. */
     static Double threshold(double t) {
         if (t < 0) return null;
-        if (!(t <= 1)) throw new IllegalArgumentException("threshold must be in [0, 1] (or negative for the model's), got " + t);
-        return t;
+        try {
+            return io.github.ies.model.Segmenter.checkThreshold(t);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage() + " (or negative for the model's)", e);
+        }
     }
 
     /** null for a negative minimum size (the bundle's). */
@@ -79,14 +82,7 @@ final class CommandSupport {
 
     /** null for "model" (the bundle's), else 6, 18 or 26. */
     static Integer connectivity(String s) {
-        if (s == null || s.isBlank() || s.trim().equalsIgnoreCase("model")) return null;
-        try {
-            int c = Integer.parseInt(s.trim());
-            if (c == 6 || c == 18 || c == 26) return c;
-        } catch (NumberFormatException ignored) {
-            // message below
-        }
-        throw new IllegalArgumentException("connectivity must be model, 6, 18 or 26, got '" + s + "'");
+        return io.github.ies.instances.Connectivity.parseOption(s);
     }
 
     /** "all" (null), or a list of ids "3,7,12" (spaces allowed). "roi-manager" is handled by the caller. */

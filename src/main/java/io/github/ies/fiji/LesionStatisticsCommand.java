@@ -108,7 +108,7 @@ public class LesionStatisticsCommand extends ContextCommand {
             cancel("Lesion Statistics: " + msg);
         } finally {
             try {
-                AnalysisSupport.deleteTree(tmp);
+                io.github.ies.io.OutputFolder.deleteTree(tmp);
             } catch (Exception ignored) {
                 // a temporary folder left behind is harmless
             }

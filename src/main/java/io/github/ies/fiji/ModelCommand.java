@@ -97,7 +97,7 @@ public abstract class ModelCommand extends DynamicCommand {
             cancel(title() + ": " + msg);
         } finally {
             try {
-                AnalysisSupport.deleteTree(scratch);
+                io.github.ies.io.OutputFolder.deleteTree(scratch);
             } catch (Exception ignored) {
                 // a temporary folder left behind is harmless
             }

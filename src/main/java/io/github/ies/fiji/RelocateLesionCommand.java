@@ -8,7 +8,6 @@ import io.github.ies.io.Volume;
 import io.github.ies.model.ModelBundle;
 import io.github.ies.report.Figures;
 import io.github.ies.report.RelocateFigure;
-import io.github.ies.saliency.SaliencyContext;
 import org.scijava.ItemIO;
 import org.scijava.command.Command;
 import org.scijava.plugin.Parameter;

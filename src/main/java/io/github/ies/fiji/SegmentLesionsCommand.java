@@ -3,7 +3,6 @@ package io.github.ies.fiji;
 import ij.ImagePlus;
 import ij.gui.Roi;
 import ij.measure.ResultsTable;
-import io.github.ies.instances.Connectivity;
 import io.github.ies.pipeline.LesionSegmentation;
 import io.github.ies.instances.InstanceResult;
 import io.github.ies.io.Volume;

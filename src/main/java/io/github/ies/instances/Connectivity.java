@@ -27,6 +27,32 @@ public enum Connectivity {
         throw new IllegalArgumentException("connectivity must be 6, 18 or 26, got " + neighbours);
     }
 
+    /**
+     * The one check of a connectivity option, for every interface: null (the bundle's) or 6, 18 or 26.
+     *
+     * @throws IllegalArgumentException "connectivity must be 6, 18 or 26, got ..."
+     */
+    public static Integer checkOption(Integer neighbours) {
+        if (neighbours != null) of(neighbours);
+        return neighbours;
+    }
+
+    /**
+     * The one parser of a connectivity given as text: "model" (or empty) for the bundle's (null), else 6, 18 or 26.
+     *
+     * @throws IllegalArgumentException "connectivity must be model, 6, 18 or 26, got '...'"
+     */
+    public static Integer parseOption(String text) {
+        if (text == null || text.isBlank() || text.trim().equalsIgnoreCase("model")) return null;
+        try {
+            int c = Integer.parseInt(text.trim());
+            if (c == 6 || c == 18 || c == 26) return c;
+        } catch (NumberFormatException ignored) {
+            // message below
+        }
+        throw new IllegalArgumentException("connectivity must be model, 6, 18 or 26, got '" + text + "'");
+    }
+
     /** True when (di, dj, dk), each in {-1, 0, 1} and not all 0, is a neighbour offset. */
     public boolean isNeighbour(int di, int dj, int dk) {
         int nonzero = (di != 0 ? 1 : 0) + (dj != 0 ? 1 : 0) + (dk != 0 ? 1 : 0);

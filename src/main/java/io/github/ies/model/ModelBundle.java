@@ -11,13 +11,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -316,7 +314,7 @@ public final class ModelBundle {
     private static Path extract(Path zip) throws IOException {
         long total = 0;
         Path dir = Files.createTempDirectory("ies-bundle-");
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir)));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> io.github.ies.io.OutputFolder.deleteTree(dir)));
         try (ZipInputStream zin = new ZipInputStream(Files.newInputStream(zip))) {
             for (ZipEntry ze; (ze = zin.getNextEntry()) != null; ) {
                 Path target = dir.resolve(ze.getName()).normalize();
@@ -340,13 +338,4 @@ public final class ModelBundle {
         throw new BundleException("model bundle " + zip + " has no " + META_FILE + " (at its root or in one top folder)");
     }
 
-    static void deleteTree(Path dir) {
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try { Files.deleteIfExists(p); } catch (IOException ignored) { }
-            });
-        } catch (NoSuchFileException ignored) {
-        } catch (IOException ignored) {
-        }
-    }
 }

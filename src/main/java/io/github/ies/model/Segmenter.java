@@ -47,14 +47,24 @@ public final class Segmenter implements AutoCloseable {
     private int batchSize;
     private final double loadSeconds;
 
+    /**
+     * The one check of a segmentation threshold option, for every interface: null (the bundle's) or in [0, 1].
+     *
+     * @throws IllegalArgumentException "threshold must be in [0, 1], got ..."
+     */
+    public static Double checkThreshold(Double threshold) {
+        if (threshold != null && !(threshold >= 0 && threshold <= 1)) {
+            throw new IllegalArgumentException("threshold must be in [0, 1], got " + threshold);
+        }
+        return threshold;
+    }
+
     /** Loads the bundle's model on the requested device and runs the test forward pass. */
     public Segmenter(ModelBundle bundle, Options options) throws BundleException {
         this.bundle = bundle;
         this.options = options;
         if (options.batchSize < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + options.batchSize);
-        if (options.threshold != null && !(options.threshold >= 0 && options.threshold <= 1)) {
-            throw new IllegalArgumentException("threshold must be in [0, 1], got " + options.threshold);
-        }
+        checkThreshold(options.threshold);
         DeviceSpec spec = DeviceSpec.parse(options.device);
         long t0 = System.nanoTime();
         TorchRuntime.configure(options.threads);

@@ -65,8 +65,8 @@ public final class ExplainPipeline {
         }
     }
 
-    /** The run's parameters (everything but the inputs). */
-    public static final class Request {
+    /** The run's parameters (everything but the inputs); {@link ExplainJob.Request} adds the files. */
+    public static class Request {
         public SaliencySettings settings = SaliencySettings.builder().build();
         public String device = "auto";
         public int threads = 0;
@@ -83,8 +83,8 @@ public final class ExplainPipeline {
         public NonFinite.Policy nonFinite = NonFinite.Policy.ERROR;
         /** Instance ids to explain; null: all. */
         public List<Integer> lesions;
-        /** Recorded in run.json as the output folder (null: none). */
-        public String out;
+        /** The output folder as recorded in run.json (null: none). */
+        public String outputFolderName;
     }
 
     /** Where the results go; the caller owns it. Calls come in this order, from the thread that runs the pipeline. */
@@ -432,7 +432,7 @@ public final class ExplainPipeline {
         }
         p.addProperty("device_requested", q.device);
         p.addProperty("non_finite", q.nonFinite.key);
-        p.addProperty("out", q.out);
+        p.addProperty("out", q.outputFolderName);
         rec.model(in.bundle).environment(DeviceSpec.describe(device));
         rec.add("backend_check", BackendCheckRecord.of(engine));
         if (segmentationRecord.size() > 0) rec.add("segmentation", segmentationRecord);

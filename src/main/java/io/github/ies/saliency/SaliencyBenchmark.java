@@ -13,7 +13,6 @@ import io.github.ies.model.TorchRuntime;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;

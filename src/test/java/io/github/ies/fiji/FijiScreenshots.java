@@ -3,8 +3,6 @@ package io.github.ies.fiji;
 import ij.IJ;
 import ij.ImageJ;
 import ij.ImagePlus;
-import ij.WindowManager;
-import ij.io.Opener;
 import io.github.ies.io.Nifti;
 import org.scijava.Context;
 import org.scijava.command.CommandService;

@@ -6,7 +6,6 @@ import io.github.ies.model.GradientCheck;
 import io.github.ies.model.OneDnn;
 import io.github.ies.model.ProgressListener;
 import io.github.ies.model.TorchModel;
-import io.github.ies.model.TorchRuntime;
 import org.junit.AfterClass;
 import org.junit.Assume;
 import org.junit.Before;

@@ -1,0 +1,55 @@
+package io.github.ies.pipeline;
+
+import io.github.ies.io.InputVolumes;
+import io.github.ies.io.NonFinite;
+import io.github.ies.io.Volume;
+import io.github.ies.model.ModelBundle;
+import io.github.ies.model.Segmenter;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Reading a run's input files, the same way for every command: the model's channels and volumes on their grid. */
+public final class InputFiles {
+
+    private InputFiles() {}
+
+    /**
+     * The input channels named as the user wrote them (matched to the bundle's inputs case-insensitively), read with
+     * the non-finite policy, in the bundle's order and checked for one grid. {@code sources} (may be null) receives
+     * channel name to file.
+     */
+    public static Volume[] channels(ModelBundle bundle, Map<String, Path> files, NonFinite.Policy policy, List<String> warnings,
+            Map<String, String> sources) throws IOException {
+        Map<String, Volume> named = new LinkedHashMap<>();
+        Map<String, String> src = sources != null ? sources : new LinkedHashMap<>();
+        for (Map.Entry<String, Path> e : files.entrySet()) {
+            if (bundle.inputIndex(e.getKey()) < 0) {
+                throw new IllegalArgumentException("input channel '" + e.getKey() + "' is not one of the model's inputs " + bundle.inputs()
+                        + " (names match case-insensitively)");
+            }
+            named.put(e.getKey(), InputVolumes.read(e.getValue(), "input " + e.getKey(), policy, warnings));
+            src.put(e.getKey(), e.getValue().toString());
+        }
+        return Segmenter.matchInputs(bundle, named, src);
+    }
+
+    /** An optional volume (null file: null) that must lie on {@code ref}'s grid. */
+    public static Volume onGrid(Path file, String what, Volume ref, NonFinite.Policy policy, List<String> warnings) throws IOException {
+        if (file == null) return null;
+        return sameGrid(InputVolumes.read(file, what, policy, warnings), ref, file);
+    }
+
+    /** {@code v} when it lies on {@code ref}'s grid, else an error naming the file and both grids. */
+    public static Volume sameGrid(Volume v, Volume ref, Path file) {
+        if (!v.sameGrid(ref)) {
+            throw new IllegalArgumentException(file + ": grid " + Arrays.toString(v.dims()) + " differs from the inputs' "
+                    + Arrays.toString(ref.dims()) + " (dims and affine must match)");
+        }
+        return v;
+    }
+}

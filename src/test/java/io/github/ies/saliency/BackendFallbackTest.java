@@ -118,18 +118,7 @@ public class BackendFallbackTest {
         assertTrue(bad.corrupted.get() > 0);
         assertEquals(GradientCheck.Kernels.REFERENCE, e.kernels());
         assertTrue(String.join("; ", e.log()), e.log().stream().anyMatch(l -> l.contains("reference CPU kernels")));
-        int n = dims[0] * dims[1] * dims[2];
-        for (LesionMaps m : maps.values()) {
-            for (Method meth : List.of(Method.SMOOTHGRAD_MAX, Method.SMOOTHGRAD_MEAN)) {
-                float[] ref = floats("lesion-" + m.id + "_" + meth.key + ".f32");
-                for (int c = 0; c < 2; c++) {
-                    assertClose("lesion " + m.id + " " + meth.key + " channel " + c, channel(ref, c, n),
-                            paste(m.maps.get(meth)[c], m.regionOf(meth), dims), 1e-5);
-                }
-            }
-            assertClose("lesion " + m.id + " gradcampp", floats("lesion-" + m.id + "_gradcampp.f32"),
-                    paste(m.maps.get(Method.GRADCAMPP)[0], m.regionOf(Method.GRADCAMPP), dims), 1e-5);
-        }
+        assertMatchesXcheck(maps);
         assertTrue("oneDNN is back on after the run", OneDnn.enabled());
     }
 

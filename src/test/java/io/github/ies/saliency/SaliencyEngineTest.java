@@ -121,6 +121,22 @@ public class SaliencyEngineTest {
         assertTrue(what + ": max |diff| " + worst + " > " + rel + " x max|ref| " + scale, worst <= rel * scale);
     }
 
+    /** SmoothGrad max and mean and instance Grad-CAM++ of the xcheck lesions equal the PyTorch fixtures (1e-5 of the max). */
+    static void assertMatchesXcheck(Map<Integer, LesionMaps> maps) throws Exception {
+        int n = dims[0] * dims[1] * dims[2];
+        for (LesionMaps m : maps.values()) {
+            for (Method meth : List.of(Method.SMOOTHGRAD_MAX, Method.SMOOTHGRAD_MEAN)) {
+                float[] ref = floats("lesion-" + m.id + "_" + meth.key + ".f32");
+                for (int c = 0; c < 2; c++) {
+                    assertClose("lesion " + m.id + " " + meth.key + " channel " + c, channel(ref, c, n),
+                            paste(m.maps.get(meth)[c], m.regionOf(meth), dims), 1e-5);
+                }
+            }
+            assertClose("lesion " + m.id + " gradcampp", floats("lesion-" + m.id + "_gradcampp.f32"),
+                    paste(m.maps.get(Method.GRADCAMPP)[0], m.regionOf(Method.GRADCAMPP), dims), 1e-5);
+        }
+    }
+
     static float[] channel(float[] a, int c, int n) {
         float[] out = new float[n];
         System.arraycopy(a, c * n, out, 0, n);
@@ -146,18 +162,7 @@ public class SaliencyEngineTest {
             e.setNoise(NoiseSource.fromArray(floats("noise.f32"), o.build().samples, 2, dims));
             maps = run(e, x, dims, targets());
             assertEquals(3, maps.size());
-            int n = dims[0] * dims[1] * dims[2];
-            for (LesionMaps m : maps.values()) {
-                for (Method meth : List.of(Method.SMOOTHGRAD_MAX, Method.SMOOTHGRAD_MEAN)) {
-                    float[] ref = floats("lesion-" + m.id + "_" + meth.key + ".f32");
-                    for (int c = 0; c < 2; c++) {
-                        assertClose("lesion " + m.id + " " + meth.key + " channel " + c, channel(ref, c, n),
-                                paste(m.maps.get(meth)[c], m.regionOf(meth), dims), 1e-5);
-                    }
-                }
-                assertClose("lesion " + m.id + " gradcampp", floats("lesion-" + m.id + "_gradcampp.f32"),
-                        paste(m.maps.get(Method.GRADCAMPP)[0], m.regionOf(Method.GRADCAMPP), dims), 1e-5);
-            }
+            assertMatchesXcheck(maps);
         }
         // max and mean aggregation differ for a multi-voxel lesion (the comparison is not vacuous)
         LesionMaps m3 = maps.get(3);

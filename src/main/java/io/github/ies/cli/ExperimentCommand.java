@@ -71,8 +71,8 @@ public final class ExperimentCommand implements Runnable {
         @Option(names = "--steps", defaultValue = "25", description = "dilation steps K (default ${DEFAULT-VALUE})") int steps;
         @Option(names = "--threshold", description = "detection threshold (default: the bundle's)") Double threshold;
         @Option(names = "--batch-size", defaultValue = "4", description = "windows per network call (default ${DEFAULT-VALUE})") int batch;
-        @Option(names = "--device", defaultValue = "auto") String device;
-        @Option(names = "--threads", defaultValue = "0", description = "CPU threads (0: all)") int threads;
+        @Option(names = "--device", paramLabel = "D", defaultValue = "auto", description = "auto, cpu, gpu or gpu:N (default: ${DEFAULT-VALUE})") String device;
+        @Option(names = "--threads", defaultValue = "0", description = "CPU threads (default: ${DEFAULT-VALUE}, all cores)") int threads;
         @Option(names = "--non-finite", paramLabel = "P", defaultValue = "error", description = NonFiniteOption.HELP) String nonFinite;
         @Option(names = "--out", required = true, paramLabel = "OUT") Path out;
 

@@ -19,8 +19,8 @@ final class ExperimentSubject {
     @Option(names = "--model", required = true, paramLabel = "BUNDLE") Path model;
     @Option(names = "--input", required = true, paramLabel = "NAME=FILE", description = "an input channel, e.g. FLAIR=flair.nii.gz")
     List<String> inputs = new ArrayList<>();
-    @Option(names = "--gt", paramLabel = "FILE", description = "binary ground truth (lesions = its 18-connected components)") Path gt;
-    @Option(names = "--labels", paramLabel = "FILE", description = "instance label image (ids as given)") Path labels;
+    @Option(names = "--gt", paramLabel = "FILE", description = "binary ground truth: the lesions are its 18-connected components, numbered as ies explain numbers them (give --gt or --labels; default: none)") Path gt;
+    @Option(names = "--labels", paramLabel = "FILE", description = "instance label image, ids as given (give --gt or --labels; default: none)") Path labels;
     /** Warnings of reading the inputs (non-finite voxels set to 0). */
     final List<String> warnings = new ArrayList<>();
 

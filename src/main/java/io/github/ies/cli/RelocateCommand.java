@@ -31,9 +31,9 @@ public final class RelocateCommand implements Callable<Integer> {
     @Option(names = "--lesion", paramLabel = "ID", description = "lesion id (default: the most conspicuous: highest mean score in place)") Integer lesion;
     @Option(names = "--min-voxels", defaultValue = "20", description = "smallest lesion for the automatic choice (default ${DEFAULT-VALUE})")
     int minVoxels;
-    @Option(names = "--tissues", paramLabel = "FILE", description = "tissue label image (white matter = --wm-label; background = 0)") Path tissues;
+    @Option(names = "--tissues", paramLabel = "FILE", description = "tissue label image (white matter = --wm-label; background = 0; default: none, the white-matter case is skipped)") Path tissues;
     @Option(names = "--wm-label", defaultValue = "7", description = "white-matter label in --tissues (default ${DEFAULT-VALUE})") int wmLabel;
-    @Option(names = "--wm-mask", paramLabel = "FILE", description = "white-matter mask (instead of --tissues)") Path wmMask;
+    @Option(names = "--wm-mask", paramLabel = "FILE", description = "white-matter mask (instead of --tissues; default: none)") Path wmMask;
     @Option(names = "--wm-target", paramLabel = "I,J,K", split = ",", description = "centroid target in white matter (default: random, seeded)")
     int[] wmTarget;
     @Option(names = "--background-target", paramLabel = "I,J,K", split = ",", description = "centroid target outside the head (default: random)")
@@ -86,7 +86,7 @@ public final class RelocateCommand implements Callable<Integer> {
         o.shellMm = shellMm;
         o.clearance = clearance;
         o.seed = saliency.seed;
-        o.saliency = saliency.toOptions(cl, 50, SaliencyContext.PATCH);
+        o.saliency = saliency.toOptions(cl);
         o.device = saliency.device;
         o.threads = saliency.threads;
         PrintWriter err = cl.getErr();

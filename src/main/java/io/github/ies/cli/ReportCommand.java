@@ -32,7 +32,7 @@ public final class ReportCommand implements Callable<Integer> {
     @Option(names = "--threshold", defaultValue = "0.1", description = "channel contributions: discard values in (-t, t) (default ${DEFAULT-VALUE})")
     double threshold;
 
-    @Option(names = "--title", defaultValue = "IES report") String title;
+    @Option(names = "--title", paramLabel = "T", defaultValue = "IES report", description = "the report's title (default: ${DEFAULT-VALUE})") String title;
 
     @Override
     public Integer call() throws Exception {

@@ -30,7 +30,7 @@ public final class RunCommand implements Callable<Integer> {
     @Parameters(index = "1", arity = "0..1", paramLabel = "ARGS", description = "key=value,... (Fiji's headless syntax)")
     String args = "";
 
-    @Option(names = "--save", paramLabel = "DIR", description = "also save output images (TIFF) and tables (CSV) into DIR")
+    @Option(names = "--save", paramLabel = "DIR", description = "also save output images (TIFF) and tables (CSV) into DIR (default: none)")
     Path save;
 
     @Option(names = "--list", description = "list the commands and their keys, then exit")

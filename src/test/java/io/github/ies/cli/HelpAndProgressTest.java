@@ -68,7 +68,7 @@ public class HelpAndProgressTest {
         assertTrue(lines[0], lines[0].startsWith("explain: 1/84 (1%, 2 s elapsed)"));
         assertFalse("no estimate after one step of 84: " + lines[0], lines[0].contains("left"));
         assertTrue(lines[1], lines[1].startsWith("explain: 9/84 (10%, ") && lines[1].contains("~1 min 53 s left"));
-        assertTrue(lines[10], lines[10].startsWith("explain: 84/84 (100%), 2 min 06 s"));
+        assertTrue(lines[10], lines[10].equals("explain: 84/84 (100%, 2 min 06 s)"));
     }
 
     @Test

@@ -55,7 +55,7 @@ public final class BatchCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "output folder (one sub-folder per subject)")
     Path out;
 
-    @Option(names = "--model", required = true, paramLabel = "BUNDLE", description = "model bundle folder or .zip")
+    @Option(names = "--model", required = true, paramLabel = "BUNDLE", description = "model bundle: its folder, the ies-model.json in it, or a .zip of it")
     Path model;
 
     @Option(names = "--jobs", paramLabel = "N", defaultValue = "1",

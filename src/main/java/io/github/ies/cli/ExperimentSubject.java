@@ -52,7 +52,7 @@ final class ExperimentSubject {
 
     /** Loads the bundle, the inputs and the lesions (clear errors for missing files and other grids). */
     void load(CommandLine cl, String nonFinite) throws Exception {
-        bundle = ModelBundle.load(model);
+        bundle = io.github.ies.pipeline.InputFiles.bundle(model);
         channels = ExperimentCommand.inputs(cl, bundle, inputs, NonFiniteOption.parse(cl, nonFinite), warnings);
         for (String w : warnings) cl.getErr().println("ies " + cl.getCommandName() + ": warning: " + w);
         Path lp = lesionFile();

@@ -26,7 +26,7 @@ public final class ExplainCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "BUNDLE", description = "model bundle folder or .zip")
+    @Option(names = "--model", required = true, paramLabel = "BUNDLE", description = "model bundle: its folder, the ies-model.json in it, or a .zip of it")
     Path model;
 
     @Option(names = "--input", required = true, paramLabel = "NAME=FILE", description = "an input channel, e.g. FLAIR=flair.nii.gz")

@@ -41,7 +41,7 @@ public final class SegmentCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "BUNDLE", description = "model bundle folder or .zip")
+    @Option(names = "--model", required = true, paramLabel = "BUNDLE", description = "model bundle: its folder, the ies-model.json in it, or a .zip of it")
     Path model;
 
     @Option(names = "--input", required = true, paramLabel = "NAME=FILE",
@@ -110,7 +110,7 @@ public final class SegmentCommand implements Callable<Integer> {
         given.add(brainMask);
         given.add(gt);
         OutputFolder.check(out, given);                   // a bad output folder is reported before any work
-        ModelBundle bundle = ModelBundle.load(model);
+        ModelBundle bundle = io.github.ies.pipeline.InputFiles.bundle(model);
         List<String> readWarnings = new ArrayList<>();
         Volume[] channels = io.github.ies.pipeline.InputFiles.channels(bundle, files, policy, readWarnings, null);
         Volume mask = brainMask == null ? null : InputVolumes.read(brainMask, "brain mask", policy, readWarnings);

@@ -66,7 +66,7 @@ public final class ExplainJob {
         inputFiles.addAll(Arrays.asList(q.model, q.labels, q.groundTruth, q.brainMask));
         if (seg != null) inputFiles.addAll(Arrays.asList(seg.mask, seg.probability));
         if (q.outputFolder == null) OutputFolder.check(q.out, inputFiles);     // before any work
-        ModelBundle bundle = ModelBundle.load(q.model);
+        ModelBundle bundle = InputFiles.bundle(q.model);
         List<String> warnings = new ArrayList<>();
         Map<String, String> sources = new LinkedHashMap<>();
         Volume[] channels = InputFiles.channels(bundle, q.inputs, q.nonFinite, warnings, sources);

@@ -429,12 +429,12 @@ public final class CohortAnalysis {
         write(out.resolve("channel_contributions.csv"), con);
     }
 
-    /** Peak values of one method, channel and statistic ("peak_pos" or "peak_neg") per group, in group order. */
+    /** Peak values of one method, channel and statistic ("peak_pos" or "peak_neg") per group, in group order (undefined ones left out). */
     public static Map<String, double[]> peakValues(Result r, String method, String channel, String stat) {
         Map<String, double[]> out = new LinkedHashMap<>();
         for (String g : r.groups) {
             out.put(g, r.peaks.stream().filter(p -> p.group.equals(g) && p.method.equals(method) && p.channel.equals(channel))
-                    .mapToDouble(p -> stat.equals("peak_pos") ? p.peakPos : p.peakNeg).toArray());
+                    .mapToDouble(p -> stat.equals("peak_pos") ? p.peakPos : p.peakNeg).filter(v -> !Double.isNaN(v)).toArray());
         }
         return out;
     }

@@ -23,7 +23,7 @@ public final class CohortFigures {
         List<Path> out = new ArrayList<>();
         for (String[] mc : r.methodChannels) {
             List<BufferedImage> panels = new ArrayList<>();
-            for (String stat : List.of("peak_pos", "peak_neg")) {
+            for (String stat : CohortAnalysis.statistics(mc)) {
                 Map<String, double[]> v = CohortAnalysis.peakValues(r, mc[0], mc[1], stat);
                 panels.add(Figures.image(Figures.boxPlot((stat.equals("peak_pos") ? "maximum" : "minimum") + " of " + mc[0] + " / " + mc[1],
                         stat.equals("peak_pos") ? "peak (max)" : "trough (min)", v)));

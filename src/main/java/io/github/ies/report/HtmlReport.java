@@ -91,7 +91,7 @@ public final class HtmlReport {
                 .append(").</p>\n");
         h.append("<h3>Group summary</h3><table><tr><th class=l>method</th><th class=l>channel</th><th class=l>statistic</th><th class=l>group</th><th>n</th>"
                 + "<th>median</th><th>95% CI</th></tr>\n");
-        for (String[] mc : r.methodChannels) for (String stat : List.of("peak_pos", "peak_neg")) {
+        for (String[] mc : r.methodChannels) for (String stat : CohortAnalysis.statistics(mc)) {
             for (Map.Entry<String, double[]> e : CohortAnalysis.peakValues(r, mc[0], mc[1], stat).entrySet()) {
                 Statistics.Median m = Statistics.median(e.getValue());
                 h.append(String.format(Locale.ROOT, "<tr><td class=l>%s</td><td class=l>%s</td><td class=l>%s</td><td class=l>%s</td><td>%d</td><td>%.4g</td><td>%s</td></tr>%n",
@@ -101,7 +101,7 @@ public final class HtmlReport {
         }
         h.append("</table>\n<h3>Group tests</h3><table><tr><th class=l>method</th><th class=l>channel</th><th class=l>statistic</th><th class=l>a</th>"
                 + "<th class=l>b</th><th>n<sub>a</sub></th><th>n<sub>b</sub></th><th>U</th><th>p</th><th>r</th></tr>\n");
-        for (String[] mc : r.methodChannels) for (String stat : List.of("peak_pos", "peak_neg")) {
+        for (String[] mc : r.methodChannels) for (String stat : CohortAnalysis.statistics(mc)) {
             Map<String, double[]> g = CohortAnalysis.peakValues(r, mc[0], mc[1], stat);
             List<String> gs = new ArrayList<>(g.keySet());
             for (int a = 0; a < gs.size(); a++) for (int b = a + 1; b < gs.size(); b++) {

@@ -131,7 +131,7 @@ public class DemoSubjectFijiTest {
         assertEquals(fnVox, covered);
         final int tpId = tp;
         assertTrue(rois.stream().anyMatch(r -> LesionRois.idOf(r) == tpId && r.getName().equals(LesionRois.name(tpId, "TP"))));
-        assertTrue(Files.isRegularFile(out.resolve("saliency/lesion-" + fn + "_smoothgrad-max_flair.nii.gz")));
+        assertTrue(Files.isRegularFile(out.resolve("saliency/" + io.github.ies.io.ExplainLayout.mapName(fn, "smoothgrad-max", "flair", false))));
         assertNotNull(new File(out.toFile(), "run.json"));
     }
 }

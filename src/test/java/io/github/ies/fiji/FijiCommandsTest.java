@@ -110,8 +110,8 @@ public class FijiCommandsTest {
         ExplainLesionsCommand cmd = (ExplainLesionsCommand) m.getDelegateObject();
 
         // the output folder has the layout of 'ies explain'
-        for (String f : new String[] {"lesions.csv", "run.json", "saliency/lesion-7_smoothgrad-max_flair.nii.gz",
-                "saliency/lesion-3_smoothgrad-max_mprage.nii.gz", "saliency/lesion-7_gradcampp_layer.nii.gz"}) {
+        for (String f : new String[] {"lesions.csv", "run.json", "saliency/lesion-007_smoothgrad-max_flair.nii.gz",
+                "saliency/lesion-003_smoothgrad-max_mprage.nii.gz", "saliency/lesion-007_gradcampp_layer.nii.gz"}) {
             assertTrue(f, Files.isRegularFile(out.resolve(f)));
         }
         LesionTable csv = LesionTable.read(out.resolve("lesions.csv"));
@@ -155,7 +155,7 @@ public class FijiCommandsTest {
             assertEquals(mx, l.max, 1e-6 * mx);
         }
         // the crop holds the saliency map around the lesion centre (map voxel = crop voxel)
-        Volume map = Nifti.read(out.resolve("saliency/lesion-7_smoothgrad-max_flair.nii.gz"));
+        Volume map = Nifti.read(out.resolve("saliency/lesion-007_smoothgrad-max_flair.nii.gz"));
         int row7 = csv.rowOfId(7);
         int ci = (int) Math.round(csv.getDouble(row7, "centroid_i")), cj = (int) Math.round(csv.getDouble(row7, "centroid_j")),
                 ck = (int) Math.round(csv.getDouble(row7, "centroid_k"));
@@ -173,7 +173,7 @@ public class FijiCommandsTest {
         assertEquals(DIMS[0], ov.getWidth());
         assertEquals(DIMS[2], ov.getNSlices());
         assertEquals(4, ov.getNChannels());
-        Volume map3 = Nifti.read(out.resolve("saliency/lesion-3_smoothgrad-max_flair.nii.gz"));
+        Volume map3 = Nifti.read(out.resolve("saliency/lesion-003_smoothgrad-max_flair.nii.gz"));
         for (int idx = 0; idx < map.data().length; idx += 7) {
             int i = idx % DIMS[0], j = (idx / DIMS[0]) % DIMS[1], k = idx / (DIMS[0] * DIMS[1]);
             float a = map.data()[idx], b = map3.data()[idx];

@@ -29,7 +29,8 @@ final class ProgressPrinter implements ProgressListener {
     private String stage = "";
     private long t0;
     private int lastTenth = -1, lastPct = -1;
-    private boolean open;
+    private boolean open, ended;
+    private long lastDone;
 
     ProgressPrinter(PrintWriter err, boolean terminal, LongSupplier nanoClock) {
         this.err = err;
@@ -52,14 +53,18 @@ final class ProgressPrinter implements ProgressListener {
     @Override
     public synchronized void progress(String name, long done, long total) {
         long now = clock.getAsLong();
-        if (!name.equals(stage)) {
+        if (!name.equals(stage) || done < lastDone || (ended && done < total)) {   // a new stage, or the same one again
             if (open) err.println();
             open = false;
             stage = name;
             t0 = now;
             lastTenth = -1;
             lastPct = -1;
+            ended = false;
         }
+        lastDone = done;
+        if (done >= total && ended) return;             // a stage's end is printed once
+        ended = done >= total;
         long tot = Math.max(1, total);
         int pct = (int) Math.min(100, 100 * done / tot);
         boolean end = done >= total;

@@ -72,7 +72,8 @@ public final class ReportCommand implements Callable<Integer> {
         o.maxLesions = maxLesions;
         o.title = title;
         PrintWriter err = cl.getErr();
-        o.progress = ProgressPrinter.of(err, quiet);
+        io.github.ies.model.ProgressListener progress = ProgressPrinter.of(err, quiet);
+        o.progress = (done, total) -> progress.progress("report", done, total);
         String html = HtmlReport.build(dirs, o, s -> {
             if (!quiet) { err.println("ies report: " + s); err.flush(); }
         });

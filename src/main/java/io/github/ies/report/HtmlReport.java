@@ -11,7 +11,6 @@ import io.github.ies.io.DisplayOrientation;
 import io.github.ies.io.ExplainLayout;
 import io.github.ies.io.Nifti;
 import io.github.ies.io.Volume;
-import io.github.ies.model.ProgressListener;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -51,7 +50,13 @@ public final class HtmlReport {
         /** Most lesion figures per folder. */
         public int maxLesions = 60;
         public String title = "IES report";
-        public ProgressListener progress = ProgressListener.NONE;
+        /** Told (figures done, figures in all) as the lesion figures are drawn. */
+        public Progress progress = (done, total) -> { };
+    }
+
+    /** Progress of the lesion figures. */
+    public interface Progress {
+        void progress(long done, long total);
     }
 
     /** The map rows of a lesion figure, in order: method, channel (null: every input channel), label. */
@@ -89,8 +94,7 @@ public final class HtmlReport {
             long base = done;
             long all = total;
             lesionFigures(h, f, o, ranges, say, n -> {
-                o.progress.checkCancelled();
-                o.progress.progress("report", base + n, all);
+                o.progress.progress(base + n, all);
                 d[0] = n;
             });
             done += d[0];

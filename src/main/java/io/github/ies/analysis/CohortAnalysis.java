@@ -87,6 +87,7 @@ public final class CohortAnalysis {
         public final List<String[]> methodChannels = new ArrayList<>();
         public final List<String> regionNames = new ArrayList<>();
         public final List<String> warnings = new ArrayList<>();
+        /** Explained instances (rows with peaks) and those of them with maps. */
         public int instances, instancesWithMaps;
     }
 
@@ -240,6 +241,9 @@ public final class CohortAnalysis {
                 pl.progress("analyze", done++, total);
                 int id = t.getInt(r, "id");
                 String g = group(t.get(r, "category"));
+                boolean explained = false;
+                for (String p : prefixes) explained |= !t.get(r, ExplainLayout.peakColumn(p, true, false)).isEmpty();
+                if (!explained) continue;            // a row of the table that was not explained: nothing to analyse
                 groups.add(g);
                 res.instances++;
                 for (String p : prefixes) {

@@ -10,8 +10,9 @@ import java.util.function.LongSupplier;
  * The progress of every {@code ies} command on standard error, honest about what it knows.
  * <ul>
  * <li>On a terminal: one bar per stage, rewritten in place ({@code \r}), ended by a line break.</li>
- * <li>Anywhere else (a log file, a pipe, a test): plain lines, no {@code \r} and no ANSI codes: the first unit of a
- * stage, then each further tenth, and the end.</li>
+ * <li>Anywhere else (a log file, a pipe, a test): plain lines, no {@code \r} and no ANSI codes: at each further tenth
+ * of a stage, once the stage has run {@value #LINE_AFTER_SECONDS} s and at most one line per
+ * {@value #LINE_EVERY_SECONDS} s, and its end.</li>
  * <li>The time left only once it means something: at least {@value #ETA_MIN_SECONDS} s and
  * {@value #ETA_MIN_PERCENT}% of the stage done (and 2 units), estimated from the rate so far.</li>
  * </ul>
@@ -22,6 +23,7 @@ final class ProgressPrinter implements ProgressListener {
 
     static final double ETA_MIN_SECONDS = 3;
     static final int ETA_MIN_PERCENT = 5;
+    static final double LINE_AFTER_SECONDS = 1, LINE_EVERY_SECONDS = 2;
 
     private final PrintWriter err;
     private final boolean terminal;
@@ -30,7 +32,7 @@ final class ProgressPrinter implements ProgressListener {
     private long t0;
     private int lastTenth = -1, lastPct = -1;
     private boolean open, ended;
-    private long lastDone;
+    private long lastDone, lastLine;
 
     ProgressPrinter(PrintWriter err, boolean terminal, LongSupplier nanoClock) {
         this.err = err;
@@ -79,10 +81,12 @@ final class ProgressPrinter implements ProgressListener {
             if (end) err.println();
         } else {
             int tenth = (int) Math.min(10, 10 * done / tot);
-            boolean first = lastTenth < 0 && done > 0;
-            if (!end && !first && tenth == lastTenth) return;
-            if (!end && done == 0) return;
+            if (!end) {
+                if (done == 0 || tenth == lastTenth || elapsed < LINE_AFTER_SECONDS) return;
+                if (lastTenth >= 0 && (now - lastLine) / 1e9 < LINE_EVERY_SECONDS) return;
+            }
             lastTenth = tenth;
+            lastLine = now;
             err.printf(Locale.ROOT, "%s: %d/%d (%d%%%s)%n", name, done, total, pct, timing(done, total, elapsed));
         }
         err.flush();

@@ -265,18 +265,35 @@ public final class HtmlReport {
 
     private static void lesionTable(StringBuilder h, Folder f) {
         LesionTable t = f.table;
-        List<String> cols = displayColumns(t);
         h.append("<h3>Lesion table (").append(t.rowCount()).append(" instances, ").append(f.explainedRows.size())
                 .append(" explained)</h3>\n<p class=sub>Click a column to sort. <code>sg_max_flair+</code> = <code>smoothgrad_max_flair_peak_pos</code> "
                         + "(the map's maximum), <code>-</code> = <code>_peak_neg</code> (its minimum); hover a header for its lesions.csv name. "
-                        + "Values to 4 significant digits (the CSV has them all).</p>\n<div class=scroll><table class=sortable><thead><tr>");
+                        + "Values to 4 significant digits (the CSV has them all).</p>\n");
+        List<Integer> explained = f.explainedRows, others = new ArrayList<>();
+        for (int r = 0; r < t.rowCount(); r++) if (!explained.contains(r)) others.add(r);
+        if (!explained.isEmpty()) rows(h, f, explained);
+        if (!others.isEmpty()) {
+            h.append(explained.isEmpty() ? "<div>" : "<details><summary>").append(others.size())
+                    .append(" instance(s) of the table not explained").append(explained.isEmpty() ? "</div>\n" : "</summary>\n");
+            rows(h, f, others);
+            if (!explained.isEmpty()) h.append("</details>\n");
+        }
+    }
+
+    private static void rows(StringBuilder h, Folder f, List<Integer> rows) {
+        LesionTable t = f.table;
+        List<String> cols = displayColumns(t);
+        h.append("<div class=scroll><table class=sortable><thead><tr>");
         for (String c : cols) {
             boolean text = c.equals("category");
-            h.append("<th").append(text ? " class=l" : "").append(" title=\"").append(esc(c)).append("\">").append(esc(shortName(c))).append("</th>");
+            String sn = shortName(c);
+            int u = sn.lastIndexOf('_');
+            String head = sn.length() > 8 && u > 0 ? esc(sn.substring(0, u)) + "_<br>" + esc(sn.substring(u + 1)) : esc(sn);
+            h.append("<th").append(text ? " class=l" : "").append(" title=\"").append(esc(c)).append("\">").append(head).append("</th>");
         }
         h.append("</tr></thead><tbody>\n");
         String a = anchor(f.dir);
-        for (int r = 0; r < t.rowCount(); r++) {
+        for (int r : rows) {
             h.append("<tr>");
             boolean explained = f.explainedRows.contains(r);
             for (String c : cols) {

@@ -142,7 +142,7 @@ public class CohortAnalysisTest {
         assertTrue(s.contains("<span class=\"cat-TP\">TP</span> 1 (1 explained)"));
         // sortable, the peak columns before the centroids
         assertTrue(s.contains("<table class=sortable><thead>"));
-        assertTrue(s.indexOf("title=\"smoothgrad_max_flair_peak_pos\">sg_max_flair+</th>") < s.indexOf("title=\"centroid_i\""));
+        assertTrue(s.indexOf("title=\"smoothgrad_max_flair_peak_pos\">sg_max_<br>flair+</th>") < s.indexOf("title=\"centroid_i\""));
         assertTrue(s.contains("alt=\"peaks_smoothgrad-max_flair.png\" src=\"data:image/png;base64,"));
         assertTrue(!s.contains("src=\"http") && !s.contains("src=\"file"));
         assertTrue(s.contains("<td class=l>TP</td><td class=l>FP</td><td>1</td><td>1</td><td>1.0</td>"));

@@ -38,6 +38,7 @@ public final class FijiScreenshots {
         in.put("device", "cpu");
         in.put("lesions", lesions);
         in.put("samples", 4);
+        in.put("methods", "smoothgrad-max,gradcampp");
         in.put("saliency_context", "local");
         in.put("tn_spheres", 3);
         FijiRun m = FijiRun.run(context, ExplainLesionsCommand.class, in);
@@ -50,9 +51,12 @@ public final class FijiScreenshots {
         IJ.run(gallery, "Set... ", "zoom=1000 x=" + gallery.getWidth() / 2 + " y=" + gallery.getHeight() / 2);
         gallery.getWindow().setLocation(0, 110);
         overview.show();
-        int k = (int) Math.round(((ExplainLesionsCommand) m.getDelegateObject()).getTable().getDouble(
-                ((ExplainLesionsCommand) m.getDelegateObject()).getTable().rowOfId(Integer.parseInt(lesions.split(",")[0].trim())), "centroid_k"));
-        overview.setPosition(1, k + 1, 1);
+        io.github.ies.instances.LesionTable t = ((ExplainLesionsCommand) m.getDelegateObject()).getTable();
+        int row = t.rowOfId(Integer.parseInt(lesions.split(",")[0].trim()));
+        int[] centroid = {(int) Math.round(t.getDouble(row, "centroid_i")), (int) Math.round(t.getDouble(row, "centroid_j")),
+                (int) Math.round(t.getDouble(row, "centroid_k"))};
+        int z = VolumeImages.viewOf(flair).screen(centroid)[2];     // the lesion's slice in the (radiological) view
+        overview.setPosition(2, z + 1, 1);
         IJ.run(overview, "Set... ", "zoom=300 x=" + overview.getWidth() / 2 + " y=" + overview.getHeight() / 2);
         overview.getWindow().setLocation(300, 110);
         for (Frame f : Frame.getFrames()) {

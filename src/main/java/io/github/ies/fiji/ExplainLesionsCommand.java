@@ -65,7 +65,7 @@ public class ExplainLesionsCommand extends SegmentingCommand {
     @Parameter(label = "Lesions (all, roi-manager or ids such as 3,7,12)", persist = false)
     private String lesions = "all";
 
-    @Parameter(label = "Gallery crop size (voxels; 0: automatic, largest lesion + 16, at least 32)", min = "0", persist = false)
+    @Parameter(label = "Gallery crop size (voxels; 0: automatic, largest lesion + 16, at least 48)", min = "0", persist = false)
     private int crop_size = 0;
 
     @Parameter(label = "Output folder (none: do not save; same files as 'ies explain')", style = "directory", required = false, persist = false)
@@ -226,7 +226,7 @@ public class ExplainLesionsCommand extends SegmentingCommand {
                     int row = t.rowOfId(id);
                     ext = Math.max(ext, t.getInt(row, "bbox_" + ax + "_max") - t.getInt(row, "bbox_" + ax + "_min") + 1);
                 }
-                size[a] = crop_size > 0 ? crop_size : Math.max(32, ext + 16);
+                size[a] = crop_size > 0 ? crop_size : Math.max(48, ext + 16);
                 size[a] = Math.min(size[a], nd[a]);
             }
             ov = new LesionOverview(in.get("FLAIR"), "FLAIR");

@@ -136,13 +136,15 @@ public final class LesionGallery {
         imp.setOpenAsHyperStack(true);
         imp.setCalibration(crop.calibration());
         CompositeImage comp = new CompositeImage(imp, nc > 1 ? IJ.COLOR : IJ.GRAYSCALE);
-        crop.label(comp);
+        boolean[] light = new boolean[nc];                 // a blue-white-red channel is white where the map is 0
+        for (int c = 0; c < nc; c++) light[c] = channels.get(c).kind == Kind.SIGNED;
+        crop.label(comp, light);
         for (int c = 0; c < nc; c++) {
             Kind k = channels.get(c).kind;
             double[] r = displayRange(k, lo[c], hi[c]);
             setChannel(comp, c + 1, lutFor(k), r[0], r[1]);
             if (k == Kind.SIGNED || k == Kind.POSITIVE || k == Kind.PER_FRAME) {
-                ViewSpace.colourBar(comp, c + 1, lutFor(k), r[0], r[1], k == Kind.PER_FRAME ? "x peak" : k == Kind.SIGNED ? "all lesions" : "");
+                ViewSpace.colourBar(comp, c + 1, lutFor(k), r[0], r[1], light[c] ? ViewSpace.DARK : java.awt.Color.YELLOW);
             }
         }
         comp.setPosition(1, Math.max(1, nz / 2 + 1), 1);

@@ -90,7 +90,7 @@ public final class LesionOverview {
             boolean signed = kinds.get(names.get(c)) == LesionGallery.Kind.SIGNED;
             ij.process.LUT lut = signed ? Luts.blueBlackRed() : Luts.hot();
             LesionGallery.setChannel(comp, c + 1, lut, signed ? -m : 0, m);
-            ViewSpace.colourBar(comp, c + 1, lut, signed ? -m : 0, m, names.get(c));
+            ViewSpace.colourBar(comp, c + 1, lut, signed ? -m : 0, m);
         }
         comp.setPosition(1, nz / 2 + 1, 1);
         return comp;

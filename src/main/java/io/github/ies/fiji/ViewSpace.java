@@ -83,62 +83,99 @@ public final class ViewSpace {
 
     // ------------------------------------------------------------------ overlays
 
+    /** The overlay text size of an image (in its pixels, so it scales with the zoom as the image does). */
+    static int fontSize(ImagePlus imp) {
+        return Math.max(4, (int) Math.round(Math.min(imp.getWidth(), imp.getHeight()) / 11.0));
+    }
+
     /**
      * Labels a view: the orientation letters at the middle of its edges and a mm scale bar at the bottom right, on
-     * every channel, slice and frame; text keeps its size on screen whatever the zoom.
+     * every channel, slice and frame.
      */
     public void label(ImagePlus imp) {
+        label(imp, null);
+    }
+
+    /**
+     * {@link #label} with the text drawn dark on the channels whose image is light where it is zero ({@code light[c]},
+     * 0-based; e.g. a blue-white-red LUT), yellow on the others; {@code light} null: yellow everywhere.
+     */
+    public void label(ImagePlus imp, boolean[] light) {
+        if (light == null || imp.getNChannels() < 2) {
+            labelChannel(imp, 0, Color.YELLOW);
+            return;
+        }
+        for (int c = 0; c < imp.getNChannels(); c++) labelChannel(imp, c + 1, c < light.length && light[c] ? DARK : Color.YELLOW);
+    }
+
+    static final Color DARK = new Color(0x20, 0x20, 0x60);
+
+    private void labelChannel(ImagePlus imp, int channel, Color colour) {
         Overlay ov = overlay(imp);
-        int w = imp.getWidth(), h = imp.getHeight();
+        int before = ov.size();
+        int w = imp.getWidth(), h = imp.getHeight(), fs = fontSize(imp);
         if (orientation.known()) {
             String[] l = orientation.letters(AXIAL);
-            ov.add(text(l[0], 0.5, h / 2.0 - 6, TextRoi.LEFT));
-            ov.add(text(l[1], w - 0.5, h / 2.0 - 6, TextRoi.RIGHT));
-            ov.add(text(l[2], w / 2.0 + 1, 0.2, TextRoi.LEFT));
-            ov.add(text(l[3], w / 2.0 + 1, h - 13, TextRoi.LEFT));
+            ov.add(text(l[0], fs, 0.5, h / 2.0, false, true));
+            ov.add(text(l[1], fs, w - 0.5, h / 2.0, true, true));
+            ov.add(text(l[2], fs, w / 2.0, 0, false, false));
+            ov.add(text(l[3], fs, w / 2.0, h - fs * 1.25, false, false));
         }
         double pw = imp.getCalibration().pixelWidth;
         double mm = niceLength(w * pw / 4);
         double len = mm / pw;
-        Line bar = new Line(w - 1.5 - len, h - 1.5, w - 1.5, h - 1.5);
-        bar.setStrokeColor(Color.WHITE);
-        bar.setStrokeWidth(Math.max(1, h / 80.0));
+        Line bar = new Line(1.5, h - 1.5, 1.5 + len, h - 1.5);          // bottom left
+        bar.setStrokeColor(colour == Color.YELLOW ? Color.WHITE : colour);
+        bar.setStrokeWidth(Math.max(1, h / 60.0));
         bar.setName("scale bar");
         bar.setPosition(0, 0, 0);
         ov.add(bar);
-        TextRoi t = text((mm == Math.rint(mm) ? Long.toString((long) mm) : String.format(Locale.ROOT, "%g", mm)) + " mm", w - 1.5, h - 16, TextRoi.RIGHT);
-        t.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
-        ov.add(t);
+        int small = Math.max(3, fs * 2 / 3);
+        ov.add(text((mm == Math.rint(mm) ? Long.toString((long) mm) : String.format(Locale.ROOT, "%g", mm)) + " mm", small,
+                1.5, h - 2.5 - small * 1.3, false, false));
+        for (int r = before; r < ov.size(); r++) {
+            Roi roi = ov.get(r);
+            if (roi instanceof TextRoi) roi.setStrokeColor(colour);
+            roi.setPosition(channel, 0, 0);
+        }
         imp.setOverlay(ov);
     }
 
     /**
-     * A colour bar for channel {@code c} (1-based; 0: an image without channels) at the right edge: the LUT from
-     * {@code min} (bottom) to {@code max} (top) with both values and 0 when it lies inside, shown with that channel.
+     * A colour bar for channel {@code c} (1-based; 0: an image without channels) at the top right, above the right
+     * edge's letter: the LUT from {@code min} (bottom) to {@code max} (top) with both values, and 0 when it lies
+     * inside, shown with that channel.
      */
-    public static void colourBar(ImagePlus imp, int c, LUT lut, double min, double max, String caption) {
+    public static void colourBar(ImagePlus imp, int c, LUT lut, double min, double max) {
+        colourBar(imp, c, lut, min, max, Color.YELLOW);
+    }
+
+    /** {@link #colourBar} with its values in {@code colour}. */
+    public static void colourBar(ImagePlus imp, int c, LUT lut, double min, double max, Color colour) {
         Overlay ov = overlay(imp);
+        int before = ov.size();
         int w = imp.getWidth(), h = imp.getHeight();
-        int bw = Math.max(2, (int) Math.round(w * 0.04)), bh = Math.max(8, (int) Math.round(h * 0.45));
+        int bw = Math.max(2, (int) Math.round(w * 0.04)), bh = Math.max(8, (int) Math.round(h * 0.34));
         ColorProcessor cp = new ColorProcessor(bw, bh);
         for (int y = 0; y < bh; y++) {
             int idx = (int) Math.round(255.0 * (bh - 1 - y) / Math.max(1, bh - 1));
             int rgb = (lut.getRed(idx) << 16) | (lut.getGreen(idx) << 8) | lut.getBlue(idx);
             for (int x = 0; x < bw; x++) cp.set(x, y, rgb);
         }
-        double x0 = w - bw - 1, y0 = (h - bh) / 2.0;
+        double x0 = w - bw - 1, y0 = Math.max(1, h * 0.04);
         ImageRoi bar = new ImageRoi((int) x0, (int) y0, cp);
-        bar.setName("colour bar " + caption);
+        bar.setName("colour bar");
         bar.setPosition(c, 0, 0);
         ov.add(bar);
         Roi frame = new Roi(x0, y0, bw, bh);
         frame.setStrokeColor(Color.WHITE);
         frame.setPosition(c, 0, 0);
         ov.add(frame);
-        ov.add(position(text(tick(max), x0 - 1, y0 - 2, TextRoi.RIGHT), c));
-        ov.add(position(text(tick(min), x0 - 1, y0 + bh - 12, TextRoi.RIGHT), c));
-        if (min < 0 && max > 0) ov.add(position(text("0", x0 - 1, y0 + bh * max / (max - min) - 7, TextRoi.RIGHT), c));
-        if (caption != null && !caption.isEmpty()) ov.add(position(text(caption, x0 + bw, y0 + bh + 1, TextRoi.RIGHT), c));
+        int fs = Math.max(3, fontSize(imp) * 2 / 3);
+        ov.add(position(text(tick(max), fs, x0 - 1, y0, true, false), c));
+        ov.add(position(text(tick(min), fs, x0 - 1, y0 + bh, true, true), c));
+        if (min < 0 && max > 0) ov.add(position(text("0", fs, x0 - 1, y0 + bh * max / (max - min), true, true), c));
+        for (int r = before; r < ov.size(); r++) if (ov.get(r) instanceof TextRoi) ov.get(r).setStrokeColor(colour);
         imp.setOverlay(ov);
     }
 
@@ -152,12 +189,16 @@ public final class ViewSpace {
         return t;
     }
 
-    private static TextRoi text(String s, double x, double y, int justification) {
-        TextRoi t = new TextRoi(s, x, y, new Font(Font.SANS_SERIF, Font.BOLD, 12));
+    /**
+     * Yellow text of {@code size} image pixels with its left (or, {@code right}, its right) edge at x and its top (or,
+     * {@code middle}, its middle) at y, on every position.
+     */
+    private static TextRoi text(String s, int size, double x, double y, boolean right, boolean middle) {
+        TextRoi t = new TextRoi(x, y, s, new Font(Font.SANS_SERIF, Font.BOLD, size));
         t.setStrokeColor(Color.YELLOW);
         t.setAntialiased(true);
-        t.setNonScalable(true);
-        if (justification == TextRoi.RIGHT) t.setLocation(x - t.getFloatWidth(), y);
+        double tw = t.getFloatWidth(), th = t.getFloatHeight();
+        t.setLocation(right ? x - tw : x, middle ? y - th / 2 : y);
         t.setPosition(0, 0, 0);
         return t;
     }

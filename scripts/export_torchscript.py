@@ -79,9 +79,14 @@ class FeatureWrapper(nn.Module):
             raise SystemExit("error: layer '%s' not found in the network; layers are:\n  %s"
                              % (layer_name, "\n  ".join(names)))
         self._holder = _Holder()
-        parent_name, _, child = layer_name.rpartition(".")
-        parent = modules[parent_name] if parent_name else net
-        setattr(parent, child, _DeltaLayer(getattr(parent, child), self._holder))
+        target = modules[layer_name]
+        wrapped = _DeltaLayer(target, self._holder)
+        # replace the layer wherever the network holds it: MONAI's DynUNet registers each block twice (in
+        # `upsamples`/`downsamples` and inside the `skip_layers` chain that forward() runs), and named_modules() names
+        # only the first place
+        holders = [(parent, child) for parent in net.modules() for child, m in parent._modules.items() if m is target]
+        for parent, child in holders:
+            setattr(parent, child, wrapped)
         self.net = net
 
     def forward(self, x):

@@ -250,7 +250,7 @@ public final class SegmentCommand implements Callable<Integer> {
         m.addProperty("overlap", bundle.overlap());
         m.addProperty("blending", bundle.blending().key);
         m.addProperty("activation", bundle.activation().key);
-        m.addProperty("normalization", bundle.normalization().key);
+        m.addProperty("normalization", bundle.normalizationKey());
         m.addProperty("lesion_channel", bundle.lesionChannel());
         m.addProperty("bundle_threshold", bundle.threshold());
         j.add("model", m);

@@ -244,9 +244,10 @@ def probe_alignment(module, patch_size, in_channels, receptive_field, u=None, se
 
 
 def network_stride(net, patch_size, in_channels):
-    """The total stride from the network's own shapes: the largest ratio, over the axes and every module's 5D
-    output, of the patch size to the output's size, on a zero input of the patch size (forward hooks on the eager
-    network). Used when the receptive field is unbounded and equivariance cannot be probed."""
+    """The total stride from the network's own shapes: the largest power-of-two ratio, over the axes and every
+    module's 5D output, of the patch size to the output's size, on a zero input of the patch size (forward hooks on the
+    eager network). Used when the receptive field is unbounded and equivariance cannot be probed. (A network that
+    permutes its axes inside, such as an imported nnU-Net, can mislead it: its importer gives "alignment".)"""
     ratios = [1]
     hooks = []
 
@@ -256,7 +257,9 @@ def network_stride(net, patch_size, in_channels):
             if torch.is_tensor(o) and o.dim() == 5:
                 for d in range(3):
                     if o.shape[2 + d] > 0 and patch_size[d] % o.shape[2 + d] == 0:
-                        ratios.append(patch_size[d] // o.shape[2 + d])
+                        r = patch_size[d] // o.shape[2 + d]
+                        if r & (r - 1) == 0:        # strides are powers of two; other ratios come from permuted axes
+                            ratios.append(r)
 
     for m in net.modules():
         hooks.append(m.register_forward_hook(hook))
@@ -299,7 +302,10 @@ def export(net, layer, out_dir, meta, patch_size, in_channels, seed=0, tol=1e-4)
     # verification against the eager network (patch size and one other size), with and without delta
     worst = 0.0
     sizes = [tuple(patch_size)]
-    other = tuple(max(8, p // 2) for p in patch_size)
+    # a second size: half the patch, a multiple of the network's stride (and at least twice it, so that instance
+    # normalisation has more than one voxel at the bottom)
+    stride = meta.get("alignment") or network_stride(net, patch_size, in_channels)
+    other = tuple(max(2 * stride, (p // 2) // stride * stride) for p in patch_size)
     if other != tuple(patch_size):
         sizes.append(other)
     for size in sizes:

@@ -252,48 +252,44 @@ public final class ModelGrid {
     /** Resamples {@code src} (dims {@code from}) at {@code xf p} for every voxel p of a grid of dims {@code to}. */
     static float[] sample(float[] src, int[] from, int[] to, double[][] xf, Interpolation mode) {
         float[] out = new float[to[0] * to[1] * to[2]];
+        int n0 = from[0], n1 = from[1], n2 = from[2];
+        int s1 = n0, s2 = n0 * n1;
         int o = 0;
-        double[] c = new double[3];
         for (int k = 0; k < to[2]; k++)
             for (int j = 0; j < to[1]; j++)
                 for (int i = 0; i < to[0]; i++) {
-                    for (int d = 0; d < 3; d++) {
-                        double v = xf[d][0] * i + xf[d][1] * j + xf[d][2] * k + xf[d][3];
-                        v = Math.min(Math.max(v, 0), from[d] - 1);             // "border": clamp to the extent
-                        double r = Math.rint(v);
-                        c[d] = Math.abs(v - r) < SNAP ? r : v;
+                    double c0 = coordinate(xf[0], i, j, k, n0), c1 = coordinate(xf[1], i, j, k, n1), c2 = coordinate(xf[2], i, j, k, n2);
+                    if (mode == Interpolation.NEAREST) {
+                        int q0 = Math.min((int) Math.floor(c0 + 0.5 + SNAP), n0 - 1);
+                        int q1 = Math.min((int) Math.floor(c1 + 0.5 + SNAP), n1 - 1);
+                        int q2 = Math.min((int) Math.floor(c2 + 0.5 + SNAP), n2 - 1);
+                        out[o++] = src[q0 + s1 * q1 + s2 * q2];
+                        continue;
                     }
-                    out[o++] = mode == Interpolation.NEAREST ? nearest(src, from, c) : trilinear(src, from, c);
+                    int a0 = Math.min((int) Math.floor(c0), n0 - 1), a1 = Math.min((int) Math.floor(c1), n1 - 1),
+                            a2 = Math.min((int) Math.floor(c2), n2 - 1);
+                    double f0 = c0 - a0, f1 = c1 - a1, f2 = c2 - a2;
+                    int b0 = f0 > 0 ? a0 + 1 : a0, b1 = f1 > 0 ? a1 + 1 : a1, b2 = f2 > 0 ? a2 + 1 : a2;
+                    double v = 0;
+                    for (int corner = 0; corner < 8; corner++) {
+                        boolean u0 = (corner & 1) != 0, u1 = (corner & 2) != 0, u2 = (corner & 4) != 0;
+                        double w = (u0 ? f0 : 1 - f0) * (u1 ? f1 : 1 - f1) * (u2 ? f2 : 1 - f2);
+                        if (w != 0) v += w * src[(u0 ? b0 : a0) + s1 * (u1 ? b1 : a1) + s2 * (u2 ? b2 : a2)];
+                    }
+                    out[o++] = (float) v;
                 }
         return out;
     }
 
-    private static float nearest(float[] src, int[] n, double[] c) {
-        int[] q = new int[3];
-        for (int d = 0; d < 3; d++) q[d] = Math.min((int) Math.floor(c[d] + 0.5 + SNAP), n[d] - 1);
-        return src[q[0] + n[0] * (q[1] + n[1] * q[2])];
-    }
-
-    private static float trilinear(float[] src, int[] n, double[] c) {
-        int[] lo = new int[3], hi = new int[3];
-        double[] f = new double[3];
-        for (int d = 0; d < 3; d++) {
-            lo[d] = Math.min((int) Math.floor(c[d]), n[d] - 1);
-            f[d] = c[d] - lo[d];
-            hi[d] = f[d] > 0 ? lo[d] + 1 : lo[d];
-        }
-        double s = 0;
-        for (int corner = 0; corner < 8; corner++) {
-            double w = 1;
-            int[] q = new int[3];
-            for (int d = 0; d < 3; d++) {
-                boolean up = (corner >> d & 1) != 0;
-                w *= up ? f[d] : 1 - f[d];
-                q[d] = up ? hi[d] : lo[d];
-            }
-            if (w != 0) s += w * src[q[0] + n[0] * (q[1] + n[1] * q[2])];
-        }
-        return (float) s;
+    /**
+     * One coordinate of {@code row . (i, j, k, 1)}, clamped to [0, n - 1] (MONAI's "border" padding) and snapped to
+     * the nearest integer within {@link #SNAP}.
+     */
+    private static double coordinate(double[] row, int i, int j, int k, int n) {
+        double v = row[0] * i + row[1] * j + row[2] * k + row[3];
+        v = Math.min(Math.max(v, 0), n - 1);
+        double r = Math.rint(v);
+        return Math.abs(v - r) < SNAP ? r : v;
     }
 
     /** One line for logs: what is done to the inputs. */

@@ -3,6 +3,7 @@ package io.github.ies.pipeline;
 import ai.djl.Device;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import io.github.ies.geometry.ModelGrid;
 import io.github.ies.instances.Connectivity;
 import io.github.ies.instances.Instance;
 import io.github.ies.instances.InstanceParams;
@@ -140,13 +141,20 @@ public final class ExplainPipeline {
     private final ProgressListener listener;
     private final Consumer<String> say;
     private final Result result = new Result();
+    /** The input's grid (native) and the model's grid (where the network and the engine run). */
     private final int[] nd;
+    private int[] md;
     private final long t0 = System.nanoTime();
     // set by the steps
+    private ModelGrid grid;
     private float[] x;
     private LesionTable table;
     private InstanceResult ir;
+    /** The instances on the model's grid (targets come from there; ir itself when the grids are one). */
+    private InstanceResult modelIr;
     private Labeling given;
+    /** The given label image on the model's grid (NIfTI order). */
+    private int[] givenOnModel;
     private final JsonObject segmentationRecord = new JsonObject();
     private final JsonArray perLesion = new JsonArray();
 
@@ -191,8 +199,10 @@ public final class ExplainPipeline {
             LesionSegmentation ls = LesionSegmentation.run(in.bundle, in.channels, in.groundTruth, in.brainMask, lo, listener, null);
             sink.segmentation(ls);
             SegmentationResult sr = ls.segmentation;
+            grid = ls.grid;
             x = sr.normalizedInput();
             ir = ls.instances;
+            modelIr = ls.modelInstances;
             result.warnings.addAll(ir.warnings());
             result.warnings.addAll(sr.warnings());
             table = ir.table();
@@ -206,8 +216,20 @@ public final class ExplainPipeline {
             segmentationRecord.add("timings_s", st);
             say.accept(String.format(Locale.ROOT, "segmented: %d instance(s), %d table row(s)", ir.predicted().count(), table.rowCount()));
         } else {
-            x = Segmenter.normalize(in.bundle, in.channels);
+            grid = ModelGrid.plan(nd, in.channels[0].geometry(), in.bundle.geometry());
+            Volume[] onModel = in.channels;
+            if (!grid.identity()) {
+                onModel = new Volume[in.channels.length];
+                for (int c = 0; c < onModel.length; c++) onModel[c] = grid.toModel(in.channels[c], ModelGrid.Interpolation.LINEAR);
+            }
+            if (!grid.identity() || in.bundle.geometry().none()) result.warnings.add(grid.describe());
+            x = Segmenter.normalize(in.bundle, onModel);
             given = Labeling.fromLabelVolume(in.labels, Connectivity.of(q.connectivity != null ? q.connectivity : in.bundle.connectivity()));
+            if (!grid.identity()) {
+                float[] lab = grid.toModel(in.labels, ModelGrid.Interpolation.NEAREST).data();
+                givenOnModel = new int[lab.length];
+                for (int i = 0; i < lab.length; i++) givenOnModel[i] = Math.round(lab[i]);
+            }
             table = new LesionTable(LesionTable.BASE_COLUMNS);
             for (Instance i : given.instances(in.channels[0].geometry())) {
                 table.addRow(i.id, "", i.voxels, i.volumeMm3, i.centroidVoxel[0], i.centroidVoxel[1], i.centroidVoxel[2],
@@ -215,6 +237,7 @@ public final class ExplainPipeline {
                         i.bboxMin[2], i.bboxMax[0], i.bboxMax[1], i.bboxMax[2], null, null);
             }
         }
+        md = grid.modelDims();
         result.table = table;
         result.instances = ir;
     }
@@ -241,14 +264,20 @@ public final class ExplainPipeline {
         List<Target> targets = new ArrayList<>();
         for (int id : ids) {
             boolean[] mask;
-            if (ir != null) {
-                mask = ir.mask(id);
+            if (modelIr != null) {
+                mask = modelIr.mask(id);
             } else {
-                int[] lab = given.labels();
+                int[] lab = givenOnModel != null ? givenOnModel : given.labels();
                 mask = new boolean[lab.length];
                 for (int i = 0; i < lab.length; i++) mask[i] = lab[i] == id;
             }
-            targets.add(Target.ofNifti(id, mask, nd));
+            boolean any = false;
+            for (boolean b : mask) any |= b;
+            if (!any) {
+                throw new IllegalArgumentException("instance " + id + " has no voxel on the model's grid " + java.util.Arrays.toString(md)
+                        + " (smaller than one voxel there); explain it with a model without a declared spacing, or leave it out");
+            }
+            targets.add(Target.ofNifti(id, mask, md));
         }
         sink.instances(table, ids, this::labelsOf);
         return targets;
@@ -287,14 +316,15 @@ public final class ExplainPipeline {
         try (TorchModel model = TorchModel.load(in.bundle, device, true)) {
             SaliencyEngine engine = new SaliencyEngine(model, o);
             say.accept("explaining " + targets.size() + " instance(s) on " + DeviceSpec.describe(device) + ": " + engine.describe());
-            int[] pad = engine.fullPadding(nd);
+            int[] pad = engine.fullPadding(md);
             if (o.context == SaliencyContext.FULL && (pad[0] > 0 || pad[1] > 0 || pad[2] > 0)) {
                 say.accept(String.format(Locale.ROOT, "full context: the %dx%dx%d volume is zero-padded to %dx%dx%d (a multiple of the network's "
-                        + "stride %d; see docs/saliency.md)", nd[0], nd[1], nd[2], nd[0] + pad[0], nd[1] + pad[1], nd[2] + pad[2], engine.alignment()));
+                        + "stride %d; see docs/saliency.md)", md[0], md[1], md[2], md[0] + pad[0], md[1] + pad[1], md[2] + pad[2], engine.alignment()));
             }
             long te = System.nanoTime();
             Map<Integer, Row> rows = new LinkedHashMap<>();
-            engine.explain(x, nd, targets, m -> {
+            engine.explain(x, md, targets, onModel -> {
+                LesionMaps m = toNative(onModel);
                 Row row = peaks(m, chans);
                 row.category = table.get(table.rowOfId(m.id), "category");
                 rows.put(m.id, row);
@@ -313,13 +343,42 @@ public final class ExplainPipeline {
             result.warnings.addAll(engine.log());
             if (o.methods.contains(Method.CLASS_GRADCAMPP)) {
                 listener.checkCancelled();
-                float[] cls = engine.classGradCam(x, nd);
+                float[] cls = engine.classGradCam(x, md);
                 checkMap(cls, "the class Grad-CAM++ map", q.nonFinite, result.warnings);
-                sink.classMap(Volume.fromTensorLayout(cls, 0, nd, ref.geometry()));
+                Volume map = Volume.fromTensorLayout(cls, 0, md, grid.modelGeometry());
+                sink.classMap(grid.identity() ? Volume.fromTensorLayout(cls, 0, nd, ref.geometry()) : grid.toNative(map, ModelGrid.Interpolation.LINEAR));
             }
             say.accept(String.format(Locale.ROOT, "saliency: %.1f s", (System.nanoTime() - te) / 1e9));
             return engine;
         }
+    }
+
+    /**
+     * A lesion's maps on the input's grid: as computed when the model's grid is the input's, else each map pasted on
+     * the model's grid, brought back trilinearly ({@link ModelGrid#toNative}) and kept on the whole input grid.
+     */
+    private LesionMaps toNative(LesionMaps m) {
+        if (grid.identity()) return m;
+        Box whole = new Box(new int[3], nd);
+        int row = table.rowOfId(m.id);
+        LesionMaps out = LesionMaps.on(m.id, table.getInt(row, "voxels"), whole, whole, m.seconds);
+        Volume modelRef = new Volume(new float[md[0] * md[1] * md[2]], md, grid.modelGeometry());
+        for (Map.Entry<Method, float[][]> e : m.maps.entrySet()) {
+            out.maps.put(e.getKey(), back(e.getValue(), m.regionOf(e.getKey()), modelRef));
+            float[][] se = m.standardErrors.get(e.getKey());
+            if (se != null) out.standardErrors.put(e.getKey(), back(se, m.regionOf(e.getKey()), modelRef));
+        }
+        return out;
+    }
+
+    /** Crops on a model-grid region to C-order arrays on the whole input grid. */
+    private float[][] back(float[][] crops, Box region, Volume modelRef) {
+        float[][] out = new float[crops.length][];
+        for (int c = 0; c < crops.length; c++) {
+            Volume onNative = grid.toNative(paste(crops[c], region, modelRef), ModelGrid.Interpolation.LINEAR);
+            out[c] = Volume.toTensorLayout(onNative);
+        }
+        return out;
     }
 
     /**
@@ -411,9 +470,9 @@ public final class ExplainPipeline {
         p.addProperty("alignment_source", engine.alignmentSource());
         if (o.context == SaliencyContext.FULL) {
             JsonObject pad = new JsonObject();
-            int[] add = engine.fullPadding(nd);
-            pad.add("volume", RunRecord.ints(nd));
-            pad.add("network_input", RunRecord.ints(new int[] {nd[0] + add[0], nd[1] + add[1], nd[2] + add[2]}));
+            int[] add = engine.fullPadding(md);
+            pad.add("volume", RunRecord.ints(md));
+            pad.add("network_input", RunRecord.ints(new int[] {md[0] + add[0], md[1] + add[1], md[2] + add[2]}));
             pad.add("zeros_added_at_high_end", RunRecord.ints(add));
             p.add("padding", pad);
         }
@@ -434,6 +493,7 @@ public final class ExplainPipeline {
         p.addProperty("non_finite", q.nonFinite.key);
         p.addProperty("out", q.outputFolderName);
         rec.model(in.bundle).environment(DeviceSpec.describe(device));
+        rec.add("geometry", grid.record());
         rec.add("backend_check", BackendCheckRecord.of(engine));
         if (segmentationRecord.size() > 0) rec.add("segmentation", segmentationRecord);
         rec.add("lesions", perLesion);

@@ -79,9 +79,14 @@ class FeatureWrapper(nn.Module):
             raise SystemExit("error: layer '%s' not found in the network; layers are:\n  %s"
                              % (layer_name, "\n  ".join(names)))
         self._holder = _Holder()
-        parent_name, _, child = layer_name.rpartition(".")
-        parent = modules[parent_name] if parent_name else net
-        setattr(parent, child, _DeltaLayer(getattr(parent, child), self._holder))
+        target = modules[layer_name]
+        wrapped = _DeltaLayer(target, self._holder)
+        # replace the layer wherever the network holds it: MONAI's DynUNet registers each block twice (in
+        # `upsamples`/`downsamples` and inside the `skip_layers` chain that forward() runs), and named_modules() names
+        # only the first place
+        holders = [(parent, child) for parent in net.modules() for child, m in parent._modules.items() if m is target]
+        for parent, child in holders:
+            setattr(parent, child, wrapped)
         self.net = net
 
     def forward(self, x):
@@ -239,9 +244,10 @@ def probe_alignment(module, patch_size, in_channels, receptive_field, u=None, se
 
 
 def network_stride(net, patch_size, in_channels):
-    """The total stride from the network's own shapes: the largest ratio, over the axes and every module's 5D
-    output, of the patch size to the output's size, on a zero input of the patch size (forward hooks on the eager
-    network). Used when the receptive field is unbounded and equivariance cannot be probed."""
+    """The total stride from the network's own shapes: the largest power-of-two ratio, over the axes and every
+    module's 5D output, of the patch size to the output's size, on a zero input of the patch size (forward hooks on the
+    eager network). Used when the receptive field is unbounded and equivariance cannot be probed. (A network that
+    permutes its axes inside, such as an imported nnU-Net, can mislead it: its importer gives "alignment".)"""
     ratios = [1]
     hooks = []
 
@@ -251,7 +257,9 @@ def network_stride(net, patch_size, in_channels):
             if torch.is_tensor(o) and o.dim() == 5:
                 for d in range(3):
                     if o.shape[2 + d] > 0 and patch_size[d] % o.shape[2 + d] == 0:
-                        ratios.append(patch_size[d] // o.shape[2 + d])
+                        r = patch_size[d] // o.shape[2 + d]
+                        if r & (r - 1) == 0:        # strides are powers of two; other ratios come from permuted axes
+                            ratios.append(r)
 
     for m in net.modules():
         hooks.append(m.register_forward_hook(hook))
@@ -294,7 +302,10 @@ def export(net, layer, out_dir, meta, patch_size, in_channels, seed=0, tol=1e-4)
     # verification against the eager network (patch size and one other size), with and without delta
     worst = 0.0
     sizes = [tuple(patch_size)]
-    other = tuple(max(8, p // 2) for p in patch_size)
+    # a second size: half the patch, a multiple of the network's stride (and at least twice it, so that instance
+    # normalisation has more than one voxel at the bottom)
+    stride = meta.get("alignment") or network_stride(net, patch_size, in_channels)
+    other = tuple(max(2 * stride, (p // 2) // stride * stride) for p in patch_size)
     if other != tuple(patch_size):
         sizes.append(other)
     for size in sizes:
@@ -366,6 +377,31 @@ def export(net, layer, out_dir, meta, patch_size, in_channels, seed=0, tol=1e-4)
     return traced
 
 
+NORMALIZATIONS = ["zscore-nonzero", "zscore", "zscore-mask", "rescale-0-1", "none"]
+
+
+def geometry_keys(orientation=None, spacing=None, tolerance=None):
+    """The bundle keys "orientation", "spacing" and "spacing_tolerance" (only those given), validated as ModelBundle
+    (Java) validates them."""
+    keys = {}
+    if orientation is not None:
+        o = orientation.upper()
+        axes = {"L": 0, "R": 0, "P": 1, "A": 1, "I": 2, "S": 2}
+        if len(o) != 3 or any(c not in axes for c in o) or len({axes[c] for c in o}) != 3:
+            raise SystemExit("error: --orientation must be 3 axis codes such as RAS or LPS (one of L/R, P/A, I/S each), got %r"
+                             % orientation)
+        keys["orientation"] = o
+    if spacing is not None:
+        if len(spacing) != 3 or not all(s > 0 and s != float("inf") for s in spacing):
+            raise SystemExit("error: --spacing must be 3 positive numbers (mm), got %r" % (spacing,))
+        keys["spacing"] = [float(s) for s in spacing]
+    if tolerance is not None:
+        if not tolerance >= 0:
+            raise SystemExit("error: --spacing-tolerance must be >= 0 (mm), got %r" % tolerance)
+        keys["spacing_tolerance"] = float(tolerance)
+    return keys
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--checkpoint", required=True)
@@ -376,7 +412,9 @@ def main(argv=None):
     p.add_argument("--name", required=True)
     p.add_argument("--description", default="")
     p.add_argument("--inputs", nargs="+", default=["FLAIR", "MPRAGE"])
-    p.add_argument("--normalization", default="zscore-nonzero", choices=["zscore-nonzero", "none"])
+    p.add_argument("--normalization", default="zscore-nonzero", choices=NORMALIZATIONS,
+                   help="one scheme for every input (docs/model.md); per-channel schemes and nnU-Net's \"ct\" with its "
+                   "parameters go in --extra '{\"normalization\": [...]}'")
     p.add_argument("--patch-size", nargs=3, type=int, default=[96, 96, 96])
     p.add_argument("--overlap", type=float, default=0.25)
     p.add_argument("--blending", default="gaussian", choices=["gaussian", "constant"])
@@ -385,6 +423,13 @@ def main(argv=None):
     p.add_argument("--threshold", type=float, default=0.3)
     p.add_argument("--min-lesion-voxels", type=int, default=6)
     p.add_argument("--connectivity", type=int, default=18, choices=[6, 18, 26])
+    p.add_argument("--orientation", help="axis codes of the grid the network was trained on, e.g. RAS (MONAI's "
+                   "Orientationd(axcodes=...)); inputs are reoriented to it exactly. Default: none (inputs as stored)")
+    p.add_argument("--spacing", nargs=3, type=float, metavar=("I", "J", "K"),
+                   help="voxel size in mm the network was trained at, per axis of that grid (MONAI's Spacingd(pixdim=...), "
+                   "nnU-Net's plans spacing); inputs are resampled to it. Default: none (inputs as stored)")
+    p.add_argument("--spacing-tolerance", type=float, help="mm; a spacing within it of --spacing is kept (default 0.001, "
+                   "MONAI's AFFINE_TOL)")
     p.add_argument("--extra", default="{}", help="JSON object of extra keys for ies-model.json (giving \"alignment\" "
                    "or \"receptive_field\" skips its probe)")
     a = p.parse_args(argv)
@@ -405,6 +450,7 @@ def main(argv=None):
         "connectivity": a.connectivity,
         "features": True,
     }
+    meta.update(geometry_keys(a.orientation, a.spacing, a.spacing_tolerance))
     meta.update(json.loads(a.extra))
     export(net, a.layer, a.out, meta, a.patch_size, len(a.inputs))
 

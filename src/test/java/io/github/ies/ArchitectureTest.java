@@ -21,14 +21,15 @@ public class ArchitectureTest {
 
     private static final Map<String, Set<String>> ALLOWED = Map.of(
             "io", Set.of(),
-            "model", Set.of("io"),
+            "geometry", Set.of("io"),
+            "model", Set.of("io", "geometry"),
             "instances", Set.of("io"),
             "phantom", Set.of("io"),
             "saliency", Set.of("io", "model"),
-            "pipeline", Set.of("io", "model", "instances", "saliency"),
+            "pipeline", Set.of("io", "geometry", "model", "instances", "saliency"),
             "analysis", Set.of("io", "model", "instances", "saliency", "pipeline"),
             "report", Set.of("io", "instances", "analysis"),
-            "fiji", Set.of("io", "model", "instances", "phantom", "saliency", "pipeline", "analysis", "report"));
+            "fiji", Set.of("io", "geometry", "model", "instances", "phantom", "saliency", "pipeline", "analysis", "report"));
 
     private static final Pattern IMPORT = Pattern.compile("^import (?:static )?([\\w.]+);", Pattern.MULTILINE);
     private static final Pattern QUALIFIED = Pattern.compile("\\bio\\.github\\.ies\\.([a-z]+)\\.[A-Z]");

@@ -176,13 +176,13 @@ public final class SegmentCommand implements Callable<Integer> {
         Path staged = folder.newStaging();
         ls.writeMaps(staged);
         ls.instances.writeTo(staged);
-        String json = runJson(ls.segmentation, ls.instances, ls.params, bundle, files, readWarnings, t0);
+        String json = runJson(ls.segmentation, ls.instances, ls.params, bundle, files, readWarnings, t0, ls.grid.record());
         Nifti.writeAtomically(staged.resolve(ExplainLayout.RUN), os -> os.write(json.getBytes(StandardCharsets.UTF_8)));
         folder.commit(staged);
     }
 
     private String runJson(SegmentationResult r, InstanceResult ir, InstanceParams ip, ModelBundle bundle, Map<String, Path> files,
-            List<String> readWarnings, long t0) throws IOException {
+            List<String> readWarnings, long t0, JsonObject geometry) throws IOException {
         RunRecord rec = new RunRecord("segment", new IesCli.Version().getVersion()[0]);
         JsonObject params = rec.parameters();
         params.addProperty("model", model.toString());
@@ -204,6 +204,7 @@ public final class SegmentCommand implements Callable<Integer> {
         params.addProperty("non_finite", nonFinite);
         params.addProperty("out", out.toString());
         rec.model(bundle).environment(r.device());
+        rec.add("geometry", geometry);
         JsonObject res = new JsonObject();
         res.add("dims", RunRecord.ints(r.dims()));
         res.addProperty("windows", r.windows());

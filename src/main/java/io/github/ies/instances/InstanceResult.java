@@ -72,6 +72,67 @@ public final class InstanceResult {
     }
 
     /**
+     * This result, computed on a model grid, carried onto another grid (the input's): the label images given there
+     * ({@code pred}, {@code fn}, {@code tn}: NIfTI order on {@code dims}, ids kept, e.g. the model grid's labels mapped
+     * back by nearest neighbour), every row's voxels, volume, centroid, bounding box and probability statistics
+     * recomputed from them (ids and categories kept), and the metrics recomputed there against {@code gtOrNull}
+     * (with {@code brainOrNull} restricting them as in {@link InstanceAnalysis#run}). An instance with no voxel left
+     * keeps its row with 0 voxels, and a warning says so.
+     */
+    public InstanceResult onGrid(Geometry g, int[] dims, int[] pred, int[] fn, int[] tn, float[] probability, Volume gtOrNull,
+            Volume brainOrNull) {
+        List<String> w = new java.util.ArrayList<>(warnings);
+        int rows = table.rowCount();
+        int maxId = 0;
+        for (int r = 0; r < rows; r++) maxId = Math.max(maxId, table.getInt(r, "id"));
+        int m = predicted.count();
+        int[] predSizes = new int[m + 1];
+        for (int l : pred) if (l > 0 && l <= m) predSizes[l]++;
+        Labeling predOnGrid = new Labeling(pred, dims, m, predSizes, predicted.connectivity());
+        LesionTable t = new LesionTable(table.columns());
+        for (int r = 0; r < rows; r++) {
+            int id = table.getInt(r, "id");
+            String cat = table.get(r, "category");
+            int[] src = Categories.FN.equals(cat) ? fn : Categories.TN.equals(cat) ? tn : pred;
+            int[] one = new int[src.length];
+            int n = 0;
+            for (int idx = 0; idx < src.length; idx++) if (src[idx] == id) { one[idx] = 1; n++; }
+            Object[] vals = new Object[table.columns().size()];
+            for (int c = 0; c < vals.length; c++) vals[c] = table.get(r, table.columns().get(c));
+            t.addRow(vals);
+            if (n == 0) {
+                w.add("instance " + id + " (" + (cat.isEmpty() ? "predicted" : cat) + ") has no voxel left on the input's grid "
+                        + java.util.Arrays.toString(dims) + " (smaller than one voxel there)");
+                t.set(r, "voxels", 0);
+                t.set(r, "volume_mm3", 0.0);
+                continue;
+            }
+            Instance in = new Labeling(one, dims, 1, new int[] {0, n}, predicted.connectivity()).instances(g).get(0);
+            t.set(r, "voxels", in.voxels);
+            t.set(r, "volume_mm3", in.volumeMm3);
+            String[] ax = {"i", "j", "k"}, wx = {"x", "y", "z"};
+            for (int d = 0; d < 3; d++) {
+                t.set(r, "centroid_" + ax[d], in.centroidVoxel[d]);
+                t.set(r, "centroid_" + wx[d], in.centroidWorld[d]);
+                t.set(r, "bbox_" + ax[d] + "_min", in.bboxMin[d]);
+                t.set(r, "bbox_" + ax[d] + "_max", in.bboxMax[d]);
+            }
+            double[][] ps = InstanceAnalysis.probabilityStats(one, 1, probability);
+            if (ps != null) {
+                t.set(r, "mean_probability", ps[0][1]);
+                t.set(r, "max_probability", ps[1][1]);
+            }
+        }
+        Metrics mt = null;
+        if (gtOrNull != null) {
+            boolean[] region = brainOrNull == null ? null : InstanceAnalysis.nonzero(brainOrNull);
+            Volume gt = region == null ? gtOrNull : InstanceAnalysis.restrict(gtOrNull, region);
+            mt = Metrics.compute(predOnGrid, ConnectedComponents.label(gt, params.connectivity), region, g.voxelVolume(), params.minLesionVoxels);
+        }
+        return new InstanceResult(g, dims, predOnGrid, fnLabels == null ? null : fn, tnLabels == null ? null : tn, this.tn, t, mt, w, params);
+    }
+
+    /**
      * Writes {@code labels.nii.gz} and {@code lesions.csv}; with ground truth also {@code fn_labels.nii.gz},
      * {@code tn_spheres.nii.gz} and {@code metrics.json}. Label volumes are int32 on the input's grid. Each file is
      * written atomically.

@@ -6,6 +6,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
+import io.github.ies.geometry.ModelGeometry;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,7 +32,8 @@ import java.util.zip.ZipInputStream;
  * <p>Required keys: {@code format}, {@code name}, {@code inputs}, {@code normalization}, {@code patch_size},
  * {@code activation}, {@code lesion_channel}, {@code threshold}. Optional keys and defaults: {@code description}
  * (""), {@code overlap} (0.25), {@code blending} ("gaussian"), {@code min_lesion_voxels} (6), {@code connectivity}
- * (18), {@code features} (false). Unknown keys are kept ({@link #json()}) and ignored.
+ * (18), {@code features} (false), {@code orientation} and {@code spacing} (none: inputs run as stored),
+ * {@code spacing_tolerance} (0.001 mm). Unknown keys are kept ({@link #json()}) and ignored.
  */
 public final class ModelBundle {
 
@@ -43,7 +45,8 @@ public final class ModelBundle {
     private final JsonObject json;
     private final String name, description;
     private final List<String> inputs;
-    private final Normalization normalization;
+    private final List<ChannelNormalization> normalizations;
+    private final ModelGeometry geometry;
     private final int[] patchSize;
     private final double overlap;
     private final Blending blending;
@@ -67,7 +70,7 @@ public final class ModelBundle {
         this.name = string(json, "name", null, where);
         this.description = string(json, "description", "", where);
         this.inputs = inputs(json, where);
-        this.normalization = enumKey(json, "normalization", null, Normalization::fromKey, "\"zscore-nonzero\" or \"none\"", where);
+        this.normalizations = normalizations(json, inputs.size(), where);
         this.patchSize = patchSize(json, where);
         this.overlap = number(json, "overlap", 0.25, where);
         if (!(overlap >= 0 && overlap < 1)) throw new BundleException(where + ": \"overlap\" must be in [0, 1), got " + overlap);
@@ -84,6 +87,7 @@ public final class ModelBundle {
             throw new BundleException(where + ": \"connectivity\" must be 6, 18 or 26, got " + connectivity);
         }
         this.features = bool(json, "features", false, where);
+        this.geometry = geometry(json, where);
     }
 
     /** Loads a bundle folder or {@code .zip}; the zip is extracted to a temporary folder deleted at exit. */
@@ -141,7 +145,24 @@ public final class ModelBundle {
     public String description() { return description; }
     public List<String> inputs() { return inputs; }
     public int inputCount() { return inputs.size(); }
-    public Normalization normalization() { return normalization; }
+    /** The first channel's normalisation scheme (every channel's when {@code "normalization"} is one string). */
+    public Normalization normalization() { return normalizations.get(0).scheme; }
+    /** One normalisation per input channel, in the order of {@link #inputs()}. */
+    public List<ChannelNormalization> normalizations() { return normalizations; }
+    /** The normalisation as text for run.json: the scheme when all channels share one, else one entry per channel. */
+    public String normalizationKey() {
+        boolean same = true;
+        for (ChannelNormalization n : normalizations) same &= n.toString().equals(normalizations.get(0).toString());
+        if (same) return normalizations.get(0).toString();
+        StringBuilder sb = new StringBuilder();
+        for (int c = 0; c < normalizations.size(); c++) sb.append(c > 0 ? ", " : "").append(inputs.get(c)).append(": ").append(normalizations.get(c));
+        return sb.toString();
+    }
+    /**
+     * The grid the network was trained on ({@code "orientation"}, {@code "spacing"}, {@code "spacing_tolerance"});
+     * {@link ModelGeometry#none()} when the bundle declares neither (inputs run as stored).
+     */
+    public ModelGeometry geometry() { return geometry; }
     public int[] patchSize() { return patchSize.clone(); }
     public double overlap() { return overlap; }
     public Blending blending() { return blending; }
@@ -270,6 +291,68 @@ public final class ModelBundle {
             out.add(x.getAsString());
         }
         return Collections.unmodifiableList(out);
+    }
+
+    private static List<ChannelNormalization> normalizations(JsonObject o, int channels, String where) throws BundleException {
+        JsonElement e = get(o, "normalization", true, where);
+        String allowed = "one of " + Normalization.keys() + ", or an array with one entry per input";
+        List<ChannelNormalization> out = new ArrayList<>();
+        try {
+            if (e.isJsonArray()) {
+                JsonArray a = e.getAsJsonArray();
+                if (a.size() != channels) {
+                    throw new BundleException(where + ": key \"normalization\" has " + a.size() + " entries for " + channels + " inputs");
+                }
+                for (int c = 0; c < a.size(); c++) {
+                    try {
+                        out.add(ChannelNormalization.parse(a.get(c)));
+                    } catch (IllegalArgumentException x) {
+                        throw new BundleException(where + ": key \"normalization\", entry " + c + ": " + x.getMessage());
+                    }
+                }
+            } else if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isString()) {
+                ChannelNormalization n = ChannelNormalization.parse(e);
+                for (int c = 0; c < channels; c++) out.add(n);
+            } else {
+                throw new BundleException(where + ": key \"normalization\" must be " + allowed + ", got " + describe(e));
+            }
+        } catch (IllegalArgumentException x) {
+            throw new BundleException(where + ": key \"normalization\" must be " + allowed + ": " + x.getMessage());
+        }
+        return Collections.unmodifiableList(out);
+    }
+
+    private static ModelGeometry geometry(JsonObject o, String where) throws BundleException {
+        String orientation = null;
+        JsonElement e = o.get("orientation");
+        if (e != null && !e.isJsonNull()) {
+            if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString() || !io.github.ies.geometry.Orientation.validCodes(e.getAsString())) {
+                throw new BundleException(where + ": key \"orientation\" must be 3 axis codes such as \"RAS\" or \"LPS\" (one of L/R, P/A, "
+                        + "I/S each), got " + describe(e));
+            }
+            orientation = e.getAsString();
+        }
+        double[] spacing = null;
+        e = o.get("spacing");
+        if (e != null && !e.isJsonNull()) {
+            JsonArray a = e.isJsonArray() ? e.getAsJsonArray() : null;
+            boolean ok = a != null && a.size() == 3;
+            if (ok) {
+                spacing = new double[3];
+                for (int d = 0; d < 3; d++) {
+                    JsonElement x = a.get(d);
+                    ok &= x.isJsonPrimitive() && x.getAsJsonPrimitive().isNumber() && x.getAsDouble() > 0 && Double.isFinite(x.getAsDouble());
+                    if (ok) spacing[d] = x.getAsDouble();
+                }
+            }
+            if (!ok) {
+                throw new BundleException(where + ": key \"spacing\" must be an array of 3 positive numbers (mm per model-grid axis), got "
+                        + (a == null ? describe(e) : e.toString()));
+            }
+        }
+        double tol = number(o, "spacing_tolerance", ModelGeometry.DEFAULT_SPACING_TOLERANCE, where);
+        if (!(tol >= 0) || Double.isInfinite(tol)) throw new BundleException(where + ": \"spacing_tolerance\" must be >= 0 (mm), got " + tol);
+        return new ModelGeometry(orientation, spacing, tol);
     }
 
     private static int[] patchSize(JsonObject o, String where) throws BundleException {

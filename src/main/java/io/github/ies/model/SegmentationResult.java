@@ -64,6 +64,17 @@ public final class SegmentationResult {
     public Map<String, Double> timings() { return timings; }
     public List<String> warnings() { return warnings; }
 
+    /**
+     * This result with its probability and mask on another grid (the input's, when the model ran on a declared
+     * grid), one more warning line when not null; the normalised input stays the one the model saw.
+     */
+    public SegmentationResult onGrid(Volume probability, Volume mask, String warning) {
+        List<String> w = new java.util.ArrayList<>(warnings);
+        if (warning != null) w.add(warning);
+        return new SegmentationResult(bundle, probability, mask, threshold, normalizedInput, device, windows, batchSize,
+                outputChannels, timings, w);
+    }
+
     /** Number of voxels in the mask. */
     public long maskVoxels() {
         long n = 0;

@@ -135,13 +135,12 @@ public final class Segmenter implements AutoCloseable {
         return sb.append("]").toString();
     }
 
-    /** The bundle's normalisation applied to each channel, stacked as {@code [C, i, j, k]} (C order). */
+    /**
+     * The bundle's normalisation applied to each channel ({@link ChannelNormalization#normalize}: one entry per
+     * channel), stacked as {@code [C, i, j, k]} (C order).
+     */
     public static float[] normalize(ModelBundle bundle, Volume... channels) {
-        Volume[] norm = new Volume[channels.length];
-        for (int c = 0; c < channels.length; c++) {
-            norm[c] = new Volume(bundle.normalization().apply(channels[c].data()), channels[c].dims(), channels[c].geometry());
-        }
-        return Volume.toTensorLayout(norm);
+        return Volume.toTensorLayout(ChannelNormalization.normalize(bundle.normalizations(), channels));
     }
 
     /**

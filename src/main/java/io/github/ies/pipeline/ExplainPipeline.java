@@ -3,6 +3,7 @@ package io.github.ies.pipeline;
 import ai.djl.Device;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import io.github.ies.geometry.ModelGrid;
 import io.github.ies.instances.InstanceAnalysis;
 import io.github.ies.instances.InstanceParams;
 import io.github.ies.instances.InstanceResult;
@@ -152,12 +153,17 @@ public final class ExplainPipeline {
     private final ProgressListener listener;
     private final Consumer<String> say;
     private final Result result = new Result();
+    /** The input's grid (native) and the model's grid (where the network and the engine run). */
     private final int[] nd;
+    private int[] md;
     private final long t0 = System.nanoTime();
     // set by the steps
+    private ModelGrid grid;
     private float[] x;
     private LesionTable table;
     private InstanceResult ir;
+    /** The instances on the model's grid (targets come from there; ir itself when the grids are one). */
+    private InstanceResult modelIr;
     private final JsonObject segmentationRecord = new JsonObject();
     private final JsonArray perLesion = new JsonArray();
 
@@ -199,8 +205,10 @@ public final class ExplainPipeline {
             LesionSegmentation ls = LesionSegmentation.run(in.bundle, in.channels, in.groundTruth, in.brainMask, lo, listener, null);
             sink.segmentation(ls);
             SegmentationResult sr = ls.segmentation;
+            grid = ls.grid;
             x = sr.normalizedInput();
             ir = ls.instances;
+            modelIr = ls.modelInstances;
             result.warnings.addAll(ir.warnings());
             result.warnings.addAll(sr.warnings());
             table = ir.table();
@@ -214,13 +222,22 @@ public final class ExplainPipeline {
             segmentationRecord.add("timings_s", st);
             say.accept(String.format(Locale.ROOT, "segmented: %d instance(s), %d table row(s)", ir.predicted().count(), table.rowCount()));
         } else {
-            x = Segmenter.normalize(in.bundle, in.channels);
+            grid = ModelGrid.plan(nd, in.channels[0].geometry(), in.bundle.geometry());
+            Volume[] onModel = in.channels;
+            if (!grid.identity()) {
+                onModel = new Volume[in.channels.length];
+                for (int c = 0; c < onModel.length; c++) onModel[c] = grid.toModel(in.channels[c], ModelGrid.Interpolation.LINEAR);
+            }
+            if (!grid.identity() || in.bundle.geometry().none()) result.warnings.add(grid.describe());
+            x = Segmenter.normalize(in.bundle, onModel);
             ir = InstanceAnalysis.fromLabels(in.labels, in.groundTruth, in.brainMask, in.avoid, in.probability, in.channels[0], instanceParams());
+            modelIr = grid.identity() ? ir : null;
             result.warnings.addAll(ir.warnings());
             table = ir.table();
             say.accept(String.format(Locale.ROOT, "%d instance(s) in the label image, %d table row(s)", ir.predicted().instances(
                     in.channels[0].geometry()).size(), table.rowCount()));
         }
+        md = grid.modelDims();
         result.table = table;
         result.instances = ir;
         result.labels = this::labelsOf;
@@ -264,7 +281,16 @@ public final class ExplainPipeline {
             }
         }
         List<Target> targets = new ArrayList<>();
-        for (int id : ids) targets.add(Target.ofNifti(id, ir.mask(id), nd));
+        for (int id : ids) {
+            boolean[] mask = modelIr != null ? modelIr.mask(id) : onModel(ir.mask(id));
+            boolean any = false;
+            for (boolean b : mask) any |= b;
+            if (!any) {
+                throw new IllegalArgumentException("instance " + id + " has no voxel on the model's grid " + java.util.Arrays.toString(md)
+                        + " (smaller than one voxel there); explain it with a model without a declared spacing, or leave it out");
+            }
+            targets.add(Target.ofNifti(id, mask, md));
+        }
         sink.instances(table, ids, this::labelsOf);
         return targets;
     }
@@ -302,14 +328,15 @@ public final class ExplainPipeline {
         try (TorchModel model = TorchModel.load(in.bundle, device, true)) {
             SaliencyEngine engine = new SaliencyEngine(model, o);
             say.accept("explaining " + targets.size() + " instance(s) on " + DeviceSpec.describe(device) + ": " + engine.describe());
-            int[] pad = engine.fullPadding(nd);
+            int[] pad = engine.fullPadding(md);
             if (o.context == SaliencyContext.FULL && (pad[0] > 0 || pad[1] > 0 || pad[2] > 0)) {
                 say.accept(String.format(Locale.ROOT, "full context: the %dx%dx%d volume is zero-padded to %dx%dx%d (a multiple of the network's "
-                        + "stride %d; see docs/saliency.md)", nd[0], nd[1], nd[2], nd[0] + pad[0], nd[1] + pad[1], nd[2] + pad[2], engine.alignment()));
+                        + "stride %d; see docs/saliency.md)", md[0], md[1], md[2], md[0] + pad[0], md[1] + pad[1], md[2] + pad[2], engine.alignment()));
             }
             long te = System.nanoTime();
             Map<Integer, Row> rows = new LinkedHashMap<>();
-            engine.explain(x, nd, targets, m -> {
+            engine.explain(x, md, targets, onModel -> {
+                LesionMaps m = toNative(onModel);
                 Row row = peaks(m, chans);
                 row.category = table.get(table.rowOfId(m.id), "category");
                 rows.put(m.id, row);
@@ -328,13 +355,52 @@ public final class ExplainPipeline {
             result.warnings.addAll(engine.log());
             if (o.methods.contains(Method.CLASS_GRADCAMPP)) {
                 listener.checkCancelled();
-                float[] cls = engine.classGradCam(x, nd);
+                float[] cls = engine.classGradCam(x, md);
                 checkMap(cls, "the class Grad-CAM++ map", q.nonFinite, result.warnings);
-                sink.classMap(Volume.fromTensorLayout(cls, 0, nd, ref.geometry()));
+                Volume map = Volume.fromTensorLayout(cls, 0, md, grid.modelGeometry());
+                sink.classMap(grid.identity() ? Volume.fromTensorLayout(cls, 0, nd, ref.geometry()) : grid.toNative(map, ModelGrid.Interpolation.LINEAR));
             }
             say.accept(String.format(Locale.ROOT, "saliency: %.1f s", (System.nanoTime() - te) / 1e9));
             return engine;
         }
+    }
+
+    /**
+     * A lesion's maps on the input's grid: as computed when the model's grid is the input's, else each map pasted on
+     * the model's grid, brought back trilinearly ({@link ModelGrid#toNative}) and kept on the whole input grid.
+     */
+    private LesionMaps toNative(LesionMaps m) {
+        if (grid.identity()) return m;
+        Box whole = new Box(new int[3], nd);
+        int row = table.rowOfId(m.id);
+        LesionMaps out = LesionMaps.on(m.id, table.getInt(row, "voxels"), whole, whole, m.seconds);
+        Volume modelRef = new Volume(new float[md[0] * md[1] * md[2]], md, grid.modelGeometry());
+        for (Map.Entry<Method, float[][]> e : m.maps.entrySet()) {
+            out.maps.put(e.getKey(), back(e.getValue(), m.regionOf(e.getKey()), modelRef));
+            float[][] se = m.standardErrors.get(e.getKey());
+            if (se != null) out.standardErrors.put(e.getKey(), back(se, m.regionOf(e.getKey()), modelRef));
+        }
+        return out;
+    }
+
+    /** An instance's voxels on the input's grid (NIfTI order), on the model's grid by nearest neighbour. */
+    private boolean[] onModel(boolean[] nativeMask) {
+        float[] f = new float[nativeMask.length];
+        for (int i = 0; i < f.length; i++) f[i] = nativeMask[i] ? 1f : 0f;
+        float[] m = grid.toModel(new Volume(f, nd, in.channels[0].geometry()), ModelGrid.Interpolation.NEAREST).data();
+        boolean[] out = new boolean[m.length];
+        for (int i = 0; i < m.length; i++) out[i] = m[i] != 0f;
+        return out;
+    }
+
+    /** Crops on a model-grid region to C-order arrays on the whole input grid. */
+    private float[][] back(float[][] crops, Box region, Volume modelRef) {
+        float[][] out = new float[crops.length][];
+        for (int c = 0; c < crops.length; c++) {
+            Volume onNative = grid.toNative(paste(crops[c], region, modelRef), ModelGrid.Interpolation.LINEAR);
+            out[c] = Volume.toTensorLayout(onNative);
+        }
+        return out;
     }
 
     /**
@@ -433,9 +499,9 @@ public final class ExplainPipeline {
         p.addProperty("alignment_source", engine.alignmentSource());
         if (o.context == SaliencyContext.FULL) {
             JsonObject pad = new JsonObject();
-            int[] add = engine.fullPadding(nd);
-            pad.add("volume", RunRecord.ints(nd));
-            pad.add("network_input", RunRecord.ints(new int[] {nd[0] + add[0], nd[1] + add[1], nd[2] + add[2]}));
+            int[] add = engine.fullPadding(md);
+            pad.add("volume", RunRecord.ints(md));
+            pad.add("network_input", RunRecord.ints(new int[] {md[0] + add[0], md[1] + add[1], md[2] + add[2]}));
             pad.add("zeros_added_at_high_end", RunRecord.ints(add));
             p.add("padding", pad);
         }
@@ -456,6 +522,7 @@ public final class ExplainPipeline {
         p.addProperty("non_finite", q.nonFinite.key);
         p.addProperty("out", q.outputFolderName);
         rec.model(in.bundle).environment(DeviceSpec.describe(device));
+        rec.add("geometry", grid.record());
         rec.add("backend_check", BackendCheckRecord.of(engine));
         if (segmentationRecord.size() > 0) rec.add("segmentation", segmentationRecord);
         rec.add("lesions", perLesion);

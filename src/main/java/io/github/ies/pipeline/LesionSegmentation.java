@@ -1,6 +1,7 @@
 package io.github.ies.pipeline;
 
 import io.github.ies.io.ExplainLayout;
+import io.github.ies.geometry.ModelGrid;
 import io.github.ies.instances.Connectivity;
 import io.github.ies.instances.InstanceAnalysis;
 import io.github.ies.instances.InstanceParams;
@@ -20,7 +21,9 @@ import java.util.function.Consumer;
 /**
  * Segmentation followed by the lesion-instance analysis: the one code path behind {@code ies segment},
  * {@code ies explain} (when it segments first) and Fiji's Segment Lesions. The instance parameters default to the
- * bundle's connectivity and {@code min_lesion_voxels}.
+ * bundle's connectivity and {@code min_lesion_voxels}. When the bundle declares an orientation or spacing the inputs
+ * are not on, the model and the instance analysis run on the declared grid ({@link ModelGrid}) and the probability,
+ * mask, labels and table come back to the input's grid (docs/model.md, "Model geometry").
  */
 public final class LesionSegmentation {
 
@@ -35,14 +38,22 @@ public final class LesionSegmentation {
         public long seed = InstanceParams.defaults().seed;
     }
 
+    /** The probability and mask on the input's grid; the normalised input is the one the model saw. */
     public final SegmentationResult segmentation;
+    /** The instances on the input's grid (ids, categories and metrics as found on the model's grid). */
     public final InstanceResult instances;
+    /** The instances on the model's grid (the same object as {@link #instances} when the grids are one). */
+    public final InstanceResult modelInstances;
+    /** The input's grid against the model's declared geometry (identity when nothing is declared or it matches). */
+    public final ModelGrid grid;
     public final InstanceParams params;
     public final double instanceSeconds;
 
-    private LesionSegmentation(SegmentationResult s, InstanceResult i, InstanceParams p, double seconds) {
+    private LesionSegmentation(SegmentationResult s, InstanceResult i, InstanceResult mi, ModelGrid grid, InstanceParams p, double seconds) {
         this.segmentation = s;
         this.instances = i;
+        this.modelInstances = mi;
+        this.grid = grid;
         this.params = p;
         this.instanceSeconds = seconds;
     }
@@ -62,15 +73,51 @@ public final class LesionSegmentation {
      */
     public static LesionSegmentation run(ModelBundle bundle, Volume[] channels, Volume gtOrNull, Volume brainMaskOrNull,
             Options o, ProgressListener progress, Consumer<Segmenter> onLoaded) throws Exception {
-        SegmentationResult sr;
+        ModelGrid grid = ModelGrid.plan(channels[0].dims(), channels[0].geometry(), bundle.geometry());
+        InstanceParams ip = instanceParams(bundle, o);
+        if (grid.identity()) {
+            SegmentationResult sr;
+            try (Segmenter seg = new Segmenter(bundle, o.segmenter)) {
+                if (onLoaded != null) onLoaded.accept(seg);
+                sr = seg.segment(channels, brainMaskOrNull, progress);
+            }
+            if (bundle.geometry().none()) sr = sr.onGrid(sr.probability(), sr.mask(), grid.describe());
+            long t0 = System.nanoTime();
+            InstanceResult ir = InstanceAnalysis.run(sr.probability(), sr.mask(), gtOrNull, brainMaskOrNull, channels[0], ip);
+            return new LesionSegmentation(sr, ir, ir, grid, ip, (System.nanoTime() - t0) / 1e9);
+        }
+        // the model runs on its declared grid (inputs reoriented exactly, resampled trilinearly; masks nearest);
+        // instances are found there (ids in the model grid's raster order, whatever the input's storage order) and
+        // carried back to the input's grid by nearest neighbour, ids kept
+        Volume[] onModel = new Volume[channels.length];
+        for (int c = 0; c < channels.length; c++) onModel[c] = grid.toModel(channels[c], ModelGrid.Interpolation.LINEAR);
+        Volume brainOnModel = brainMaskOrNull == null ? null : grid.toModel(brainMaskOrNull, ModelGrid.Interpolation.NEAREST);
+        Volume gtOnModel = gtOrNull == null ? null : grid.toModel(gtOrNull, ModelGrid.Interpolation.NEAREST);
+        SegmentationResult sm;
         try (Segmenter seg = new Segmenter(bundle, o.segmenter)) {
             if (onLoaded != null) onLoaded.accept(seg);
-            sr = seg.segment(channels, brainMaskOrNull, progress);
+            sm = seg.segment(onModel, brainOnModel, progress);
         }
-        InstanceParams ip = instanceParams(bundle, o);
         long t0 = System.nanoTime();
-        InstanceResult ir = InstanceAnalysis.run(sr.probability(), sr.mask(), gtOrNull, brainMaskOrNull, channels[0], ip);
-        return new LesionSegmentation(sr, ir, ip, (System.nanoTime() - t0) / 1e9);
+        InstanceResult im = InstanceAnalysis.run(sm.probability(), sm.mask(), gtOnModel, brainOnModel, onModel[0], ip);
+        Volume probability = grid.toNative(sm.probability(), ModelGrid.Interpolation.LINEAR);
+        Volume mask = grid.toNative(sm.mask(), ModelGrid.Interpolation.NEAREST);
+        int[] pred = labels(grid, im.predicted().labels(), sm.probability());
+        int[] fn = im.fnLabels() == null ? null : labels(grid, im.fnLabels(), sm.probability());
+        int[] tn = im.tnLabels() == null ? null : labels(grid, im.tnLabels(), sm.probability());
+        InstanceResult in = im.onGrid(probability.geometry(), probability.dims(), pred, fn, tn, probability.data(), gtOrNull, brainMaskOrNull);
+        SegmentationResult sr = sm.onGrid(probability, mask, grid.describe());
+        return new LesionSegmentation(sr, in, im, grid, ip, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** A model-grid label image (NIfTI order) on the input's grid, by nearest neighbour, ids kept. */
+    static int[] labels(ModelGrid grid, int[] onModel, Volume modelRef) {
+        float[] f = new float[onModel.length];
+        for (int i = 0; i < f.length; i++) f[i] = onModel[i];
+        float[] back = grid.toNative(new Volume(f, modelRef.dims(), modelRef.geometry()), ModelGrid.Interpolation.NEAREST).data();
+        int[] out = new int[back.length];
+        for (int i = 0; i < out.length; i++) out[i] = Math.round(back[i]);
+        return out;
     }
 
     /** Writes {@code probability.nii.gz} (float32) and {@code mask.nii.gz} (uint8) into a folder. */

@@ -40,7 +40,7 @@ public final class RunRecord {
         m.addProperty("overlap", b.overlap());
         m.addProperty("blending", b.blending().key);
         m.addProperty("activation", b.activation().key);
-        m.addProperty("normalization", b.normalization().key);
+        m.addProperty("normalization", b.normalizationKey());
         m.addProperty("lesion_channel", b.lesionChannel());
         m.addProperty("bundle_threshold", b.threshold());
         m.addProperty("feature_layer", b.featureLayer());

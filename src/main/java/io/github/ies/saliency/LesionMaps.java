@@ -36,6 +36,17 @@ public final class LesionMaps {
         this.smoothGradRegion = smoothGradRegion;
     }
 
+    /**
+     * Maps of an instance on another grid (the input's, when the model ran on a declared grid): every method's crops,
+     * to put in {@link #maps} and {@link #standardErrors}, live on {@code region}, and so does {@link #regionOf}.
+     */
+    public static LesionMaps on(int id, int voxels, Box context, Box region, double seconds) {
+        LesionMaps m = new LesionMaps(id, voxels, context, region, region);
+        m.gradCamRegion = region;
+        m.seconds = seconds;
+        return m;
+    }
+
     /** The region a method's crops live on. */
     public Box regionOf(Method m) {
         if (m.smoothGrad()) return smoothGradRegion;

@@ -199,4 +199,39 @@ public class ModelBundleTest {
         assertEquals(0f, v2[1], 0); // (5 - 5) / 1
         assertArrayEquals(v, Normalization.NONE.apply(v), 0);
     }
+
+    @Test
+    public void perChannelNormalizationAndGeometryKeys() throws Exception {
+        ModelBundle b = ModelBundle.load(copyBundle(j -> {
+            j.add("normalization", JsonParser.parseString("[{\"scheme\": \"ct\", \"mean\": 40, \"std\": 300, \"lower\": -900, "
+                    + "\"upper\": 1400}, \"zscore-mask\"]"));
+            j.add("orientation", JsonParser.parseString("\"ras\""));
+            j.add("spacing", JsonParser.parseString("[1, 1, 1.5]"));
+        }));
+        assertEquals(Normalization.CT, b.normalization());
+        assertEquals(Normalization.ZSCORE_MASK, b.normalizations().get(1).scheme);
+        assertTrue(b.normalizationKey(), b.normalizationKey().startsWith("FLAIR: ct(mean 40"));
+        assertEquals("RAS", b.geometry().orientation());
+        assertArrayEquals(new double[] {1, 1, 1.5}, b.geometry().spacing(), 0);
+        assertEquals(1e-3, b.geometry().spacingTolerance(), 0);
+        ModelBundle plain = ModelBundle.load(Fixtures.tinyBundle());
+        assertTrue(plain.geometry().none());
+        assertEquals("zscore-nonzero", plain.normalizationKey());
+        assertEquals(2, plain.normalizations().size());
+
+        String m = failure(copyBundle(j -> j.addProperty("orientation", "RAX")));
+        assertTrue(m, m.contains("\"orientation\" must be 3 axis codes") && m.contains("RAX"));
+        m = failure(copyBundle(j -> j.add("spacing", JsonParser.parseString("[1, -1, 1]"))));
+        assertTrue(m, m.contains("\"spacing\" must be an array of 3 positive numbers"));
+        m = failure(copyBundle(j -> j.addProperty("spacing", 2)));
+        assertTrue(m, m.contains("\"spacing\" must be an array of 3 positive numbers"));
+        m = failure(copyBundle(j -> j.addProperty("spacing_tolerance", -1)));
+        assertTrue(m, m.contains("spacing_tolerance"));
+        m = failure(copyBundle(j -> j.addProperty("normalization", "median")));
+        assertTrue(m, m.contains("\"normalization\"") && m.contains("median"));
+        m = failure(copyBundle(j -> j.add("normalization", JsonParser.parseString("[\"zscore\"]"))));
+        assertTrue(m, m.contains("1 entries for 2 inputs"));
+        m = failure(copyBundle(j -> j.add("normalization", JsonParser.parseString("[\"zscore\", \"ct\"]"))));
+        assertTrue(m, m.contains("entry 1") && m.contains("needs its parameters"));
+    }
 }

@@ -108,7 +108,7 @@ def main():
         refs = {("smoothgrad-max", "flair"): mx[0], ("smoothgrad-max", "mprage"): mx[1],
                 ("smoothgrad-mean", "flair"): mean[0], ("smoothgrad-mean", "mprage"): mean[1], ("gradcampp", "layer"): cam}
         for (meth, ch), ref in refs.items():
-            got = nib.load(os.path.join(out, "saliency", "lesion-%d_%s_%s.nii.gz" % (lid, meth, ch))).get_fdata()
+            got = nib.load(os.path.join(out, "saliency", "lesion-%03d_%s_%s.nii.gz" % (lid, meth, ch))).get_fdata()
             err = np.abs(got - ref).max() / max(np.abs(ref).max(), 1e-30)
             worst = max(worst, err)
             rows.append((lid, int(mask.sum()), meth, ch, err))

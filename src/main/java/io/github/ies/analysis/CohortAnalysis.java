@@ -38,8 +38,11 @@ public final class CohortAnalysis {
     public static final class Options {
         /** Values in (-threshold, threshold) are discarded (paper: 0.1). */
         public double threshold = 0.1;
-        /** Width of the distance bins of the perilesional shells (mm). */
-        public double binMm = 1.0;
+        /**
+         * Width of the distance bins of the perilesional shells (mm); null: the voxel size (the smallest spacing of the
+         * first folder's maps), so that no bin is empty by construction (a 1 mm bin on 2 mm voxels would be).
+         */
+        public Double binMm;
         /** Outer limit of the shells (mm); farther values go to the region "beyond". */
         public double maxMm = 10.0;
         /** The method whose maps are read for the contributions (file key). */
@@ -73,6 +76,8 @@ public final class CohortAnalysis {
 
     /** Everything computed. */
     public static final class Result {
+        /** The shell bin width used (mm): {@link Options#binMm} or the voxel size. */
+        public double binMm;
         public final List<PeakRow> peaks = new ArrayList<>();
         /** key group + "\t" + channel. */
         public final Map<String, Pool> pools = new LinkedHashMap<>();
@@ -82,6 +87,7 @@ public final class CohortAnalysis {
         public final List<String[]> methodChannels = new ArrayList<>();
         public final List<String> regionNames = new ArrayList<>();
         public final List<String> warnings = new ArrayList<>();
+        /** Explained instances (rows with peaks) and those of them with maps. */
         public int instances, instancesWithMaps;
     }
 
@@ -101,24 +107,87 @@ public final class CohortAnalysis {
 
 
     private final Options options;
+    /** The bin width of this run (resolved from the maps when {@link Options#binMm} is null). */
+    private double binMm;
 
     public CohortAnalysis(Options options) {
         this.options = options;
         if (!(options.threshold >= 0)) throw new IllegalArgumentException("threshold must be >= 0, got " + options.threshold);
-        if (!(options.binMm > 0) || !(options.maxMm > 0)) throw new IllegalArgumentException("bin width and shell limit must be > 0");
+        if ((options.binMm != null && !(options.binMm > 0)) || !(options.maxMm > 0)) {
+            throw new IllegalArgumentException("bin width and shell limit must be > 0");
+        }
+        binMm = options.binMm == null ? Double.NaN : options.binMm;
     }
 
-    /** Region names in order: all, inside, shell bins, beyond. */
-    public List<String> regionNames() {
+    /** Region names in order: all, inside, shell bins, beyond (the bins of {@code binMm} up to the shell limit). */
+    public List<String> regionNames(double binMm) {
         List<String> r = new ArrayList<>(List.of("all", "inside"));
-        int bins = (int) Math.ceil(options.maxMm / options.binMm - 1e-9);
-        for (int b = 0; b < bins; b++) r.add(shellName(b));
+        int bins = (int) Math.ceil(options.maxMm / binMm - 1e-9);
+        for (int b = 0; b < bins; b++) r.add(shellName(b, binMm));
         r.add("beyond");
         return r;
     }
 
-    private String shellName(int b) {
-        return String.format(Locale.ROOT, "shell_%s-%s_mm", num(b * options.binMm), num(Math.min(options.maxMm, (b + 1) * options.binMm)));
+    private String shellName(int b, double binMm) {
+        return String.format(Locale.ROOT, "shell_%s-%s_mm", num(b * binMm), num(Math.min(options.maxMm, (b + 1) * binMm)));
+    }
+
+    /** The outer edge (mm) of each region of {@link #regionNames}: 0 for "inside", the bin's upper edge for shells. */
+    public static double[] shellUpperMm(List<String> regionNames) {
+        double[] x = new double[regionNames.size()];
+        java.util.regex.Pattern p = java.util.regex.Pattern.compile("shell_([0-9.]+)-([0-9.]+)_mm");
+        for (int i = 0; i < x.length; i++) {
+            java.util.regex.Matcher m = p.matcher(regionNames.get(i));
+            x[i] = m.matches() ? Double.parseDouble(m.group(2)) : 0;
+        }
+        return x;
+    }
+
+    /**
+     * The voxel size of a set of explain folders: the smallest spacing of the first map (or label image) found, for
+     * the default bin width; 1 mm when none is found.
+     */
+    static double voxelSizeMm(List<Path> dirs) throws IOException {
+        for (Path dir : dirs) {
+            ExplainLayout layout = new ExplainLayout(dir);
+            List<Path> candidates = new ArrayList<>();
+            for (String f : mapFiles(layout.saliency()).keySet()) candidates.add(layout.saliency().resolve(f));
+            candidates.add(layout.labels());
+            for (Path c : candidates) {
+                if (!Files.isRegularFile(c)) continue;
+                double[] sp = Nifti.readHeader(c).geometry().spacing;
+                return Math.min(sp[0], Math.min(sp[1], sp[2]));
+            }
+        }
+        return 1.0;
+    }
+
+    /** The statistics of a method/channel pair's peaks: {@code peak_pos} and {@code peak_neg}, only the first for a layer map (a ReLU). */
+    public static List<String> statistics(String[] methodChannel) {
+        return ExplainLayout.hasNegativePeak(methodChannel[1]) ? List.of("peak_pos", "peak_neg") : List.of("peak_pos");
+    }
+
+    /**
+     * The label image holding an instance of a category in an explain folder: the folder's own file
+     * ({@link ExplainLayout#labelFileFor}), else, for predicted or user instances, the label image {@code run.json}
+     * names ({@code parameters.labels}, from {@code ies explain --labels} of a version that did not copy it); null when
+     * neither exists.
+     */
+    public static Path labelImage(Path dir, String category) throws IOException {
+        Path own = dir.resolve(ExplainLayout.labelFileFor(category));
+        if (Files.isRegularFile(own)) return own;
+        if (!ExplainLayout.LABELS.equals(ExplainLayout.labelFileFor(category))) return null;
+        Path run = new ExplainLayout(dir).run();
+        if (!Files.isRegularFile(run)) return null;
+        try {
+            com.google.gson.JsonObject p = com.google.gson.JsonParser.parseString(Files.readString(run)).getAsJsonObject().getAsJsonObject("parameters");
+            if (p == null || !p.has("labels") || p.get("labels").isJsonNull()) return null;
+            Path l = Path.of(p.get("labels").getAsString());
+            if (!l.isAbsolute() && !Files.isRegularFile(l)) l = dir.resolve(l);
+            return Files.isRegularFile(l) ? l : null;
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     private static String num(double v) {
@@ -131,34 +200,60 @@ public final class CohortAnalysis {
 
     /** Runs both analyses over the folders. */
     public Result run(List<Path> explainDirs, Consumer<String> log) throws IOException {
+        return run(explainDirs, log, null);
+    }
+
+    /** Runs both analyses over the folders, reporting progress per instance (stage "analyze"). */
+    public Result run(List<Path> explainDirs, Consumer<String> log, io.github.ies.model.ProgressListener progress) throws IOException {
         Consumer<String> say = log == null ? s -> { } : log;
+        io.github.ies.model.ProgressListener pl = progress == null ? io.github.ies.model.ProgressListener.NONE : progress;
         Result res = new Result();
-        res.regionNames.addAll(regionNames());
-        Set<String> groups = new LinkedHashSet<>(), channels = new LinkedHashSet<>();
-        Map<String, String[]> mcs = new LinkedHashMap<>();
+        if (Double.isNaN(binMm)) binMm = voxelSizeMm(explainDirs);
+        res.binMm = binMm;
+        res.regionNames.addAll(regionNames(binMm));
+        List<LesionTable> tables = new ArrayList<>();
+        long total = 0, done = 0;
         for (Path dir : explainDirs) {
-            ExplainLayout layout = new ExplainLayout(dir);
-            Path csv = layout.lesions();
+            Path csv = new ExplainLayout(dir).lesions();
             if (!Files.isRegularFile(csv)) throw new IOException(dir + ": no lesions.csv (not an 'ies explain' output folder?)");
             LesionTable t = LesionTable.read(csv);
+            tables.add(t);
+            total += t.rowCount();
+        }
+        Set<String> groups = new LinkedHashSet<>(), channels = new LinkedHashSet<>();
+        Map<String, String[]> mcs = new LinkedHashMap<>();
+        for (int d = 0; d < explainDirs.size(); d++) {
+            Path dir = explainDirs.get(d);
+            ExplainLayout layout = new ExplainLayout(dir);
+            Path csv = layout.lesions();
+            LesionTable t = tables.get(d);
             if (!t.hasColumn("id") || !t.hasColumn("category")) throw new IOException(csv + ": needs columns 'id' and 'category'");
             List<String> prefixes = new ArrayList<>();
             for (String c : t.columns()) {
                 String prefix = ExplainLayout.prefixOfPeakColumn(c);
-                if (prefix != null && t.hasColumn(ExplainLayout.peakColumn(prefix, false, false))) prefixes.add(prefix);
+                if (prefix != null) prefixes.add(prefix);
             }
-            if (prefixes.isEmpty()) throw new IOException(csv + ": no <method>_<channel>_peak_pos/_peak_neg columns (run ies explain)");
+            if (prefixes.isEmpty()) throw new IOException(csv + ": no <method>_<channel>_peak_pos columns (run ies explain)");
             Map<String, String[]> dirMaps = mapFiles(layout.saliency());
             Map<String, Volume> labelCache = new HashMap<>();
             for (int r = 0; r < t.rowCount(); r++) {
+                pl.checkCancelled();
+                pl.progress("analyze", done++, total);
                 int id = t.getInt(r, "id");
                 String g = group(t.get(r, "category"));
+                boolean explained = false;
+                for (String p : prefixes) explained |= !t.get(r, ExplainLayout.peakColumn(p, true, false)).isEmpty();
+                if (!explained) continue;            // a row of the table that was not explained: nothing to analyse
                 groups.add(g);
                 res.instances++;
                 for (String p : prefixes) {
-                    double pos = t.getDouble(r, ExplainLayout.peakColumn(p, true, false)), neg = t.getDouble(r, ExplainLayout.peakColumn(p, false, false));
-                    if (Double.isNaN(pos) || Double.isNaN(neg)) continue;
+                    String negColumn = ExplainLayout.peakColumn(p, false, false);
+                    double pos = t.getDouble(r, ExplainLayout.peakColumn(p, true, false));
+                    double neg = t.hasColumn(negColumn) ? t.getDouble(r, negColumn) : Double.NaN;
+                    if (Double.isNaN(pos)) continue;
                     String[] mc = splitPrefix(p, dirMaps);
+                    if (ExplainLayout.hasNegativePeak(mc[1]) && Double.isNaN(neg)) continue;
+                    if (!ExplainLayout.hasNegativePeak(mc[1])) neg = Double.NaN;  // a ReLU map: older folders' always-0 column is not a statistic
                     mcs.putIfAbsent(p, mc);
                     PeakRow pr = new PeakRow();
                     pr.source = dir.toString();
@@ -179,8 +274,11 @@ public final class CohortAnalysis {
                     String lf = ExplainLayout.labelFileFor(t.get(r, "category"));
                     Volume labels = labelCache.get(lf);
                     if (labels == null) {
-                        Path lp = dir.resolve(lf);
-                        if (!Files.isRegularFile(lp)) throw new IOException(dir + ": instance " + id + " (" + g + ") needs " + lf + ", not found");
+                        Path lp = labelImage(dir, t.get(r, "category"));
+                        if (lp == null) {
+                            throw new IOException(dir + ": instance " + id + " (" + g + ") needs " + lf + ", not found in the folder"
+                                    + (ExplainLayout.LABELS.equals(lf) ? " and run.json names no label image that exists" : ""));
+                        }
                         labels = Nifti.read(lp);
                         labelCache.put(lf, labels);
                     }
@@ -198,6 +296,7 @@ public final class CohortAnalysis {
             }
             say.accept(dir + ": " + t.rowCount() + " instance(s)");
         }
+        pl.progress("analyze", total, total);
         res.groups.addAll(ordered(groups));
         res.channels.addAll(channels);
         res.methodChannels.addAll(mcs.values());
@@ -207,7 +306,7 @@ public final class CohortAnalysis {
 
     private Pool newPool(String g, String c) {
         Pool p = new Pool(g, c);
-        for (String r : regionNames()) p.regions.put(r, new DoubleList());
+        for (String r : regionNames(binMm)) p.regions.put(r, new DoubleList());
         return p;
     }
 
@@ -277,7 +376,7 @@ public final class CohortAnalysis {
             double dm = dist[i + ci * (j + cj * k)];
             if (dm == 0) inside.add(v);
             else if (dm > options.maxMm) beyond.add(v);
-            else shells.get(Math.min(bins - 1, (int) Math.ceil(dm / options.binMm - 1e-9) - 1)).add(v);
+            else shells.get(Math.min(bins - 1, (int) Math.ceil(dm / binMm - 1e-9) - 1)).add(v);
         }
     }
 
@@ -291,13 +390,13 @@ public final class CohortAnalysis {
         StringBuilder peaks = new StringBuilder("source,id,group,method,channel,peak_pos,peak_neg\r\n");
         for (PeakRow p : r.peaks) {
             peaks.append(csv(p.source)).append(',').append(p.id).append(',').append(p.group).append(',').append(p.method).append(',')
-                    .append(p.channel).append(',').append(fmt(p.peakPos)).append(',').append(fmt(p.peakNeg)).append("\r\n");
+                    .append(p.channel).append(',').append(peak(p.peakPos)).append(',').append(peak(p.peakNeg)).append("\r\n");
         }
         write(out.resolve("peaks.csv"), peaks);
         StringBuilder sum = new StringBuilder("method,channel,statistic,group,n,median,ci_lo,ci_hi,ci_coverage\r\n");
         StringBuilder tests = new StringBuilder(GROUP_TESTS_HEADER + "\r\n");
         for (String[] mc : r.methodChannels) {
-            for (String stat : List.of("peak_pos", "peak_neg")) {
+            for (String stat : statistics(mc)) {
                 Map<String, double[]> byGroup = peakValues(r, mc[0], mc[1], stat);
                 for (Map.Entry<String, double[]> e : byGroup.entrySet()) {
                     Statistics.Median m = Statistics.median(e.getValue());
@@ -334,18 +433,24 @@ public final class CohortAnalysis {
         write(out.resolve("channel_contributions.csv"), con);
     }
 
-    /** Peak values of one method, channel and statistic ("peak_pos" or "peak_neg") per group, in group order. */
+    /** Peak values of one method, channel and statistic ("peak_pos" or "peak_neg") per group, in group order (undefined ones left out). */
     public static Map<String, double[]> peakValues(Result r, String method, String channel, String stat) {
         Map<String, double[]> out = new LinkedHashMap<>();
         for (String g : r.groups) {
             out.put(g, r.peaks.stream().filter(p -> p.group.equals(g) && p.method.equals(method) && p.channel.equals(channel))
-                    .mapToDouble(p -> stat.equals("peak_pos") ? p.peakPos : p.peakNeg).toArray());
+                    .mapToDouble(p -> stat.equals("peak_pos") ? p.peakPos : p.peakNeg).filter(v -> !Double.isNaN(v)).toArray());
         }
         return out;
     }
 
+    /** A statistic: {@value LesionTable#SIGNIFICANT_DIGITS} significant digits (empty when undefined). */
     static String fmt(double v) {
-        return Double.isFinite(v) ? Double.toString(v) : "";
+        return LesionTable.round(v, LesionTable.SIGNIFICANT_DIGITS);
+    }
+
+    /** A map peak (a float32 value): the shortest text that reads back as the same float; empty when undefined. */
+    static String peak(double v) {
+        return Double.isFinite(v) ? Float.toString((float) v) : "";
     }
 
     static String csv(String s) {

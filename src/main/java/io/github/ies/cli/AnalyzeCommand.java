@@ -30,22 +30,25 @@ public final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "OUT", description = "output folder")
     Path out;
 
-    @Option(names = "--threshold", defaultValue = "0.1", description = "discard map values in (-t, t) (default ${DEFAULT-VALUE})")
+    @Option(names = "--threshold", paramLabel = "T", defaultValue = "0.1", description = "discard map values in (-t, t) (default: ${DEFAULT-VALUE})")
     double threshold;
 
-    @Option(names = "--bin-mm", defaultValue = "1", description = "width of the perilesional distance bins in mm (default ${DEFAULT-VALUE})")
-    double binMm;
+    @Option(names = "--bin-mm", paramLabel = "MM", description = "width of the perilesional distance bins in mm (default: the voxel size)")
+    Double binMm;
 
-    @Option(names = "--max-mm", defaultValue = "10", description = "outer limit of the perilesional shells in mm (default ${DEFAULT-VALUE})")
+    @Option(names = "--max-mm", paramLabel = "MM", defaultValue = "10", description = "outer limit of the perilesional shells in mm (default: ${DEFAULT-VALUE})")
     double maxMm;
 
     @Option(names = "--no-figures", description = "tables only")
     boolean noFigures;
 
+    @Option(names = "--quiet", description = "no progress output")
+    boolean quiet;
+
     @Override
     public Integer call() throws Exception {
         if (!(threshold >= 0)) throw new CommandLine.ParameterException(spec.commandLine(), "--threshold must be >= 0, got " + threshold);
-        if (!(binMm > 0) || !(maxMm > 0)) throw new CommandLine.ParameterException(spec.commandLine(), "--bin-mm and --max-mm must be > 0");
+        if ((binMm != null && !(binMm > 0)) || !(maxMm > 0)) throw new CommandLine.ParameterException(spec.commandLine(), "--bin-mm and --max-mm must be > 0");
         for (Path d : dirs) {
             if (!Files.isDirectory(d)) throw new CommandLine.ParameterException(spec.commandLine(), "--explain-dir " + d + ": not a folder");
         }
@@ -54,14 +57,16 @@ public final class AnalyzeCommand implements Callable<Integer> {
         o.binMm = binMm;
         o.maxMm = maxMm;
         PrintWriter err = spec.commandLine().getErr();
-        CohortAnalysis.Result r = new CohortAnalysis(o).run(dirs, s -> { err.println("ies analyze: " + s); err.flush(); });
+        CohortAnalysis.Result r = new CohortAnalysis(o).run(dirs, s -> {
+            if (!quiet) { err.println("ies analyze: " + s); err.flush(); }
+        }, ProgressPrinter.of(err, quiet));
         CohortAnalysis.writeTables(r, out);
         if (!noFigures) CohortFigures.write(r, out.resolve("figures"));
         for (String w : r.warnings) err.println("ies analyze: warning: " + w);
         err.flush();
         PrintWriter po = spec.commandLine().getOut();
-        po.printf(Locale.ROOT, "wrote %s: %d instance(s) (%d with maps), groups %s, channels %s%n", out, r.instances, r.instancesWithMaps,
-                r.groups, r.channels);
+        po.printf(Locale.ROOT, "wrote %s: %d instance(s) (%d with maps), groups %s, channels %s, shell bins of %s mm%n", out, r.instances,
+                r.instancesWithMaps, r.groups, r.channels, io.github.ies.instances.LesionTable.round(r.binMm, 4));
         po.flush();
         return IesCli.EXIT_OK;
     }

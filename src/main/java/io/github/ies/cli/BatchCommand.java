@@ -55,14 +55,14 @@ public final class BatchCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "output folder (one sub-folder per subject)")
     Path out;
 
-    @Option(names = "--model", required = true, paramLabel = "BUNDLE", description = "model bundle folder or .zip")
+    @Option(names = "--model", required = true, paramLabel = "BUNDLE", description = "model bundle: its folder, the ies-model.json in it, or a .zip of it")
     Path model;
 
     @Option(names = "--jobs", paramLabel = "N", defaultValue = "1",
             description = "subjects processed in parallel (separate JVMs, CPU threads split among them; default: ${DEFAULT-VALUE})")
     int jobs;
 
-    @Option(names = "--shard", paramLabel = "i/n", description = "only the i-th of n interleaved parts of the cohort (1 <= i <= n)")
+    @Option(names = "--shard", paramLabel = "i/n", description = "only the i-th of n interleaved parts of the cohort (1 <= i <= n; default: all subjects)")
     String shard;
 
     @Option(names = "--worker", hidden = true, paramLabel = "j/N", description = "internal: a --jobs worker")
@@ -99,7 +99,7 @@ public final class BatchCommand implements Callable<Integer> {
         int[] wk = fraction(cl, "--worker", worker);
         CliInputs.checkSegmentation(cl, connectivity, threshold);
         if (tnSpheres < 0) throw new CommandLine.ParameterException(cl, "--tn-spheres must be >= 0, got " + tnSpheres);
-        SaliencySettings options = saliency.toOptions(cl, 50, SaliencyContext.PATCH);
+        SaliencySettings options = saliency.toOptions(cl);
         if (parentPid != null) watchParent(parentPid);
         List<Subjects.Subject> all = Subjects.load(subjects);
         List<Subjects.Subject> mine = pick(pick(all, sh), wk);

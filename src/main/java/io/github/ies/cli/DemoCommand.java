@@ -37,7 +37,7 @@ public final class DemoCommand implements Callable<Integer> {
     int tnSpheres;
 
     @CommandLine.Mixin
-    SaliencyOptions saliency = new SaliencyOptions();
+    SaliencyOptions saliency = new SaliencyOptions(2, SaliencyContext.PATCH);
 
     /** The folder holding test-images/: --home, $IES_HOME, the folders above the program's classes, or the current folder. */
     static Path findHome(Path given) {
@@ -70,7 +70,7 @@ public final class DemoCommand implements Callable<Integer> {
         if (Files.isRegularFile(demo.resolve("lesions.nii.gz"))) q.groundTruth = demo.resolve("lesions.nii.gz");
         if (Files.isRegularFile(demo.resolve("brainmask.nii.gz"))) q.brainMask = demo.resolve("brainmask.nii.gz");
         q.out = out;
-        q.settings = saliency.toOptions(spec.commandLine(), 2, SaliencyContext.PATCH);
+        q.settings = saliency.toOptions(spec.commandLine());
         ExplainPipeline.Result r = saliency.run(q, spec.commandLine(), tnSpheres);
         PrintWriter o = spec.commandLine().getOut();
         o.print(summary(r));

@@ -35,7 +35,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     Path gt;
 
     @Option(names = "--brain-mask", paramLabel = "B",
-            description = "Evaluate only inside this mask (nDSC's N = brain voxels).")
+            description = "Evaluate only inside this mask (nDSC's N = brain voxels; default: none, the whole grid).")
     Path brainMask;
 
     @Option(names = "--connectivity", paramLabel = "C", defaultValue = "18",
@@ -51,7 +51,7 @@ public final class EvaluateCommand implements Callable<Integer> {
 
     @Option(names = "--out", paramLabel = "DIR",
             description = {"Also write labels.nii.gz, fn_labels.nii.gz, tn_spheres.nii.gz, lesions.csv and",
-                "metrics.json there (TN spheres inside --brain-mask, else anywhere in the grid)."})
+                "metrics.json there (TN spheres inside --brain-mask, else anywhere in the grid; default: none)."})
     Path out;
 
     @Option(names = "--tn-spheres", paramLabel = "N", defaultValue = "10",

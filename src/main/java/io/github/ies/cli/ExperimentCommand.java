@@ -71,10 +71,11 @@ public final class ExperimentCommand implements Runnable {
         @Option(names = "--steps", defaultValue = "25", description = "dilation steps K (default ${DEFAULT-VALUE})") int steps;
         @Option(names = "--threshold", description = "detection threshold (default: the bundle's)") Double threshold;
         @Option(names = "--batch-size", defaultValue = "4", description = "windows per network call (default ${DEFAULT-VALUE})") int batch;
-        @Option(names = "--device", defaultValue = "auto") String device;
-        @Option(names = "--threads", defaultValue = "0", description = "CPU threads (0: all)") int threads;
+        @Option(names = "--device", paramLabel = "D", defaultValue = "auto", description = "auto, cpu, gpu or gpu:N (default: ${DEFAULT-VALUE})") String device;
+        @Option(names = "--threads", defaultValue = "0", description = "CPU threads (default: ${DEFAULT-VALUE}, all cores)") int threads;
         @Option(names = "--non-finite", paramLabel = "P", defaultValue = "error", description = NonFiniteOption.HELP) String nonFinite;
-        @Option(names = "--out", required = true, paramLabel = "OUT") Path out;
+        @Option(names = "--out", required = true, paramLabel = "OUT", description = "output folder") Path out;
+        @Option(names = "--quiet", description = "no progress output") boolean quiet;
 
         @Override
         public Integer call() throws Exception {
@@ -85,7 +86,9 @@ public final class ExperimentCommand implements Runnable {
             if (batch < 1) throw new CommandLine.ParameterException(cl, "--batch-size must be >= 1");
             long t0 = System.nanoTime();
             io.github.ies.io.OutputFolder.check(out, subject.files());
-            subject.load(cl, nonFinite);
+            PrintWriter err = cl.getErr();
+            io.github.ies.model.ProgressListener progress = ProgressPrinter.of(err, quiet);
+            subject.load(cl, nonFinite, device, threads, progress);
             ModelBundle bundle = subject.bundle;
             Volume[] ch = subject.channels;
             Volume lab = subject.lesions;
@@ -100,10 +103,9 @@ public final class ExperimentCommand implements Runnable {
             so.device = device;
             so.threads = threads;
             so.nonFinite = NonFiniteOption.parse(cl, nonFinite);
-            PrintWriter err = cl.getErr();
             ContextExperiment.Result r;
             try (Segmenter seg = new Segmenter(bundle, so)) {
-                r = ContextExperiment.run(seg, ch, lab, o, null);
+                r = ContextExperiment.run(seg, ch, lab, o, progress);
             }
             double secs = (System.nanoTime() - t0) / 1e9;
             Files.createDirectories(out);
@@ -118,6 +120,13 @@ public final class ExperimentCommand implements Runnable {
             j.addProperty("model", bundle.name());
             j.addProperty("model_sha256", bundle.modelSha256());
             j.addProperty(subject.gt != null ? "gt" : "labels", lp.toString());
+            if (subject.gt != null) {
+                j.addProperty("brain_mask", subject.brainMask == null ? null : subject.brainMask.toString());
+                j.addProperty("lesion_ids", "the ids ies segment/explain --gt give these ground-truth lesions (18-connected components)");
+            }
+            com.google.gson.JsonArray warn = new com.google.gson.JsonArray();
+            subject.warnings.forEach(warn::add);
+            j.add("warnings", warn);
             j.addProperty("min_voxels", minVoxels);
             j.addProperty("max_voxels", maxVoxels);
             j.addProperty("steps", steps);

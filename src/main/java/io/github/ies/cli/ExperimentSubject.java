@@ -1,6 +1,6 @@
 package io.github.ies.cli;
 
-import io.github.ies.analysis.ContextExperiment;
+import io.github.ies.analysis.ExplainIds;
 import io.github.ies.io.Volume;
 import io.github.ies.model.ModelBundle;
 import picocli.CommandLine;
@@ -12,15 +12,20 @@ import java.util.List;
 
 /**
  * The subject of {@code ies experiment context} and {@code relocate} (a picocli mixin): the model, the input channels
- * and the lesions, from a binary ground truth (its 18-connected components) or an instance label image.
+ * and the lesions, from a binary ground truth (its 18-connected components, numbered as {@code ies explain --gt}
+ * numbers them: {@link ExplainIds}) or an instance label image (ids as given).
  */
 final class ExperimentSubject {
 
-    @Option(names = "--model", required = true, paramLabel = "BUNDLE") Path model;
+    @Option(names = "--model", required = true, paramLabel = "BUNDLE", description = "model bundle: its folder, the ies-model.json in it, or a .zip of it")
+    Path model;
     @Option(names = "--input", required = true, paramLabel = "NAME=FILE", description = "an input channel, e.g. FLAIR=flair.nii.gz")
     List<String> inputs = new ArrayList<>();
-    @Option(names = "--gt", paramLabel = "FILE", description = "binary ground truth (lesions = its 18-connected components)") Path gt;
-    @Option(names = "--labels", paramLabel = "FILE", description = "instance label image (ids as given)") Path labels;
+    @Option(names = "--gt", paramLabel = "FILE", description = "binary ground truth: the lesions are its 18-connected components, numbered as ies explain numbers them (give --gt or --labels; default: none)") Path gt;
+    @Option(names = "--labels", paramLabel = "FILE", description = "instance label image, ids as given (give --gt or --labels; default: none)") Path labels;
+    @Option(names = "--brain-mask", paramLabel = "FILE",
+            description = "with --gt: the brain mask of the segmentation that numbers the lesions, as given to ies segment/explain (default: none)")
+    Path brainMask;
     /** Warnings of reading the inputs (non-finite voxels set to 0). */
     final List<String> warnings = new ArrayList<>();
 
@@ -44,19 +49,29 @@ final class ExperimentSubject {
         }
         if (gt != null) l.add(gt);
         if (labels != null) l.add(labels);
+        if (brainMask != null) l.add(brainMask);
         return l;
     }
 
     /** The ground truth or label image file given. */
     Path lesionFile() { return gt != null ? gt : labels; }
 
-    /** Loads the bundle, the inputs and the lesions (clear errors for missing files and other grids). */
-    void load(CommandLine cl, String nonFinite) throws Exception {
-        bundle = ModelBundle.load(model);
+    /**
+     * Loads the bundle, the inputs and the lesions (clear errors for missing files and other grids); with --gt the
+     * lesions are numbered by a segmentation on {@code device} ({@link ExplainIds}), with progress.
+     */
+    void load(CommandLine cl, String nonFinite, String device, int threads, io.github.ies.model.ProgressListener progress) throws Exception {
+        if (brainMask != null && gt == null) throw new CommandLine.ParameterException(cl, "--brain-mask goes with --gt (it numbers its lesions)");
+        bundle = io.github.ies.pipeline.InputFiles.bundle(model);
         channels = ExperimentCommand.inputs(cl, bundle, inputs, NonFiniteOption.parse(cl, nonFinite), warnings);
-        for (String w : warnings) cl.getErr().println("ies " + cl.getCommandName() + ": warning: " + w);
         Path lp = lesionFile();
         Volume lab = ExperimentCommand.sameGrid(ExperimentCommand.read(lp, gt != null ? "ground truth" : "label image"), channels[0], lp);
-        lesions = gt != null ? ContextExperiment.componentsOf(lab) : lab;
+        if (gt != null) {
+            Volume brain = brainMask == null ? null : ExperimentCommand.sameGrid(ExperimentCommand.read(brainMask, "brain mask"), channels[0], brainMask);
+            lesions = ExplainIds.of(bundle, channels, lab, brain, device, threads, progress, warnings);
+        } else {
+            lesions = lab;
+        }
+        for (String w : warnings) cl.getErr().println("ies " + cl.getCommandName() + ": warning: " + w);
     }
 }

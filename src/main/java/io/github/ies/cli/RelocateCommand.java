@@ -28,19 +28,19 @@ public final class RelocateCommand implements Callable<Integer> {
 
     @CommandLine.Mixin
     ExperimentSubject subject = new ExperimentSubject();
-    @Option(names = "--lesion", paramLabel = "ID", description = "lesion id (default: the most conspicuous: highest mean score in place)") Integer lesion;
+    @Option(names = "--lesion", paramLabel = "ID", description = "lesion id, as ies explain numbers it (default: the most conspicuous: highest mean score in place)") Integer lesion;
     @Option(names = "--min-voxels", defaultValue = "20", description = "smallest lesion for the automatic choice (default ${DEFAULT-VALUE})")
     int minVoxels;
-    @Option(names = "--tissues", paramLabel = "FILE", description = "tissue label image (white matter = --wm-label; background = 0)") Path tissues;
+    @Option(names = "--tissues", paramLabel = "FILE", description = "tissue label image (white matter = --wm-label; background = 0; default: none, the white-matter case is skipped)") Path tissues;
     @Option(names = "--wm-label", defaultValue = "7", description = "white-matter label in --tissues (default ${DEFAULT-VALUE})") int wmLabel;
-    @Option(names = "--wm-mask", paramLabel = "FILE", description = "white-matter mask (instead of --tissues)") Path wmMask;
+    @Option(names = "--wm-mask", paramLabel = "FILE", description = "white-matter mask (instead of --tissues; default: none)") Path wmMask;
     @Option(names = "--wm-target", paramLabel = "I,J,K", split = ",", description = "centroid target in white matter (default: random, seeded)")
     int[] wmTarget;
     @Option(names = "--background-target", paramLabel = "I,J,K", split = ",", description = "centroid target outside the head (default: random)")
     int[] bgTarget;
     @Option(names = "--shell-mm", defaultValue = "3", description = "perilesional shell of case (c) in mm (default ${DEFAULT-VALUE})") double shellMm;
     @Option(names = "--clearance", defaultValue = "1", description = "voxels kept free around the pasted region (default ${DEFAULT-VALUE})") int clearance;
-    @Option(names = "--out", required = true, paramLabel = "OUT") Path out;
+    @Option(names = "--out", required = true, paramLabel = "OUT", description = "output folder") Path out;
 
     @CommandLine.Mixin
     SaliencyOptions saliency = new SaliencyOptions();
@@ -56,7 +56,7 @@ public final class RelocateCommand implements Callable<Integer> {
         if (!(shellMm >= 0) || clearance < 0) throw new CommandLine.ParameterException(cl, "--shell-mm and --clearance must be >= 0");
         long t0 = System.nanoTime();
         io.github.ies.io.OutputFolder.check(out, subject.files());
-        subject.load(cl, saliency.nonFinite);
+        subject.load(cl, saliency.nonFinite, saliency.device, saliency.threads, saliency.progress(cl.getErr()));
         ModelBundle bundle = subject.bundle;
         Volume[] ch = subject.channels;
         Volume lab = subject.lesions;
@@ -86,7 +86,7 @@ public final class RelocateCommand implements Callable<Integer> {
         o.shellMm = shellMm;
         o.clearance = clearance;
         o.seed = saliency.seed;
-        o.saliency = saliency.toOptions(cl, 50, SaliencyContext.PATCH);
+        o.saliency = saliency.toOptions(cl);
         o.device = saliency.device;
         o.threads = saliency.threads;
         PrintWriter err = cl.getErr();

@@ -6,6 +6,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,9 +14,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-/** {@code ies report}: one self-contained HTML report over ies explain folders (docs/analysis.md). */
+/** {@code ies report}: one self-contained HTML report over explain folders (docs/analysis.md). */
 @Command(name = "report", mixinStandardHelpOptions = true,
-        description = "Writes one self-contained HTML report (parameters, metrics, lesion table, thumbnails, statistics, figures as inline PNG).")
+        description = {"Writes one self-contained HTML report over 'ies explain' folders: a summary (subject, model, metrics, instances by "
+                + "category), the sortable lesion table, per lesion its maps in three orthogonal slices through their peaks (radiological, "
+                + "with the lesion's outline, orientation letters, a mm scale bar and colour bars), the statistics of 'ies analyze' with "
+                + "figures, and the parameters (collapsed).",
+                "The anatomy comes from the input files run.json names (--input overrides them)."})
 public final class ReportCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -26,29 +31,56 @@ public final class ReportCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE", description = "the HTML file (default: DIR/report.html of the first folder)")
     Path out;
 
-    @Option(names = "--thumbnail-input", paramLabel = "FILE", description = "background image of the thumbnails (default: run.json's first input)")
-    Path thumbnailInput;
+    @Option(names = "--input", paramLabel = "NAME=FILE",
+            description = "the anatomy of an input channel, e.g. FLAIR=flair.nii.gz, for every folder (default: the files run.json names)")
+    List<String> inputs = new ArrayList<>();
 
-    @Option(names = "--threshold", defaultValue = "0.1", description = "channel contributions: discard values in (-t, t) (default ${DEFAULT-VALUE})")
+    @Option(names = "--threshold", paramLabel = "T", defaultValue = "0.1",
+            description = "channel contributions: discard values in (-t, t) (default: ${DEFAULT-VALUE})")
     double threshold;
 
-    @Option(names = "--title", defaultValue = "IES report") String title;
+    @Option(names = "--bin-mm", paramLabel = "MM", description = "width of the perilesional distance bins in mm (default: the voxel size)")
+    Double binMm;
+
+    @Option(names = "--max-mm", paramLabel = "MM", defaultValue = "10",
+            description = "outer limit of the perilesional shells in mm (default: ${DEFAULT-VALUE})")
+    double maxMm;
+
+    @Option(names = "--max-lesions", paramLabel = "N", defaultValue = "60", description = "most lesion figures per folder (default: ${DEFAULT-VALUE})")
+    int maxLesions;
+
+    @Option(names = "--title", paramLabel = "T", defaultValue = "IES report", description = "the report's title (default: ${DEFAULT-VALUE})")
+    String title;
+
+    @Option(names = "--quiet", description = "no progress output")
+    boolean quiet;
 
     @Override
     public Integer call() throws Exception {
+        CommandLine cl = spec.commandLine();
         for (Path d : dirs) {
-            if (!Files.isDirectory(d)) throw new CommandLine.ParameterException(spec.commandLine(), "--explain-dir " + d + ": not a folder");
+            if (!Files.isDirectory(d)) throw new CommandLine.ParameterException(cl, "--explain-dir " + d + ": not a folder");
         }
-        if (!(threshold >= 0)) throw new CommandLine.ParameterException(spec.commandLine(), "--threshold must be >= 0");
+        if (!(threshold >= 0)) throw new CommandLine.ParameterException(cl, "--threshold must be >= 0");
+        if ((binMm != null && !(binMm > 0)) || !(maxMm > 0)) throw new CommandLine.ParameterException(cl, "--bin-mm and --max-mm must be > 0");
+        if (maxLesions < 0) throw new CommandLine.ParameterException(cl, "--max-lesions must be >= 0");
         HtmlReport.Options o = new HtmlReport.Options();
-        o.thumbnailInput = thumbnailInput;
+        o.inputs.putAll(CliInputs.parse(cl, inputs));
         o.analysis.threshold = threshold;
+        o.analysis.binMm = binMm;
+        o.analysis.maxMm = maxMm;
+        o.maxLesions = maxLesions;
         o.title = title;
-        String html = HtmlReport.build(dirs, o, null);
+        PrintWriter err = cl.getErr();
+        io.github.ies.model.ProgressListener progress = ProgressPrinter.of(err, quiet);
+        o.progress = (done, total) -> progress.progress("report", done, total);
+        String html = HtmlReport.build(dirs, o, s -> {
+            if (!quiet) { err.println("ies report: " + s); err.flush(); }
+        });
         Path target = out != null ? out : dirs.get(0).resolve("report.html");
         Nifti.writeAtomically(target, os -> os.write(html.getBytes(StandardCharsets.UTF_8)));
-        spec.commandLine().getOut().printf("wrote %s (%d KB)%n", target, html.length() / 1024);
-        spec.commandLine().getOut().flush();
+        cl.getOut().printf("wrote %s (%d KB)%n", target, html.length() / 1024);
+        cl.getOut().flush();
         return IesCli.EXIT_OK;
     }
 }

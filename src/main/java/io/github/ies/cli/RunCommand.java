@@ -17,20 +17,24 @@ import java.util.concurrent.Callable;
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {"Runs a Fiji command of this plugin (e.g. \"Explain Lesions\") headless, as "
                 + "'ImageJ-linux64 --headless --run \"<command>\" '<args>'' would.",
-                "Arguments: key=value pairs separated by commas, values quoted (\"...\") or bare; keys are the macro keys "
-                        + "(see docs/fiji.md). Image keys take NIfTI file paths. Prints the outputs (tables as CSV)."})
+                "Arguments: key=value pairs separated by commas, values quoted (\"...\") or bare, as headless Fiji takes them; "
+                        + "or the macro recorder's line as it is (key=value pairs separated by spaces, [bracketed] values). Keys are the "
+                        + "macro keys ('ies run --list'; docs/fiji.md maps them to the command-line options). Image keys take NIfTI file "
+                        + "paths. Prints the outputs (tables as CSV)."})
 public final class RunCommand implements Callable<Integer> {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "COMMAND", description = "command name (menu leaf), e.g. \"Explain Lesions\"")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "COMMAND", description = "command name (menu leaf), e.g. \"Explain Lesions\" "
+            + "(needed unless --list)")
     String command;
 
-    @Parameters(index = "1", arity = "0..1", paramLabel = "ARGS", description = "key=value,... (Fiji's headless syntax)")
+    @Parameters(index = "1", arity = "0..1", paramLabel = "ARGS",
+            description = "key=value,... (headless Fiji's syntax) or key=value key2=[a b] ... (what the macro recorder writes); default: none")
     String args = "";
 
-    @Option(names = "--save", paramLabel = "DIR", description = "also save output images (TIFF) and tables (CSV) into DIR")
+    @Option(names = "--save", paramLabel = "DIR", description = "also save output images (TIFF) and tables (CSV) into DIR (default: none)")
     Path save;
 
     @Option(names = "--list", description = "list the commands and their keys, then exit")
@@ -52,6 +56,9 @@ public final class RunCommand implements Callable<Integer> {
                 }
                 out.flush();
                 return IesCli.EXIT_OK;
+            }
+            if (command == null || command.isBlank()) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "give a command name, e.g. \"Explain Lesions\" (see 'ies run --list')");
             }
             CommandInfo info;
             java.util.Map<String, String> parsed;

@@ -13,10 +13,12 @@ import java.util.Locale;
 public final class SaliencyOptions {
 
     @Option(names = "--methods", paramLabel = "M[,M...]", split = ",",
-            description = "smoothgrad-max, smoothgrad-mean, gradcampp, class-gradcampp (default: all)")
+            description = "smoothgrad-max, smoothgrad-mean, gradcampp, class-gradcampp (default: all four)")
     java.util.List<String> methods;
 
-    @Option(names = "--samples", paramLabel = "N", description = "noisy copies for SmoothGrad")
+    @Option(names = "--samples", paramLabel = "N",
+            description = "noisy copies for SmoothGrad; the time grows linearly with N (default: ${DEFAULT-VALUE}; 50 is the paper's, "
+                    + "2 the demo's)")
     Integer samples;
 
     @Option(names = "--noise-level", paramLabel = "L", defaultValue = "0.05",
@@ -26,7 +28,7 @@ public final class SaliencyOptions {
     @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "noise (and TN sphere) seed (default: ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--context", paramLabel = "C", description = "patch, full or local")
+    @Option(names = "--context", paramLabel = "C", description = "patch, full or local (default: ${DEFAULT-VALUE})")
     String context;
 
     @Option(names = "--margin", paramLabel = "V", defaultValue = "8",
@@ -38,11 +40,11 @@ public final class SaliencyOptions {
     int localMargin;
 
     @Option(names = "--batch-size", paramLabel = "B", defaultValue = "0",
-            description = "vector-Jacobian products per backward pass (default: automatic)")
+            description = "vector-Jacobian products per backward pass (default: ${DEFAULT-VALUE}, automatic)")
     int batchSize;
 
     @Option(names = "--workers", paramLabel = "W", defaultValue = "0",
-            description = "parallel single-threaded VJP workers on the CPU (default: automatic, the thread count for small boxes)")
+            description = "parallel single-threaded VJP workers on the CPU (default: ${DEFAULT-VALUE}, automatic: the thread count for small boxes)")
     int workers;
 
     @Option(names = "--no-receptive-field-crop",
@@ -62,7 +64,7 @@ public final class SaliencyOptions {
     @Option(names = "--device", paramLabel = "D", defaultValue = "auto", description = "auto, cpu, gpu or gpu:N (default: ${DEFAULT-VALUE})")
     String device;
 
-    @Option(names = "--threads", paramLabel = "N", defaultValue = "0", description = "CPU threads (default: all cores)")
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "0", description = "CPU threads (default: ${DEFAULT-VALUE}, all cores)")
     int threads;
 
     @Option(names = "--quiet", description = "no progress output")
@@ -72,17 +74,28 @@ public final class SaliencyOptions {
             description = NonFiniteOption.HELP + "; also applies to the saliency maps")
     String nonFinite;
 
+    /** The options with the command's defaults of N and the context (shown by --help). */
+    SaliencyOptions(int defaultSamples, SaliencyContext defaultContext) {
+        this.samples = defaultSamples;
+        this.context = defaultContext.key;
+    }
+
+    /** For picocli (the explain defaults). */
+    SaliencyOptions() {
+        this(50, SaliencyContext.PATCH);
+    }
+
     /**
-     * The engine settings: this command line mapped onto {@link SaliencySettings} ({@code defaultSamples} and
-     * {@code defaultContext} when not given), validated there; an invalid value is a usage error.
+     * The engine settings: this command line mapped onto {@link SaliencySettings}, validated there; an invalid value is
+     * a usage error.
      */
-    SaliencySettings toOptions(CommandLine cl, int defaultSamples, SaliencyContext defaultContext) {
+    SaliencySettings toOptions(CommandLine cl) {
         try {
             SaliencySettings.Builder b = SaliencySettings.builder()
-                    .samples(samples == null ? defaultSamples : samples)
+                    .samples(samples)
                     .noiseLevel(noiseLevel)
                     .seed(seed)
-                    .context(context == null ? defaultContext : SaliencyContext.parse(context))
+                    .context(SaliencyContext.parse(context))
                     .margin(margin)
                     .localMargin(localMargin)
                     .batchSize(batchSize)
@@ -106,33 +119,9 @@ public final class SaliencyOptions {
         }
     }
 
-    /** A progress printer on standard error (one line, rewritten). */
+    /** The progress printer on standard error ({@link ProgressPrinter}; nothing with --quiet). */
     io.github.ies.model.ProgressListener progress(java.io.PrintWriter err) {
-        if (quiet) return io.github.ies.model.ProgressListener.NONE;
-        return new io.github.ies.model.ProgressListener() {
-            String lastStage = "";
-            int lastPct = -1;
-            long t0 = System.nanoTime();
-
-            @Override
-            public void progress(String stage, long done, long total) {
-                if (!stage.equals(lastStage)) {
-                    lastStage = stage;
-                    lastPct = -1;
-                    t0 = System.nanoTime();
-                }
-                int pct = (int) (100 * done / Math.max(1, total));
-                if (pct != lastPct || done == total) {
-                    int w = 30, filled = (int) ((long) w * done / Math.max(1, total));
-                    double el = (System.nanoTime() - t0) / 1e9;
-                    String eta = done > 0 && done < total ? String.format(Locale.ROOT, ", ~%.0f s left", el * (total - done) / done) : "";
-                    err.printf(Locale.ROOT, "\r%-8s [%s%s] %d/%d (%d%%%s)   %s", stage, "#".repeat(filled), ".".repeat(w - filled), done, total,
-                            pct, eta, done == total ? "\n" : "");
-                    err.flush();
-                    lastPct = pct;
-                }
-            }
-        };
+        return ProgressPrinter.of(err, quiet);
     }
 
     /**

@@ -41,7 +41,7 @@ public final class SegmentCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "BUNDLE", description = "model bundle folder or .zip")
+    @Option(names = "--model", required = true, paramLabel = "BUNDLE", description = "model bundle: its folder, the ies-model.json in it, or a .zip of it")
     Path model;
 
     @Option(names = "--input", required = true, paramLabel = "NAME=FILE",
@@ -51,23 +51,23 @@ public final class SegmentCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "output folder")
     Path out;
 
-    @Option(names = "--brain-mask", paramLabel = "FILE", description = "probability and mask are zero outside this mask")
+    @Option(names = "--brain-mask", paramLabel = "FILE", description = "probability and mask are zero outside this mask (default: none)")
     Path brainMask;
 
-    @Option(names = "--threshold", paramLabel = "T", description = "overrides the bundle's threshold")
+    @Option(names = "--threshold", paramLabel = "T", description = "lesion threshold of the probability (default: the bundle's)")
     Double threshold;
 
     @Option(names = "--device", paramLabel = "D", defaultValue = "auto", description = "auto, cpu, gpu or gpu:N (default: ${DEFAULT-VALUE})")
     String device;
 
-    @Option(names = "--threads", paramLabel = "N", defaultValue = "0", description = "CPU threads (default: all cores)")
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "0", description = "CPU threads (default: ${DEFAULT-VALUE}, all cores)")
     int threads;
 
     @Option(names = "--batch-size", paramLabel = "B", defaultValue = "4", description = "patches per network call (default: ${DEFAULT-VALUE})")
     int batchSize;
 
     @Option(names = "--gt", paramLabel = "FILE",
-            description = "ground-truth lesion mask: adds TP/FP/FN/TN categories, fn_labels.nii.gz, tn_spheres.nii.gz and metrics.json")
+            description = "ground-truth lesion mask: adds TP/FP/FN/TN categories, fn_labels.nii.gz, tn_spheres.nii.gz and metrics.json (default: none)")
     Path gt;
 
     @Option(names = "--min-voxels", paramLabel = "N", description = "drop predicted lesions with fewer voxels (default: the bundle's min_lesion_voxels)")
@@ -110,7 +110,7 @@ public final class SegmentCommand implements Callable<Integer> {
         given.add(brainMask);
         given.add(gt);
         OutputFolder.check(out, given);                   // a bad output folder is reported before any work
-        ModelBundle bundle = ModelBundle.load(model);
+        ModelBundle bundle = io.github.ies.pipeline.InputFiles.bundle(model);
         List<String> readWarnings = new ArrayList<>();
         Volume[] channels = io.github.ies.pipeline.InputFiles.channels(bundle, files, policy, readWarnings, null);
         Volume mask = brainMask == null ? null : InputVolumes.read(brainMask, "brain mask", policy, readWarnings);
@@ -135,21 +135,7 @@ public final class SegmentCommand implements Callable<Integer> {
         o.threshold = threshold;
         o.nonFinite = policy;
         PrintWriter err = spec.commandLine().getErr();
-        boolean tty = System.console() != null;
-        ProgressListener progress = quiet ? ProgressListener.NONE : new ProgressListener() {
-            int lastPct = -1;
-            @Override
-            public void progress(String stage, long done, long total) {
-                int pct = (int) (100 * done / Math.max(1, total));
-                int step = tty ? 10 : 50;
-                if (pct / step != lastPct / step || done == total) {
-                    err.printf(Locale.ROOT, "%s%s: %d/%d windows (%d%%)%s", tty ? "\r" : "", stage, done, total, pct,
-                            tty && done < total ? "" : "\n");
-                    err.flush();
-                    lastPct = pct;
-                }
-            }
-        };
+        ProgressListener progress = ProgressPrinter.of(err, quiet);
         LesionSegmentation.Options lo = new LesionSegmentation.Options();
         lo.segmenter.device = o.device;
         lo.segmenter.threads = o.threads;

@@ -101,9 +101,12 @@ final class AnalysisSupport {
 
     /**
      * The instance labels of an experiment: the label image as given (ids as they are), or the 18-connected
-     * components of a binary ground truth; exactly one of the two, on the FLAIR's grid.
+     * components of a binary ground truth numbered as Explain Lesions numbers them ({@link io.github.ies.analysis.ExplainIds}:
+     * a segmentation with the bundle's settings); exactly one of the two, on the FLAIR's grid.
      */
-    static Volume lesionLabels(ImagePlus groundTruth, ImagePlus labels, Volume ref) {
+    static Volume lesionLabels(ImagePlus groundTruth, ImagePlus labels, Volume[] channels, io.github.ies.model.ModelBundle bundle,
+            String device, io.github.ies.model.ProgressListener progress, java.util.List<String> warnings) throws Exception {
+        Volume ref = channels[0];
         boolean g = CommandSupport.given(groundTruth), l = CommandSupport.given(labels);
         if (g == l) throw new IllegalArgumentException("give exactly one of ground_truth and labels");
         Volume v = CommandSupport.volume(g ? groundTruth : labels, g ? "ground_truth" : "labels");
@@ -111,7 +114,7 @@ final class AnalysisSupport {
             throw new IllegalArgumentException((g ? "ground_truth '" + groundTruth.getTitle() : "labels '" + labels.getTitle())
                     + "' is not on the FLAIR's grid (dims and affine must match)");
         }
-        return g ? ContextExperiment.componentsOf(v) : v;
+        return g ? io.github.ies.analysis.ExplainIds.of(bundle, channels, v, null, device, 0, progress, warnings) : v;
     }
 
     /** Shows a table under a title when ImageJ's GUI is up. */

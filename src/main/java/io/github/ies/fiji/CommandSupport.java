@@ -56,13 +56,7 @@ final class CommandSupport {
      */
     static java.nio.file.Path bundlePath(java.io.File model) {
         if (model == null) throw new IllegalArgumentException("no model bundle given (model=...)");
-        java.nio.file.Path p = model.toPath();
-        String n = p.getFileName() == null ? "" : p.getFileName().toString();
-        if (java.nio.file.Files.isRegularFile(p) && (n.equals(io.github.ies.model.ModelBundle.META_FILE)
-                || n.equals(io.github.ies.model.ModelBundle.MODEL_FILE)) && p.getParent() != null) {
-            return p.getParent();
-        }
-        return p;
+        return io.github.ies.pipeline.InputFiles.bundlePath(model.toPath());
     }
 
     /** null for a negative threshold (the bundle's), else the value, which must be in [0, 1]. */

@@ -85,8 +85,10 @@ public class ContextExperimentCommand extends ModelCommand {
         io.github.ies.model.DeviceSpec.parse(device);
         ModelBundle bundle = loadBundle();
         Volume[] ch = channels(bundle);
+        java.util.List<String> idWarnings = new java.util.ArrayList<>();
         Volume lab = AnalysisSupport.lesionLabels(OptionalImages.resolve(ground_truth, "ground_truth"),
-                OptionalImages.resolve(labels, "labels"), ch[0]);
+                OptionalImages.resolve(labels, "labels"), ch, bundle, device, progress(), idWarnings);
+        if (log != null) for (String w : idWarnings) log.warn("Perilesional Context Experiment: " + w);
         ContextExperiment.Options o = new ContextExperiment.Options();
         o.minVoxels = min_voxels;
         o.maxVoxels = max_voxels;

@@ -40,7 +40,7 @@ public class ExplainLesionsCommand extends SegmentingCommand {
     @Parameter(label = "Label image (optional; default: segment first)", choices = {OptionalImages.NONE}, initializer = OptionalImages.INITIALIZER, persist = false)
     private String labels = OptionalImages.NONE;
 
-    @Parameter(label = "Ground truth (optional; with segmentation)", choices = {OptionalImages.NONE}, initializer = OptionalImages.INITIALIZER, persist = false)
+    @Parameter(label = "Ground truth (optional: categories, FN and TN instances)", choices = {OptionalImages.NONE}, initializer = OptionalImages.INITIALIZER, persist = false)
     private String ground_truth = OptionalImages.NONE;
 
     @Parameter(label = "TN spheres (with ground truth)", min = "0", persist = false)
@@ -65,7 +65,7 @@ public class ExplainLesionsCommand extends SegmentingCommand {
     @Parameter(label = "Lesions (all, roi-manager or ids such as 3,7,12)", persist = false)
     private String lesions = "all";
 
-    @Parameter(label = "Gallery crop size (voxels; 0: automatic)", min = "0", persist = false)
+    @Parameter(label = "Gallery crop size (voxels; 0: automatic, largest lesion + 16, at least 48)", min = "0", persist = false)
     private int crop_size = 0;
 
     @Parameter(label = "Output folder (none: do not save; same files as 'ies explain')", style = "directory", required = false, persist = false)
@@ -129,7 +129,7 @@ public class ExplainLesionsCommand extends SegmentingCommand {
                 for (Roi r : sel) if (!ids.contains(LesionRois.idOf(r))) ids.add(LesionRois.idOf(r));
             } else {
                 // regions a user drew (e.g. around a missed lesion): the ROIs themselves are the instances
-                userLabels = LesionRois.toLabels(sel, nd);
+                userLabels = LesionRois.toLabels(sel, new ViewSpace(ref.geometry(), nd));
                 inputs.labelsSource = "ROI Manager selection";
             }
         }
@@ -146,7 +146,6 @@ public class ExplainLesionsCommand extends SegmentingCommand {
             inputs.labels = new Volume(f, nd, ref.geometry());
         }
         if (gtImage != null) {
-            if (inputs.labels != null) throw new IllegalArgumentException("ground_truth applies to segmentation; it cannot be combined with a label image or ROIs");
             Volume gt = CommandSupport.volume(gtImage, "ground_truth");
             if (!gt.sameGrid(ref)) throw new IllegalArgumentException("ground_truth '" + gtImage.getTitle() + "' is not on the FLAIR's grid");
             inputs.groundTruth = gt;
@@ -209,7 +208,7 @@ public class ExplainLesionsCommand extends SegmentingCommand {
                 }
             }
             gcIndex = channels.size();
-            if (gc) channels.add(new LesionGallery.Channel("Grad-CAM++", LesionGallery.Kind.POSITIVE));
+            if (gc) channels.add(new LesionGallery.Channel("Grad-CAM++", LesionGallery.Kind.PER_FRAME));
             channels.add(new LesionGallery.Channel("lesion mask", LesionGallery.Kind.MASK));
         }
 
@@ -227,7 +226,7 @@ public class ExplainLesionsCommand extends SegmentingCommand {
                     int row = t.rowOfId(id);
                     ext = Math.max(ext, t.getInt(row, "bbox_" + ax + "_max") - t.getInt(row, "bbox_" + ax + "_min") + 1);
                 }
-                size[a] = crop_size > 0 ? crop_size : Math.max(24, ext + 16);
+                size[a] = crop_size > 0 ? crop_size : Math.max(48, ext + 16);
                 size[a] = Math.min(size[a], nd[a]);
             }
             ov = new LesionOverview(in.get("FLAIR"), "FLAIR");
@@ -278,11 +277,10 @@ public class ExplainLesionsCommand extends SegmentingCommand {
                 channels.set(gcIndex, new LesionGallery.Channel("Grad-CAM++", LesionGallery.Kind.SIGNED));
                 ov.kind("Grad-CAM++", LesionGallery.Kind.SIGNED);
             }
-            ImagePlus cal = VolumeImages.toImagePlus(Volume.zeros(new int[] {1, 1, 1}, ref.geometry()), "");
-            CompositeImage g = LesionGallery.build(base + "_lesion_gallery", channels, ordered, size, cal.getCalibration());
+            CompositeImage g = LesionGallery.build(base + "_lesion_gallery", channels, ordered, new ViewSpace(ref.geometry(), size));
             gallery = g;
             overview = ov.build(base + "_saliency_overview");
-            rois = LesionRois.build(explained, ref.dims(), cat -> labelsOf.of(cat));
+            rois = LesionRois.build(explained, new ViewSpace(ref.geometry(), ref.dims()), cat -> labelsOf.of(cat));
         }
     }
 

@@ -4,7 +4,6 @@ import ij.CompositeImage;
 import ij.IJ;
 import ij.ImagePlus;
 import ij.ImageStack;
-import ij.measure.Calibration;
 import ij.process.FloatProcessor;
 import ij.process.LUT;
 import io.github.ies.io.Volume;
@@ -17,14 +16,18 @@ import java.util.Map;
 /**
  * The lesion gallery: a hyperstack with one frame per explained lesion, each a fixed-size crop centred on the
  * lesion, and one channel per image or map (e.g. FLAIR, MPRAGE, SmoothGrad-FLAIR, SmoothGrad-MPRAGE, Grad-CAM++,
- * lesion mask). MRI channels get grey LUTs, signed saliency a blue-white-red LUT with a display range symmetric
- * about 0 and common to all frames (so the maps of different lesions compare), non-negative maps a hot LUT from 0,
- * the mask a green ramp. Each plane is labelled "lesion 007 (TP): channel".
+ * lesion mask), in the display convention ({@link ViewSpace}: radiological, labelled with orientation letters and a
+ * mm scale bar, calibrated). MRI channels get grey LUTs, signed saliency a blue-white-red LUT with a display range
+ * symmetric about 0 and common to all frames (so the maps of different lesions compare), non-negative maps a hot LUT
+ * from 0, the mask a green ramp; each map channel has a colour bar with its values. Grad-CAM++ ({@link Kind#PER_FRAME})
+ * has its own range per lesion: its values differ by orders of magnitude between lesions, so each frame holds the map
+ * divided by that lesion's peak (0..1), the peak written in the plane's label. Each plane is labelled
+ * "lesion 007 (TP): channel".
  */
 public final class LesionGallery {
 
     /** How a channel is displayed. */
-    public enum Kind { IMAGE, SIGNED, POSITIVE, MASK }
+    public enum Kind { IMAGE, SIGNED, POSITIVE, PER_FRAME, MASK }
 
     /** A channel of the gallery. */
     public static final class Channel {
@@ -83,41 +86,66 @@ public final class LesionGallery {
     }
 
     /**
-     * The gallery hyperstack ({@code channels} x size[2] slices x frames), calibrated with {@code cal} (may be
-     * null). A channel missing from a frame's crops is left at 0.
+     * The gallery hyperstack ({@code channels} x slices x frames) of crops of {@code crop.dims()} voxels (NIfTI order),
+     * shown as {@code crop} views them. A channel missing from a frame's crops is left at 0.
      */
-    public static CompositeImage build(String title, List<Channel> channels, List<Frame> frames, int[] size, Calibration cal) {
+    public static CompositeImage build(String title, List<Channel> channels, List<Frame> frames, ViewSpace crop) {
         if (frames.isEmpty()) throw new IllegalArgumentException("a lesion gallery needs at least one lesion");
-        int nc = channels.size(), nz = size[2], nt = frames.size(), plane = size[0] * size[1];
-        ImageStack st = new ImageStack(size[0], size[1]);
+        int[] vd = crop.viewDims();
+        int nc = channels.size(), nz = vd[2], nt = frames.size(), plane = vd[0] * vd[1];
+        ImageStack st = new ImageStack(vd[0], vd[1]);
         double[] lo = new double[nc], hi = new double[nc];
         java.util.Arrays.fill(lo, Double.POSITIVE_INFINITY);
         java.util.Arrays.fill(hi, Double.NEGATIVE_INFINITY);
         for (Frame f : frames) {
             String fl = frameLabel(f.id, f.category);
+            float[][] views = new float[nc][];
+            String[] labels = new String[nc];
+            for (int c = 0; c < nc; c++) {
+                Channel ch = channels.get(c);
+                float[] cr = f.crops.get(ch.name);
+                labels[c] = fl + ": " + ch.name;
+                if (cr == null) continue;
+                float[] v = crop.toView(cr);
+                if (ch.kind == Kind.PER_FRAME) {
+                    float m = 0;
+                    for (float x : v) m = Math.max(m, x);
+                    if (m > 0) {
+                        for (int i = 0; i < v.length; i++) v[i] /= m;
+                        labels[c] += " (/ " + String.format(Locale.ROOT, "%.3g", m) + ", this lesion's peak)";
+                    } else {
+                        labels[c] += " (zero everywhere)";
+                    }
+                }
+                for (float x : v) {
+                    if (x < lo[c]) lo[c] = x;
+                    if (x > hi[c]) hi[c] = x;
+                }
+                views[c] = v;
+            }
             for (int z = 0; z < nz; z++) {
                 for (int c = 0; c < nc; c++) {
                     float[] px = new float[plane];
-                    float[] cr = f.crops.get(channels.get(c).name);
-                    if (cr != null) {
-                        System.arraycopy(cr, z * plane, px, 0, plane);
-                        for (float x : px) {
-                            if (x < lo[c]) lo[c] = x;
-                            if (x > hi[c]) hi[c] = x;
-                        }
-                    }
-                    st.addSlice(fl + ": " + channels.get(c).name, new FloatProcessor(size[0], size[1], px));
+                    if (views[c] != null) System.arraycopy(views[c], z * plane, px, 0, plane);
+                    st.addSlice(labels[c], new FloatProcessor(vd[0], vd[1], px));
                 }
             }
         }
         ImagePlus imp = new ImagePlus(title, st);
         imp.setDimensions(nc, nz, nt);
         imp.setOpenAsHyperStack(true);
-        if (cal != null) imp.setCalibration(cal.copy());
+        imp.setCalibration(crop.calibration());
         CompositeImage comp = new CompositeImage(imp, nc > 1 ? IJ.COLOR : IJ.GRAYSCALE);
+        boolean[] light = new boolean[nc];                 // a blue-white-red channel is white where the map is 0
+        for (int c = 0; c < nc; c++) light[c] = channels.get(c).kind == Kind.SIGNED;
+        crop.label(comp, light);
         for (int c = 0; c < nc; c++) {
-            double[] r = displayRange(channels.get(c).kind, lo[c], hi[c]);
-            setChannel(comp, c + 1, lutFor(channels.get(c).kind), r[0], r[1]);
+            Kind k = channels.get(c).kind;
+            double[] r = displayRange(k, lo[c], hi[c]);
+            setChannel(comp, c + 1, lutFor(k), r[0], r[1]);
+            if (k == Kind.SIGNED || k == Kind.POSITIVE || k == Kind.PER_FRAME) {
+                ViewSpace.colourBar(comp, c + 1, lutFor(k), r[0], r[1], light[c] ? ViewSpace.DARK : java.awt.Color.YELLOW);
+            }
         }
         comp.setPosition(1, Math.max(1, nz / 2 + 1), 1);
         return comp;
@@ -126,7 +154,7 @@ public final class LesionGallery {
     static LUT lutFor(Kind k) {
         switch (k) {
             case SIGNED: return Luts.blueWhiteRed();
-            case POSITIVE: return Luts.hot();
+            case POSITIVE: case PER_FRAME: return Luts.hot();
             case MASK: return Luts.ramp(Color.GREEN);
             default: return Luts.grey();
         }
@@ -145,6 +173,7 @@ public final class LesionGallery {
                 return new double[] {-m, m};
             }
             case POSITIVE: return new double[] {0, hi > 0 ? hi : 1};
+            case PER_FRAME: return new double[] {0, 1};
             case MASK: return new double[] {0, 1};
             default: return new double[] {lo, hi > lo ? hi : lo + 1};
         }

@@ -53,26 +53,28 @@ public final class LesionOverview {
         return strongest.get(name);
     }
 
+    /** The composite in the display convention ({@link ViewSpace}), labelled, with a colour bar per map channel. */
     public CompositeImage build(String title) {
         List<String> names = new ArrayList<>();
         names.add(anatomyName);
         names.addAll(strongest.keySet());
-        int nc = names.size(), nx = anatomy.dim(0), ny = anatomy.dim(1), nz = anatomy.dim(2), plane = nx * ny;
+        ViewSpace view = new ViewSpace(anatomy.geometry(), anatomy.dims());
+        int[] vd = view.viewDims();
+        int nc = names.size(), nx = vd[0], ny = vd[1], nz = vd[2], plane = nx * ny;
+        List<float[]> data = new ArrayList<>();
+        for (int c = 0; c < nc; c++) data.add(view.toView(c == 0 ? anatomy.data() : strongest.get(names.get(c))));
         ImageStack st = new ImageStack(nx, ny);
         for (int z = 0; z < nz; z++) {
             for (int c = 0; c < nc; c++) {
-                float[] src = c == 0 ? anatomy.data() : strongest.get(names.get(c));
                 float[] px = new float[plane];
-                System.arraycopy(src, z * plane, px, 0, plane);
+                System.arraycopy(data.get(c), z * plane, px, 0, plane);
                 st.addSlice(names.get(c) + (c == 0 ? "" : " (strongest over lesions)"), new FloatProcessor(nx, ny, px));
             }
         }
         ImagePlus imp = new ImagePlus(title, st);
         imp.setDimensions(nc, nz, 1);
         imp.setOpenAsHyperStack(true);
-        ImagePlus geo = VolumeImages.toImagePlus(Volume.zeros(new int[] {1, 1, 1}, anatomy.geometry()), "");
-        imp.setCalibration(geo.getCalibration());
-        imp.setProp(VolumeImages.GEOMETRY_PROPERTY, geo.getProp(VolumeImages.GEOMETRY_PROPERTY));
+        VolumeImages.properties(imp, view);
         CompositeImage comp = new CompositeImage(imp, nc > 1 ? IJ.COMPOSITE : IJ.GRAYSCALE);
         float lo = Float.POSITIVE_INFINITY, hi = Float.NEGATIVE_INFINITY;
         for (float x : anatomy.data()) {
@@ -80,12 +82,15 @@ public final class LesionOverview {
             hi = Math.max(hi, x);
         }
         LesionGallery.setChannel(comp, 1, Luts.grey(), lo, hi > lo ? hi : lo + 1);
+        view.label(comp);
         for (int c = 1; c < nc; c++) {
             float m = 0;
             for (float x : strongest.get(names.get(c))) m = Math.max(m, Math.abs(x));
             if (m == 0) m = 1;
             boolean signed = kinds.get(names.get(c)) == LesionGallery.Kind.SIGNED;
-            LesionGallery.setChannel(comp, c + 1, signed ? Luts.blueBlackRed() : Luts.hot(), signed ? -m : 0, m);
+            ij.process.LUT lut = signed ? Luts.blueBlackRed() : Luts.hot();
+            LesionGallery.setChannel(comp, c + 1, lut, signed ? -m : 0, m);
+            ViewSpace.colourBar(comp, c + 1, lut, signed ? -m : 0, m);
         }
         comp.setPosition(1, nz / 2 + 1, 1);
         return comp;

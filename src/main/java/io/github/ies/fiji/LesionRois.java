@@ -13,11 +13,12 @@ import java.util.Locale;
 import java.util.function.Function;
 
 /**
- * Every lesion of a table as per-slice contours for the ROI Manager: one ROI per slice that the lesion touches
- * (a composite ROI when the lesion has several pieces on that slice), named "lesion 007 (TP)", group = lesion id
- * (ImageJ allows groups 1..255; larger ids get group 0), property {@value #ID_PROPERTY} = id, and position
- * (channel 0 = all, slice k + 1, frame 1) so that selecting it jumps to its slice of the overview or label image.
- * The pixels inside each ROI are exactly the lesion's voxels on that slice.
+ * Every lesion of a table as per-slice contours for the ROI Manager, in the views' coordinates ({@link ViewSpace}):
+ * one ROI per view slice that the lesion touches (a composite ROI when the lesion has several pieces on that slice),
+ * named with its slice, "lesion 007 (TP) slice 12", group = lesion id (ImageJ allows groups 1..255; larger ids get
+ * group 0), property {@value #ID_PROPERTY} = id, and position (channel 0 = all, the slice, frame 1) so that selecting
+ * it jumps to its slice of the overview or label image. The pixels inside each ROI are exactly the lesion's voxels on
+ * that slice.
  */
 public final class LesionRois {
 
@@ -41,34 +42,46 @@ public final class LesionRois {
         }
     }
 
-    /** "lesion 007 (TP)", or "lesion 007" without a category. */
+    /** "lesion 007 (TP)", or "lesion 007" without a category (the ids zero-padded as in file names). */
     public static String name(int id, String category) {
-        String n = String.format(Locale.ROOT, "lesion %03d", id);
+        String n = "lesion " + io.github.ies.io.ExplainLayout.paddedId(id);
         return category == null || category.isEmpty() ? n : n + " (" + category + ")";
     }
 
-    /** ROIs of predicted instances only: {@code labels} (i fastest) holds every id of the table. */
-    public static List<Roi> build(int[] labels, int[] dims, LesionTable table) {
-        return build(table, dims, category -> labels);
+    /** A ROI's name: the lesion's name and its slice (1-based, as ImageJ counts): "lesion 007 (TP) slice 12". */
+    public static String name(int id, String category, int slice) {
+        return name(id, category) + " slice " + slice;
+    }
+
+    /** ROIs of predicted instances only: {@code labels} (NIfTI order) holds every id of the table. */
+    public static List<Roi> build(int[] labels, ViewSpace view, LesionTable table) {
+        return build(table, view, category -> labels);
     }
 
     /**
-     * ROIs of every row of {@code table}; {@code labelsFor} gives the label array (i fastest) holding an instance of
-     * a category (predicted, FN or TN labels: see {@link LesionTable#labelFileFor}).
+     * ROIs of every row of {@code table} in {@code view}'s coordinates; {@code labelsFor} gives the label array (NIfTI
+     * order) holding an instance of a category (predicted, FN or TN labels: see {@link LesionTable#labelFileFor}).
      */
-    public static List<Roi> build(LesionTable table, int[] dims, Function<String, int[]> labelsFor) {
+    public static List<Roi> build(LesionTable table, ViewSpace view, Function<String, int[]> labelsFor) {
         List<Roi> out = new ArrayList<>();
-        int nx = dims[0], ny = dims[1], nz = dims[2], plane = nx * ny;
-        boolean bbox = table.hasColumn("bbox_k_min") && table.hasColumn("bbox_k_max");
+        int[] vd = view.viewDims();
+        int nx = vd[0], ny = vd[1], nz = vd[2], plane = nx * ny;
+        boolean bbox = table.hasColumn("bbox_i_min") && table.hasColumn("bbox_k_max");
+        java.util.Map<int[], int[]> inView = new java.util.IdentityHashMap<>();
         for (int r = 0; r < table.rowCount(); r++) {
             int id = table.getInt(r, "id");
             String cat = table.hasColumn("category") ? table.get(r, "category") : "";
-            int[] lab = labelsFor.apply(cat);
-            if (lab == null) continue;
+            int[] nifti = labelsFor.apply(cat);
+            if (nifti == null) continue;
+            int[] lab = inView.computeIfAbsent(nifti, view::toView);
             int k0 = 0, k1 = nz - 1;
             if (bbox && !table.get(r, "bbox_k_min").isEmpty()) {
-                k0 = Math.max(0, table.getInt(r, "bbox_k_min"));
-                k1 = Math.min(nz - 1, table.getInt(r, "bbox_k_max"));
+                // the view slices of the bounding box's corners
+                int[] lo = {table.getInt(r, "bbox_i_min"), table.getInt(r, "bbox_j_min"), table.getInt(r, "bbox_k_min")};
+                int[] hi = {table.getInt(r, "bbox_i_max"), table.getInt(r, "bbox_j_max"), table.getInt(r, "bbox_k_max")};
+                int za = view.screen(lo)[2], zb = view.screen(hi)[2];
+                k0 = Math.max(0, Math.min(za, zb));
+                k1 = Math.min(nz - 1, Math.max(za, zb));
             }
             for (int k = k0; k <= k1; k++) {
                 ByteProcessor bp = new ByteProcessor(nx, ny);
@@ -84,7 +97,7 @@ public final class LesionRois {
                 bp.setThreshold(255, 255, ImageProcessor.NO_LUT_UPDATE);
                 Roi roi = ThresholdToSelection.run(new ImagePlus("", bp));
                 if (roi == null) continue;
-                roi.setName(name(id, cat));
+                roi.setName(name(id, cat, k + 1));
                 roi.setGroup(id >= 1 && id <= 255 ? id : 0);
                 roi.setProperty(ID_PROPERTY, Integer.toString(id));
                 roi.setPosition(0, k + 1, 1);
@@ -120,11 +133,16 @@ public final class LesionRois {
     }
 
     /**
-     * A label volume (i fastest) from ROIs, for explaining regions a user drew: a ROI made by {@link #build} (or
-     * named "lesion N ...") labels its pixels with N; any other ROI gets a new id (above all known ids), shared by the
-     * ROIs of one non-zero group. A ROI without a slice position covers every slice.
+     * A label volume (NIfTI order) from ROIs drawn on {@code view}'s images, for explaining regions a user drew: a ROI
+     * made by {@link #build} (or named "lesion N ...") labels its pixels with N; any other ROI gets a new id (above all
+     * known ids), shared by the ROIs of one non-zero group. A ROI without a slice position covers every slice.
      */
-    public static int[] toLabels(List<Roi> rois, int[] dims) {
+    public static int[] toLabels(List<Roi> rois, ViewSpace view) {
+        return view.fromView(toViewLabels(rois, view.viewDims()));
+    }
+
+    /** {@link #toLabels} in the view's own order (x fastest, then y, then slices). */
+    static int[] toViewLabels(List<Roi> rois, int[] dims) {
         int nx = dims[0], ny = dims[1], nz = dims[2], plane = nx * ny;
         int[] lab = new int[plane * nz];
         int next = 0;

@@ -37,8 +37,8 @@ public class LesionStatisticsCommand extends ContextCommand {
     @Parameter(label = "Discard map values in (-t, t)", persist = false)
     private double threshold = 0.1;
 
-    @Parameter(label = "Perilesional bin width (mm)", persist = false)
-    private double bin_mm = 1;
+    @Parameter(label = "Perilesional bin width (mm; 0: the voxel size)", min = "0", persist = false)
+    private double bin_mm = 0;
 
     @Parameter(label = "Perilesional shells up to (mm)", persist = false)
     private double max_mm = 10;
@@ -70,13 +70,13 @@ public class LesionStatisticsCommand extends ContextCommand {
         try {
             List<Path> dirs = folders(explain_folders);
             if (!(threshold >= 0)) throw new IllegalArgumentException("threshold must be >= 0, got " + threshold);
-            if (!(bin_mm > 0) || !(max_mm > 0)) throw new IllegalArgumentException("bin_mm and max_mm must be > 0");
+            if (!(bin_mm >= 0) || !(max_mm > 0)) throw new IllegalArgumentException("bin_mm must be >= 0 (0: the voxel size) and max_mm > 0");
             Path out;
             if (OptionalImages.folder(output_folder) != null) out = OptionalImages.folder(output_folder);
             else out = tmp = Files.createTempDirectory("ies-statistics-");
             CohortAnalysis.Options o = new CohortAnalysis.Options();
             o.threshold = threshold;
-            o.binMm = bin_mm;
+            o.binMm = bin_mm > 0 ? bin_mm : null;
             o.maxMm = max_mm;
             CohortAnalysis.Result r = new CohortAnalysis(o).run(dirs, s -> {
                 if (status != null) status.showStatus("Lesion Statistics: " + s);

@@ -108,8 +108,10 @@ public class RelocateLesionCommand extends ModelCommand {
         Path bundlePath = CommandSupport.bundlePath(model);
         ModelBundle bundle = ModelBundle.load(bundlePath);
         Volume[] ch = channels(bundle);
+        java.util.List<String> idWarnings = new java.util.ArrayList<>();
         Volume lab = AnalysisSupport.lesionLabels(OptionalImages.resolve(ground_truth, "ground_truth"),
-                OptionalImages.resolve(labels, "labels"), ch[0]);
+                OptionalImages.resolve(labels, "labels"), ch, bundle, device, progress(), idWarnings);
+        if (log != null) for (String w : idWarnings) log.warn("Relocate Lesion: " + w);
         int n = ch[0].size();
         boolean[] wm = null, bg = new boolean[n];
         ImagePlus tissueImage = OptionalImages.resolve(tissues, "tissues");

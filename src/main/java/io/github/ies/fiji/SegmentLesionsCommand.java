@@ -86,7 +86,7 @@ public class SegmentLesionsCommand extends SegmentingCommand {
         labels = LabelImages.toImagePlus(ir.predicted().toVolume(ir.geometry(), 0), base + "_labels");
         lesions = LesionResults.toResultsTable(ir.table());
         int[] dims = channels[0].dims();
-        rois = LesionRois.build(ir.table(), dims, cat -> io.github.ies.instances.Categories.FN.equals(cat) ? ir.fnLabels()
+        rois = LesionRois.build(ir.table(), new ViewSpace(channels[0].geometry(), dims), cat -> io.github.ies.instances.Categories.FN.equals(cat) ? ir.fnLabels()
                 : io.github.ies.instances.Categories.TN.equals(cat) ? ir.tnLabels() : ir.predicted().labels());
         if (log != null) {
             log.info(CommandSupport.fmt("Segment Lesions: %d lesion(s), %d table row(s), threshold %.3g", ir.predicted().count(),

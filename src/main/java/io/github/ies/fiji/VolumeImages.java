@@ -14,41 +14,55 @@ import io.github.ies.io.Geometry;
 import io.github.ies.io.Volume;
 
 /**
- * Conversions between {@link Volume} and ImageJ's {@link ImagePlus}: x = i, y = j, slice = k, 32-bit float,
- * calibration from the voxel size (unit mm). The full {@link Geometry} (qform, sform, codes, qfac, units) travels
- * in the image's properties under {@link #GEOMETRY_PROPERTY} as JSON, so a volume converted to an ImagePlus and back
- * keeps its affine exactly; an image without it gets an axis-free geometry from its calibration.
+ * Conversions between {@link Volume} and ImageJ's {@link ImagePlus}, 32-bit float. A volume whose header has an
+ * orientation is shown in the project's display convention ({@link ViewSpace}: radiological axial slices, the
+ * patient's right on the left, anterior at the top, slice 1 the most inferior), labelled with orientation letters and
+ * a mm scale bar, calibrated in mm along the view's axes; {@link #DISPLAY_PROPERTY} records it, and
+ * {@link #toVolume} puts the voxels back into NIfTI order. The full {@link Geometry} (qform, sform, codes, qfac, units)
+ * travels in the image's properties under {@link #GEOMETRY_PROPERTY} as JSON, so a volume converted to an ImagePlus
+ * and back keeps its voxels and affine exactly. An image without these properties (opened by Fiji's own readers) is
+ * taken as x = i, y = j, slice = k with an axis-free geometry from its calibration.
  */
 public final class VolumeImages {
 
     /** The ImagePlus property holding the geometry as JSON. */
     public static final String GEOMETRY_PROPERTY = "nifti.geometry";
+    /** The ImagePlus property saying that the stack is a view ({@link ViewSpace#property}), not NIfTI voxel order. */
+    public static final String DISPLAY_PROPERTY = "nifti.display";
 
     private VolumeImages() {}
 
-    /** A 32-bit ImagePlus (one slice per k) sharing nothing with the volume. */
+    /** A 32-bit ImagePlus in the display convention (one slice per view slice), sharing nothing with the volume. */
     public static ImagePlus toImagePlus(Volume v, String title) {
-        int nx = v.dim(0), ny = v.dim(1), nz = v.dim(2);
+        ViewSpace view = new ViewSpace(v.geometry(), v.dims());
+        ImagePlus imp = stack(title, view.toView(v.data()), view);
+        float[] mm = range(v.data());
+        if (mm[0] < mm[1]) imp.setDisplayRange(mm[0], mm[1]);
+        view.label(imp);
+        return imp;
+    }
+
+    /** A one-channel stack of view-ordered data, calibrated and carrying the geometry and display properties (no overlay). */
+    static ImagePlus stack(String title, float[] viewData, ViewSpace view) {
+        int[] vd = view.viewDims();
+        int nx = vd[0], ny = vd[1], nz = vd[2], plane = nx * ny;
         ImageStack stack = new ImageStack(nx, ny);
-        float[] src = v.data();
-        int plane = nx * ny;
-        for (int k = 0; k < nz; k++) {
+        for (int z = 0; z < nz; z++) {
             float[] px = new float[plane];
-            System.arraycopy(src, k * plane, px, 0, plane);
-            stack.addSlice("k=" + k, new FloatProcessor(nx, ny, px));
+            System.arraycopy(viewData, z * plane, px, 0, plane);
+            stack.addSlice("slice " + (z + 1), new FloatProcessor(nx, ny, px));
         }
         ImagePlus imp = new ImagePlus(title, stack);
         imp.setDimensions(1, nz, 1);
-        Geometry g = v.geometry();
-        Calibration cal = imp.getCalibration();
-        cal.pixelWidth = g.spacing[0];
-        cal.pixelHeight = g.spacing[1];
-        cal.pixelDepth = g.spacing[2];
-        cal.setUnit("mm");
-        imp.setProp(GEOMETRY_PROPERTY, geometryToJson(g));
-        float[] mm = range(src);
-        if (mm[0] < mm[1]) imp.setDisplayRange(mm[0], mm[1]);
+        properties(imp, view);
         return imp;
+    }
+
+    /** Sets a view's calibration and the geometry and display properties on an image. */
+    static void properties(ImagePlus imp, ViewSpace view) {
+        imp.setCalibration(view.calibration());
+        imp.setProp(GEOMETRY_PROPERTY, geometryToJson(view.geometry()));
+        imp.setProp(DISPLAY_PROPERTY, view.property());
     }
 
     /**
@@ -65,6 +79,7 @@ public final class VolumeImages {
         }
         int nx = imp.getWidth(), ny = imp.getHeight(), nz = imp.getStackSize();
         int plane = nx * ny;
+        if (imp.getBitDepth() == 24) throw new IllegalArgumentException("image '" + imp.getTitle() + "' is RGB; a volume needs a grayscale image");
         float[] out = new float[Math.multiplyExact(plane, nz)];
         ImageStack stack = imp.getStack();
         for (int k = 0; k < nz; k++) {
@@ -82,8 +97,32 @@ public final class VolumeImages {
             Calibration cal = imp.getCalibration();
             double f = unitToMm(cal.getUnit());
             g = Geometry.spacingOnly(new double[] {cal.pixelWidth * f, cal.pixelHeight * f, cal.pixelDepth * f});
+            return new Volume(out, new int[] {nx, ny, nz}, g);
         }
-        return new Volume(out, new int[] {nx, ny, nz}, g);
+        String display = imp.getProp(DISPLAY_PROPERTY);
+        if (display == null || display.isEmpty()) return new Volume(out, new int[] {nx, ny, nz}, g);
+        ViewSpace view = viewOf(g, new int[] {nx, ny, nz});
+        return new Volume(view.fromView(out), view.dims(), g);
+    }
+
+    /** The view space of an image in the display convention whose view dimensions are {@code viewDims}. */
+    static ViewSpace viewOf(Geometry g, int[] viewDims) {
+        io.github.ies.io.DisplayOrientation.Axis[] a = io.github.ies.io.DisplayOrientation.of(g).axes(io.github.ies.io.DisplayOrientation.Plane.AXIAL);
+        int[] dims = new int[3];
+        for (int s = 0; s < 3; s++) dims[a[s].voxelAxis()] = viewDims[s];
+        return new ViewSpace(g, dims);
+    }
+
+    /** The view space of an image made by {@link #toImagePlus} (or of any image: voxel order without the properties). */
+    public static ViewSpace viewOf(ImagePlus imp) {
+        String json = imp.getProp(GEOMETRY_PROPERTY);
+        String display = imp.getProp(DISPLAY_PROPERTY);
+        int[] vd = {imp.getWidth(), imp.getHeight(), imp.getNSlices()};
+        if (json == null || json.isEmpty() || display == null || display.isEmpty()) {
+            Calibration cal = imp.getCalibration();
+            return new ViewSpace(Geometry.spacingOnly(new double[] {cal.pixelWidth, cal.pixelHeight, cal.pixelDepth}), vd);
+        }
+        return viewOf(geometryFromJson(json), vd);
     }
 
     private static double unitToMm(String unit) {

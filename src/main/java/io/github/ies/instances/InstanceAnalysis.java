@@ -65,13 +65,84 @@ public final class InstanceAnalysis {
         Labeling gt = ConnectedComponents.label(gtOrNull, params.connectivity);
         Categories cats = Categories.of(pred, gt);
         for (Instance in : predInst) table.set(in.id - 1, "category", cats.predicted(in.id));
+        boolean[] forbidden = new boolean[mask.size()];
+        float[] md = mask.data(), gd = gtOrNull.data();
+        for (int idx = 0; idx < forbidden.length; idx++) forbidden[idx] = md[idx] != 0 || gd[idx] != 0;
+        Missed missed = missedAndTn(table, gt, cats, pred.count(), prob, forbidden, region, firstInput, g, dims, params, warnings);
+        Metrics metrics = Metrics.compute(pred, gt, region, g.voxelVolume(), params.minLesionVoxels);
+        return new InstanceResult(g, dims, pred, missed.fnLabels, missed.tnLabels, missed.tn, table, metrics, warnings, params);
+    }
 
-        // FN instances: ground-truth components the prediction misses, renumbered m+1..m+f
-        int m = pred.count();
+    /**
+     * The instances of a given label image (ids as given, e.g. {@code ies segment}'s {@code labels.nii.gz} or a user's
+     * own), analysed like a segmentation: without ground truth, the table of its instances (no category, no
+     * probability). With ground truth: each instance TP or FP; the ground truth's components that no instance touches
+     * become FN instances with ids after the image's largest id, then TN spheres, and the metrics (over the brain mask
+     * when given), by the rules of {@link #run}. So {@code ies segment}'s {@code labels.nii.gz} with the same ground
+     * truth gives segment's ids, categories and FN ids. TN spheres avoid {@code avoidOrNull} (segment's unfiltered
+     * {@code mask.nii.gz}: then they are segment's spheres too) or, when null, the given instances, and the ground truth.
+     * The label image itself is not restricted to the brain mask. {@code probabilityOrNull} fills the probability
+     * columns.
+     */
+    public static InstanceResult fromLabels(Volume labels, Volume gtOrNull, Volume brainMaskOrNull, Volume avoidOrNull,
+            Volume probabilityOrNull, Volume firstInput, InstanceParams params) {
+        checkGrid(labels, gtOrNull, "ground truth");
+        checkGrid(labels, brainMaskOrNull, "brain mask");
+        checkGrid(labels, avoidOrNull, "prediction mask");
+        checkGrid(labels, probabilityOrNull, "probability map");
+        checkGrid(labels, firstInput, "first input");
+        Geometry g = labels.geometry();
+        int[] dims = labels.dims();
+        List<String> warnings = new ArrayList<>();
+        Labeling given = Labeling.fromLabelVolume(labels, params.connectivity);
+        float[] prob = probabilityOrNull == null ? null : probabilityOrNull.data();
+        double[][] pstats = probabilityStats(given.labels(), given.count(), prob);
+        LesionTable table = new LesionTable(LesionTable.BASE_COLUMNS);
+        List<Instance> inst = given.instances(g);
+        for (Instance in : inst) addRow(table, in, in.id, "", pstats, in.id);
+        if (gtOrNull == null) return new InstanceResult(g, dims, given, null, null, null, table, null, warnings, params);
+
+        boolean[] region = null;
+        if (brainMaskOrNull != null) {
+            region = nonzero(brainMaskOrNull);
+            gtOrNull = restrict(gtOrNull, region);
+        }
+        // the given ids, renumbered 1..n in id order, for the categories and metrics (which need no gaps)
+        int[] rank = new int[given.count() + 1];
+        int n = 0;
+        for (Instance in : inst) rank[in.id] = ++n;
+        int[] gl = given.labels(), cl = new int[gl.length], sizes = new int[n + 1];
+        for (int idx = 0; idx < gl.length; idx++) {
+            cl[idx] = rank[gl[idx]];
+            sizes[cl[idx]]++;
+        }
+        Labeling compact = new Labeling(cl, dims, n, sizes, params.connectivity);
+        Labeling gt = ConnectedComponents.label(gtOrNull, params.connectivity);
+        Categories cats = Categories.of(compact, gt);
+        for (int r = 0; r < inst.size(); r++) table.set(r, "category", cats.predicted(rank[inst.get(r).id]));
+        boolean[] forbidden = new boolean[gl.length];
+        float[] gd = gtOrNull.data(), av = avoidOrNull == null ? null : avoidOrNull.data();
+        for (int idx = 0; idx < forbidden.length; idx++) forbidden[idx] = (av != null ? av[idx] != 0 : gl[idx] != 0) || gd[idx] != 0;
+        Missed missed = missedAndTn(table, gt, cats, given.count(), prob, forbidden, region, firstInput, g, dims, params, warnings);
+        Metrics metrics = Metrics.compute(compact, gt, region, g.voxelVolume(), params.minLesionVoxels);
+        return new InstanceResult(g, dims, given, missed.fnLabels, missed.tnLabels, missed.tn, table, metrics, warnings, params);
+    }
+
+    /** FN and TN label arrays and the TN placement. */
+    private record Missed(int[] fnLabels, int[] tnLabels, TnSpheres.Result tn) { }
+
+    /**
+     * The FN instances (ground-truth components the prediction misses, ids m+1..m+f in ground-truth raster order) and
+     * the TN spheres (ids m+f+1..; inside the brain: the region, else the nonzero voxels of the first input, else the
+     * grid; away from {@code forbidden}), with their table rows.
+     */
+    private static Missed missedAndTn(LesionTable table, Labeling gt, Categories cats, int m, float[] prob, boolean[] forbidden,
+            boolean[] region, Volume firstInput, Geometry g, int[] dims, InstanceParams params, List<String> warnings) {
+        int size = forbidden.length;
         int[] fnIds = cats.falseNegativeGtIds();
         int[] gtToFn = new int[gt.count() + 1];
         for (int t = 0; t < fnIds.length; t++) gtToFn[fnIds[t]] = m + 1 + t;
-        int[] fnLabels = new int[mask.size()];
+        int[] fnLabels = new int[size];
         int[] gl = gt.labels();
         for (int idx = 0; idx < gl.length; idx++) if (gl[idx] != 0) fnLabels[idx] = gtToFn[gl[idx]];
         List<Instance> gtInst = gt.instances(g);
@@ -87,13 +158,10 @@ public final class InstanceAnalysis {
         if (region != null) brain = region;
         else if (firstInput != null) brain = nonzero(firstInput);
         else {
-            brain = new boolean[mask.size()];
+            brain = new boolean[size];
             Arrays.fill(brain, true);
         }
-        boolean[] forbidden = new boolean[mask.size()];
-        float[] md = mask.data(), gd = gtOrNull.data();
-        for (int idx = 0; idx < forbidden.length; idx++) forbidden[idx] = md[idx] != 0 || gd[idx] != 0;
-        int[] tnLabels = new int[mask.size()];
+        int[] tnLabels = new int[size];
         TnSpheres.Result tn = null;
         if (params.tnSpheres > 0) {
             if (gt.count() == 0) {
@@ -111,8 +179,7 @@ public final class InstanceAnalysis {
                 for (Instance in : tnInst) addRow(table, in, off + in.id, Categories.TN, tnStats, in.id);
             }
         }
-        Metrics metrics = Metrics.compute(pred, gt, region, g.voxelVolume(), params.minLesionVoxels);
-        return new InstanceResult(g, dims, pred, fnLabels, tnLabels, tn, table, metrics, warnings, params);
+        return new Missed(fnLabels, tnLabels, tn);
     }
 
     /**
@@ -151,10 +218,10 @@ public final class InstanceAnalysis {
         t.addRow(id, category, in.voxels, in.volumeMm3, in.centroidVoxel[0], in.centroidVoxel[1], in.centroidVoxel[2],
                 in.centroidWorld[0], in.centroidWorld[1], in.centroidWorld[2], in.bboxMin[0], in.bboxMin[1],
                 in.bboxMin[2], in.bboxMax[0], in.bboxMax[1], in.bboxMax[2],
-                pstats == null ? null : pstats[0][statId], pstats == null ? null : pstats[1][statId]);
+                pstats == null ? null : pstats[0][statId], pstats == null ? null : (Object) (float) pstats[1][statId]);
     }
 
-    /** {mean, max} of the probability per label id (index), or null without a probability map. */
+    /** {mean, max} of the probability per label id (index), or null without a probability map (the max is a float32 value). */
     static double[][] probabilityStats(int[] labels, int count, float[] prob) {
         if (prob == null) return null;
         double[] sum = new double[count + 1], max = new double[count + 1];

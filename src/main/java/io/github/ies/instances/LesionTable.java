@@ -109,16 +109,47 @@ public final class LesionTable {
         return ExplainLayout.labelFileFor(category);
     }
 
-    /** Text of a value: integers as is, doubles by {@link Double#toString} (NaN and infinities as empty), null empty. */
+    /** Significant digits of a double in the table (centroids to 1e-4 voxel, probabilities to 1e-6). */
+    public static final int SIGNIFICANT_DIGITS = 6;
+
+    /**
+     * Text of a value: integers as is; a {@link Float} (a float32 map value, e.g. a saliency peak) as the shortest
+     * text that reads back as the same float ({@link Float#toString}); a {@link Double} (a derived quantity: centroid,
+     * volume, mean) rounded to {@value #SIGNIFICANT_DIGITS} significant digits ({@link #round}); integral values as
+     * {@code 12.0}; NaN and infinities, and null, empty.
+     */
     public static String format(Object v) {
         if (v == null) return "";
-        if (v instanceof Double || v instanceof Float) {
-            double d = ((Number) v).doubleValue();
-            if (!Double.isFinite(d)) return "";
-            if (d == Math.rint(d) && Math.abs(d) < 1e15) return Long.toString((long) d) + ".0";
-            return Double.toString(d);
+        if (v instanceof Float) {
+            float f = (Float) v;
+            if (!Float.isFinite(f)) return "";
+            return Float.toString(f);
         }
+        if (v instanceof Double) return round((Double) v, SIGNIFICANT_DIGITS);
         return v.toString();
+    }
+
+    /**
+     * A double rounded to {@code digits} significant digits, without trailing zeros: {@code 50.416666666666664} ->
+     * {@code 50.4167}, {@code 3.0} -> {@code 3.0}, {@code 1.23456789e-7} -> {@code 1.23457E-7}; empty for NaN and
+     * infinities. Plain notation for magnitudes from 1e-4 to 1e15, scientific otherwise.
+     */
+    public static String round(double d, int digits) {
+        if (!Double.isFinite(d)) return "";
+        if (d == Math.rint(d) && Math.abs(d) < 1e15) return Long.toString((long) d) + ".0";
+        java.math.BigDecimal b = new java.math.BigDecimal(d).round(new java.math.MathContext(digits, java.math.RoundingMode.HALF_EVEN))
+                .stripTrailingZeros();
+        double a = Math.abs(d);
+        if (a >= 1e-4 && a < 1e15) {
+            String s = b.toPlainString();
+            return s.contains(".") ? s : s + ".0";
+        }
+        String m = b.unscaledValue().toString();
+        boolean neg = m.startsWith("-");
+        if (neg) m = m.substring(1);
+        int exp = m.length() - 1 - b.scale();
+        String mant = m.length() == 1 ? m + ".0" : m.charAt(0) + "." + m.substring(1);
+        return (neg ? "-" : "") + mant + "E" + exp;
     }
 
     static String quote(String s) {

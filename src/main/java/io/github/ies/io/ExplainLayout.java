@@ -12,8 +12,11 @@ import java.util.regex.Pattern;
  * probability.nii.gz, mask.nii.gz, labels.nii.gz, fn_labels.nii.gz, tn_spheres.nii.gz, metrics.json, lesions.csv, run.json
  * saliency/lesion-&lt;id&gt;_&lt;method&gt;_&lt;channel&gt;[_se].nii.gz     saliency/class_gradcampp_layer.nii.gz
  * </pre>
- * and the {@code lesions.csv} columns of the maps' peaks, {@code <method>_<channel>_peak_pos} / {@code _peak_neg}
- * (with {@code -} as {@code _}, e.g. {@code smoothgrad_max_flair_peak_pos}) and their {@code _se}.
+ * with the id zero-padded to three digits ({@code lesion-007_smoothgrad-max_flair.nii.gz}; folders written before
+ * the padding, {@code lesion-7_...}, are still read: {@link #existingMap}, {@link #parseMapName}), and the
+ * {@code lesions.csv} columns of the maps' peaks, {@code <method>_<channel>_peak_pos} / {@code _peak_neg} (with
+ * {@code -} as {@code _}, e.g. {@code smoothgrad_max_flair_peak_pos}) and their {@code _se}. Layer maps (Grad-CAM++)
+ * are a ReLU, never negative: they have only the {@code _peak_pos} column ({@link #hasNegativePeak}).
  */
 public final class ExplainLayout {
 
@@ -55,9 +58,25 @@ public final class ExplainLayout {
         return saliency().resolve(mapName(id, method, channel, standardError));
     }
 
-    /** The file name of a lesion's map (see {@link #map}). */
+    /**
+     * A lesion's map as it exists in this folder: {@link #map}, or the unpadded name of folders written before the
+     * ids were padded ({@code lesion-7_...}) when only that one exists.
+     */
+    public Path existingMap(int id, String method, String channel, boolean standardError) {
+        Path p = map(id, method, channel, standardError);
+        if (java.nio.file.Files.exists(p)) return p;
+        Path old = saliency().resolve("lesion-" + id + "_" + method + "_" + channel + (standardError ? "_se" : "") + ".nii.gz");
+        return java.nio.file.Files.exists(old) ? old : p;
+    }
+
+    /** The file name of a lesion's map (see {@link #map}): the id zero-padded to three digits. */
     public static String mapName(int id, String method, String channel, boolean standardError) {
-        return "lesion-" + id + "_" + method + "_" + channel + (standardError ? "_se" : "") + ".nii.gz";
+        return "lesion-" + paddedId(id) + "_" + method + "_" + channel + (standardError ? "_se" : "") + ".nii.gz";
+    }
+
+    /** An id as file names and display names write it: zero-padded to three digits ({@code 007}; {@code 1234} as is). */
+    public static String paddedId(int id) {
+        return String.format(Locale.ROOT, "%03d", id);
     }
 
     /** The file of a category's label image: {@code fn_labels.nii.gz}, {@code tn_spheres.nii.gz} or {@code labels.nii.gz}. */
@@ -82,6 +101,11 @@ public final class ExplainLayout {
         return prefix + (positive ? "_peak_pos" : "_peak_neg") + (standardError ? "_se" : "");
     }
 
+    /** Whether a map of this channel has a negative-peak column: SmoothGrad maps yes, layer maps (a ReLU) no. */
+    public static boolean hasNegativePeak(String channel) {
+        return !LAYER.equals(channel);
+    }
+
     /** The prefix of a positive-peak column ({@code ..._peak_pos}), or null for any other column. */
     public static String prefixOfPeakColumn(String column) {
         return column.endsWith("_peak_pos") ? column.substring(0, column.length() - "_peak_pos".length()) : null;
@@ -90,7 +114,7 @@ public final class ExplainLayout {
     /** A parsed map file name. */
     public record MapName(int id, String method, String channel, boolean standardError) { }
 
-    /** Parses a map's file name ({@code lesion-7_smoothgrad-max_flair.nii.gz}), or null when it is none. */
+    /** Parses a map's file name ({@code lesion-007_smoothgrad-max_flair.nii.gz}, or the older {@code lesion-7_...}), or null. */
     public static MapName parseMapName(String fileName) {
         Matcher m = MAP.matcher(fileName);
         if (!m.matches()) return null;

@@ -34,6 +34,11 @@ public final class ExplainJob {
         public Path out;
         /** A label image to explain (ids as given); null: segment first. */
         public Path labels;
+        /**
+         * An {@code ies segment} folder whose instances are explained with their ids (TP/FP, FN and TN), categories and
+         * probabilities ({@link SegmentationFolder}); excludes {@link #labels}, {@link #groundTruth} and {@link #brainMask}.
+         */
+        public Path segmentation;
         public Path groundTruth;
         public Path brainMask;
         /** The output folder, already opened and locked by the caller (ies batch); null: the job opens {@link #out}. */
@@ -42,10 +47,26 @@ public final class ExplainJob {
 
     /** Runs a request on files; see the class comment. */
     public static ExplainPipeline.Result run(Request q, ProgressListener progress, Consumer<String> log) throws Exception {
+        SegmentationFolder seg = null;
+        if (q.segmentation != null) {
+            if (q.labels != null || q.groundTruth != null || q.brainMask != null) {
+                throw new IllegalArgumentException("--segmentation takes the instances, ground truth and brain mask of that run (its run.json); "
+                        + "give none of --labels, --gt and --brain-mask with it");
+            }
+            seg = SegmentationFolder.read(q.segmentation);
+            q.labels = seg.labels;
+            q.groundTruth = seg.groundTruth;
+            q.brainMask = seg.brainMask;
+            if (seg.connectivity != null) q.connectivity = seg.connectivity;
+            if (seg.minLesionVoxels != null) q.minLesionVoxels = seg.minLesionVoxels;
+            if (seg.tnSpheres != null) q.tnSpheres = seg.tnSpheres;
+            if (seg.seed != null) q.instanceSeed = seg.seed;
+        }
         List<Path> inputFiles = new ArrayList<>(q.inputs.values());
         inputFiles.addAll(Arrays.asList(q.model, q.labels, q.groundTruth, q.brainMask));
+        if (seg != null) inputFiles.addAll(Arrays.asList(seg.mask, seg.probability));
         if (q.outputFolder == null) OutputFolder.check(q.out, inputFiles);     // before any work
-        ModelBundle bundle = ModelBundle.load(q.model);
+        ModelBundle bundle = InputFiles.bundle(q.model);
         List<String> warnings = new ArrayList<>();
         Map<String, String> sources = new LinkedHashMap<>();
         Volume[] channels = InputFiles.channels(bundle, q.inputs, q.nonFinite, warnings, sources);
@@ -57,8 +78,10 @@ public final class ExplainJob {
         in.groundTruthSource = q.groundTruth == null ? null : q.groundTruth.toString();
         in.brainMaskSource = q.brainMask == null ? null : q.brainMask.toString();
         in.labelsSource = q.labels == null ? null : q.labels.toString();
-        if (in.labels != null && in.groundTruth != null) {
-            throw new IllegalArgumentException("--gt is used with segmentation; with --labels the given instances are explained as they are");
+        if (seg != null) {
+            in.avoid = InputFiles.onGrid(seg.mask, "prediction mask", channels[0], q.nonFinite, warnings);
+            in.probability = InputFiles.onGrid(seg.probability, "probability map", channels[0], q.nonFinite, warnings);
+            in.segmentationSource = seg.dir.toString();
         }
         OutputFolder folder = q.outputFolder != null ? q.outputFolder : OutputFolder.open(q.out, "ies " + q.command, inputFiles);
         q.outputFolderName = q.out == null ? null : q.out.toString();

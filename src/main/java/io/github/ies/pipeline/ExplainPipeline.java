@@ -4,11 +4,9 @@ import ai.djl.Device;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.github.ies.geometry.ModelGrid;
-import io.github.ies.instances.Connectivity;
-import io.github.ies.instances.Instance;
+import io.github.ies.instances.InstanceAnalysis;
 import io.github.ies.instances.InstanceParams;
 import io.github.ies.instances.InstanceResult;
-import io.github.ies.instances.Labeling;
 import io.github.ies.instances.LesionTable;
 import io.github.ies.io.ExplainLayout;
 import io.github.ies.io.NonFinite;
@@ -54,10 +52,20 @@ public final class ExplainPipeline {
         public final Map<String, String> sources;
         public Volume groundTruth;
         public Volume brainMask;
-        /** A label image whose instances are explained as given (no segmentation); null: segment first. */
+        /**
+         * A label image whose instances are explained with their ids as given (no segmentation); with a ground truth
+         * they are also categorised, and FN instances and TN spheres added (see {@link InstanceAnalysis#fromLabels});
+         * null: segment first.
+         */
         public Volume labels;
+        /**
+         * With {@link #labels}: the unfiltered prediction mask the TN spheres avoid and the probability map of the
+         * probability columns (an {@code ies segment} folder's {@code mask.nii.gz} and {@code probability.nii.gz}: then
+         * the instances, ids and TN spheres are segment's); null: the spheres avoid the labels, no probabilities.
+         */
+        public Volume avoid, probability;
         /** Sources of the optional volumes and of the model, for run.json (null when absent). */
-        public String groundTruthSource, brainMaskSource, labelsSource, modelSource;
+        public String groundTruthSource, brainMaskSource, labelsSource, modelSource, segmentationSource;
 
         public Inputs(ModelBundle bundle, Volume[] channels, Map<String, String> sources) {
             this.bundle = bundle;
@@ -80,6 +88,8 @@ public final class ExplainPipeline {
         public Double threshold;
         public Integer minLesionVoxels;
         public Integer connectivity;
+        /** The seed of the TN sphere placement; null: the saliency seed. */
+        public Long instanceSeed;
         /** NaN or infinite values in the inputs, the model's output or the maps: an error, or set to 0 with a warning. */
         public NonFinite.Policy nonFinite = NonFinite.Policy.ERROR;
         /** Instance ids to explain; null: all. */
@@ -122,6 +132,8 @@ public final class ExplainPipeline {
 
     /** What a run produced. */
     public static final class Result {
+        /** The label image of each category. */
+        public Labels labels;
         public final List<Row> rows = new ArrayList<>();
         public final List<String> columns = new ArrayList<>();
         public final List<String> warnings = new ArrayList<>();
@@ -152,9 +164,6 @@ public final class ExplainPipeline {
     private InstanceResult ir;
     /** The instances on the model's grid (targets come from there; ir itself when the grids are one). */
     private InstanceResult modelIr;
-    private Labeling given;
-    /** The given label image on the model's grid (NIfTI order). */
-    private int[] givenOnModel;
     private final JsonObject segmentationRecord = new JsonObject();
     private final JsonArray perLesion = new JsonArray();
 
@@ -169,9 +178,6 @@ public final class ExplainPipeline {
 
     /** Runs the pipeline; the results go to {@code sink} and are returned. */
     public static Result run(Inputs in, Request q, Sink sink, ProgressListener progress, Consumer<String> log) throws Exception {
-        if (in.labels != null && in.groundTruth != null) {
-            throw new IllegalArgumentException("--gt is used with segmentation; with --labels the given instances are explained as they are");
-        }
         ExplainPipeline p = new ExplainPipeline(in, q, sink, progress, log);
         DeviceSpec spec = DeviceSpec.parse(q.device);
         TorchRuntime.configure(q.threads);
@@ -195,7 +201,7 @@ public final class ExplainPipeline {
             lo.connectivity = q.connectivity;
             lo.minLesionVoxels = q.minLesionVoxels;
             lo.tnSpheres = q.tnSpheres;
-            lo.seed = q.settings.seed;
+            lo.seed = instanceSeed();
             LesionSegmentation ls = LesionSegmentation.run(in.bundle, in.channels, in.groundTruth, in.brainMask, lo, listener, null);
             sink.segmentation(ls);
             SegmentationResult sr = ls.segmentation;
@@ -224,27 +230,36 @@ public final class ExplainPipeline {
             }
             if (!grid.identity() || in.bundle.geometry().none()) result.warnings.add(grid.describe());
             x = Segmenter.normalize(in.bundle, onModel);
-            given = Labeling.fromLabelVolume(in.labels, Connectivity.of(q.connectivity != null ? q.connectivity : in.bundle.connectivity()));
-            if (!grid.identity()) {
-                float[] lab = grid.toModel(in.labels, ModelGrid.Interpolation.NEAREST).data();
-                givenOnModel = new int[lab.length];
-                for (int i = 0; i < lab.length; i++) givenOnModel[i] = Math.round(lab[i]);
-            }
-            table = new LesionTable(LesionTable.BASE_COLUMNS);
-            for (Instance i : given.instances(in.channels[0].geometry())) {
-                table.addRow(i.id, "", i.voxels, i.volumeMm3, i.centroidVoxel[0], i.centroidVoxel[1], i.centroidVoxel[2],
-                        i.centroidWorld[0], i.centroidWorld[1], i.centroidWorld[2], i.bboxMin[0], i.bboxMin[1],
-                        i.bboxMin[2], i.bboxMax[0], i.bboxMax[1], i.bboxMax[2], null, null);
-            }
+            ir = InstanceAnalysis.fromLabels(in.labels, in.groundTruth, in.brainMask, in.avoid, in.probability, in.channels[0], instanceParams());
+            modelIr = grid.identity() ? ir : null;
+            result.warnings.addAll(ir.warnings());
+            table = ir.table();
+            say.accept(String.format(Locale.ROOT, "%d instance(s) in the label image, %d table row(s)", ir.predicted().instances(
+                    in.channels[0].geometry()).size(), table.rowCount()));
         }
         md = grid.modelDims();
         result.table = table;
         result.instances = ir;
+        result.labels = this::labelsOf;
     }
 
-    /** The label image of a category: the user's, or the analysis' predicted, FN or TN labels. */
+    /** The seed of the TN spheres: {@link Request#instanceSeed}, else the saliency seed. */
+    private long instanceSeed() {
+        return q.instanceSeed != null ? q.instanceSeed : q.settings.seed;
+    }
+
+    /** The instance parameters of the label-image path (the bundle's connectivity unless overridden). */
+    private InstanceParams instanceParams() {
+        LesionSegmentation.Options lo = new LesionSegmentation.Options();
+        lo.connectivity = q.connectivity;
+        lo.minLesionVoxels = q.minLesionVoxels;
+        lo.tnSpheres = q.tnSpheres;
+        lo.seed = instanceSeed();
+        return LesionSegmentation.instanceParams(in.bundle, lo);
+    }
+
+    /** The label image of a category: the predicted (or given), FN or TN labels. */
     private int[] labelsOf(String category) {
-        if (given != null) return given.labels();
         if ("FN".equals(category) && ir.fnLabels() != null) return ir.fnLabels();
         if ("TN".equals(category) && ir.tnLabels() != null) return ir.tnLabels();
         return ir.predicted().labels();
@@ -257,20 +272,17 @@ public final class ExplainPipeline {
             for (int r = 0; r < table.rowCount(); r++) ids.add(table.getInt(r, "id"));
         } else {
             for (int id : q.lesions) {
-                if (table.rowOfId(id) < 0) throw new IllegalArgumentException("no instance with id " + id + " (ids: " + idList() + ")");
+                if (table.rowOfId(id) < 0) {
+                    throw new IllegalArgumentException("no instance with id " + id + " (ids: " + idList() + ")"
+                            + (ir.hasGroundTruth() ? "" : "; FN and TN ids exist only with a ground truth (--gt) or an ies segment folder "
+                            + "(--segmentation)"));
+                }
                 ids.add(id);
             }
         }
         List<Target> targets = new ArrayList<>();
         for (int id : ids) {
-            boolean[] mask;
-            if (modelIr != null) {
-                mask = modelIr.mask(id);
-            } else {
-                int[] lab = givenOnModel != null ? givenOnModel : given.labels();
-                mask = new boolean[lab.length];
-                for (int i = 0; i < lab.length; i++) mask[i] = lab[i] == id;
-            }
+            boolean[] mask = modelIr != null ? modelIr.mask(id) : onModel(ir.mask(id));
             boolean any = false;
             for (boolean b : mask) any |= b;
             if (!any) {
@@ -298,7 +310,7 @@ public final class ExplainPipeline {
             for (String c : m.smoothGrad() ? channelKeys() : List.of(ExplainLayout.LAYER)) {
                 String p = ExplainLayout.columnPrefix(m.key, c);
                 result.columns.add(ExplainLayout.peakColumn(p, true, false));
-                result.columns.add(ExplainLayout.peakColumn(p, false, false));
+                if (ExplainLayout.hasNegativePeak(c)) result.columns.add(ExplainLayout.peakColumn(p, false, false));
                 if (o.uncertainty && m.smoothGrad()) {
                     result.columns.add(ExplainLayout.peakColumn(p, true, true));
                     result.columns.add(ExplainLayout.peakColumn(p, false, true));
@@ -371,6 +383,16 @@ public final class ExplainPipeline {
         return out;
     }
 
+    /** An instance's voxels on the input's grid (NIfTI order), on the model's grid by nearest neighbour. */
+    private boolean[] onModel(boolean[] nativeMask) {
+        float[] f = new float[nativeMask.length];
+        for (int i = 0; i < f.length; i++) f[i] = nativeMask[i] ? 1f : 0f;
+        float[] m = grid.toModel(new Volume(f, nd, in.channels[0].geometry()), ModelGrid.Interpolation.NEAREST).data();
+        boolean[] out = new boolean[m.length];
+        for (int i = 0; i < m.length; i++) out[i] = m[i] != 0f;
+        return out;
+    }
+
     /** Crops on a model-grid region to C-order arrays on the whole input grid. */
     private float[][] back(float[][] crops, Box region, Volume modelRef) {
         float[][] out = new float[crops.length][];
@@ -382,9 +404,9 @@ public final class ExplainPipeline {
     }
 
     /**
-     * A lesion's peaks into its table row (and the returned row): per map, its maximum and minimum (0 counts when the
-     * map's region is smaller than the grid: the map is zero outside it), with their standard errors; non-finite
-     * values by the policy first.
+     * A lesion's peaks into its table row (and the returned row): per map, its maximum and (SmoothGrad only: a layer
+     * map is a ReLU) its minimum (0 counts when the map's region is smaller than the grid: the map is zero outside it),
+     * with their standard errors; non-finite values by the policy first.
      */
     private Row peaks(LesionMaps m, List<String> chans) {
         int row = table.rowOfId(m.id);
@@ -408,21 +430,22 @@ public final class ExplainPipeline {
                     if (a[i] < a[neg]) neg = i;
                 }
                 String p = ExplainLayout.columnPrefix(meth.key, ch);
-                double peakPos = zeroOutside ? Math.max(a[pos], 0) : a[pos], peakNeg = zeroOutside ? Math.min(a[neg], 0) : a[neg];
+                float peakPos = zeroOutside ? Math.max(a[pos], 0f) : a[pos], peakNeg = zeroOutside ? Math.min(a[neg], 0f) : a[neg];
                 put(row, out, ExplainLayout.peakColumn(p, true, false), peakPos);
-                put(row, out, ExplainLayout.peakColumn(p, false, false), peakNeg);
+                if (ExplainLayout.hasNegativePeak(ch)) put(row, out, ExplainLayout.peakColumn(p, false, false), peakNeg);
                 if (se != null) {
-                    put(row, out, ExplainLayout.peakColumn(p, true, true), peakPos == a[pos] ? se[c][pos] : 0);
-                    put(row, out, ExplainLayout.peakColumn(p, false, true), peakNeg == a[neg] ? se[c][neg] : 0);
+                    put(row, out, ExplainLayout.peakColumn(p, true, true), peakPos == a[pos] ? se[c][pos] : 0f);
+                    put(row, out, ExplainLayout.peakColumn(p, false, true), peakNeg == a[neg] ? se[c][neg] : 0f);
                 }
             }
         }
         return out;
     }
 
-    private void put(int row, Row out, String column, double value) {
+    /** A float32 map value into the table (written as the shortest text that reads back as the same float) and the row. */
+    private void put(int row, Row out, String column, float value) {
         table.set(row, column, value);
-        out.values.put(column, value);
+        out.values.put(column, (double) value);
     }
 
     /** Non-finite values in a computed map: an error, or set to 0 with a warning (the policy). */
@@ -448,8 +471,14 @@ public final class ExplainPipeline {
         in.sources.forEach(inputs::addProperty);
         p.add("inputs", inputs);
         p.addProperty("labels", in.labelsSource);
+        p.addProperty("segmentation", in.segmentationSource);
         p.addProperty("gt", in.groundTruthSource);
         p.addProperty("brain_mask", in.brainMaskSource);
+        InstanceParams ip = instanceParams();
+        p.addProperty("connectivity", ip.connectivity.neighbours);
+        p.addProperty("min_lesion_voxels", ip.minLesionVoxels);
+        p.addProperty("tn_spheres", ip.tnSpheres);
+        p.addProperty("instance_seed", ip.seed);
         JsonArray ls = new JsonArray();
         if (q.lesions != null) q.lesions.forEach(ls::add);
         p.add("lesions", q.lesions == null ? null : ls);

@@ -38,6 +38,26 @@ public final class InputFiles {
         return Segmenter.matchInputs(bundle, named, src);
     }
 
+    /**
+     * The bundle a model argument names: a bundle folder or .zip as is; a file inside a bundle folder
+     * ({@code ies-model.json} or {@code model.pt}: what Fiji's file chooser picks and what a recorded macro holds) stands
+     * for its folder. The same rule for the command line and Fiji.
+     */
+    public static Path bundlePath(Path model) {
+        if (model == null) return null;
+        String n = model.getFileName() == null ? "" : model.getFileName().toString();
+        if (java.nio.file.Files.isRegularFile(model) && (n.equals(ModelBundle.META_FILE) || n.equals(ModelBundle.MODEL_FILE))
+                && model.toAbsolutePath().getParent() != null) {
+            return model.toAbsolutePath().getParent();
+        }
+        return model;
+    }
+
+    /** {@link ModelBundle#load} of {@link #bundlePath}. */
+    public static ModelBundle bundle(Path model) throws IOException {
+        return ModelBundle.load(bundlePath(model));
+    }
+
     /** An optional volume (null file: null) that must lie on {@code ref}'s grid. */
     public static Volume onGrid(Path file, String what, Volume ref, NonFinite.Policy policy, List<String> warnings) throws IOException {
         if (file == null) return null;

@@ -23,7 +23,7 @@ public final class CohortFigures {
         List<Path> out = new ArrayList<>();
         for (String[] mc : r.methodChannels) {
             List<BufferedImage> panels = new ArrayList<>();
-            for (String stat : List.of("peak_pos", "peak_neg")) {
+            for (String stat : CohortAnalysis.statistics(mc)) {
                 Map<String, double[]> v = CohortAnalysis.peakValues(r, mc[0], mc[1], stat);
                 panels.add(Figures.image(Figures.boxPlot((stat.equals("peak_pos") ? "maximum" : "minimum") + " of " + mc[0] + " / " + mc[1],
                         stat.equals("peak_pos") ? "peak (max)" : "trough (min)", v)));
@@ -47,8 +47,7 @@ public final class CohortFigures {
             out.add(p);
             for (String c : r.channels) {
                 List<String> regions = new ArrayList<>(r.regionNames.subList(1, r.regionNames.size() - 1)); // inside + shells
-                double[] x = new double[regions.size()];
-                for (int i = 0; i < x.length; i++) x[i] = i; // 0 = inside, b = shell bin b
+                double[] x = CohortAnalysis.shellUpperMm(regions);    // 0 = inside, else the bin's outer edge in mm
                 Map<String, double[]> pos = new LinkedHashMap<>(), med = new LinkedHashMap<>();
                 for (String g : r.groups) {
                     CohortAnalysis.Pool pool = r.pools.get(g + "\t" + c);
@@ -62,9 +61,10 @@ public final class CohortFigures {
                     pos.put(g, fp);
                     med.put(g, md);
                 }
-                String xl = "region: 0 = inside the instance, b = shell bin b (" + regions.get(Math.min(1, regions.size() - 1)) + ", ...)";
-                BufferedImage a = Figures.image(Figures.linePlot("fraction of positive values: " + c, xl, "fraction positive", x, pos));
-                BufferedImage b = Figures.image(Figures.linePlot("median value: " + c, xl, "median saliency", x, med));
+                String xl = String.format(java.util.Locale.ROOT, "distance from the lesion (mm; 0 = inside, then bins of %s mm up to the point)",
+                        io.github.ies.instances.LesionTable.round(r.binMm, 4).replaceAll("\\.0$", ""));
+                BufferedImage a = Figures.image(Figures.linePlot("fraction of positive values: " + c, xl, "fraction positive", x, pos, new double[] {0, 1}));
+                BufferedImage b = Figures.image(Figures.linePlot("median value: " + c, xl, "median saliency", x, med, null));
                 Path p2 = dir.resolve("shell_profile_" + c + ".png");
                 Figures.writePng(Figures.stack(List.of(a, b), true), p2);
                 out.add(p2);

@@ -80,7 +80,6 @@ public final class Figures {
         }
         plot.setColor(Color.BLACK);
         plot.setXYLabels(xl.toString(), yLabel);
-        title(plot, title);
         return plot;
     }
 
@@ -90,10 +89,20 @@ public final class Figures {
         return s[a] + (pos - a) * (s[b] - s[a]);
     }
 
-    /** Lines y_i(x), one per named series, with a legend. */
-    public static Plot linePlot(String title, String xLabel, String yLabel, double[] x, Map<String, double[]> series) {
+    /**
+     * Lines y_i(x), one per named series, with a legend; the axes hold every point with a margin (nothing on the
+     * frame), and {@code yFixed} (may be null) gives fixed y limits such as {0, 1} for fractions.
+     */
+    public static Plot linePlot(String title, String xLabel, String yLabel, double[] x, Map<String, double[]> series, double[] yFixed) {
         Plot plot = new Plot(title, xLabel, yLabel);
         plot.setSize(560, 360);
+        double x0 = Double.POSITIVE_INFINITY, x1 = Double.NEGATIVE_INFINITY, y0 = Double.POSITIVE_INFINITY, y1 = Double.NEGATIVE_INFINITY;
+        for (double v : x) { x0 = Math.min(x0, v); x1 = Math.max(x1, v); }
+        for (double[] ys : series.values()) for (double v : ys) if (Double.isFinite(v)) { y0 = Math.min(y0, v); y1 = Math.max(y1, v); }
+        if (yFixed != null) { y0 = Math.min(y0, yFixed[0]); y1 = Math.max(y1, yFixed[1]); }
+        if (!(x0 <= x1)) { x0 = 0; x1 = 1; }
+        if (!(y0 <= y1)) { y0 = 0; y1 = 1; }
+        double px = (x1 - x0) * 0.06 + 1e-9, py = (y1 - y0) * 0.08 + 1e-9;
         int i = 0;
         StringBuilder legend = new StringBuilder();
         for (Map.Entry<String, double[]> e : series.entrySet()) {
@@ -105,9 +114,8 @@ public final class Figures {
             legend.append(i > 1 ? "\n" : "").append(e.getKey()).append("\n");
         }
         plot.setColor(Color.BLACK);
-        plot.setLimitsToFit(false);
+        plot.setLimits(x0 - px, x1 + px, y0 - py, y1 + py);
         plot.addLegend(legend.toString());
-        title(plot, title);
         return plot;
     }
 
@@ -117,7 +125,7 @@ public final class Figures {
      */
     public static BufferedImage contextFigure(double[] distanceMm, double[] detected, int lesions, double[] mean, double[] std,
             double threshold) {
-        Plot a = new Plot("(A) detected lesions", "distance from the lesion border (mm)", "detected lesions");
+        Plot a = new Plot("", "distance from the lesion border (mm)", "detected lesions");
         a.setSize(520, 340);
         a.setColor(color(0), color(0));
         a.setLineWidth(2);
@@ -126,7 +134,7 @@ public final class Figures {
         a.setLimits(0, Math.max(1, xmax), 0, Math.max(1, lesions) * 1.05);
         a.setColor(Color.GRAY);
         a.drawDottedLine(0, lesions, Math.max(1, xmax), lesions, 3);
-        Plot b = new Plot("(B) mean lesion score", "distance from the lesion border (mm)", "mean score");
+        Plot b = new Plot("", "distance from the lesion border (mm)", "mean score");
         b.setSize(520, 340);
         b.setLimits(0, Math.max(1, xmax), 0, 1);
         Color band = new Color(0xc6dbef);
@@ -147,21 +155,34 @@ public final class Figures {
         b.setColor(color(1));
         b.setLineWidth(1);
         b.drawDottedLine(0, threshold, Math.max(1, xmax), threshold, 3);
-        title(a, "(A) detected lesions (of " + lesions + ")");
-        title(b, "(B) mean lesion score +- std (dotted: threshold)");
-        return stack(List.of(image(a), image(b)), true);
+        return stack(List.of(titled(image(a), "(A) detected lesions (of " + lesions + ")"),
+                titled(image(b), "(B) mean lesion score +- std (band), dotted: the threshold " + String.format(java.util.Locale.ROOT, "%.3g", threshold))), true);
     }
 
-    /** Draws the title at the top left inside the frame (ImageJ shows a plot's title only as the window title). */
-    static void title(Plot p, String t) {
-        p.setColor(Color.BLACK);
-        p.setJustification(Plot.LEFT);
-        p.addLabel(0.02, 0.06, t);
-    }
-
-    /** The plot rendered as an RGB image (works headless). */
+    /**
+     * The plot rendered as an RGB image (works headless), with its title in a band above the frame (ImageJ shows a
+     * plot's title only as its window's title; inside the frame it would cover data).
+     */
     public static BufferedImage image(Plot p) {
-        return p.getProcessor().getBufferedImage();
+        BufferedImage img = p.getProcessor().getBufferedImage();
+        String t = p.getTitle();
+        return t == null || t.isEmpty() ? img : titled(img, t);
+    }
+
+    /** An image with a title in a white band above it. */
+    static BufferedImage titled(BufferedImage img, String title) {
+        int band = 22;
+        BufferedImage out = new BufferedImage(img.getWidth(), img.getHeight() + band, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = out.createGraphics();
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, out.getWidth(), out.getHeight());
+        g.drawImage(img, 0, band, null);
+        g.setRenderingHint(java.awt.RenderingHints.KEY_TEXT_ANTIALIASING, java.awt.RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+        g.setColor(Color.BLACK);
+        g.setFont(new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.BOLD, 13));
+        g.drawString(title, 8, band - 6);
+        g.dispose();
+        return out;
     }
 
     /** Images side by side (horizontal) or stacked, on white. */

@@ -1,6 +1,5 @@
 package io.github.ies.report;
 
-import io.github.ies.io.ExplainLayout;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -8,6 +7,8 @@ import com.google.gson.JsonParser;
 import io.github.ies.analysis.CohortAnalysis;
 import io.github.ies.analysis.Statistics;
 import io.github.ies.instances.LesionTable;
+import io.github.ies.io.DisplayOrientation;
+import io.github.ies.io.ExplainLayout;
 import io.github.ies.io.Nifti;
 import io.github.ies.io.Volume;
 
@@ -19,16 +20,23 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * One self-contained HTML report (no external files: figures and thumbnails are inline base64 PNGs) for one or
- * many {@code ies explain} folders: parameters and metrics of each run, the lesion table, per-lesion thumbnails
- * (input crop with the SmoothGrad-max overlay of the first input channel), and the cohort analysis (peak
- * statistics, Mann-Whitney tests, channel contributions) with its figures.
+ * One self-contained HTML report (inline CSS and script, every image a base64 PNG) over one or many explain folders,
+ * in the order a scientist reads it: per folder a <b>summary</b> (subject, model, segmentation metrics, instances by
+ * category), the <b>lesion table</b> (peak columns right after the size, sortable by any column), and per explained
+ * lesion a <b>figure</b> ({@link LesionFigure}: each map in three orthogonal slices through its peak, radiological,
+ * with the lesion's outline, orientation letters, a mm scale bar and a colour bar with values); then the cohort
+ * analysis (group statistics, Mann-Whitney tests, figures); then each folder's parameters, collapsed.
+ * <p>Colours: SmoothGrad maps diverge symmetrically about 0 on one range per method and channel, the same for every
+ * lesion of the report (the largest |peak| of the tables), so equal colours mean equal values; Grad-CAM++ (a ReLU)
+ * runs from 0 to each lesion's own peak, because its values differ by orders of magnitude between lesions.
  */
 public final class HtmlReport {
 
@@ -36,72 +44,415 @@ public final class HtmlReport {
 
     /** Options. */
     public static final class Options {
-        /** Input file of the thumbnails' background per folder (overrides run.json's first input); may be null. */
-        public Path thumbnailInput;
+        /** Anatomy per input channel (as named in run.json, e.g. FLAIR), overriding run.json's paths; may be empty. */
+        public Map<String, Path> inputs = new LinkedHashMap<>();
         public CohortAnalysis.Options analysis = new CohortAnalysis.Options();
-        /** Most thumbnails per folder. */
-        public int maxThumbnails = 60;
+        /** Most lesion figures per folder. */
+        public int maxLesions = 60;
         public String title = "IES report";
+        /** Told (figures done, figures in all) as the lesion figures are drawn. */
+        public Progress progress = (done, total) -> { };
+    }
+
+    /** Progress of the lesion figures. */
+    public interface Progress {
+        void progress(long done, long total);
+    }
+
+    /** The map rows of a lesion figure, in order: method, channel (null: every input channel), label. */
+    private static final String[][] ROWS = {
+        {"smoothgrad-max", null, "SmoothGrad-max"},
+        {"smoothgrad-mean", null, "SmoothGrad-mean"},
+        {"gradcampp", ExplainLayout.LAYER, "Grad-CAM++"},
+    };
+
+    /** One explain folder as read for the report. */
+    private static final class Folder {
+        Path dir;
+        JsonObject run, metrics;
+        LesionTable table;
+        List<Integer> explainedRows = new ArrayList<>();
+        Map<String, Path> inputFiles = new LinkedHashMap<>();
     }
 
     public static String build(List<Path> dirs, Options o, Consumer<String> log) throws Exception {
         Consumer<String> say = log == null ? s -> { } : log;
+        List<Folder> folders = new ArrayList<>();
+        for (Path dir : dirs) folders.add(read(dir, o));
+        Map<String, Double> ranges = signedRanges(folders);
         StringBuilder h = new StringBuilder();
-        h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").append(esc(o.title)).append("</title>\n<style>")
-                .append("body{font-family:sans-serif;margin:2em;max-width:1400px}table{border-collapse:collapse;font-size:12px}"
-                        + "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}th{background:#eee}td.l,th.l{text-align:left}"
-                        + "pre{background:#f6f6f6;padding:.5em;font-size:12px;overflow:auto}.thumbs{display:flex;flex-wrap:wrap;gap:6px}"
-                        + ".thumbs figure{margin:0;font-size:11px}img{max-width:100%}")
-                .append("</style></head><body>\n<h1>").append(esc(o.title)).append("</h1>\n<p>Generated ").append(Instant.now())
-                .append(" by IES for Fiji from ").append(dirs.size()).append(" <code>ies explain</code> folder(s). Maps: instance-level "
-                        + "SmoothGrad (max aggregation) and Grad-CAM++ (Spagnolo et al.). Thumbnails: axial plane through the instance centroid, "
-                        + "red = positive, blue = negative saliency (opacity proportional to |value| / the folder's largest |value|), green = instance outline.</p>\n");
-        for (Path dir : dirs) {
-            h.append("<h2>").append(esc(dir.toString())).append("</h2>\n");
-            Path run = dir.resolve(ExplainLayout.RUN);
-            JsonObject runJson = null;
-            if (Files.isRegularFile(run)) {
-                runJson = JsonParser.parseString(Files.readString(run, StandardCharsets.UTF_8)).getAsJsonObject();
-                h.append("<h3>Parameters</h3><pre>").append(esc(pretty(runJson.get("parameters")))).append("</pre>\n");
-                if (runJson.has("model")) h.append("<h3>Model</h3><pre>").append(esc(pretty(runJson.get("model")))).append("</pre>\n");
-            }
-            Path metrics = dir.resolve(ExplainLayout.METRICS);
-            if (Files.isRegularFile(metrics)) {
-                h.append("<h3>Metrics</h3><pre>").append(esc(pretty(JsonParser.parseString(Files.readString(metrics, StandardCharsets.UTF_8)))))
-                        .append("</pre>\n");
-            }
-            Path csv = dir.resolve(ExplainLayout.LESIONS);
-            if (!Files.isRegularFile(csv)) throw new IOException(dir + ": no lesions.csv (not an 'ies explain' output folder?)");
-            LesionTable t = LesionTable.read(csv);
-            h.append("<h3>Lesion table (").append(t.rowCount()).append(" instances)</h3>\n<table><tr>");
-            for (String c : t.columns()) h.append("<th>").append(esc(c)).append("</th>");
-            h.append("</tr>\n");
-            for (int r = 0; r < t.rowCount(); r++) {
-                h.append("<tr>");
-                for (String c : t.columns()) h.append("<td>").append(esc(short6(t.get(r, c)))).append("</td>");
-                h.append("</tr>\n");
-            }
-            h.append("</table>\n");
-            thumbnails(h, dir, t, runJson, o, say);
+        head(h, o.title);
+        h.append("<h1>").append(esc(o.title)).append("</h1>\n<p class=sub>Generated ").append(Instant.now().toString(), 0, 19).append("Z by IES for Fiji from ")
+                .append(dirs.size()).append(" explain folder(s). Instance-level saliency (Spagnolo et al.): SmoothGrad with max and mean aggregation, "
+                        + "instance Grad-CAM++. Views are radiological (the patient's right on the left; letters at the edges).</p>\n");
+        long total = 0, done = 0;
+        for (Folder f : folders) total += Math.min(o.maxLesions, f.explainedRows.size());
+        for (Folder f : folders) {
+            summary(h, f, folders.size() > 1);
+            lesionTable(h, f);
+            int[] d = {0};
+            long base = done;
+            long all = total;
+            lesionFigures(h, f, o, ranges, say, n -> {
+                o.progress.progress(base + n, all);
+                d[0] = n;
+            });
+            done += d[0];
         }
+        analysis(h, dirs, o, say);
+        h.append("<h2 id=parameters>Parameters</h2>\n");
+        for (Folder f : folders) {
+            h.append("<details><summary>").append(esc(f.dir.toString())).append(": run.json (parameters, model, environment, per-lesion timings)</summary><pre>")
+                    .append(esc(f.run == null ? "no run.json" : pretty(f.run))).append("</pre></details>\n");
+            if (f.metrics != null) {
+                h.append("<details><summary>").append(esc(f.dir.toString())).append(": metrics.json</summary><pre>").append(esc(pretty(f.metrics)))
+                        .append("</pre></details>\n");
+            }
+        }
+        h.append(SCRIPT).append("</body></html>\n");
+        return h.toString();
+    }
+
+    private static Folder read(Path dir, Options o) throws IOException {
+        Folder f = new Folder();
+        f.dir = dir;
+        ExplainLayout l = new ExplainLayout(dir);
+        if (!Files.isRegularFile(l.lesions())) throw new IOException(dir + ": no lesions.csv (not an 'ies explain' output folder?)");
+        f.table = LesionTable.read(l.lesions());
+        if (Files.isRegularFile(l.run())) f.run = JsonParser.parseString(Files.readString(l.run(), StandardCharsets.UTF_8)).getAsJsonObject();
+        if (Files.isRegularFile(l.metrics())) f.metrics = JsonParser.parseString(Files.readString(l.metrics(), StandardCharsets.UTF_8)).getAsJsonObject();
+        List<String> peaks = peakColumns(f.table);
+        for (int r = 0; r < f.table.rowCount(); r++) {
+            for (String c : peaks) if (!f.table.get(r, c).isEmpty()) { f.explainedRows.add(r); break; }
+        }
+        JsonObject p = f.run == null ? null : f.run.getAsJsonObject("parameters");
+        if (p != null && p.has("inputs") && p.get("inputs").isJsonObject()) {
+            for (Map.Entry<String, JsonElement> e : p.getAsJsonObject("inputs").entrySet()) {
+                Path in = Path.of(e.getValue().getAsString().replaceFirst("^image '(.*)'$", "$1"));
+                if (!in.isAbsolute() && !Files.isRegularFile(in)) in = dir.resolve(in);
+                f.inputFiles.put(e.getKey(), in);
+            }
+        }
+        for (Map.Entry<String, Path> e : o.inputs.entrySet()) {
+            String key = null;
+            for (String k : f.inputFiles.keySet()) if (k.equalsIgnoreCase(e.getKey())) key = k;
+            f.inputFiles.put(key != null ? key : e.getKey(), e.getValue());
+        }
+        return f;
+    }
+
+    /** The peak columns of a table ({@code ..._peak_pos} and {@code ..._peak_neg}, not their standard errors). */
+    static List<String> peakColumns(LesionTable t) {
+        List<String> out = new ArrayList<>();
+        for (String c : t.columns()) if (c.endsWith("_peak_pos") || c.endsWith("_peak_neg")) out.add(c);
+        return out;
+    }
+
+    /** Per SmoothGrad column prefix, the largest |peak| over every folder: the one display range of that map. */
+    private static Map<String, Double> signedRanges(List<Folder> folders) {
+        Map<String, Double> r = new HashMap<>();
+        for (Folder f : folders) {
+            for (String c : peakColumns(f.table)) {
+                String prefix = c.replaceAll("_peak_(pos|neg)$", "");
+                for (int row : f.explainedRows) {
+                    double v = f.table.getDouble(row, c);
+                    if (Double.isFinite(v)) r.merge(prefix, Math.abs(v), Math::max);
+                }
+            }
+        }
+        return r;
+    }
+
+    private static void head(StringBuilder h, String title) {
+        h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").append(esc(title)).append("</title>\n<style>")
+                .append("body{font-family:system-ui,sans-serif;margin:1.5em 2em;max-width:1500px;color:#222}"
+                        + "h1{margin-bottom:.2em}p.sub{color:#555;margin-top:0}"
+                        + "table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right;white-space:nowrap}"
+                        + "th{background:#eee}td.l,th.l{text-align:left}table.sortable th{cursor:pointer}table.sortable th:hover{background:#dde}"
+                        + "th[data-dir=asc]::after{content:' \\25B2'}th[data-dir=desc]::after{content:' \\25BC'}"
+                        + ".scroll{overflow-x:auto;max-width:100%;border:1px solid #ddd}"
+                        + ".scroll td:first-child,.scroll th:first-child{position:sticky;left:0;background:#fafafa}"
+                        + "table.summary td{text-align:left;vertical-align:top}table.summary td:first-child{font-weight:bold;background:#f4f4f4}"
+                        + ".lesions{display:flex;flex-wrap:wrap;gap:14px}.lesions figure{margin:0}.lesions figcaption{font-size:13px;font-weight:bold}"
+                        + "pre{background:#f6f6f6;padding:.5em;font-size:12px;overflow:auto}details{margin:.4em 0}summary{cursor:pointer}"
+                        + "img{max-width:100%}.cat-TP{color:#1a7f37}.cat-FP{color:#cf222e}.cat-FN{color:#9a6700}.cat-TN{color:#555}")
+                .append("</style></head><body>\n");
+    }
+
+    private static final String SCRIPT = "<script>\n"
+            + "document.querySelectorAll('table.sortable').forEach(function(t){\n"
+            + " t.querySelectorAll('thead th').forEach(function(th,i){th.addEventListener('click',function(){\n"
+            + "  var b=t.tBodies[0],rows=Array.prototype.slice.call(b.rows),asc=th.getAttribute('data-dir')!=='asc';\n"
+            + "  t.querySelectorAll('thead th').forEach(function(x){x.removeAttribute('data-dir')});th.setAttribute('data-dir',asc?'asc':'desc');\n"
+            + "  function key(r){var c=r.cells[i];return c.hasAttribute('data-v')?c.getAttribute('data-v'):c.textContent}\n"
+            + "  rows.sort(function(a,c){var x=key(a),y=key(c),nx=parseFloat(x),ny=parseFloat(y);\n"
+            + "   var d=(isNaN(nx)||isNaN(ny))?(x<y?-1:x>y?1:0):(nx-ny);if(isNaN(nx)&&!isNaN(ny))d=1;if(!isNaN(nx)&&isNaN(ny))d=-1;return asc?d:-d});\n"
+            + "  rows.forEach(function(r){b.appendChild(r)})})})});\n"
+            + "</script>\n";
+
+    private static void summary(StringBuilder h, Folder f, boolean several) {
+        String name = f.dir.toAbsolutePath().normalize().getFileName() == null ? f.dir.toString() : f.dir.toAbsolutePath().normalize().getFileName().toString();
+        h.append("<h2 id=\"").append(esc(anchor(f.dir))).append("\">").append(esc(name)).append("</h2>\n<table class=summary>\n");
+        row(h, "Folder", esc(f.dir.toString()));
+        StringBuilder subj = new StringBuilder();
+        for (Map.Entry<String, Path> e : f.inputFiles.entrySet()) {
+            subj.append(esc(e.getKey())).append(": <code>").append(esc(e.getValue().toString())).append("</code><br>");
+        }
+        JsonObject p = f.run == null ? null : f.run.getAsJsonObject("parameters");
+        if (p != null) {
+            for (String k : new String[] {"gt", "ground_truth", "brain_mask", "labels", "segmentation"}) {
+                if (p.has(k) && !p.get(k).isJsonNull()) subj.append(esc(k)).append(": <code>").append(esc(p.get(k).getAsString())).append("</code><br>");
+            }
+        }
+        row(h, "Subject", subj.length() == 0 ? "unknown (no run.json)" : subj.toString());
+        JsonObject m = f.run == null ? null : f.run.getAsJsonObject("model");
+        if (m != null) {
+            String sha = str(m, "model_sha256");
+            row(h, "Model", esc(str(m, "name")) + " (SHA-256 " + esc(sha.length() > 12 ? sha.substring(0, 12) + "..." : sha) + "; explained layer <code>"
+                    + esc(str(m, "feature_layer")) + "</code>; threshold " + esc(str(m, "bundle_threshold")) + ")"
+                    + (p != null && p.has("model") ? "<br><code>" + esc(p.get("model").getAsString()) + "</code>" : ""));
+        }
+        if (p != null && p.has("methods")) {
+            row(h, "Explanation", esc(String.format(Locale.ROOT, "%s; N = %s noisy copies, noise level %s, seed %s, %s context", p.get("methods").toString()
+                    .replaceAll("[\\[\\]\"]", "").replace(",", ", "), str(p, "samples"), str(p, "noise_level"), str(p, "seed"), str(p, "context")))
+                    + (f.run.has("finished") ? "; " + esc(str(f.run, "finished")) : "") + (f.run.has("ies_version") ? " (" + esc(str(f.run, "ies_version")) + ")" : ""));
+        }
+        if (f.metrics != null && f.metrics.has("dice")) {
+            JsonObject x = f.metrics;
+            row(h, "Segmentation", String.format(Locale.ROOT, "Dice %s, nDSC %s; lesions: TP %s, FP %s, FN %s; precision %s, recall %s, F1 %s",
+                    num(x, "dice"), num(x, "ndsc"), str(x, "lesion_tp"), str(x, "lesion_fp"), str(x, "lesion_fn"), num(x, "lesion_precision"),
+                    num(x, "lesion_recall"), num(x, "lesion_f1")));
+        }
+        Map<String, int[]> counts = new LinkedHashMap<>();
+        for (String c : List.of("TP", "FP", "FN", "TN")) counts.put(c, new int[2]);
+        for (int r = 0; r < f.table.rowCount(); r++) {
+            String c = f.table.hasColumn("category") ? f.table.get(r, "category") : "";
+            counts.computeIfAbsent(c.isEmpty() ? "no category" : c, k -> new int[2])[0]++;
+            if (f.explainedRows.contains(r)) counts.get(c.isEmpty() ? "no category" : c)[1]++;
+        }
+        StringBuilder cs = new StringBuilder();
+        for (Map.Entry<String, int[]> e : counts.entrySet()) {
+            if (e.getValue()[0] == 0) continue;
+            cs.append(cs.length() > 0 ? "; " : "").append("<span class=\"cat-").append(esc(e.getKey())).append("\">").append(esc(e.getKey()))
+                    .append("</span> ").append(e.getValue()[0]).append(" (").append(e.getValue()[1]).append(" explained)");
+        }
+        row(h, "Instances", cs.length() == 0 ? "none" : cs.toString());
+        if (f.run != null && f.run.has("warnings") && f.run.getAsJsonArray("warnings").size() > 0) {
+            StringBuilder w = new StringBuilder();
+            for (JsonElement e : f.run.getAsJsonArray("warnings")) w.append(esc(e.getAsString())).append("<br>");
+            row(h, "Warnings", w.toString());
+        }
+        h.append("</table>\n");
+    }
+
+    private static void row(StringBuilder h, String k, String vHtml) {
+        h.append("<tr><td>").append(esc(k)).append("</td><td>").append(vHtml).append("</td></tr>\n");
+    }
+
+    /** The table's columns for display: id, category, size, the peaks, then the rest. */
+    static List<String> displayColumns(LesionTable t) {
+        List<String> out = new ArrayList<>();
+        for (String c : List.of("id", "category", "voxels", "volume_mm3")) if (t.hasColumn(c)) out.add(c);
+        for (String c : t.columns()) if ((c.contains("_peak_pos") || c.contains("_peak_neg")) && !out.contains(c)) out.add(c);
+        for (String c : t.columns()) if (!out.contains(c)) out.add(c);
+        return out;
+    }
+
+    /** Short header of a column: sg_max_flair+ for smoothgrad_max_flair_peak_pos, as ies explain prints them. */
+    static String shortName(String c) {
+        return c.replace("smoothgrad_", "sg_").replace("gradcampp", "gcam").replace("_peak_pos", "+").replace("_peak_neg", "-");
+    }
+
+    private static void lesionTable(StringBuilder h, Folder f) {
+        LesionTable t = f.table;
+        h.append("<h3>Lesion table (").append(t.rowCount()).append(" instances, ").append(f.explainedRows.size())
+                .append(" explained)</h3>\n<p class=sub>Click a column to sort. <code>sg_max_flair+</code> = <code>smoothgrad_max_flair_peak_pos</code> "
+                        + "(the map's maximum), <code>-</code> = <code>_peak_neg</code> (its minimum); hover a header for its lesions.csv name. "
+                        + "Values to 4 significant digits (the CSV has them all).</p>\n");
+        List<Integer> explained = f.explainedRows, others = new ArrayList<>();
+        for (int r = 0; r < t.rowCount(); r++) if (!explained.contains(r)) others.add(r);
+        if (!explained.isEmpty()) rows(h, f, explained);
+        if (!others.isEmpty()) {
+            h.append(explained.isEmpty() ? "<div>" : "<details><summary>").append(others.size())
+                    .append(" instance(s) of the table not explained").append(explained.isEmpty() ? "</div>\n" : "</summary>\n");
+            rows(h, f, others);
+            if (!explained.isEmpty()) h.append("</details>\n");
+        }
+    }
+
+    private static void rows(StringBuilder h, Folder f, List<Integer> rows) {
+        LesionTable t = f.table;
+        List<String> cols = displayColumns(t);
+        h.append("<div class=scroll><table class=sortable><thead><tr>");
+        for (String c : cols) {
+            boolean text = c.equals("category");
+            String sn = shortName(c);
+            int u = sn.lastIndexOf('_');
+            String head = sn.length() > 8 && u > 0 ? esc(sn.substring(0, u)) + "_<br>" + esc(sn.substring(u + 1)) : esc(sn);
+            h.append("<th").append(text ? " class=l" : "").append(" title=\"").append(esc(c)).append("\">").append(head).append("</th>");
+        }
+        h.append("</tr></thead><tbody>\n");
+        String a = anchor(f.dir);
+        for (int r : rows) {
+            h.append("<tr>");
+            boolean explained = f.explainedRows.contains(r);
+            for (String c : cols) {
+                String v = t.get(r, c);
+                if (c.equals("id")) {
+                    int id = t.getInt(r, "id");
+                    h.append("<td data-v=\"").append(id).append("\">").append(explained ? "<a href=\"#" + esc(a) + "-lesion-" + id + "\">" + id + "</a>" : id)
+                            .append("</td>");
+                } else if (c.equals("category")) {
+                    h.append("<td class=\"l cat-").append(esc(v)).append("\">").append(esc(v)).append("</td>");
+                } else {
+                    h.append("<td data-v=\"").append(esc(v)).append("\">").append(esc(short4(v))).append("</td>");
+                }
+            }
+            h.append("</tr>\n");
+        }
+        h.append("</tbody></table></div>\n");
+    }
+
+    private static void lesionFigures(StringBuilder h, Folder f, Options o, Map<String, Double> ranges, Consumer<String> say,
+            java.util.function.IntConsumer progress) throws IOException {
+        if (f.explainedRows.isEmpty()) return;
+        Map<String, Volume> anatomy = new LinkedHashMap<>();
+        Map<String, double[]> windows = new HashMap<>();
+        List<String> missing = new ArrayList<>();
+        for (Map.Entry<String, Path> e : f.inputFiles.entrySet()) {
+            if (Files.isRegularFile(e.getValue())) {
+                Volume v = Nifti.read(e.getValue());
+                anatomy.put(ExplainLayout.channelKey(e.getKey()), v);
+                windows.put(ExplainLayout.channelKey(e.getKey()), window(v));
+            } else {
+                missing.add(e.getKey() + " (" + e.getValue() + ")");
+            }
+        }
+        h.append("<h3>Lesions</h3>\n");
+        if (anatomy.isEmpty()) {
+            h.append("<p>No lesion figures: the input images ").append(esc(missing.isEmpty() ? "are not named in run.json" : "were not found: " + missing))
+                    .append(" (give them with --input NAME=FILE).</p>\n");
+            return;
+        }
+        Volume ref = anatomy.values().iterator().next();
+        DisplayOrientation or = DisplayOrientation.of(ref.geometry());
+        h.append("<p class=sub>Each row: one map in three orthogonal slices through its peak (the largest |value|; ticks at the edges point at it), on "
+                + "the anatomy of its channel (Grad-CAM++: the first input), ").append(esc(or.describe())).append("; green: the lesion's outline. "
+                + "SmoothGrad: blue (negative) to cyan, red (positive) to yellow, one range per map for all lesions; Grad-CAM++: red to yellow from 0 "
+                + "to the lesion's own peak. Values below ").append((int) (100 * MapColours.TRANSPARENT_BELOW)).append("% of the range are not drawn, "
+                + "opaque from ").append((int) (100 * MapColours.OPAQUE_FROM)).append("%.</p>\n<div class=lesions>\n");
+        ExplainLayout layout = new ExplainLayout(f.dir);
+        Map<String, Volume> labelCache = new HashMap<>();
+        int shown = 0;
+        for (int r : f.explainedRows) {
+            if (shown >= o.maxLesions) {
+                h.append("</div><p>").append(f.explainedRows.size() - shown).append(" more explained lesion(s) not shown (--max-lesions ")
+                        .append(o.maxLesions).append(").</p><div>\n");
+                break;
+            }
+            LesionTable t = f.table;
+            int id = t.getInt(r, "id");
+            String cat = t.hasColumn("category") ? t.get(r, "category") : "";
+            Path lp = CohortAnalysis.labelImage(f.dir, cat);
+            Volume lab = null;
+            if (lp != null) {
+                lab = labelCache.get(lp.toString());
+                if (lab == null) {
+                    lab = Nifti.read(lp);
+                    labelCache.put(lp.toString(), lab);
+                }
+            }
+            boolean[] lesion = null;
+            if (lab != null && lab.sameGrid(ref)) {
+                lesion = new boolean[lab.size()];
+                for (int v = 0; v < lesion.length; v++) lesion[v] = lab.data()[v] == id;
+            }
+            int[] centroid = {(int) Math.round(num(t, r, "centroid_i")), (int) Math.round(num(t, r, "centroid_j")), (int) Math.round(num(t, r, "centroid_k"))};
+            double fov = 64;
+            if (t.hasColumn("bbox_i_min")) {
+                double[] sp = ref.spacing();
+                for (int a = 0; a < 3; a++) {
+                    char ax = "ijk".charAt(a);
+                    double ext = (num(t, r, "bbox_" + ax + "_max") - num(t, r, "bbox_" + ax + "_min") + 1) * sp[a];
+                    if (Double.isFinite(ext)) fov = Math.max(fov, ext + 24);
+                }
+            }
+            List<LesionFigure.Row> rows = new ArrayList<>();
+            for (String[] spec : ROWS) {
+                List<String> chans = spec[1] != null ? List.of(spec[1]) : new ArrayList<>(anatomy.keySet());
+                for (String ch : chans) {
+                    Path mp = layout.existingMap(id, spec[0], ch, false);
+                    if (!Files.isRegularFile(mp)) continue;
+                    Volume map = Nifti.read(mp);
+                    if (!map.sameGrid(ref)) continue;
+                    String prefix = ExplainLayout.columnPrefix(spec[0], ch);
+                    boolean signed = ExplainLayout.hasNegativePeak(ch);
+                    Volume an = anatomy.getOrDefault(ch, ref);
+                    double[] win = windows.getOrDefault(ch, windows.get(anatomy.keySet().iterator().next()));
+                    double range;
+                    String note;
+                    if (signed) {
+                        range = ranges.getOrDefault(prefix, 1.0);
+                        note = "all lesions";
+                    } else {
+                        range = 0;
+                        for (float v : map.data()) range = Math.max(range, v);
+                        if (range == 0) range = 1;
+                        note = "this lesion";
+                    }
+                    String label = spec[2] + (signed ? " " + ch.toUpperCase(Locale.ROOT) : "");
+                    rows.add(new LesionFigure.Row(label, an, win, map, range, signed, note));
+                }
+            }
+            if (rows.isEmpty()) continue;
+            BufferedImage img = LesionFigure.render(rows, lesion, centroid, fov);
+            String title = String.format(Locale.ROOT, "lesion %s%s%s%s", ExplainLayout.paddedId(id), cat.isEmpty() ? "" : " (" + cat + ")",
+                    t.hasColumn("voxels") ? ": " + t.get(r, "voxels") + " voxels" : "",
+                    t.hasColumn("volume_mm3") ? ", " + short4(t.get(r, "volume_mm3")) + " mm3" : "");
+            h.append("<figure id=\"").append(esc(anchor(f.dir))).append("-lesion-").append(id).append("\"><figcaption class=\"cat-").append(esc(cat))
+                    .append("\">").append(esc(title)).append("</figcaption><img alt=\"").append(esc(title)).append("\" width=").append(img.getWidth())
+                    .append(" src=\"data:image/png;base64,").append(Base64.getEncoder().encodeToString(Figures.png(img))).append("\"></figure>\n");
+            shown++;
+            progress.accept(shown);
+        }
+        h.append("</div>\n");
+        say.accept(f.dir + ": " + shown + " lesion figure(s)");
+    }
+
+    /** The grey window of an anatomy image: its 1st and 99th percentiles over the nonzero voxels. */
+    static double[] window(Volume v) {
+        float[] d = v.data();
+        int n = 0;
+        for (float x : d) if (x != 0) n++;
+        if (n == 0) return new double[] {0, 1};
+        float[] s = new float[n];
+        int k = 0;
+        for (float x : d) if (x != 0) s[k++] = x;
+        java.util.Arrays.sort(s);
+        return new double[] {s[(int) (0.01 * (n - 1))], s[(int) (0.99 * (n - 1))]};
+    }
+
+    private static void analysis(StringBuilder h, List<Path> dirs, Options o, Consumer<String> say) throws Exception {
         CohortAnalysis.Result r = new CohortAnalysis(o.analysis).run(dirs, say);
         h.append("<h2>Analysis</h2>\n<p>Peaks (max) and troughs (min) of each instance's maps, by category; median with the distribution-free 95% CI "
                 + "(order statistics); two-sided Mann-Whitney U (normal approximation, continuity and tie corrected), rank-biserial r = 2U/(n<sub>a</sub>n<sub>b</sub>) - 1. "
-                + "Channel contributions: SmoothGrad-max values outside (-").append(o.analysis.threshold).append(", ").append(o.analysis.threshold)
-                .append(").</p>\n");
-        h.append("<h3>Group summary</h3><table><tr><th class=l>method</th><th class=l>channel</th><th class=l>statistic</th><th class=l>group</th><th>n</th>"
-                + "<th>median</th><th>95% CI</th></tr>\n");
-        for (String[] mc : r.methodChannels) for (String stat : List.of("peak_pos", "peak_neg")) {
+                + "Grad-CAM++ maps are a ReLU (never negative): only their maxima are compared. Channel contributions: SmoothGrad-max values outside (-")
+                .append(o.analysis.threshold).append(", ").append(o.analysis.threshold).append("), perilesional shells of ")
+                .append(LesionTable.round(r.binMm, 4)).append(" mm up to ").append(LesionTable.round(o.analysis.maxMm, 4)).append(" mm.</p>\n");
+        h.append("<h3>Group summary</h3><table class=sortable><thead><tr><th class=l>method</th><th class=l>channel</th><th class=l>statistic</th>"
+                + "<th class=l>group</th><th>n</th><th>median</th><th>95% CI</th></tr></thead><tbody>\n");
+        for (String[] mc : r.methodChannels) for (String stat : CohortAnalysis.statistics(mc)) {
             for (Map.Entry<String, double[]> e : CohortAnalysis.peakValues(r, mc[0], mc[1], stat).entrySet()) {
+                if (e.getValue().length == 0) continue;
                 Statistics.Median m = Statistics.median(e.getValue());
                 h.append(String.format(Locale.ROOT, "<tr><td class=l>%s</td><td class=l>%s</td><td class=l>%s</td><td class=l>%s</td><td>%d</td><td>%.4g</td><td>%s</td></tr>%n",
                         esc(mc[0]), esc(mc[1]), stat, esc(e.getKey()), m.n, m.median,
                         Double.isNaN(m.lo) ? "n &lt; 6" : String.format(Locale.ROOT, "[%.4g, %.4g]", m.lo, m.hi)));
             }
         }
-        h.append("</table>\n<h3>Group tests</h3><table><tr><th class=l>method</th><th class=l>channel</th><th class=l>statistic</th><th class=l>a</th>"
-                + "<th class=l>b</th><th>n<sub>a</sub></th><th>n<sub>b</sub></th><th>U</th><th>p</th><th>r</th></tr>\n");
-        for (String[] mc : r.methodChannels) for (String stat : List.of("peak_pos", "peak_neg")) {
+        h.append("</tbody></table>\n<h3>Group tests</h3><table class=sortable><thead><tr><th class=l>method</th><th class=l>channel</th><th class=l>statistic</th>"
+                + "<th class=l>a</th><th class=l>b</th><th>n<sub>a</sub></th><th>n<sub>b</sub></th><th>U</th><th>p</th><th>r</th></tr></thead><tbody>\n");
+        for (String[] mc : r.methodChannels) for (String stat : CohortAnalysis.statistics(mc)) {
             Map<String, double[]> g = CohortAnalysis.peakValues(r, mc[0], mc[1], stat);
             List<String> gs = new ArrayList<>(g.keySet());
             for (int a = 0; a < gs.size(); a++) for (int b = a + 1; b < gs.size(); b++) {
@@ -112,7 +463,7 @@ public final class HtmlReport {
                         mw.nA, mw.nB, mw.u, mw.pValue, mw.rankBiserial));
             }
         }
-        h.append("</table>\n<h3>Figures</h3>\n");
+        h.append("</tbody></table>\n<h3>Figures</h3>\n");
         Path tmp = Files.createTempDirectory("ies-report-");
         try {
             for (Path f : CohortFigures.write(r, tmp)) {
@@ -126,82 +477,36 @@ public final class HtmlReport {
             }
         }
         for (String w : r.warnings) h.append("<p>Warning: ").append(esc(w)).append("</p>\n");
-        h.append("</body></html>\n");
-        return h.toString();
     }
 
-    private static void thumbnails(StringBuilder h, Path dir, LesionTable t, JsonObject run, Options o, Consumer<String> say) throws IOException {
-        Path input = o.thumbnailInput;
-        String channel = null;
-        if (input == null && run != null && run.has("parameters") && run.getAsJsonObject("parameters").has("inputs")) {
-            JsonObject in = run.getAsJsonObject("parameters").getAsJsonObject("inputs");
-            for (Map.Entry<String, JsonElement> e : in.entrySet()) {
-                Path p = Path.of(e.getValue().getAsString());
-                if (!p.isAbsolute() && !Files.isRegularFile(p)) p = dir.resolve(p);
-                input = p;
-                channel = e.getKey();
-                break;
-            }
-        }
-        if (input == null || !Files.isRegularFile(input)) {
-            h.append("<p>No thumbnails: the input image ").append(input == null ? "is unknown" : esc(input.toString()) + " was not found")
-                    .append(" (give it with --thumbnail-input).</p>\n");
-            return;
-        }
-        String key = channel == null ? null : ExplainLayout.channelKey(channel);
-        Volume base = Nifti.read(input);
-        List<Volume> maps = new ArrayList<>();
-        List<Integer> rows = new ArrayList<>();
-        double scale = 0;
-        for (int r = 0; r < t.rowCount() && rows.size() < o.maxThumbnails; r++) {
-            String id = t.get(r, "id");
-            Path m = key == null ? null : new ExplainLayout(dir).map(Integer.parseInt(id.trim()), "smoothgrad-max", key, false);
-            Volume v = m != null && Files.isRegularFile(m) ? Nifti.read(m) : null;
-            if (v != null && !v.sameGrid(base)) v = null;
-            maps.add(v);
-            rows.add(r);
-            if (v != null) scale = Math.max(scale, Thumbnails.maxAbs(v));
-        }
-        h.append("<h3>Instances (").append(esc(input.getFileName().toString())).append(", SmoothGrad-max ").append(esc(channel == null ? "" : channel))
-                .append(")</h3>\n<div class=thumbs>\n");
-        Map<String, Volume> labelFiles = new java.util.HashMap<>();
-        for (int n = 0; n < rows.size(); n++) {
-            int r = rows.get(n);
-            int id = t.getInt(r, "id");
-            String cat = t.hasColumn("category") ? t.get(r, "category") : "";
-            int[] c = {(int) Math.round(t.getDouble(r, "centroid_i")), (int) Math.round(t.getDouble(r, "centroid_j")),
-                    (int) Math.round(t.getDouble(r, "centroid_k"))};
-            String lf = LesionTable.labelFileFor(cat);
-            if (!labelFiles.containsKey(lf)) {
-                Path lp = dir.resolve(lf);
-                labelFiles.put(lf, Files.isRegularFile(lp) ? Nifti.read(lp) : null);
-            }
-            Volume lab = labelFiles.get(lf);
-            boolean[] outline = null;
-            if (lab != null && lab.sameGrid(base)) {
-                outline = new boolean[lab.size()];
-                for (int v = 0; v < outline.length; v++) outline[v] = lab.data()[v] == id;
-            }
-            Volume map = maps.get(n);
-            BufferedImage img = Thumbnails.axial(base, map, map == null ? Thumbnails.Overlay.NONE : Thumbnails.Overlay.SIGNED, scale, outline,
-                    c[0], c[1], c[2], 12, 6, "#" + id + " " + cat);
-            h.append("<figure><img alt=\"lesion ").append(id).append("\" src=\"data:image/png;base64,")
-                    .append(Base64.getEncoder().encodeToString(Figures.png(img))).append("\"></figure>\n");
-        }
-        h.append("</div>\n");
-        say.accept(dir + ": " + rows.size() + " thumbnail(s)");
+    private static String anchor(Path dir) {
+        Path n = dir.toAbsolutePath().normalize().getFileName();
+        return (n == null ? "folder" : n.toString()).replaceAll("[^A-Za-z0-9_-]+", "-");
+    }
+
+    private static double num(LesionTable t, int r, String c) {
+        return t.hasColumn(c) ? t.getDouble(r, c) : Double.NaN;
+    }
+
+    private static String str(JsonObject o, String k) {
+        JsonElement e = o.get(k);
+        return e == null || e.isJsonNull() ? "-" : e.isJsonPrimitive() ? e.getAsString() : e.toString();
+    }
+
+    private static String num(JsonObject o, String k) {
+        JsonElement e = o.get(k);
+        if (e == null || e.isJsonNull() || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) return "-";
+        return LesionTable.round(e.getAsDouble(), 4);
     }
 
     static String pretty(JsonElement e) {
         return new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(e);
     }
 
-    static String short6(String s) {
+    /** A number's text to 4 significant digits; text stays as it is. */
+    static String short4(String s) {
         try {
-            if (s.contains(".") || s.contains("E")) {
-                double d = Double.parseDouble(s);
-                return String.format(Locale.ROOT, "%.6g", d);
-            }
+            if (s.contains(".") || s.contains("E")) return LesionTable.round(Double.parseDouble(s), 4);
         } catch (NumberFormatException ignored) {
             // text
         }

@@ -99,7 +99,7 @@ public class CohortAnalysisTest {
         assertEquals("2", f[6]);
         Statistics.MannWhitney mw = Statistics.mannWhitney(new double[] {0.8, 0.88}, new double[] {0.4, 0.44});
         assertEquals(4.0, Double.parseDouble(f[7]), 0);
-        assertEquals(mw.pValue, Double.parseDouble(f[8]), 1e-15);
+        assertEquals(io.github.ies.instances.LesionTable.round(mw.pValue, 6), f[8]);          // 6 significant digits
         assertEquals(1.0, Double.parseDouble(f[9]), 0);
         List<String> con = Files.readAllLines(out.resolve("channel_contributions.csv"));
         String tpInside = con.stream().filter(l -> l.startsWith("flair,TP,inside,any,")).findFirst().orElseThrow();
@@ -128,12 +128,21 @@ public class CohortAnalysisTest {
         Nifti.write(flair, a.resolve("flair.nii.gz"), NiftiDataType.FLOAT32);
         java.nio.file.Files.writeString(a.resolve("run.json"), "{\"parameters\": {\"inputs\": {\"FLAIR\": \"flair.nii.gz\"}, \"samples\": 7}}");
         Path html = tmp.getRoot().toPath().resolve("r.html");
-        assertEquals(0, IesCli.execute("report", "--explain-dir", a.toString(), "--out", html.toString()));
+        io.github.ies.cli.CliRun run = io.github.ies.cli.CliRun.of("report", "--explain-dir", a.toString(), "--out", html.toString(), "--quiet");
+        assertEquals(run.err, 0, run.rc);
         String s = Files.readString(html);
         assertTrue(s.startsWith("<!DOCTYPE html>") && s.trim().endsWith("</html>"));
-        assertTrue(s.contains("&quot;samples&quot;: 7"));
-        assertTrue(s.contains("<h3>Lesion table (3 instances)</h3>"));
-        assertTrue(s.contains("alt=\"lesion 3\" src=\"data:image/png;base64,"));
+        // the summary first, then the table, the lesion figures, the analysis and the parameters, collapsed, last
+        int summary = s.indexOf("<table class=summary>"), table = s.indexOf("<h3>Lesion table (3 instances, 3 explained)</h3>"),
+                figure = s.indexOf("alt=\"lesion 003 (FN)\""), analysis = s.indexOf("<h2>Analysis</h2>"),
+                params = s.indexOf("<details><summary>" + a + ": run.json");
+        assertTrue(summary + " " + table + " " + figure + " " + analysis + " " + params,
+                summary > 0 && table > summary && figure > table && analysis > figure && params > analysis);
+        assertTrue(s.indexOf("&quot;samples&quot;: 7") > params);
+        assertTrue(s.contains("<span class=\"cat-TP\">TP</span> 1 (1 explained)"));
+        // sortable, the peak columns before the centroids
+        assertTrue(s.contains("<table class=sortable><thead>"));
+        assertTrue(s.indexOf("title=\"smoothgrad_max_flair_peak_pos\">sg_max_<br>flair+</th>") < s.indexOf("title=\"centroid_i\""));
         assertTrue(s.contains("alt=\"peaks_smoothgrad-max_flair.png\" src=\"data:image/png;base64,"));
         assertTrue(!s.contains("src=\"http") && !s.contains("src=\"file"));
         assertTrue(s.contains("<td class=l>TP</td><td class=l>FP</td><td>1</td><td>1</td><td>1.0</td>"));

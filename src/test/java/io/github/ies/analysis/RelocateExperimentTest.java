@@ -81,7 +81,7 @@ public class RelocateExperimentTest {
         int changed = 0;
         for (int v = 0; v < f.size(); v++) if (shellCase.data()[v] != f.data()[v]) changed++;
         assertTrue("shell voxels pasted too: " + changed, changed > 27);
-        assertTrue(Files.isRegularFile(out.resolve("white_matter/explain/saliency/lesion-1_smoothgrad-max_flair.nii.gz")));
+        assertTrue(Files.isRegularFile(out.resolve("white_matter/explain/saliency/lesion-001_smoothgrad-max_flair.nii.gz")));
         assertTrue(Files.size(out.resolve("relocate.png")) > 1000);
         try (var s = Files.list(out)) { assertTrue(s.noneMatch(p -> p.getFileName().toString().startsWith(".ies-"))); }
     }

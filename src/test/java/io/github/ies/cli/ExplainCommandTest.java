@@ -51,15 +51,15 @@ public class ExplainCommandTest extends CliTestBase {
         for (int id : new int[] {2, 7}) {
             for (String meth : new String[] {"smoothgrad-max", "smoothgrad-mean"}) {
                 for (String ch : new String[] {"flair", "mprage"}) {
-                    assertTrue(Files.isRegularFile(sal.resolve("lesion-" + id + "_" + meth + "_" + ch + ".nii.gz")));
-                    assertTrue(Files.isRegularFile(sal.resolve("lesion-" + id + "_" + meth + "_" + ch + "_se.nii.gz")));
+                    assertTrue(Files.isRegularFile(sal.resolve(io.github.ies.io.ExplainLayout.mapName(id, meth, ch, false))));
+                    assertTrue(Files.isRegularFile(sal.resolve(io.github.ies.io.ExplainLayout.mapName(id, meth, ch, true))));
                 }
             }
-            assertTrue(Files.isRegularFile(sal.resolve("lesion-" + id + "_gradcampp_layer.nii.gz")));
+            assertTrue(Files.isRegularFile(sal.resolve(io.github.ies.io.ExplainLayout.mapName(id, "gradcampp", "layer", false))));
         }
         assertTrue(Files.isRegularFile(sal.resolve("class_gradcampp_layer.nii.gz")));
         // map: input grid and affine, float32, peaks in the table equal the map's extremes
-        Volume map = Nifti.read(sal.resolve("lesion-7_smoothgrad-max_flair.nii.gz"));
+        Volume map = Nifti.read(sal.resolve("lesion-007_smoothgrad-max_flair.nii.gz"));
         assertArrayEquals(DIMS, map.dims());
         assertTrue(map.sameGrid(Nifti.read(f)));
         float mx = Float.NEGATIVE_INFINITY, mn = Float.POSITIVE_INFINITY;
@@ -89,15 +89,15 @@ public class ExplainCommandTest extends CliTestBase {
         Path dir2 = tmp.getRoot().toPath().resolve("out2");
         assertEquals(err, 0, run("explain", "--model", tinyBundle(), "--input", "FLAIR=" + f, "--input", "MPRAGE=" + m, "--labels", lab.toString(),
                 "--out", dir2.toString(), "--samples", "3", "--seed", "5", "--lesions", "7", "--methods", "smoothgrad-max", "--quiet"));
-        assertArrayEquals(map.data(), Nifti.read(dir2.resolve("saliency/lesion-7_smoothgrad-max_flair.nii.gz")).data(), 0f);
-        assertFalse(Files.exists(dir2.resolve("saliency/lesion-2_smoothgrad-max_flair.nii.gz")));
+        assertArrayEquals(map.data(), Nifti.read(dir2.resolve("saliency/lesion-007_smoothgrad-max_flair.nii.gz")).data(), 0f);
+        assertFalse(Files.exists(dir2.resolve("saliency/lesion-002_smoothgrad-max_flair.nii.gz")));
         assertFalse(Files.exists(dir2.resolve("saliency/class_gradcampp_layer.nii.gz")));
         // one worker on the whole context box: the same maps to float rounding, recorded in run.json
         Path dir3 = tmp.getRoot().toPath().resolve("out3");
         assertEquals(err, 0, run("explain", "--model", tinyBundle(), "--input", "FLAIR=" + f, "--input", "MPRAGE=" + m, "--labels", lab.toString(),
                 "--out", dir3.toString(), "--samples", "3", "--seed", "5", "--lesions", "7", "--methods", "smoothgrad-max", "--quiet",
                 "--workers", "1", "--no-receptive-field-crop"));
-        float[] one = Nifti.read(dir3.resolve("saliency/lesion-7_smoothgrad-max_flair.nii.gz")).data();
+        float[] one = Nifti.read(dir3.resolve("saliency/lesion-007_smoothgrad-max_flair.nii.gz")).data();
         double scale = Math.max(Math.abs(mx), Math.abs(mn));
         for (int i = 0; i < one.length; i++) assertEquals(map.data()[i], one[i], 1e-5 * scale);
         JsonObject p3 = JsonParser.parseString(Files.readString(dir3.resolve("run.json"), StandardCharsets.UTF_8)).getAsJsonObject()
@@ -123,7 +123,7 @@ public class ExplainCommandTest extends CliTestBase {
         LesionTable t = LesionTable.read(dir.resolve("lesions.csv"));
         assertTrue(t.hasColumn("smoothgrad_mean_flair_peak_pos"));
         for (int r = 0; r < t.rowCount(); r++) {
-            assertTrue(Files.isRegularFile(dir.resolve("saliency/lesion-" + t.getInt(r, "id") + "_smoothgrad-mean_flair.nii.gz")));
+            assertTrue(Files.isRegularFile(dir.resolve("saliency/" + io.github.ies.io.ExplainLayout.mapName(t.getInt(r, "id"), "smoothgrad-mean", "flair", false))));
         }
     }
 

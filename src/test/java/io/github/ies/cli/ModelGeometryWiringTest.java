@@ -122,8 +122,8 @@ public class ModelGeometryWiringTest extends CliTestBase {
         return dir;
     }
 
-    private static final String[] MAPS = {"saliency/lesion-7_smoothgrad-max_flair.nii.gz", "saliency/lesion-2_smoothgrad-max_mprage.nii.gz",
-            "saliency/lesion-7_gradcampp_layer.nii.gz", "saliency/class_gradcampp_layer.nii.gz"};
+    private static final String[] MAPS = {"saliency/lesion-007_smoothgrad-max_flair.nii.gz", "saliency/lesion-002_smoothgrad-max_mprage.nii.gz",
+            "saliency/lesion-007_gradcampp_layer.nii.gz", "saliency/class_gradcampp_layer.nii.gz"};
     private static final String[] SEGMENT = {"probability.nii.gz", "mask.nii.gz", "labels.nii.gz", "fn_labels.nii.gz"};
 
     private static JsonObject geometry(Path dir) throws Exception {

@@ -119,19 +119,21 @@ public class DemoSubjectFijiTest {
         Volume fnLabels = Nifti.read(out.resolve("fn_labels.nii.gz"));
         List<Roi> rois = cmd.getRois();
         int covered = 0;
+        ViewSpace view = new ViewSpace(fnLabels.geometry(), fnLabels.dims());
         for (Roi r : rois) {
             if (LesionRois.idOf(r) != fn) continue;
-            assertEquals(LesionRois.name(fn, "FN"), r.getName());
             int k = r.getZPosition() - 1;
+            assertEquals(LesionRois.name(fn, "FN", k + 1), r.getName());
             for (Point p : r.getContainedPoints()) {
-                assertEquals((float) fn, fnLabels.get(p.x, p.y, k), 0f);
+                int[] v = view.voxel(p.x, p.y, k);
+                assertEquals((float) fn, fnLabels.get(v[0], v[1], v[2]), 0f);
                 covered++;
             }
         }
         assertEquals(fnVox, covered);
         final int tpId = tp;
-        assertTrue(rois.stream().anyMatch(r -> LesionRois.idOf(r) == tpId && r.getName().equals(LesionRois.name(tpId, "TP"))));
-        assertTrue(Files.isRegularFile(out.resolve("saliency/lesion-" + fn + "_smoothgrad-max_flair.nii.gz")));
+        assertTrue(rois.stream().anyMatch(r -> LesionRois.idOf(r) == tpId && r.getName().startsWith(LesionRois.name(tpId, "TP") + " slice ")));
+        assertTrue(Files.isRegularFile(out.resolve("saliency/" + io.github.ies.io.ExplainLayout.mapName(fn, "smoothgrad-max", "flair", false))));
         assertNotNull(new File(out.toFile(), "run.json"));
     }
 }

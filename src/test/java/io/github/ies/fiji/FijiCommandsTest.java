@@ -110,8 +110,8 @@ public class FijiCommandsTest {
         ExplainLesionsCommand cmd = (ExplainLesionsCommand) m.getDelegateObject();
 
         // the output folder has the layout of 'ies explain'
-        for (String f : new String[] {"lesions.csv", "run.json", "saliency/lesion-7_smoothgrad-max_flair.nii.gz",
-                "saliency/lesion-3_smoothgrad-max_mprage.nii.gz", "saliency/lesion-7_gradcampp_layer.nii.gz"}) {
+        for (String f : new String[] {"lesions.csv", "run.json", "saliency/lesion-007_smoothgrad-max_flair.nii.gz",
+                "saliency/lesion-003_smoothgrad-max_mprage.nii.gz", "saliency/lesion-007_gradcampp_layer.nii.gz"}) {
             assertTrue(f, Files.isRegularFile(out.resolve(f)));
         }
         LesionTable csv = LesionTable.read(out.resolve("lesions.csv"));
@@ -122,17 +122,27 @@ public class FijiCommandsTest {
         CompositeImage comp = (CompositeImage) g;
         assertEquals(6, g.getNChannels());
         assertEquals(2, g.getNFrames());
-        assertEquals(24, g.getWidth());      // auto crop: max(24, extent + 16), capped at the grid
-        assertEquals(24, g.getHeight());
+        // auto crop: max(32, extent + 16) voxels, capped at the grid (24 x 28 x 16); shown radiologically: x = -i, y = -j
+        ViewSpace crop = new ViewSpace(GEOM, new int[] {24, 28, 16});
+        assertArrayEquals(new int[] {24, 28, 16}, crop.viewDims());
+        assertEquals(24, g.getWidth());
+        assertEquals(28, g.getHeight());
         assertEquals(16, g.getNSlices());
         String[] names = {"FLAIR", "MPRAGE", "SmoothGrad-max FLAIR", "SmoothGrad-max MPRAGE", "Grad-CAM++", "lesion mask"};
         int[] order = {csv.getInt(0, "id"), csv.getInt(1, "id")};
         for (int t = 1; t <= 2; t++) {
             for (int c = 1; c <= 6; c++) {
                 String label = g.getStack().getSliceLabel(g.getStackIndex(c, 1, t));
-                assertEquals(LesionRois.name(order[t - 1], "") + ": " + names[c - 1], label);
+                String want = LesionRois.name(order[t - 1], "") + ": " + names[c - 1];
+                if (c == 5) {
+                    // Grad-CAM++: divided by this lesion's peak, written in the label
+                    double peak = csv.getDouble(csv.rowOfId(order[t - 1]), "gradcampp_layer_peak_pos");
+                    want += peak > 0 ? String.format(java.util.Locale.ROOT, " (/ %.3g, this lesion's peak)", peak) : " (zero everywhere)";
+                }
+                assertEquals(want, label);
             }
         }
+        assertEquals(1.0, comp.getChannelLut(5).max, 0);
         LUT grey = comp.getChannelLut(1);
         assertEquals(0, grey.getRed(0));
         assertEquals(255, grey.getRed(255) & 255);
@@ -155,17 +165,22 @@ public class FijiCommandsTest {
             assertEquals(mx, l.max, 1e-6 * mx);
         }
         // the crop holds the saliency map around the lesion centre (map voxel = crop voxel)
-        Volume map = Nifti.read(out.resolve("saliency/lesion-7_smoothgrad-max_flair.nii.gz"));
+        Volume map = Nifti.read(out.resolve("saliency/lesion-007_smoothgrad-max_flair.nii.gz"));
         int row7 = csv.rowOfId(7);
         int ci = (int) Math.round(csv.getDouble(row7, "centroid_i")), cj = (int) Math.round(csv.getDouble(row7, "centroid_j")),
                 ck = (int) Math.round(csv.getDouble(row7, "centroid_k"));
         int t7 = order[0] == 7 ? 1 : 2;
-        int oi = ci - 12, oj = cj - 12, ok = ck - 8;
+        int oi = ci - 12, oj = cj - 14, ok = ck - 8;
+        Volume gcam = Nifti.read(out.resolve("saliency/lesion-007_gradcampp_layer.nii.gz"));
+        double gpeak = csv.getDouble(row7, "gradcampp_layer_peak_pos");
         for (int[] v : new int[][] {{7, 10, 6}, {6, 9, 5}, {9, 11, 7}, {12, 14, 3}}) {
-            float crop = g.getStack().getProcessor(g.getStackIndex(3, v[2] - ok + 1, t7)).getf(v[0] - oi, v[1] - oj);
-            assertEquals(map.get(v[0], v[1], v[2]), crop, 0f);
-            float mask = g.getStack().getProcessor(g.getStackIndex(6, v[2] - ok + 1, t7)).getf(v[0] - oi, v[1] - oj);
+            int[] p = crop.screen(new int[] {v[0] - oi, v[1] - oj, v[2] - ok});
+            float cv = g.getStack().getProcessor(g.getStackIndex(3, p[2] + 1, t7)).getf(p[0], p[1]);
+            assertEquals(map.get(v[0], v[1], v[2]), cv, 0f);
+            float mask = g.getStack().getProcessor(g.getStackIndex(6, p[2] + 1, t7)).getf(p[0], p[1]);
             assertEquals(labelVolume.get(v[0], v[1], v[2]) == 7 ? 1f : 0f, mask, 0f);
+            float gc = g.getStack().getProcessor(g.getStackIndex(5, p[2] + 1, t7)).getf(p[0], p[1]);
+            assertEquals(gpeak > 0 ? (float) (gcam.get(v[0], v[1], v[2]) / (float) gpeak) : 0f, gc, 1e-6f);
         }
 
         // overview: FLAIR + strongest saliency per channel over the lesions, whole grid
@@ -173,14 +188,18 @@ public class FijiCommandsTest {
         assertEquals(DIMS[0], ov.getWidth());
         assertEquals(DIMS[2], ov.getNSlices());
         assertEquals(4, ov.getNChannels());
-        Volume map3 = Nifti.read(out.resolve("saliency/lesion-3_smoothgrad-max_flair.nii.gz"));
+        ViewSpace whole = new ViewSpace(GEOM, DIMS);
+        Volume map3 = Nifti.read(out.resolve("saliency/lesion-003_smoothgrad-max_flair.nii.gz"));
+        Volume flairVolume = VolumeImages.toVolume(flair);
         for (int idx = 0; idx < map.data().length; idx += 7) {
             int i = idx % DIMS[0], j = (idx / DIMS[0]) % DIMS[1], k = idx / (DIMS[0] * DIMS[1]);
+            int[] p = whole.screen(new int[] {i, j, k});
             float a = map.data()[idx], b = map3.data()[idx];
             float want = Math.abs(b) > Math.abs(a) ? b : a;
-            assertEquals(want, ov.getStack().getProcessor(ov.getStackIndex(2, k + 1, 1)).getf(i, j), 0f);
-            assertEquals(flair.getStack().getProcessor(k + 1).getf(i, j), ov.getStack().getProcessor(ov.getStackIndex(1, k + 1, 1)).getf(i, j), 0f);
+            assertEquals(want, ov.getStack().getProcessor(ov.getStackIndex(2, p[2] + 1, 1)).getf(p[0], p[1]), 0f);
+            assertEquals(flairVolume.get(i, j, k), ov.getStack().getProcessor(ov.getStackIndex(1, p[2] + 1, 1)).getf(p[0], p[1]), 0f);
         }
+        assertEquals(VolumeImages.viewOf(flair).property(), ov.getProp(VolumeImages.DISPLAY_PROPERTY));
 
         // results table = lesions.csv (peak columns included)
         ResultsTable rt = (ResultsTable) m.getOutput("lesion_table");
@@ -299,6 +318,7 @@ public class FijiCommandsTest {
     /** Every ROI lies inside its lesion's voxels on its slice and together they cover them exactly. */
     static void assertRoisMatchLabels(List<Roi> rois, Volume lab, Set<Integer> ids) {
         int nx = lab.dim(0), ny = lab.dim(1);
+        ViewSpace view = new ViewSpace(lab.geometry(), lab.dims());
         Set<Integer> groups = new HashSet<>();
         Map<Integer, Integer> covered = new HashMap<>();
         for (Roi r : rois) {
@@ -306,11 +326,13 @@ public class FijiCommandsTest {
             assertTrue(ids.contains(id));
             assertEquals(id, r.getGroup());
             assertTrue(r.getName(), r.getName().startsWith(String.format("lesion %03d", id)));
-            groups.add(id);
             int k = r.getZPosition() - 1;
+            assertTrue(r.getName(), r.getName().endsWith(" slice " + (k + 1)));          // the ROI carries its slice
+            groups.add(id);
             assertEquals(0, r.getCPosition());
             for (Point p : r.getContainedPoints()) {
-                assertEquals("ROI " + r.getName() + " slice " + (k + 1) + " at " + p, (float) id, lab.get(p.x, p.y, k), 0f);
+                int[] v = view.voxel(p.x, p.y, k);
+                assertEquals("ROI " + r.getName() + " at " + p, (float) id, lab.get(v[0], v[1], v[2]), 0f);
                 covered.merge(id, 1, Integer::sum);
             }
         }

@@ -38,6 +38,7 @@ public final class FijiScreenshots {
         in.put("device", "cpu");
         in.put("lesions", lesions);
         in.put("samples", 4);
+        in.put("methods", "smoothgrad-max,gradcampp");
         in.put("saliency_context", "local");
         in.put("tn_spheres", 3);
         FijiRun m = FijiRun.run(context, ExplainLesionsCommand.class, in);
@@ -47,16 +48,19 @@ public final class FijiScreenshots {
         gallery.show();
         int mid = gallery.getNSlices() / 2 + 1;
         gallery.setPosition(3, mid, 1);
-        IJ.run(gallery, "Set... ", "zoom=1000 x=" + gallery.getWidth() / 2 + " y=" + gallery.getHeight() / 2);
+        IJ.run(gallery, "Set... ", "zoom=600 x=" + gallery.getWidth() / 2 + " y=" + gallery.getHeight() / 2);
         gallery.getWindow().setLocation(0, 110);
         overview.show();
-        int k = (int) Math.round(((ExplainLesionsCommand) m.getDelegateObject()).getTable().getDouble(
-                ((ExplainLesionsCommand) m.getDelegateObject()).getTable().rowOfId(Integer.parseInt(lesions.split(",")[0].trim())), "centroid_k"));
-        overview.setPosition(1, k + 1, 1);
+        io.github.ies.instances.LesionTable t = ((ExplainLesionsCommand) m.getDelegateObject()).getTable();
+        int row = t.rowOfId(Integer.parseInt(lesions.split(",")[0].trim()));
+        int[] centroid = {(int) Math.round(t.getDouble(row, "centroid_i")), (int) Math.round(t.getDouble(row, "centroid_j")),
+                (int) Math.round(t.getDouble(row, "centroid_k"))};
+        int z = VolumeImages.viewOf(flair).screen(centroid)[2];     // the lesion's slice in the (radiological) view
+        overview.setPosition(2, z + 1, 1);
         IJ.run(overview, "Set... ", "zoom=300 x=" + overview.getWidth() / 2 + " y=" + overview.getHeight() / 2);
-        overview.getWindow().setLocation(300, 110);
+        overview.getWindow().setLocation(420, 110);
         for (Frame f : Frame.getFrames()) {
-            if (f.getTitle().equals("ROI Manager")) f.setLocation(700, 110);
+            if (f.getTitle().equals("ROI Manager")) f.setBounds(820, 110, 430, 330);
             if (f.getTitle().equals(LesionResults.TITLE)) f.setBounds(0, 560, 1580, 420);
         }
         Thread.sleep(3000);
@@ -68,6 +72,8 @@ public final class FijiScreenshots {
             Thread.sleep(800);
             grab(gallery.getWindow(), new File(dir, "fiji-gallery-c" + c + ".png"));
         }
+        gallery.setPosition(3, mid, 1);
+        gallery.updateAndDraw();
         grab(overview.getWindow(), new File(dir, "fiji-overview.png"));
         for (Frame f : Frame.getFrames()) {
             if (!f.isVisible()) continue;

@@ -23,7 +23,7 @@ public class LesionRoisTest {
         g1.setPosition(0, 1, 1);
         g2.setGroup(4);
         g2.setPosition(0, 3, 1);
-        int[] lab = LesionRois.toLabels(List.of(known, drawn, g1, g2), dims);
+        int[] lab = LesionRois.toViewLabels(List.of(known, drawn, g1, g2), dims);
         int plane = 20 * 16;
         assertEquals(7, lab[4 * plane + 3 * 20 + 2]);
         assertEquals(0, lab[3 * plane + 3 * 20 + 2]);
@@ -38,12 +38,15 @@ public class LesionRoisTest {
         io.github.ies.instances.LesionTable t = new io.github.ies.instances.LesionTable(List.of("id", "category"));
         t.addRow(7, "TP");
         t.addRow(8, "");
-        List<Roi> rois = LesionRois.build(lab, dims, t);
+        // a voxel-order view (no orientation in the header): view = NIfTI order
+        ViewSpace view = new ViewSpace(io.github.ies.io.Geometry.spacingOnly(new double[] {1, 1, 1}), dims);
+        assertArrayEquals(lab, LesionRois.toLabels(List.of(known, drawn, g1, g2), view));
+        List<Roi> rois = LesionRois.build(lab, view, t);
         assertEquals(2, rois.size());
-        assertEquals("lesion 007 (TP)", rois.get(0).getName());
+        assertEquals("lesion 007 (TP) slice 5", rois.get(0).getName());
         assertEquals(5, rois.get(0).getZPosition());
         assertEquals(6, rois.get(0).getContainedPoints().length);
-        assertEquals("lesion 008", rois.get(1).getName());
+        assertEquals("lesion 008 slice 2", rois.get(1).getName());
         assertEquals(n, rois.get(1).getContainedPoints().length);
         assertEquals(8, LesionRois.idOf(rois.get(1)));
     }

@@ -17,14 +17,24 @@ import org.junit.Test;
 /** Volume <-> ImagePlus (headless). */
 public class VolumeImagesTest {
 
+    /** The world coordinates of the voxel at a view position. */
+    static double[] worldAt(Volume v, io.github.ies.io.DisplayOrientation o, int x, int y, int z) {
+        int[] vx = o.voxel(io.github.ies.io.DisplayOrientation.Plane.AXIAL, v.dims(), x, y, z);
+        return v.geometry().toWorld(vx[0], vx[1], vx[2]);
+    }
+
     @Test
     public void roundTripKeepsDataDimsCalibrationAndGeometry() throws Exception {
         // a real FSL file: oblique sform/qform, codes 1/1, qfac -1, 2 x 2 x 2.2 mm
         Volume v = Nifti.read(Fixtures.dir().resolve("real/example4d.nii.gz"), 1);
         ImagePlus imp = VolumeImages.toImagePlus(v, "example4d");
+        io.github.ies.io.DisplayOrientation o = io.github.ies.io.DisplayOrientation.of(v.geometry());
+        assertEquals("LAS", o.codes());
+        // radiological axial view: x = -i (i runs to the patient's left here, so the right is on the left) ... as the orientation says
         assertEquals(128, imp.getWidth());
         assertEquals(96, imp.getHeight());
         assertEquals(24, imp.getNSlices());
+        assertEquals("axial radiological from LAS", imp.getProp(VolumeImages.DISPLAY_PROPERTY));
         assertEquals(1, imp.getNChannels());
         assertEquals(1, imp.getNFrames());
         assertEquals(ImagePlus.GRAY32, imp.getType());
@@ -32,10 +42,21 @@ public class VolumeImagesTest {
         assertEquals(2.0, imp.getCalibration().pixelHeight, 1e-7);
         assertEquals(2.2, imp.getCalibration().pixelDepth, 1e-6);
         assertEquals("mm", imp.getCalibration().getUnit());
-        // x = i, y = j, slice = k
+        // voxel (i, j, k) is where the convention puts it: a step right on the screen goes towards the patient's left
+        // (world -x), a step down towards posterior (world -y), a step to the next slice towards superior (world +z)
         int i = 77, j = 41, k = 13;
-        imp.setSlice(k + 1);
-        assertEquals(v.get(i, j, k), imp.getProcessor().getf(i, j), 0f);
+        int[] p = o.screen(io.github.ies.io.DisplayOrientation.Plane.AXIAL, v.dims(), new int[] {i, j, k});
+        imp.setSlice(p[2] + 1);
+        assertEquals(v.get(i, j, k), imp.getProcessor().getf(p[0], p[1]), 0f);
+        double[][] w = {worldAt(v, o, p[0], p[1], p[2]), worldAt(v, o, p[0] + 1, p[1], p[2]), worldAt(v, o, p[0], p[1] + 1, p[2]),
+            worldAt(v, o, p[0], p[1], p[2] + 1)};
+        assertTrue(w[1][0] < w[0][0] - 1.5);
+        assertTrue(w[2][1] < w[0][1] - 1.5);
+        assertTrue(w[3][2] > w[0][2] + 1.5);
+        // labelled: the four orientation letters and a scale bar in the overlay
+        java.util.Set<String> texts = new java.util.HashSet<>();
+        for (ij.gui.Roi r : imp.getOverlay().toArray()) if (r instanceof ij.gui.TextRoi) texts.add(((ij.gui.TextRoi) r).getText().trim());
+        assertTrue(texts.toString(), texts.containsAll(java.util.List.of("R", "L", "A", "P")) && texts.stream().anyMatch(t -> t.endsWith(" mm")));
 
         Volume back = VolumeImages.toVolume(imp);
         assertArrayEquals(v.dims(), back.dims());

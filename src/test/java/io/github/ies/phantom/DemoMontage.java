@@ -4,7 +4,6 @@ import io.github.ies.io.Nifti;
 import io.github.ies.io.Volume;
 
 import javax.imageio.ImageIO;
-import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.Graphics2D;
@@ -17,13 +16,14 @@ import java.util.Arrays;
 
 /**
  * Renders the montage {@code docs/images/demo-montage.png} of a phantom folder: rows axial, coronal, sagittal;
- * columns FLAIR, MPRAGE, FLAIR with the ground-truth lesion outline. Radiological convention (subject's right on
- * the image's left). Usage: {@code DemoMontage SUBJECT_DIR OUT.png [I J K]} (the sagittal, coronal and axial slice
- * indices; by default the planes cutting the most lesions); see docs/phantom.md.
+ * columns FLAIR, MPRAGE, FLAIR with the ground-truth lesion outline; in the project's display convention
+ * ({@link io.github.ies.io.DisplayOrientation}: radiological, orientation letters at the edges, a mm scale bar), drawn
+ * by the report's {@link io.github.ies.report.SlicePanel}. Usage: {@code DemoMontage SUBJECT_DIR OUT.png [I J K]} (the
+ * sagittal, coronal and axial slice indices; by default the planes cutting the most lesions); see docs/phantom.md.
  */
 public final class DemoMontage {
 
-    private static final int ZOOM = 3;
+    private static final int PANEL = 300;
 
     public static void main(String[] args) throws Exception {
         Path dir = Paths.get(args.length > 0 ? args[0] : "test-images/demo");
@@ -36,66 +36,46 @@ public final class DemoMontage {
         if (args.length > 4) {
             for (int a = 0; a < 3; a++) slice[a] = Integer.parseInt(args[2 + a]);
         }
-        double fMax = percentile(flair, 0.995), tMax = percentile(t1, 0.995);
+        double[] sp = flair.spacing();
+        double fov = Math.max(d[0] * sp[0], Math.max(d[1] * sp[1], d[2] * sp[2]));
+        double[] fw = {0, percentile(flair, 0.995)}, tw = {0, percentile(t1, 0.995)};
+        boolean[] outline = new boolean[les.size()];
+        for (int v = 0; v < outline.length; v++) outline[v] = les.data()[v] != 0;
+        io.github.ies.io.DisplayOrientation.Plane[] planes = io.github.ies.io.DisplayOrientation.Plane.values();
         String[] rows = {"axial k=" + slice[2], "coronal j=" + slice[1], "sagittal i=" + slice[0]};
-        int[][] tileSize = {{d[0], d[1]}, {d[0], d[2]}, {d[1], d[2]}};
-        int tileW = 0, tileH = 0;
-        for (int[] t : tileSize) {
-            tileW = Math.max(tileW, t[0] * ZOOM);
-            tileH = Math.max(tileH, t[1] * ZOOM);
-        }
-        int pad = 6, header = 26;
-        BufferedImage img = new BufferedImage(3 * tileW + 4 * pad, 3 * (tileH + header) + pad, BufferedImage.TYPE_INT_RGB);
+        String[] cols = {"FLAIR", "MPRAGE", "FLAIR + lesion outline"};
+        int pad = 6, header = 22;
+        BufferedImage img = new BufferedImage(3 * PANEL + 4 * pad, 3 * (PANEL + header) + pad, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
         g.setColor(Color.BLACK);
         g.fillRect(0, 0, img.getWidth(), img.getHeight());
-        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 15));
-        String[] cols = {"FLAIR", "MPRAGE", "FLAIR + lesion outline"};
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 14));
         for (int r = 0; r < 3; r++) {
-            int w = tileSize[r][0], h = tileSize[r][1];
-            float[] f = plane(flair, r, slice), t = plane(t1, r, slice), m = plane(les, r, slice);
             for (int c = 0; c < 3; c++) {
-                int x0 = pad + c * (tileW + pad) + (tileW - w * ZOOM) / 2;
-                int y0 = r * (tileH + header) + header + (tileH - h * ZOOM) / 2;
-                float[] src = c == 1 ? t : f;
-                double max = c == 1 ? tMax : fMax;
-                for (int y = 0; y < h * ZOOM; y++) {
-                    for (int x = 0; x < w * ZOOM; x++) {
-                        double v = bilinear(src, w, h, (x + 0.5) / ZOOM - 0.5, (y + 0.5) / ZOOM - 0.5);
-                        int gray = (int) Math.max(0, Math.min(255, Math.round(255 * v / max)));
-                        img.setRGB(x0 + x, y0 + y, gray * 0x010101);
-                    }
-                }
-                if (c == 2) {
-                    for (int y = 0; y < h * ZOOM; y++) {
-                        for (int x = 0; x < w * ZOOM; x++) {
-                            if (!inMask(m, w, h, x, y)) continue;
-                            if (inMask(m, w, h, x - 1, y) && inMask(m, w, h, x + 1, y) && inMask(m, w, h, x, y - 1)
-                                    && inMask(m, w, h, x, y + 1)) continue;
-                            img.setRGB(x0 + x, y0 + y, 0xFF3030);
-                        }
-                    }
-                }
+                io.github.ies.report.SlicePanel p = new io.github.ies.report.SlicePanel();
+                p.anatomy = c == 1 ? t1 : flair;
+                p.window = c == 1 ? tw : fw;
+                if (c == 2) p.outlines.add(new io.github.ies.report.SlicePanel.Outline(outline, new Color(0xFF3030)));
+                p.plane = planes[r];
+                p.through = slice;
+                p.fovMm = fov;
+                p.sizePx = PANEL;
+                p.ticks = false;
+                int x0 = pad + c * (PANEL + pad), y0 = r * (PANEL + header) + header;
+                p.draw(g, x0, y0);
                 g.setColor(Color.WHITE);
-                g.drawString(cols[c] + "  (" + rows[r] + ")", pad + c * (tileW + pad) + 4, r * (tileH + header) + 18);
-                g.setColor(new Color(255, 220, 80));
-                if (r < 2) g.drawString("R", x0 + 4, y0 + 16);
-                else g.drawString("A", x0 + 4, y0 + 16);
+                g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 14));
+                g.drawString(cols[c] + "  (" + rows[r] + ")", x0 + 4, y0 - 6);
             }
         }
-        g.setStroke(new BasicStroke(1));
         g.dispose();
         Files.createDirectories(out.toAbsolutePath().getParent());
         ImageIO.write(img, "png", out.toFile());
-        System.out.println("wrote " + out + " (" + img.getWidth() + "x" + img.getHeight() + "), slices i,j,k = "
-                + Arrays.toString(slice));
+        System.out.println("wrote " + out + " (" + img.getWidth() + "x" + img.getHeight() + ", slices i=" + slice[0] + " j=" + slice[1]
+                + " k=" + slice[2] + ", " + io.github.ies.io.DisplayOrientation.of(flair.geometry()).describe() + ")");
     }
 
-    private static boolean inMask(float[] m, int w, int h, int x, int y) {
-        if (x < 0 || y < 0 || x >= w * ZOOM || y >= h * ZOOM) return false;
-        return bilinear(m, w, h, (x + 0.5) / ZOOM - 0.5, (y + 0.5) / ZOOM - 0.5) >= 0.5;
-    }
 
     /**
      * The i, j and k planes cutting the most distinct lesions (ties: the most lesion voxels); the sagittal one off
@@ -173,40 +153,6 @@ public final class DemoMontage {
         return label;
     }
 
-    /** Plane r (0 axial, 1 coronal, 2 sagittal) as a row-major image with the display orientation applied. */
-    static float[] plane(Volume v, int r, int[] slice) {
-        int[] d = v.dims();
-        int w, h;
-        float[] out;
-        if (r == 0) {
-            w = d[0]; h = d[1];
-            out = new float[w * h];
-            for (int y = 0; y < h; y++)
-                for (int x = 0; x < w; x++) out[x + w * y] = v.get(d[0] - 1 - x, d[1] - 1 - y, slice[2]);
-        } else if (r == 1) {
-            w = d[0]; h = d[2];
-            out = new float[w * h];
-            for (int y = 0; y < h; y++)
-                for (int x = 0; x < w; x++) out[x + w * y] = v.get(d[0] - 1 - x, slice[1], d[2] - 1 - y);
-        } else {
-            w = d[1]; h = d[2];
-            out = new float[w * h];
-            for (int y = 0; y < h; y++)
-                for (int x = 0; x < w; x++) out[x + w * y] = v.get(slice[0], d[1] - 1 - x, d[2] - 1 - y);
-        }
-        return out;
-    }
-
-    private static double bilinear(float[] a, int w, int h, double x, double y) {
-        x = Math.max(0, Math.min(w - 1, x));
-        y = Math.max(0, Math.min(h - 1, y));
-        int x0 = (int) Math.floor(x), y0 = (int) Math.floor(y);
-        int x1 = Math.min(w - 1, x0 + 1), y1 = Math.min(h - 1, y0 + 1);
-        double fx = x - x0, fy = y - y0;
-        double top = a[x0 + w * y0] * (1 - fx) + a[x1 + w * y0] * fx;
-        double bot = a[x0 + w * y1] * (1 - fx) + a[x1 + w * y1] * fx;
-        return top * (1 - fy) + bot * fy;
-    }
 
     private static double percentile(Volume v, double q) {
         float[] a = v.data();

@@ -33,6 +33,26 @@ public class GradCamPlusPlusTest {
         g = floats(fx.getAsJsonArray("g"));
     }
 
+    /**
+     * The regime of the demo model's layer (docs/saliency.md, "Where the Grad-CAM++ map sits"): activations mostly
+     * negative (a PReLU layer), so S_k < 0 and alpha = 1 / (2 + g S_k) turns negative once g S_k < -2. Worked by hand
+     * from eqs. 8-10, one channel, four cells: the map is 0 where g <= 0 whatever A, 0 where g > 0 and A > 0 with
+     * alpha < 0, and positive only where g > 0, alpha < 0 and A < 0 (two sign flips).
+     */
+    @Test
+    public void negativeActivationsFlipTheSignOfAlpha() {
+        float[] a = {-2f, 1f, -3f, -1f};          // S = -5
+        float[] g = {-1f, 1f, 1f, 0.1f};
+        float[] map = GradCamPlusPlus.instanceMap(a, g, 1, 4);
+        assertEquals(0f, map[0], 0f);                                   // g < 0: ReLU(g) = 0
+        // cell 1: alpha = 1 / (2 + 1 x (-5)) = -1/3, w = -1/3, w A = -1/3 -> ReLU: 0
+        assertEquals(0f, map[1], 0f);
+        // cell 2: alpha = -1/3, w A = (-1/3)(1)(-3) = 1
+        assertEquals(1f, map[2], 1e-6f);
+        // cell 3: alpha = 1 / (2 + 0.1 x (-5)) = 2/3 > 0, w A = (2/3)(0.1)(-1) < 0 -> 0
+        assertEquals(0f, map[3], 0f);
+    }
+
     @Test
     public void instanceMapMatchesNumpy() {
         assertClose(floats(fx.getAsJsonArray("instance")), GradCamPlusPlus.instanceMap(a, g, k, n), 1e-5);

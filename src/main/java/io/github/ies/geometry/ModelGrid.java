@@ -221,21 +221,16 @@ public final class ModelGrid {
 
     /** Native NIfTI-order voxels to model NIfTI-order voxels by the exact axis permutation and flips. */
     private float[] reorient(float[] src) {
-        float[] out = new float[src.length];
-        int[] n = nativeDims;
-        int[] p = new int[3];
-        for (int k = 0; k < n[2]; k++)
-            for (int j = 0; j < n[1]; j++)
-                for (int i = 0; i < n[0]; i++) {
-                    int[] q = {i, j, k};
-                    for (int a = 0; a < 3; a++) p[ornt[a][0]] = ornt[a][1] > 0 ? q[a] : n[a] - 1 - q[a];
-                    out[p[0] + modelDims[0] * (p[1] + modelDims[1] * p[2])] = src[i + n[0] * (j + n[1] * k)];
-                }
-        return out;
+        return permute(src, true);
     }
 
     /** The inverse of {@link #reorient}. */
     private float[] unorient(float[] src) {
+        return permute(src, false);
+    }
+
+    /** Each native voxel (i, j, k) and its model voxel: copies model from native ({@code toModel}) or back. */
+    private float[] permute(float[] src, boolean toModel) {
         float[] out = new float[src.length];
         int[] n = nativeDims;
         int[] p = new int[3];
@@ -244,7 +239,9 @@ public final class ModelGrid {
                 for (int i = 0; i < n[0]; i++) {
                     int[] q = {i, j, k};
                     for (int a = 0; a < 3; a++) p[ornt[a][0]] = ornt[a][1] > 0 ? q[a] : n[a] - 1 - q[a];
-                    out[i + n[0] * (j + n[1] * k)] = src[p[0] + modelDims[0] * (p[1] + modelDims[1] * p[2])];
+                    int model = p[0] + modelDims[0] * (p[1] + modelDims[1] * p[2]), nat = i + n[0] * (j + n[1] * k);
+                    if (toModel) out[model] = src[nat];
+                    else out[nat] = src[model];
                 }
         return out;
     }

@@ -336,7 +336,7 @@ public final class ExplainPipeline {
             long te = System.nanoTime();
             Map<Integer, Row> rows = new LinkedHashMap<>();
             engine.explain(x, md, targets, onModel -> {
-                LesionMaps m = toNative(onModel);
+                LesionMaps m = toNative(onModel);   // the maps on the input's grid; the boxes below are the engine's
                 Row row = peaks(m, chans);
                 row.category = table.get(table.rowOfId(m.id), "category");
                 rows.put(m.id, row);
@@ -345,10 +345,11 @@ public final class ExplainPipeline {
                 j.addProperty("id", m.id);
                 j.addProperty("voxels", m.voxels);
                 j.addProperty("seconds", m.seconds);
-                j.add("context_origin", RunRecord.ints(m.context.origin()));
-                j.add("context_size", RunRecord.ints(m.context.size()));
-                j.add("smoothgrad_origin", RunRecord.ints(m.smoothGradRegion.origin()));
-                j.add("smoothgrad_size", RunRecord.ints(m.smoothGradRegion.size()));
+                if (!grid.identity()) j.addProperty("boxes_on", "model grid");
+                j.add("context_origin", RunRecord.ints(onModel.context.origin()));
+                j.add("context_size", RunRecord.ints(onModel.context.size()));
+                j.add("smoothgrad_origin", RunRecord.ints(onModel.smoothGradRegion.origin()));
+                j.add("smoothgrad_size", RunRecord.ints(onModel.smoothGradRegion.size()));
                 perLesion.add(j);
             }, listener);
             for (Target t : targets) result.rows.add(rows.get(t.id));
@@ -367,18 +368,58 @@ public final class ExplainPipeline {
 
     /**
      * A lesion's maps on the input's grid: as computed when the model's grid is the input's, else each map pasted on
-     * the model's grid, brought back trilinearly ({@link ModelGrid#toNative}) and kept on the whole input grid.
+     * the model's grid, brought back trilinearly ({@link ModelGrid#toNative}) and cropped to the box of the input
+     * grid where any of them is non-zero (nothing is lost: the maps are zero outside it).
      */
     private LesionMaps toNative(LesionMaps m) {
         if (grid.identity()) return m;
-        Box whole = new Box(new int[3], nd);
-        int row = table.rowOfId(m.id);
-        LesionMaps out = LesionMaps.on(m.id, table.getInt(row, "voxels"), whole, whole, m.seconds);
         Volume modelRef = new Volume(new float[md[0] * md[1] * md[2]], md, grid.modelGeometry());
+        Map<Method, float[][]> maps = new LinkedHashMap<>(), ses = new LinkedHashMap<>();
         for (Map.Entry<Method, float[][]> e : m.maps.entrySet()) {
-            out.maps.put(e.getKey(), back(e.getValue(), m.regionOf(e.getKey()), modelRef));
+            maps.put(e.getKey(), back(e.getValue(), m.regionOf(e.getKey()), modelRef));
             float[][] se = m.standardErrors.get(e.getKey());
-            if (se != null) out.standardErrors.put(e.getKey(), back(se, m.regionOf(e.getKey()), modelRef));
+            if (se != null) ses.put(e.getKey(), back(se, m.regionOf(e.getKey()), modelRef));
+        }
+        Box box = nonZeroBox(maps.values());
+        LesionMaps out = LesionMaps.on(m.id, table.getInt(table.rowOfId(m.id), "voxels"), box, box, m.seconds);
+        maps.forEach((k, v) -> out.maps.put(k, crop(v, box)));
+        ses.forEach((k, v) -> out.standardErrors.put(k, crop(v, box)));
+        return out;
+    }
+
+    /** The smallest box of the input grid holding every non-zero voxel of the C-order arrays (one voxel when none). */
+    private Box nonZeroBox(Iterable<float[][]> maps) {
+        int[] lo = {nd[0], nd[1], nd[2]}, hi = {-1, -1, -1};
+        for (float[][] ms : maps) {
+            for (float[] a : ms) {
+                int idx = 0;
+                for (int i = 0; i < nd[0]; i++)
+                    for (int j = 0; j < nd[1]; j++)
+                        for (int k = 0; k < nd[2]; k++, idx++) {
+                            if (a[idx] == 0f) continue;
+                            lo[0] = Math.min(lo[0], i); hi[0] = Math.max(hi[0], i);
+                            lo[1] = Math.min(lo[1], j); hi[1] = Math.max(hi[1], j);
+                            lo[2] = Math.min(lo[2], k); hi[2] = Math.max(hi[2], k);
+                        }
+            }
+        }
+        if (hi[0] < 0) return new Box(new int[3], new int[] {1, 1, 1});
+        return new Box(lo, new int[] {hi[0] - lo[0] + 1, hi[1] - lo[1] + 1, hi[2] - lo[2] + 1});
+    }
+
+    /** C-order arrays on the whole input grid cropped to a box (C order within it). */
+    private float[][] crop(float[][] whole, Box box) {
+        int[] o = box.origin(), z = box.size();
+        float[][] out = new float[whole.length][];
+        for (int c = 0; c < whole.length; c++) {
+            float[] a = new float[box.voxels()];
+            int idx = 0;
+            for (int i = 0; i < z[0]; i++)
+                for (int j = 0; j < z[1]; j++) {
+                    System.arraycopy(whole[c], ((o[0] + i) * nd[1] + o[1] + j) * nd[2] + o[2], a, idx, z[2]);
+                    idx += z[2];
+                }
+            out[c] = a;
         }
         return out;
     }

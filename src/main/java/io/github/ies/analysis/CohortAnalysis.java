@@ -413,8 +413,8 @@ public final class CohortAnalysis {
                 }
             }
         }
-        write(out.resolve("group_summary.csv"), sum);
-        write(out.resolve("group_tests.csv"), tests);
+        write(out.resolve(ExplainLayout.GROUP_SUMMARY), sum);
+        write(out.resolve(ExplainLayout.GROUP_TESTS), tests);
         StringBuilder con = new StringBuilder("channel,group,region,sign,n_instances,n_values,median,ci_lo,ci_hi,fraction_positive,fraction_negative\r\n");
         for (String c : r.channels) for (String g : r.groups) {
             Pool p = r.pools.get(g + "\t" + c);
@@ -430,7 +430,7 @@ public final class CohortAnalysis {
                 }
             }
         }
-        write(out.resolve("channel_contributions.csv"), con);
+        write(out.resolve(ExplainLayout.CHANNEL_CONTRIBUTIONS), con);
     }
 
     /** Peak values of one method, channel and statistic ("peak_pos" or "peak_neg") per group, in group order (undefined ones left out). */

@@ -248,13 +248,13 @@ public final class RelocateExperiment {
                 Map<String, Path> files = new LinkedHashMap<>();
                 for (int ch = 0; ch < mod.length; ch++) {
                     String key = bundle.inputs().get(ch);
-                    Path f = dir.resolve(key.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-") + ".nii.gz");
+                    Path f = dir.resolve(ExplainLayout.channelFile(key));
                     Nifti.write(mod[ch], f, NiftiDataType.FLOAT32);
                     files.put(key, f);
                 }
                 Volume pl = mod[0].zerosLike();
                 for (int v = 0; v < pasted.length; v++) if (pasted[v]) pl.data()[v] = 1;
-                Path plPath = dir.resolve("pasted.nii.gz");
+                Path plPath = dir.resolve(ExplainLayout.PASTED);
                 Nifti.write(pl, plPath, NiftiDataType.UINT8);
                 SegmentationResult sr = name.equals(ORIGINAL) ? base : seg.segment(mod, null, null);
                 Nifti.write(sr.probability(), dir.resolve(ExplainLayout.PROBABILITY), NiftiDataType.FLOAT32);
@@ -267,7 +267,7 @@ public final class RelocateExperiment {
                 ExplainJob.Request q = new ExplainJob.Request();
                 q.model = bundlePath;
                 q.inputs = files;
-                q.out = dir.resolve("explain");
+                q.out = dir.resolve(ExplainLayout.EXPLAIN);
                 q.labels = plPath;
                 q.settings = o.saliency;
                 q.device = o.device;

@@ -1,6 +1,7 @@
 package io.github.ies.cli;
 
 import io.github.ies.analysis.CohortAnalysis;
+import io.github.ies.io.ExplainLayout;
 import io.github.ies.report.CohortFigures;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -61,7 +62,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
             if (!quiet) { err.println("ies analyze: " + s); err.flush(); }
         }, ProgressPrinter.of(err, quiet));
         CohortAnalysis.writeTables(r, out);
-        if (!noFigures) CohortFigures.write(r, out.resolve("figures"));
+        if (!noFigures) CohortFigures.write(r, out.resolve(ExplainLayout.FIGURES));
         for (String w : r.warnings) err.println("ies analyze: warning: " + w);
         err.flush();
         PrintWriter po = spec.commandLine().getOut();

@@ -1,6 +1,7 @@
 package io.github.ies.cli;
 
 import com.google.gson.GsonBuilder;
+import io.github.ies.io.ExplainLayout;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.github.ies.analysis.ContextExperiment;
@@ -109,12 +110,12 @@ public final class ExperimentCommand implements Runnable {
             }
             double secs = (System.nanoTime() - t0) / 1e9;
             Files.createDirectories(out);
-            writeText(out.resolve("context.csv"), r.csv());
-            writeText(out.resolve("context_lesions.csv"), r.detailCsv());
+            writeText(out.resolve(ExplainLayout.CONTEXT_CSV), r.csv());
+            writeText(out.resolve(ExplainLayout.CONTEXT_LESIONS_CSV), r.detailCsv());
             int n = r.steps();
             double[] det = new double[n], mean = new double[n], std = new double[n];
             for (int s = 0; s < n; s++) { det[s] = r.nDetected(s); mean[s] = r.mean(s); std[s] = r.std(s); }
-            Figures.writePng(Figures.contextFigure(r.distanceMm, det, r.lesions.size(), mean, std, r.threshold), out.resolve("context.png"));
+            Figures.writePng(Figures.contextFigure(r.distanceMm, det, r.lesions.size(), mean, std, r.threshold), out.resolve(ExplainLayout.CONTEXT_FIGURE));
             JsonObject j = new JsonObject();
             j.addProperty("experiment", "context");
             j.addProperty("model", bundle.name());
@@ -142,7 +143,7 @@ public final class ExperimentCommand implements Runnable {
             if (all >= 0) j.addProperty("all_detected_distance_mm", r.distanceMm[all]);
             j.addProperty("network_windows", r.windowsRun);
             j.addProperty("seconds", secs);
-            writeText(out.resolve("context.json"), new GsonBuilder().setPrettyPrinting().create().toJson(j) + "\n");
+            writeText(out.resolve(ExplainLayout.CONTEXT_JSON), new GsonBuilder().setPrettyPrinting().create().toJson(j) + "\n");
             PrintWriter po = cl.getOut();
             po.printf(Locale.ROOT, "context: %d lesion(s), %d step(s), %d windows in %.1f s; all detected from step %s%s%n", r.lesions.size(), n,
                     r.windowsRun, secs, all < 0 ? "(never)" : Integer.toString(all),

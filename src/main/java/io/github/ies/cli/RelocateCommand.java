@@ -1,6 +1,7 @@
 package io.github.ies.cli;
 
 import com.google.gson.GsonBuilder;
+import io.github.ies.io.ExplainLayout;
 import com.google.gson.JsonObject;
 import io.github.ies.analysis.RelocateExperiment;
 import io.github.ies.io.Volume;
@@ -96,8 +97,8 @@ public final class RelocateCommand implements Callable<Integer> {
             RelocateExperiment.Result r = RelocateExperiment.run(bundle, subject.model, ch, lab, wm, bg, o, tmp, s -> {
                 if (!saliency.quiet) { err.println("ies experiment relocate: " + s); err.flush(); }
             });
-            ExperimentCommand.writeText(tmp.resolve("relocate.csv"), r.csv());
-            io.github.ies.report.Figures.writePng(RelocateFigure.render(r, tmp, bundle.inputs().get(0)), tmp.resolve("relocate.png"));
+            ExperimentCommand.writeText(tmp.resolve(ExplainLayout.RELOCATE_CSV), r.csv());
+            io.github.ies.report.Figures.writePng(RelocateFigure.render(r, tmp, bundle.inputs().get(0)), tmp.resolve(ExplainLayout.RELOCATE_FIGURE));
             JsonObject j = new JsonObject();
             j.addProperty("experiment", "relocate");
             j.addProperty("model", bundle.name());
@@ -114,7 +115,7 @@ public final class RelocateCommand implements Callable<Integer> {
             com.google.gson.JsonArray w = new com.google.gson.JsonArray();
             r.warnings.forEach(w::add);
             j.add("warnings", w);
-            ExperimentCommand.writeText(tmp.resolve("relocate.json"), new GsonBuilder().setPrettyPrinting().create().toJson(j) + "\n");
+            ExperimentCommand.writeText(tmp.resolve(ExplainLayout.RELOCATE_JSON), new GsonBuilder().setPrettyPrinting().create().toJson(j) + "\n");
             moveContents(tmp, out);
             for (String s : r.warnings) err.println("ies experiment relocate: warning: " + s);
             err.flush();

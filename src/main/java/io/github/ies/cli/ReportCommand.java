@@ -1,6 +1,7 @@
 package io.github.ies.cli;
 
 import io.github.ies.io.Nifti;
+import io.github.ies.io.ExplainLayout;
 import io.github.ies.report.HtmlReport;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -77,7 +78,7 @@ public final class ReportCommand implements Callable<Integer> {
         String html = HtmlReport.build(dirs, o, s -> {
             if (!quiet) { err.println("ies report: " + s); err.flush(); }
         });
-        Path target = out != null ? out : dirs.get(0).resolve("report.html");
+        Path target = out != null ? out : dirs.get(0).resolve(ExplainLayout.REPORT);
         Nifti.writeAtomically(target, os -> os.write(html.getBytes(StandardCharsets.UTF_8)));
         cl.getOut().printf("wrote %s (%d KB)%n", target, html.length() / 1024);
         cl.getOut().flush();

@@ -1,6 +1,7 @@
 package io.github.ies.fiji;
 
 import ij.ImagePlus;
+import io.github.ies.io.ExplainLayout;
 import ij.measure.ResultsTable;
 import io.github.ies.analysis.ContextExperiment;
 import io.github.ies.io.Nifti;
@@ -111,9 +112,9 @@ public class ContextExperimentCommand extends ModelCommand {
         context_plot = AnalysisSupport.image("Context " + flair.getShortTitle(), fig);
         if (OptionalImages.folder(output_folder) != null) {
             Path out = Files.createDirectories(OptionalImages.folder(output_folder));
-            write(out.resolve("context.csv"), csv);
-            write(out.resolve("context_lesions.csv"), r.detailCsv());
-            Figures.writePng(fig, out.resolve("context.png"));
+            write(out.resolve(ExplainLayout.CONTEXT_CSV), csv);
+            write(out.resolve(ExplainLayout.CONTEXT_LESIONS_CSV), r.detailCsv());
+            Figures.writePng(fig, out.resolve(ExplainLayout.CONTEXT_FIGURE));
         }
         if (log != null) {
             int all = r.allDetectedStep();

@@ -1,6 +1,7 @@
 package io.github.ies.fiji;
 
 import ij.ImagePlus;
+import io.github.ies.io.ExplainLayout;
 import ij.measure.ResultsTable;
 import io.github.ies.analysis.CohortAnalysis;
 import io.github.ies.report.CohortFigures;
@@ -83,10 +84,10 @@ public class LesionStatisticsCommand extends ContextCommand {
             });
             if (isCanceled()) return;
             CohortAnalysis.writeTables(r, out);
-            List<Path> figs = CohortFigures.write(r, out.resolve("figures"));
-            group_tests = AnalysisSupport.table(out.resolve("group_tests.csv"));
-            group_summary = AnalysisSupport.table(out.resolve("group_summary.csv"));
-            channel_contributions = AnalysisSupport.table(out.resolve("channel_contributions.csv"));
+            List<Path> figs = CohortFigures.write(r, out.resolve(ExplainLayout.FIGURES));
+            group_tests = AnalysisSupport.table(out.resolve(ExplainLayout.GROUP_TESTS));
+            group_summary = AnalysisSupport.table(out.resolve(ExplainLayout.GROUP_SUMMARY));
+            channel_contributions = AnalysisSupport.table(out.resolve(ExplainLayout.CHANNEL_CONTRIBUTIONS));
             List<String> names = new ArrayList<>();
             List<BufferedImage> imgs = new ArrayList<>();
             for (Path p : figs) {

@@ -1,6 +1,7 @@
 package io.github.ies.fiji;
 
 import ij.ImagePlus;
+import io.github.ies.io.ExplainLayout;
 import ij.measure.ResultsTable;
 import io.github.ies.analysis.RelocateExperiment;
 import io.github.ies.io.Nifti;
@@ -142,8 +143,8 @@ public class RelocateLesionCommand extends ModelCommand {
         relocation = AnalysisSupport.table(csv);
         BufferedImage fig = RelocateFigure.render(result, out, bundle.inputs().get(0));
         relocation_figure = AnalysisSupport.image("Relocation " + flair.getShortTitle() + " lesion " + result.lesionId, fig);
-        Nifti.writeAtomically(out.resolve("relocate.csv"), os -> os.write(csv.getBytes(StandardCharsets.UTF_8)));
-        Figures.writePng(fig, out.resolve("relocate.png"));
+        Nifti.writeAtomically(out.resolve(ExplainLayout.RELOCATE_CSV), os -> os.write(csv.getBytes(StandardCharsets.UTF_8)));
+        Figures.writePng(fig, out.resolve(ExplainLayout.RELOCATE_FIGURE));
         if (log != null) {
             for (String w : result.warnings) log.warn("Relocate Lesion: " + w);
             for (RelocateExperiment.Case c : result.cases) {

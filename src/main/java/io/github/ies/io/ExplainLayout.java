@@ -86,6 +86,23 @@ public final class ExplainLayout {
         return LABELS;
     }
 
+    /** {@code ies analyze} and Lesion Statistics: the figures folder and the tables. */
+    public static final String FIGURES = "figures", GROUP_TESTS = "group_tests.csv", GROUP_SUMMARY = "group_summary.csv",
+            CHANNEL_CONTRIBUTIONS = "channel_contributions.csv", CONTRIBUTIONS_FIGURE = "contributions.png";
+    /** {@code ies report}'s default file, beside the first explain folder. */
+    public static final String REPORT = "report.html";
+    /** {@code ies experiment context} and the Perilesional Context Experiment. */
+    public static final String CONTEXT_CSV = "context.csv", CONTEXT_LESIONS_CSV = "context_lesions.csv", CONTEXT_FIGURE = "context.png",
+            CONTEXT_JSON = "context.json";
+    /** {@code ies experiment relocate} and Relocate Lesion: per case folder the modified channels, the pasted mask, an explain folder. */
+    public static final String RELOCATE_CSV = "relocate.csv", RELOCATE_FIGURE = "relocate.png", RELOCATE_JSON = "relocate.json",
+            PASTED = "pasted.nii.gz", EXPLAIN = "explain";
+
+    /** A channel's file in a relocate case folder ("FLAIR" -> "flair.nii.gz"). */
+    public static String channelFile(String inputName) {
+        return channelKey(inputName) + ".nii.gz";
+    }
+
     /** The file-name channel of an input name: lower case, other characters as {@code -} ("FLAIR" -> "flair"). */
     public static String channelKey(String inputName) {
         return inputName.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-");

@@ -1,6 +1,7 @@
 package io.github.ies.report;
 
 import io.github.ies.analysis.CohortAnalysis;
+import io.github.ies.io.ExplainLayout;
 import io.github.ies.analysis.Statistics;
 
 import java.awt.image.BufferedImage;
@@ -42,7 +43,7 @@ public final class CohortFigures {
                 }
                 panels.add(Figures.image(Figures.boxPlot("SmoothGrad-max values outside (-t, t): " + c, "saliency", v)));
             }
-            Path p = dir.resolve("contributions.png");
+            Path p = dir.resolve(ExplainLayout.CONTRIBUTIONS_FIGURE);
             Figures.writePng(Figures.stack(panels, true), p);
             out.add(p);
             for (String c : r.channels) {

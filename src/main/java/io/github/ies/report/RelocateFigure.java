@@ -33,7 +33,7 @@ public final class RelocateFigure {
         double range = 0;
         List<Volume> maps = new ArrayList<>();
         for (RelocateExperiment.Case c : r.cases) {
-            Path m = new ExplainLayout(dir.resolve(c.name).resolve("explain")).existingMap(1, "smoothgrad-max", key, false);
+            Path m = new ExplainLayout(dir.resolve(c.name).resolve(ExplainLayout.EXPLAIN)).existingMap(1, "smoothgrad-max", key, false);
             Volume v = Files.isRegularFile(m) ? Nifti.read(m) : null;
             maps.add(v);
             if (v != null) for (float x : v.data()) range = Math.max(range, Math.abs(x));
@@ -48,9 +48,9 @@ public final class RelocateFigure {
         for (int n = 0; n < r.cases.size(); n++) {
             RelocateExperiment.Case c = r.cases.get(n);
             Path cd = dir.resolve(c.name);
-            Volume in = Nifti.read(cd.resolve(key + ".nii.gz"));
+            Volume in = Nifti.read(cd.resolve(ExplainLayout.channelFile(firstInput)));
             Volume prob = Nifti.read(cd.resolve(ExplainLayout.PROBABILITY));
-            Volume pasted = Nifti.read(cd.resolve("pasted.nii.gz"));
+            Volume pasted = Nifti.read(cd.resolve(ExplainLayout.PASTED));
             boolean[] mask = new boolean[pasted.size()];
             for (int v = 0; v < mask.length; v++) mask[v] = pasted.data()[v] != 0;
             double[] win = HtmlReport.window(in);

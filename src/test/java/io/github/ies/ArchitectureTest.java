@@ -28,7 +28,7 @@ public class ArchitectureTest {
             "saliency", Set.of("io", "model"),
             "pipeline", Set.of("io", "geometry", "model", "instances", "saliency"),
             "analysis", Set.of("io", "model", "instances", "saliency", "pipeline"),
-            "report", Set.of("io", "instances", "analysis"),
+            "report", Set.of("io", "geometry", "instances", "analysis"),
             "fiji", Set.of("io", "geometry", "model", "instances", "phantom", "saliency", "pipeline", "analysis", "report"));
 
     private static final Pattern IMPORT = Pattern.compile("^import (?:static )?([\\w.]+);", Pattern.MULTILINE);

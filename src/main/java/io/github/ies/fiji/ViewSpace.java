@@ -9,7 +9,7 @@ import ij.gui.TextRoi;
 import ij.measure.Calibration;
 import ij.process.ColorProcessor;
 import ij.process.LUT;
-import io.github.ies.io.DisplayOrientation;
+import io.github.ies.geometry.DisplayOrientation;
 import io.github.ies.io.Geometry;
 
 import java.awt.Color;

@@ -107,7 +107,7 @@ public final class VolumeImages {
 
     /** The view space of an image in the display convention whose view dimensions are {@code viewDims}. */
     static ViewSpace viewOf(Geometry g, int[] viewDims) {
-        io.github.ies.io.DisplayOrientation.Axis[] a = io.github.ies.io.DisplayOrientation.of(g).axes(io.github.ies.io.DisplayOrientation.Plane.AXIAL);
+        io.github.ies.geometry.DisplayOrientation.Axis[] a = io.github.ies.geometry.DisplayOrientation.of(g).axes(io.github.ies.geometry.DisplayOrientation.Plane.AXIAL);
         int[] dims = new int[3];
         for (int s = 0; s < 3; s++) dims[a[s].voxelAxis()] = viewDims[s];
         return new ViewSpace(g, dims);

@@ -7,7 +7,7 @@ import com.google.gson.JsonParser;
 import io.github.ies.analysis.CohortAnalysis;
 import io.github.ies.analysis.Statistics;
 import io.github.ies.instances.LesionTable;
-import io.github.ies.io.DisplayOrientation;
+import io.github.ies.geometry.DisplayOrientation;
 import io.github.ies.io.ExplainLayout;
 import io.github.ies.io.Nifti;
 import io.github.ies.io.Volume;

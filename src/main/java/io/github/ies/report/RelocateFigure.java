@@ -1,7 +1,7 @@
 package io.github.ies.report;
 
 import io.github.ies.analysis.RelocateExperiment;
-import io.github.ies.io.DisplayOrientation;
+import io.github.ies.geometry.DisplayOrientation;
 import io.github.ies.io.ExplainLayout;
 import io.github.ies.io.Nifti;
 import io.github.ies.io.Volume;

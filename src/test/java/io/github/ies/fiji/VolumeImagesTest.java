@@ -18,8 +18,8 @@ import org.junit.Test;
 public class VolumeImagesTest {
 
     /** The world coordinates of the voxel at a view position. */
-    static double[] worldAt(Volume v, io.github.ies.io.DisplayOrientation o, int x, int y, int z) {
-        int[] vx = o.voxel(io.github.ies.io.DisplayOrientation.Plane.AXIAL, v.dims(), x, y, z);
+    static double[] worldAt(Volume v, io.github.ies.geometry.DisplayOrientation o, int x, int y, int z) {
+        int[] vx = o.voxel(io.github.ies.geometry.DisplayOrientation.Plane.AXIAL, v.dims(), x, y, z);
         return v.geometry().toWorld(vx[0], vx[1], vx[2]);
     }
 
@@ -28,7 +28,7 @@ public class VolumeImagesTest {
         // a real FSL file: oblique sform/qform, codes 1/1, qfac -1, 2 x 2 x 2.2 mm
         Volume v = Nifti.read(Fixtures.dir().resolve("real/example4d.nii.gz"), 1);
         ImagePlus imp = VolumeImages.toImagePlus(v, "example4d");
-        io.github.ies.io.DisplayOrientation o = io.github.ies.io.DisplayOrientation.of(v.geometry());
+        io.github.ies.geometry.DisplayOrientation o = io.github.ies.geometry.DisplayOrientation.of(v.geometry());
         assertEquals("LAS", o.codes());
         // radiological axial view: x = -i (i runs to the patient's left here, so the right is on the left) ... as the orientation says
         assertEquals(128, imp.getWidth());
@@ -45,7 +45,7 @@ public class VolumeImagesTest {
         // voxel (i, j, k) is where the convention puts it: a step right on the screen goes towards the patient's left
         // (world -x), a step down towards posterior (world -y), a step to the next slice towards superior (world +z)
         int i = 77, j = 41, k = 13;
-        int[] p = o.screen(io.github.ies.io.DisplayOrientation.Plane.AXIAL, v.dims(), new int[] {i, j, k});
+        int[] p = o.screen(io.github.ies.geometry.DisplayOrientation.Plane.AXIAL, v.dims(), new int[] {i, j, k});
         imp.setSlice(p[2] + 1);
         assertEquals(v.get(i, j, k), imp.getProcessor().getf(p[0], p[1]), 0f);
         double[][] w = {worldAt(v, o, p[0], p[1], p[2]), worldAt(v, o, p[0] + 1, p[1], p[2]), worldAt(v, o, p[0], p[1] + 1, p[2]),

@@ -17,7 +17,7 @@ import java.util.Arrays;
 /**
  * Renders the montage {@code docs/images/demo-montage.png} of a phantom folder: rows axial, coronal, sagittal;
  * columns FLAIR, MPRAGE, FLAIR with the ground-truth lesion outline; in the project's display convention
- * ({@link io.github.ies.io.DisplayOrientation}: radiological, orientation letters at the edges, a mm scale bar), drawn
+ * ({@link io.github.ies.geometry.DisplayOrientation}: radiological, orientation letters at the edges, a mm scale bar), drawn
  * by the report's {@link io.github.ies.report.SlicePanel}. Usage: {@code DemoMontage SUBJECT_DIR OUT.png [I J K]} (the
  * sagittal, coronal and axial slice indices; by default the planes cutting the most lesions); see docs/phantom.md.
  */
@@ -41,7 +41,7 @@ public final class DemoMontage {
         double[] fw = {0, percentile(flair, 0.995)}, tw = {0, percentile(t1, 0.995)};
         boolean[] outline = new boolean[les.size()];
         for (int v = 0; v < outline.length; v++) outline[v] = les.data()[v] != 0;
-        io.github.ies.io.DisplayOrientation.Plane[] planes = io.github.ies.io.DisplayOrientation.Plane.values();
+        io.github.ies.geometry.DisplayOrientation.Plane[] planes = io.github.ies.geometry.DisplayOrientation.Plane.values();
         String[] rows = {"axial k=" + slice[2], "coronal j=" + slice[1], "sagittal i=" + slice[0]};
         String[] cols = {"FLAIR", "MPRAGE", "FLAIR + lesion outline"};
         int pad = 6, header = 22;
@@ -73,7 +73,7 @@ public final class DemoMontage {
         Files.createDirectories(out.toAbsolutePath().getParent());
         ImageIO.write(img, "png", out.toFile());
         System.out.println("wrote " + out + " (" + img.getWidth() + "x" + img.getHeight() + ", slices i=" + slice[0] + " j=" + slice[1]
-                + " k=" + slice[2] + ", " + io.github.ies.io.DisplayOrientation.of(flair.geometry()).describe() + ")");
+                + " k=" + slice[2] + ", " + io.github.ies.geometry.DisplayOrientation.of(flair.geometry()).describe() + ")");
     }
 
 

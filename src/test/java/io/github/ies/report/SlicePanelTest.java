@@ -1,6 +1,6 @@
 package io.github.ies.report;
 
-import io.github.ies.io.DisplayOrientation;
+import io.github.ies.geometry.DisplayOrientation;
 import io.github.ies.io.Geometry;
 import io.github.ies.io.Volume;
 import org.junit.Test;

@@ -1,4 +1,6 @@
-package io.github.ies.io;
+package io.github.ies.geometry;
+
+import io.github.ies.io.Geometry;
 
 import java.util.Locale;
 
@@ -12,8 +14,9 @@ import java.util.Locale;
  *   coronal    patient's right -> left (R L)  superior -> inferior (S I)   posterior -> anterior slices
  *   sagittal   anterior -> posterior (A P)    superior -> inferior (S I)   right -> left slices
  * </pre>
- * The voxel axes are matched to the world axes by the affine's direction cosines (each voxel axis to the world axis it
- * is most parallel to, strongest first; an oblique scan is shown along its nearest axes, never resampled): displaying
+ * The voxel axes are matched to the world axes by nibabel's {@code io_orientation} ({@link Orientation#ofAffine}, the
+ * rule of the axis codes in run.json and of the model geometry; an oblique scan is shown along its nearest axes, never
+ * resampled): displaying
  * is a permutation and flip of the voxel axes only. A geometry without orientation (qform and sform codes 0) has
  * no known directions: it is shown in voxel order (screen x = i, y = j, slices k), with no letters ({@link #known}).
  */
@@ -35,8 +38,8 @@ public final class DisplayOrientation {
     private final int[] voxelOfWorld = new int[3];
     private final boolean[] increasesToPlus = new boolean[3];
 
-    private DisplayOrientation(boolean known, double[][] affine) {
-        this.known = known;
+    private DisplayOrientation(int[][] ornt) {
+        this.known = ornt != null;
         if (!known) {
             // voxel order: world axis w "is" voxel axis w; signs chosen so that the views below keep the voxel order
             for (int a = 0; a < 3; a++) voxelOfWorld[a] = a;
@@ -45,35 +48,30 @@ public final class DisplayOrientation {
             increasesToPlus[2] = true;
             return;
         }
-        double[][] c = new double[3][3];   // c[w][v]: direction cosine of voxel axis v along world axis w
         for (int v = 0; v < 3; v++) {
-            double n = Math.sqrt(affine[0][v] * affine[0][v] + affine[1][v] * affine[1][v] + affine[2][v] * affine[2][v]);
-            for (int w = 0; w < 3; w++) c[w][v] = n > 0 ? affine[w][v] / n : 0;
-        }
-        boolean[] usedW = new boolean[3], usedV = new boolean[3];
-        for (int step = 0; step < 3; step++) {
-            int bw = -1, bv = -1;
-            double best = -1;
-            for (int w = 0; w < 3; w++) for (int v = 0; v < 3; v++) {
-                if (usedW[w] || usedV[v]) continue;
-                if (Math.abs(c[w][v]) > best) { best = Math.abs(c[w][v]); bw = w; bv = v; }
-            }
-            usedW[bw] = usedV[bv] = true;
-            voxelOfWorld[bw] = bv;
-            increasesToPlus[bw] = c[bw][bv] >= 0;
+            voxelOfWorld[ornt[v][0]] = v;
+            increasesToPlus[ornt[v][0]] = ornt[v][1] > 0;
         }
     }
 
-    /** The orientation of a geometry (its affine: sform, else qform); unknown without either. */
+    /**
+     * The orientation of a geometry (its affine: sform, else qform), by nibabel's {@code io_orientation}, the rule of
+     * run.json's axis codes and of the model geometry; unknown without either, or for an affine that maps a voxel axis
+     * to no world axis (the reader refuses such files; a display never fails on one).
+     */
     public static DisplayOrientation of(Geometry g) {
-        boolean known = g.sformCode != 0 || g.qformCode != 0;
-        return new DisplayOrientation(known, known ? g.affine() : null);
+        if (g.sformCode == 0 && g.qformCode == 0) return new DisplayOrientation(null);
+        try {
+            return new DisplayOrientation(Orientation.ofAffine(g.affine()));
+        } catch (IllegalArgumentException e) {
+            return new DisplayOrientation(null);
+        }
     }
 
     /** Whether the geometry says which way is which (else letters are not shown). */
     public boolean known() { return known; }
 
-    /** The axis codes of the voxel axes, nibabel's {@code aff2axcodes} for axis-aligned affines ("RAS", "LPS", ...); "???" when unknown. */
+    /** The axis codes of the voxel axes, nibabel's {@code aff2axcodes} ("RAS", "LPS", ...); "???" when unknown. */
     public String codes() {
         if (!known) return "???";
         char[] s = new char[3];

@@ -1,5 +1,6 @@
-package io.github.ies.io;
+package io.github.ies.geometry;
 
+import io.github.ies.io.Geometry;
 import org.junit.Test;
 
 import java.util.Random;
@@ -89,6 +90,33 @@ public class DisplayOrientationTest {
         double[][] sr = {{2 * c, -2 * s, 0, 0}, {2 * s, 2 * c, 0, 0}, {0, 0, 2, 0}};
         Geometry g = new Geometry(new double[] {2, 2, 2}, 1, 0, 1, new double[3], new double[3], sr, 10);
         assertEquals("RAS", DisplayOrientation.of(g).codes());
+    }
+
+    /**
+     * A strongly oblique scan, where matching the strongest direction cosine first would name the axes IRP: nibabel
+     * ({@code ornt2axcodes(io_orientation(A))}, Debian's nibabel) names them PRS, and so do run.json and the model
+     * geometry ({@link Orientation#codes(double[][])}); the views follow the same axes.
+     */
+    @Test
+    public void aStronglyObliqueScanIsNamedAsNibabelNamesIt() {
+        double[][] r = {{0.521, 0.8329, -0.1867}, {-0.6534, 0.2483, -0.7151}, {-0.5493, 0.4946, 0.6736}};
+        double[][] sr = new double[3][4];
+        for (int w = 0; w < 3; w++) for (int v = 0; v < 3; v++) sr[w][v] = 2 * r[w][v];
+        sr[0][3] = -90;
+        sr[1][3] = 126;
+        sr[2][3] = -72;
+        Geometry g = new Geometry(new double[] {2, 2, 2}, 1, 0, 1, new double[3], new double[3], sr, 10);
+        DisplayOrientation o = DisplayOrientation.of(g);
+        assertEquals("PRS", o.codes());
+        assertEquals(Orientation.codes(g.affine()), o.codes());
+        // axial view: screen x runs along voxel axis 1 (R) against its index, screen y along voxel axis 0 (P) with it
+        DisplayOrientation.Axis[] a = o.axes(DisplayOrientation.Plane.AXIAL);
+        assertEquals(1, a[0].voxelAxis());
+        assertTrue(a[0].flipped());
+        assertEquals(0, a[1].voxelAxis());
+        assertFalse(a[1].flipped());
+        assertEquals(2, a[2].voxelAxis());
+        assertFalse(a[2].flipped());
     }
 
     @Test

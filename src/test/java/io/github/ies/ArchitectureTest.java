@@ -27,7 +27,7 @@ public class ArchitectureTest {
             "phantom", Set.of("io"),
             "saliency", Set.of("io", "model"),
             "pipeline", Set.of("io", "geometry", "model", "instances", "saliency"),
-            "analysis", Set.of("io", "model", "instances", "saliency", "pipeline"),
+            "analysis", Set.of("io", "geometry", "model", "instances", "saliency", "pipeline"),
             "report", Set.of("io", "geometry", "instances", "analysis"),
             "fiji", Set.of("io", "geometry", "model", "instances", "phantom", "saliency", "pipeline", "analysis", "report"));
 

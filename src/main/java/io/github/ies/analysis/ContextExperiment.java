@@ -63,6 +63,8 @@ public final class ContextExperiment {
         public double[][] maxScore;
         public double threshold;
         public int windowsRun;
+        /** The grid the experiment ran on, when not the input's, and ids lost on the way there. */
+        public final List<String> warnings = new ArrayList<>();
 
         public int steps() { return distanceMm.length; }
 
@@ -146,25 +148,31 @@ public final class ContextExperiment {
 
     /**
      * Runs the experiment. {@code channels} in the bundle's input order, {@code labels} an instance label volume on the
-     * same grid.
+     * same grid. When the bundle declares a grid the inputs are not on, the experiment runs on that grid
+     * ({@link ExperimentGrid}): the lesions' voxel counts (and so {@link Options#minVoxels}/{@link Options#maxVoxels})
+     * and the distances are the model grid's.
      */
-    public static Result run(Segmenter segmenter, Volume[] channels, Volume labels, Options o, ProgressListener progress)
+    public static Result run(Segmenter segmenter, Volume[] nativeChannels, Volume nativeLabels, Options o, ProgressListener progress)
             throws Exception {
         ProgressListener listener = progress == null ? ProgressListener.NONE : progress;
         ModelBundle bundle = segmenter.bundle();
         TorchModel model = segmenter.model();
-        if (!labels.sameGrid(channels[0])) {
-            throw new IllegalArgumentException("label image grid " + Arrays.toString(labels.dims()) + " differs from the inputs' "
-                    + Arrays.toString(channels[0].dims()));
+        if (!nativeLabels.sameGrid(nativeChannels[0])) {
+            throw new IllegalArgumentException("label image grid " + Arrays.toString(nativeLabels.dims()) + " differs from the inputs' "
+                    + Arrays.toString(nativeChannels[0].dims()));
         }
         if (o.steps < 0) throw new IllegalArgumentException("steps must be >= 0, got " + o.steps);
+        Result r = new Result();
+        ExperimentGrid eg = ExperimentGrid.of(bundle, nativeChannels[0], r.warnings);
+        Volume[] channels = eg.images(nativeChannels);
+        Volume labels = eg.labels(nativeLabels, "label image", r.warnings);
         int[] dims = channels[0].dims();
         int d0 = dims[0], d1 = dims[1], d2 = dims[2];
         List<int[]> sel = select(labels, o.minVoxels, o.maxVoxels);
         if (sel.isEmpty()) {
-            throw new IllegalArgumentException("no lesion with " + o.minVoxels + " to " + o.maxVoxels + " voxels in the label image");
+            throw new IllegalArgumentException("no lesion with " + o.minVoxels + " to " + o.maxVoxels + " voxels in the label image"
+                    + (eg.identity() ? "" : " (voxels of the model's grid " + Arrays.toString(labels.dims()) + ")"));
         }
-        Result r = new Result();
         r.threshold = o.threshold != null ? o.threshold : bundle.threshold();
         float[] x = Segmenter.normalize(bundle, channels); // [C, i, j, k]
         int cin = channels.length;

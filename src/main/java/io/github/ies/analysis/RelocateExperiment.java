@@ -164,13 +164,20 @@ public final class RelocateExperiment {
      * Runs the four cases. {@code labels}: instance labels (lesions); {@code wm}: healthy white matter (may be null:
      * case (a) skipped with a warning); {@code background}: voxels outside the head. Writes per case into
      * {@code out/<case>/}: the modified inputs, {@code pasted.nii.gz}, {@code probability.nii.gz} and the explanation
-     * ({@code explain/}, as ies explain --labels).
+     * ({@code explain/}, as ies explain --labels). When the bundle declares a grid the inputs are not on, everything
+     * runs and is written on that grid ({@link ExperimentGrid}), and a warning says so.
      */
-    public static Result run(ModelBundle bundle, Path bundlePath, Volume[] channels, Volume labels, boolean[] wm, boolean[] background,
-            Options o, Path out, Consumer<String> log) throws Exception {
+    public static Result run(ModelBundle bundle, Path bundlePath, Volume[] nativeChannels, Volume nativeLabels, boolean[] nativeWm,
+            boolean[] nativeBackground, Options o, Path out, Consumer<String> log) throws Exception {
         Consumer<String> say = log == null ? s -> { } : log;
-        int[] dims = channels[0].dims();
         Result res = new Result();
+        // on the model's declared grid, as segment and explain run the model; the cases' volumes are written there
+        ExperimentGrid eg = ExperimentGrid.of(bundle, nativeChannels[0], res.warnings);
+        Volume[] channels = eg.images(nativeChannels);
+        Volume labels = eg.labels(nativeLabels, "label image", res.warnings);
+        boolean[] wm = eg.mask(nativeWm, nativeChannels[0]);
+        boolean[] background = eg.mask(nativeBackground, nativeChannels[0]);
+        int[] dims = channels[0].dims();
         Segmenter.Options so = new Segmenter.Options();
         so.device = o.device;
         so.threads = o.threads;
@@ -185,7 +192,7 @@ public final class RelocateExperiment {
                 id = o.lesionId;
                 boolean any = false;
                 for (float v : lab) if (v == id) { any = true; break; }
-                if (!any) throw new IllegalArgumentException("no lesion with id " + id + " in the label image");
+                if (!any) throw new IllegalArgumentException("no lesion with id " + id + " in the label image" + (eg.identity() ? "" : " on the model's grid"));
             } else {
                 Map<Integer, double[]> stat = new LinkedHashMap<>();
                 for (int v = 0; v < lab.length; v++) {

@@ -108,6 +108,7 @@ public final class ExperimentCommand implements Runnable {
             try (Segmenter seg = new Segmenter(bundle, so)) {
                 r = ContextExperiment.run(seg, ch, lab, o, progress);
             }
+            for (String w : r.warnings) err.println("ies experiment context: warning: " + w);
             double secs = (System.nanoTime() - t0) / 1e9;
             Files.createDirectories(out);
             writeText(out.resolve(ExplainLayout.CONTEXT_CSV), r.csv());
@@ -127,6 +128,7 @@ public final class ExperimentCommand implements Runnable {
             }
             com.google.gson.JsonArray warn = new com.google.gson.JsonArray();
             subject.warnings.forEach(warn::add);
+            r.warnings.forEach(warn::add);
             j.add("warnings", warn);
             j.addProperty("min_voxels", minVoxels);
             j.addProperty("max_voxels", maxVoxels);

@@ -103,6 +103,7 @@ public class ContextExperimentCommand extends ModelCommand {
         }
         pl.checkCancelled();
         ContextExperiment.Result r = result;
+        if (log != null) for (String w : r.warnings) log.warn("Perilesional Context Experiment: " + w);
         int n = r.steps();
         double[] det = new double[n], mean = new double[n], std = new double[n];
         for (int s = 0; s < n; s++) { det[s] = r.nDetected(s); mean[s] = r.mean(s); std[s] = r.std(s); }

@@ -289,6 +289,11 @@ public final class ModelGrid {
         return Math.abs(v - r) < SNAP ? r : v;
     }
 
+    /** The model grid in a few words, e.g. "the model's grid [96, 112, 96] RAS 2x2x2 mm". */
+    public String modelGridText() {
+        return "the model's grid " + Arrays.toString(modelDims) + " " + modelOrientation() + " " + spacingText(modelSpacing()) + " mm";
+    }
+
     /** One line for logs: what is done to the inputs. */
     public String describe() {
         if (declared.none()) return "the model declares no geometry: inputs are used as stored";

@@ -30,6 +30,8 @@ public final class InstanceResult {
     private final Metrics metrics;
     private final List<String> warnings;
     private final InstanceParams params;
+    /** The grid the metrics were found on, when not this result's own (see {@link #onGrid}); null: this grid. */
+    private String metricsGrid;
 
     InstanceResult(Geometry geometry, int[] dims, Labeling predicted, int[] fnLabels, int[] tnLabels,
             TnSpheres.Result tn, LesionTable table, Metrics metrics, List<String> warnings, InstanceParams params) {
@@ -49,6 +51,8 @@ public final class InstanceResult {
     public LesionTable table() { return table; }
     /** Null without ground truth. */
     public Metrics metrics() { return metrics; }
+    /** The grid the metrics were found on when it is not this result's own (a model grid), else null. */
+    public String metricsGrid() { return metricsGrid; }
     public boolean hasGroundTruth() { return fnLabels != null; }
     /** TN placement outcome; null without ground truth or when no sphere was requested or could be sized. */
     public TnSpheres.Result tnSpheres() { return tn; }
@@ -75,17 +79,20 @@ public final class InstanceResult {
      * This result, computed on a model grid, carried onto another grid (the input's): the label images given there
      * ({@code pred}, {@code fn}, {@code tn}: NIfTI order on {@code dims}, ids kept, e.g. the model grid's labels mapped
      * back by nearest neighbour), every row's voxels, volume, centroid, bounding box and probability statistics
-     * recomputed from them (ids and categories kept), and the metrics recomputed there against {@code gtOrNull}
-     * (with {@code brainOrNull} restricting them as in {@link InstanceAnalysis#run}). An instance with no voxel left
-     * keeps its row with 0 voxels, and a warning says so.
+     * recomputed from them (ids and categories kept). The metrics are this result's, found on the model grid with the
+     * categories (so the table's TP/FP/FN rows and the lesion counts agree); {@code metricsGrid} names that grid in
+     * metrics.json. An instance with no voxel left keeps its row with 0 voxels and a warning; its centroid and box are
+     * the model grid's mapped through {@code nativeFromModel} (4x4, model voxel to native voxel coordinates), its
+     * probability columns empty.
      */
-    public InstanceResult onGrid(Geometry g, int[] dims, int[] pred, int[] fn, int[] tn, float[] probability, Volume gtOrNull,
-            Volume brainOrNull) {
+    public InstanceResult onGrid(Geometry g, int[] dims, int[] pred, int[] fn, int[] tn, float[] probability,
+            double[][] nativeFromModel, String metricsGrid) {
         List<String> w = new java.util.ArrayList<>(warnings);
         int rows = table.rowCount();
         int maxId = 0;
         for (int r = 0; r < rows; r++) maxId = Math.max(maxId, table.getInt(r, "id"));
         int m = predicted.count();
+        for (int l : pred) m = Math.max(m, l);      // a given label image may hold ids with no voxel on the model grid
         int[] predSizes = new int[m + 1];
         for (int l : pred) if (l > 0 && l <= m) predSizes[l]++;
         Labeling predOnGrid = new Labeling(pred, dims, m, predSizes, predicted.connectivity());
@@ -105,6 +112,9 @@ public final class InstanceResult {
                         + java.util.Arrays.toString(dims) + " (smaller than one voxel there)");
                 t.set(r, "voxels", 0);
                 t.set(r, "volume_mm3", 0.0);
+                mapBox(t, r, nativeFromModel, dims);
+                t.set(r, "mean_probability", null);
+                t.set(r, "max_probability", null);
                 continue;
             }
             Instance in = new Labeling(one, dims, 1, new int[] {0, n}, predicted.connectivity()).instances(g).get(0);
@@ -123,13 +133,40 @@ public final class InstanceResult {
                 t.set(r, "max_probability", ps[1][1]);
             }
         }
-        Metrics mt = null;
-        if (gtOrNull != null) {
-            boolean[] region = brainOrNull == null ? null : InstanceAnalysis.nonzero(brainOrNull);
-            Volume gt = region == null ? gtOrNull : InstanceAnalysis.restrict(gtOrNull, region);
-            mt = Metrics.compute(predOnGrid, ConnectedComponents.label(gt, params.connectivity), region, g.voxelVolume(), params.minLesionVoxels);
+        InstanceResult out = new InstanceResult(g, dims, predOnGrid, fnLabels == null ? null : fn, tnLabels == null ? null : tn, this.tn, t,
+                metrics, w, params);
+        out.metricsGrid = metricsGrid;
+        return out;
+    }
+
+    /**
+     * A row's model-grid centroid and box (voxel indices) on the native grid: the centroid mapped through
+     * {@code a} (continuous), the box the native voxels covering the mapped corners of the model box, clamped.
+     */
+    private static void mapBox(LesionTable t, int r, double[][] a, int[] dims) {
+        String[] ax = {"i", "j", "k"};
+        double[] c = new double[3];
+        for (int d = 0; d < 3; d++) c[d] = t.getDouble(r, "centroid_" + ax[d]);
+        double[] nc = apply(a, c);
+        double[] lo = {Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY};
+        double[] hi = {Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY};
+        for (int corner = 0; corner < 8; corner++) {
+            double[] p = new double[3];
+            for (int d = 0; d < 3; d++) p[d] = ((corner >> d) & 1) == 0 ? t.getInt(r, "bbox_" + ax[d] + "_min") : t.getInt(r, "bbox_" + ax[d] + "_max");
+            double[] q = apply(a, p);
+            for (int d = 0; d < 3; d++) { lo[d] = Math.min(lo[d], q[d]); hi[d] = Math.max(hi[d], q[d]); }
         }
-        return new InstanceResult(g, dims, predOnGrid, fnLabels == null ? null : fn, tnLabels == null ? null : tn, this.tn, t, mt, w, params);
+        for (int d = 0; d < 3; d++) {
+            t.set(r, "centroid_" + ax[d], nc[d]);
+            t.set(r, "bbox_" + ax[d] + "_min", (int) Math.max(0, Math.min(dims[d] - 1, Math.round(lo[d]))));
+            t.set(r, "bbox_" + ax[d] + "_max", (int) Math.max(0, Math.min(dims[d] - 1, Math.round(hi[d]))));
+        }
+    }
+
+    private static double[] apply(double[][] a, double[] p) {
+        double[] q = new double[3];
+        for (int d = 0; d < 3; d++) q[d] = a[d][0] * p[0] + a[d][1] * p[1] + a[d][2] * p[2] + a[d][3];
+        return q;
     }
 
     /**
@@ -151,6 +188,7 @@ public final class InstanceResult {
     /** metrics.json: the {@link Metrics} keys plus the TN sphere placement and warnings. */
     public JsonObject metricsJson() {
         JsonObject o = metrics == null ? new JsonObject() : metrics.toJson();
+        if (metrics != null && metricsGrid != null) o.addProperty("computed_on", metricsGrid);
         o.addProperty("tn_spheres_requested", params.tnSpheres);
         o.addProperty("tn_spheres_placed", tn == null ? 0 : tn.placed);
         o.add("tn_radius_mm", Metrics.jsonNumber(tn == null ? Double.NaN : tn.radiusMm));

@@ -82,6 +82,8 @@ public final class ExplainJob {
             in.avoid = InputFiles.onGrid(seg.mask, "prediction mask", channels[0], q.nonFinite, warnings);
             in.probability = InputFiles.onGrid(seg.probability, "probability map", channels[0], q.nonFinite, warnings);
             in.segmentationSource = seg.dir.toString();
+            java.nio.file.Path table = seg.dir.resolve(io.github.ies.io.ExplainLayout.LESIONS);
+            if (java.nio.file.Files.isRegularFile(table)) in.segmentationTable = io.github.ies.instances.LesionTable.read(table);
         }
         OutputFolder folder = q.outputFolder != null ? q.outputFolder : OutputFolder.open(q.out, "ies " + q.command, inputFiles);
         q.outputFolderName = q.out == null ? null : q.out.toString();

@@ -66,6 +66,8 @@ public final class ExplainPipeline {
         public Volume avoid, probability;
         /** Sources of the optional volumes and of the model, for run.json (null when absent). */
         public String groundTruthSource, brainMaskSource, labelsSource, modelSource, segmentationSource;
+        /** An {@code ies segment} folder's lesions.csv (with {@link #labels} from that folder), checked against the ids found here. */
+        public LesionTable segmentationTable;
 
         public Inputs(ModelBundle bundle, Volume[] channels, Map<String, String> sources) {
             this.bundle = bundle;
@@ -159,6 +161,8 @@ public final class ExplainPipeline {
     private final long t0 = System.nanoTime();
     // set by the steps
     private ModelGrid grid;
+    /** Ids of a given label image with no voxel on the model grid (left out of the table). */
+    private final java.util.TreeSet<Integer> lostIds = new java.util.TreeSet<>();
     private float[] x;
     private LesionTable table;
     private InstanceResult ir;
@@ -230,8 +234,13 @@ public final class ExplainPipeline {
             }
             if (!grid.identity() || in.bundle.geometry().none()) result.warnings.add(grid.describe());
             x = Segmenter.normalize(in.bundle, onModel);
-            ir = InstanceAnalysis.fromLabels(in.labels, in.groundTruth, in.brainMask, in.avoid, in.probability, in.channels[0], instanceParams());
-            modelIr = grid.identity() ? ir : null;
+            if (grid.identity()) {
+                ir = InstanceAnalysis.fromLabels(in.labels, in.groundTruth, in.brainMask, in.avoid, in.probability, in.channels[0], instanceParams());
+                modelIr = ir;
+            } else {
+                labelsOnModelGrid(onModel[0]);
+            }
+            if (in.segmentationTable != null) compareWithSegmentation(result.warnings);
             result.warnings.addAll(ir.warnings());
             table = ir.table();
             say.accept(String.format(Locale.ROOT, "%d instance(s) in the label image, %d table row(s)", ir.predicted().instances(
@@ -241,6 +250,67 @@ public final class ExplainPipeline {
         result.table = table;
         result.instances = ir;
         result.labels = this::labelsOf;
+    }
+
+    /**
+     * The label-image path on a model grid, as {@code ies segment} analyses its instances: the label image, ground truth,
+     * brain mask and prediction mask go there by nearest neighbour (the probability map trilinearly), the instances are
+     * categorised there (FN instances and TN spheres found there), and the result comes back ({@link InstanceResult#onGrid}):
+     * the given label image as given, FN and TN labels by nearest neighbour, the table recomputed on the input's grid,
+     * the metrics the model grid's. Ids of the label image with no voxel on the model grid are named in a warning.
+     */
+    private void labelsOnModelGrid(Volume firstOnModel) {
+        Volume lab = grid.toModel(in.labels, ModelGrid.Interpolation.NEAREST);
+        modelIr = InstanceAnalysis.fromLabels(lab, nearest(in.groundTruth), nearest(in.brainMask), nearest(in.avoid),
+                in.probability == null ? null : grid.toModel(in.probability, ModelGrid.Interpolation.LINEAR), firstOnModel, instanceParams());
+        int[] given = new int[nd[0] * nd[1] * nd[2]];
+        float[] gl = in.labels.data();
+        java.util.TreeSet<Integer> nativeIds = new java.util.TreeSet<>();
+        for (int v = 0; v < given.length; v++) {
+            given[v] = Math.round(gl[v]);
+            if (given[v] > 0) nativeIds.add(given[v]);
+        }
+        int[] fn = modelIr.fnLabels() == null ? null : LesionSegmentation.labels(grid, modelIr.fnLabels(), lab);
+        int[] tn = modelIr.tnLabels() == null ? null : LesionSegmentation.labels(grid, modelIr.tnLabels(), lab);
+        ir = modelIr.onGrid(in.channels[0].geometry(), nd, given, fn, tn, in.probability == null ? null : in.probability.data(),
+                grid.nativeFromModel(), grid.modelGridText());
+        for (int r = 0; r < modelIr.table().rowCount(); r++) nativeIds.remove(modelIr.table().getInt(r, "id"));
+        lostIds.addAll(nativeIds);
+        if (!lostIds.isEmpty()) {
+            result.warnings.add(lostIds.size() + " instance(s) of the label image have no voxel on " + grid.modelGridText()
+                    + " (smaller than one voxel there) and are left out: " + lostIds);
+        }
+    }
+
+    private Volume nearest(Volume v) {
+        return v == null ? null : grid.toModel(v, ModelGrid.Interpolation.NEAREST);
+    }
+
+    /**
+     * With an {@code ies segment} folder: its table's ids and categories against the ones found here. They agree
+     * when the input's grid is the model's, or finer on every axis (its label image then carries the model grid's
+     * instances exactly); otherwise a warning names the rows that differ.
+     */
+    private void compareWithSegmentation(List<String> warnings) {
+        LesionTable seg = in.segmentationTable;
+        List<String> differ = new ArrayList<>();
+        for (int r = 0; r < seg.rowCount(); r++) {
+            int id = seg.getInt(r, "id");
+            String there = seg.hasColumn("category") ? seg.get(r, "category") : "";
+            int row = ir.table().rowOfId(id);
+            String here = row < 0 ? "none" : ir.table().get(row, "category");
+            if (!there.equals(here)) differ.add(id + " " + (there.isEmpty() ? "-" : there) + " -> " + (here.isEmpty() ? "-" : here));
+        }
+        for (int r = 0; r < ir.table().rowCount(); r++) {
+            int id = ir.table().getInt(r, "id");
+            if (seg.rowOfId(id) < 0) differ.add(id + " none -> " + ir.table().get(r, "category"));
+        }
+        if (!differ.isEmpty()) {
+            warnings.add(differ.size() + " instance(s) differ from the segmentation folder's lesions.csv (id: category there -> here): "
+                    + String.join(", ", differ.subList(0, Math.min(10, differ.size()))) + (differ.size() > 10 ? ", ..." : "")
+                    + "; its label image does not carry the model grid's instances exactly (an input grid coarser than the model's): "
+                    + "explain without --segmentation to segment again");
+        }
     }
 
     /** The seed of the TN spheres: {@link Request#instanceSeed}, else the saliency seed. */
@@ -272,6 +342,10 @@ public final class ExplainPipeline {
             for (int r = 0; r < table.rowCount(); r++) ids.add(table.getInt(r, "id"));
         } else {
             for (int id : q.lesions) {
+                if (lostIds.contains(id)) {
+                    throw new IllegalArgumentException("instance " + id + " has no voxel on " + grid.modelGridText()
+                            + " (smaller than one voxel there); explain it with a model without a declared spacing, or leave it out");
+                }
                 if (table.rowOfId(id) < 0) {
                     throw new IllegalArgumentException("no instance with id " + id + " (ids: " + idList() + ")"
                             + (ir.hasGroundTruth() ? "" : "; FN and TN ids exist only with a ground truth (--gt) or an ies segment folder "
@@ -282,7 +356,7 @@ public final class ExplainPipeline {
         }
         List<Target> targets = new ArrayList<>();
         for (int id : ids) {
-            boolean[] mask = modelIr != null ? modelIr.mask(id) : onModel(ir.mask(id));
+            boolean[] mask = modelIr.mask(id);
             boolean any = false;
             for (boolean b : mask) any |= b;
             if (!any) {
@@ -421,16 +495,6 @@ public final class ExplainPipeline {
                 }
             out[c] = a;
         }
-        return out;
-    }
-
-    /** An instance's voxels on the input's grid (NIfTI order), on the model's grid by nearest neighbour. */
-    private boolean[] onModel(boolean[] nativeMask) {
-        float[] f = new float[nativeMask.length];
-        for (int i = 0; i < f.length; i++) f[i] = nativeMask[i] ? 1f : 0f;
-        float[] m = grid.toModel(new Volume(f, nd, in.channels[0].geometry()), ModelGrid.Interpolation.NEAREST).data();
-        boolean[] out = new boolean[m.length];
-        for (int i = 0; i < m.length; i++) out[i] = m[i] != 0f;
         return out;
     }
 

@@ -105,7 +105,8 @@ public final class LesionSegmentation {
         int[] pred = labels(grid, im.predicted().labels(), sm.probability());
         int[] fn = im.fnLabels() == null ? null : labels(grid, im.fnLabels(), sm.probability());
         int[] tn = im.tnLabels() == null ? null : labels(grid, im.tnLabels(), sm.probability());
-        InstanceResult in = im.onGrid(probability.geometry(), probability.dims(), pred, fn, tn, probability.data(), gtOrNull, brainMaskOrNull);
+        InstanceResult in = im.onGrid(probability.geometry(), probability.dims(), pred, fn, tn, probability.data(), grid.nativeFromModel(),
+                grid.modelGridText());
         SegmentationResult sr = sm.onGrid(probability, mask, grid.describe());
         return new LesionSegmentation(sr, in, im, grid, ip, (System.nanoTime() - t0) / 1e9);
     }

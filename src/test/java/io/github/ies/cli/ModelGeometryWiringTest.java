@@ -114,10 +114,12 @@ public class ModelGeometryWiringTest extends CliTestBase {
         return dir;
     }
 
-    private Path segment(Path model, Path[] s, String tag) {
+    private Path segment(Path model, Path[] s, String tag, String... extra) {
         Path dir = tmp.getRoot().toPath().resolve(tag + "-segment");
-        int rc = run("segment", "--model", model.toString(), "--input", "FLAIR=" + s[0], "--input", "MPRAGE=" + s[1], "--gt", s[2].toString(),
-                "--out", dir.toString(), "--quiet");
+        java.util.List<String> a = new java.util.ArrayList<>(java.util.List.of("segment", "--model", model.toString(), "--input", "FLAIR=" + s[0],
+                "--input", "MPRAGE=" + s[1], "--gt", s[2].toString(), "--out", dir.toString(), "--quiet"));
+        a.addAll(java.util.List.of(extra));
+        int rc = run(a.toArray(new String[0]));
         assertEquals(err, 0, rc);
         return dir;
     }
@@ -170,7 +172,9 @@ public class ModelGeometryWiringTest extends CliTestBase {
             assertEquals(ar.getInt(r, "voxels"), al.getInt(b, "voxels"));
             assertEquals(ar.getDouble(r, "centroid_x"), al.getDouble(b, "centroid_x"), 1e-9);
         }
-        assertEquals(Files.readString(sr.resolve("metrics.json")).replaceAll("\\s", ""), Files.readString(sl.resolve("metrics.json")).replaceAll("\\s", ""));
+        assertEquals(metricsOf(sr), metricsOf(sl));
+        assertFalse(json(sr.resolve("metrics.json")).has("computed_on"));
+        assertTrue(json(sl.resolve("metrics.json")).get("computed_on").getAsString().contains("RAS"));
     }
 
     @Test
@@ -223,6 +227,108 @@ public class ModelGeometryWiringTest extends CliTestBase {
             assertEquals("instance " + id + " voxels on the 1 mm grid", n, af.getInt(b, "voxels"));
             assertEquals(n * 1.0, af.getDouble(b, "volume_mm3"), 1e-9);
         }
+    }
+
+    private static JsonObject json(Path f) throws Exception {
+        return JsonParser.parseString(Files.readString(f, StandardCharsets.UTF_8)).getAsJsonObject();
+    }
+
+    private static final String[] THRESHOLD = {"--threshold", "0.55"};    // TP, FP, FN and TN instances on this subject
+
+    /** The ground truth with two more lesions outside the head, where the model finds nothing (FN instances). */
+    private static Volume withMissedLesions(Volume v) {
+        Volume out = v.copy();
+        for (int i = 1; i <= 2; i++) for (int j = 1; j <= 2; j++) for (int k = 1; k <= 2; k++) out.set(i, j, k, 1f);
+        for (int i = 13; i <= 14; i++) for (int j = 16; j <= 18; j++) for (int k = 9; k <= 10; k++) out.set(i, j, k, 1f);
+        return out;
+    }
+
+    /** metrics.json without the name of the grid it was computed on. */
+    private static String metricsOf(Path dir) throws Exception {
+        JsonObject m = json(dir.resolve("metrics.json"));
+        m.remove("computed_on");
+        return m.toString();
+    }
+
+    /**
+     * On an LAS copy and on a 1 mm copy, segment's categories, FN instances and metrics are the ones found on the
+     * model grid (the RAS 2 mm arrays themselves): its metrics.json equals the RAS run's, so the lesion counts agree
+     * with the table's categories; and explain --segmentation of that folder, and explain --labels with --gt, give
+     * segment's ids, categories and voxel counts row for row (before, they were analysed again on the input's grid:
+     * FN ids in another raster order, TN spheres elsewhere, metrics on another grid).
+     */
+    @Test
+    public void segmentFoldersKeepTheirIdsAndCategoriesOnAnotherGrid() throws Exception {
+        Path model = bundle();
+        Path sr = segment(model, subject("gras", v -> v, ModelGeometryWiringTest::withMissedLesions), "gras", THRESHOLD);
+        java.util.Map<String, Path[]> copies = new java.util.LinkedHashMap<>();
+        copies.put("glas", subject("glas", ModelGeometryWiringTest::flipI, v -> flipI(withMissedLesions(v))));
+        copies.put("gfine", subject("gfine", v -> upsample(v, false), v -> upsample(withMissedLesions(v), true)));
+        LesionTable tr = LesionTable.read(sr.resolve("lesions.csv"));
+        java.util.Set<String> cats = new java.util.TreeSet<>();
+        for (int r = 0; r < tr.rowCount(); r++) cats.add(tr.get(r, "category"));
+        assertTrue("the subject has TP, FP, FN and TN instances: " + Files.readString(sr.resolve("lesions.csv")), cats.containsAll(java.util.List.of("TP", "FP", "FN", "TN")));
+        for (java.util.Map.Entry<String, Path[]> e : copies.entrySet()) {
+            String tag = e.getKey();
+            Path[] s = e.getValue();
+            Path sd = segment(model, s, tag, THRESHOLD);
+            assertEquals(tag, metricsOf(sr), metricsOf(sd));
+            LesionTable ts = LesionTable.read(sd.resolve("lesions.csv"));
+            String lesions = tr.get(0, "id") + "," + tr.get(tr.rowCount() - 1, "id");
+            Path fromFolder = tmp.getRoot().toPath().resolve(tag + "-from-segment"), fromLabels = tmp.getRoot().toPath().resolve(tag + "-from-labels");
+            int rc = run("explain", "--model", model.toString(), "--input", "FLAIR=" + s[0], "--input", "MPRAGE=" + s[1], "--segmentation", sd.toString(),
+                    "--out", fromFolder.toString(), "--samples", "1", "--methods", "smoothgrad-mean", "--lesions", lesions, "--quiet");
+            assertEquals(err, 0, rc);
+            rc = run("explain", "--model", model.toString(), "--input", "FLAIR=" + s[0], "--input", "MPRAGE=" + s[1], "--labels",
+                    sd.resolve("labels.nii.gz").toString(), "--gt", s[2].toString(), "--out", fromLabels.toString(), "--samples", "1",
+                    "--methods", "smoothgrad-mean", "--lesions", lesions, "--quiet");
+            assertEquals(err, 0, rc);
+            for (Path ed : new Path[] {fromFolder, fromLabels}) {
+                LesionTable te = LesionTable.read(ed.resolve("lesions.csv"));
+                assertEquals(ed + " rows", ts.rowCount(), te.rowCount());
+                for (int r = 0; r < ts.rowCount(); r++) {
+                    int id = ts.getInt(r, "id");
+                    int b = te.rowOfId(id);
+                    assertTrue(ed + " id " + id, b >= 0);
+                    assertEquals(ed + " id " + id, ts.get(r, "category"), te.get(b, "category"));
+                    if (ed == fromFolder || !ts.get(r, "category").equals("TN")) {
+                        assertEquals(ed + " id " + id + " voxels", ts.getInt(r, "voxels"), te.getInt(b, "voxels"));
+                    }
+                }
+                assertFalse(ed + " run.json", Files.readString(ed.resolve("run.json")).contains("differ from the segmentation folder"));
+                JsonObject ms = json(sd.resolve("metrics.json")), me = json(ed.resolve("metrics.json"));
+                for (String k : new String[] {"dice", "ndsc", "n_pred_lesions", "n_gt_lesions", "lesion_tp", "lesion_fp", "lesion_fn"}) {
+                    assertEquals(ed + " " + k, ms.get(k), me.get(k));
+                }
+            }
+        }
+    }
+
+    /**
+     * The perilesional context experiment runs on the model's grid too: on the LAS and 1 mm copies it gives the RAS
+     * run's numbers (before, the network was given the LAS arrays as stored and the 1 mm arrays unresampled).
+     */
+    @Test
+    public void theContextExperimentRunsOnTheModelsGrid() throws Exception {
+        Path model = bundle();
+        java.util.Map<String, Path[]> subjects = new java.util.LinkedHashMap<>();
+        subjects.put("ras", subject("ras", v -> v, v -> v));
+        subjects.put("las", subject("las", ModelGeometryWiringTest::flipI, ModelGeometryWiringTest::flipI));
+        subjects.put("fine", subject("fine", v -> upsample(v, false), v -> upsample(v, true)));
+        java.util.Map<String, String> csv = new java.util.LinkedHashMap<>();
+        for (java.util.Map.Entry<String, Path[]> e : subjects.entrySet()) {
+            Path[] s = e.getValue();
+            Path dir = tmp.getRoot().toPath().resolve(e.getKey() + "-context");
+            int rc = run("experiment", "context", "--model", model.toString(), "--input", "FLAIR=" + s[0], "--input", "MPRAGE=" + s[1],
+                    "--labels", s[2].toString(), "--min-voxels", "1", "--max-voxels", "100", "--steps", "2", "--out", dir.toString(), "--quiet");
+            assertEquals(err, 0, rc);
+            csv.put(e.getKey(), Files.readString(dir.resolve("context_lesions.csv")));
+            boolean moved = !e.getKey().equals("ras");
+            assertEquals(e.getKey(), moved, Files.readString(dir.resolve("context.json")).contains("the experiment runs there"));
+        }
+        assertTrue(csv.get("ras"), csv.get("ras").contains(",7,24,"));
+        assertEquals(csv.get("ras"), csv.get("las"));
+        assertEquals(csv.get("ras"), csv.get("fine"));
     }
 
     private static float max(float[] a) {

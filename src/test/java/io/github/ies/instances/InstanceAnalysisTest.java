@@ -237,4 +237,47 @@ public class InstanceAnalysisTest {
             assertTrue(e.getMessage(), e.getMessage().contains("no column 'nope'"));
         }
     }
+
+    /**
+     * {@link InstanceResult#onGrid} onto a grid twice as coarse (native voxel = model voxel / 2): an instance that keeps
+     * voxels is measured there; one that keeps none keeps its row with 0 voxels, its centroid and box mapped through
+     * the model-to-native transform (known answer: halved, the box rounded and clamped), its probability columns
+     * empty; the metrics stay the model grid's and say so.
+     */
+    @Test
+    public void onGridMapsTheBoxOfAnInstanceWithNoVoxelLeft() {
+        int[] md = {8, 8, 8}, nd = {4, 4, 4};
+        Geometry mg = Geometry.axisAligned(new double[] {1, 1, 1}, new double[] {0, 0, 0});
+        Geometry ng = Geometry.axisAligned(new double[] {2, 2, 2}, new double[] {0.5, 0.5, 0.5});
+        Volume lab = Volume.zeros(md, mg), gt = Volume.zeros(md, mg), prob = Volume.zeros(md, mg);
+        for (int i = 0; i < 4; i++) for (int j = 0; j < 4; j++) for (int k = 0; k < 2; k++) { lab.set(i, j, k, 1f); gt.set(i, j, k, 1f); }
+        lab.set(5, 6, 7, 2f);                           // one voxel: gone on the coarse grid
+        for (int v = 0; v < prob.data().length; v++) prob.data()[v] = 0.25f;
+        InstanceResult m = InstanceAnalysis.fromLabels(lab, gt, null, null, prob, lab, InstanceParams.defaults().withTnSpheres(0));
+        int[] pred = new int[64];
+        for (int i = 0; i < 2; i++) for (int j = 0; j < 2; j++) pred[i + 4 * j] = 1;     // instance 1: 4 native voxels, k = 0
+        float[] np = new float[64];
+        java.util.Arrays.fill(np, 0.5f);
+        double[][] half = {{0.5, 0, 0, -0.25}, {0, 0.5, 0, -0.25}, {0, 0, 0.5, -0.25}, {0, 0, 0, 1}};
+        InstanceResult n = m.onGrid(ng, nd, pred, new int[64], new int[64], np, half, "the model's grid [8, 8, 8] RAS 1x1x1 mm");
+        LesionTable t = n.table();
+        int r1 = t.rowOfId(1), r2 = t.rowOfId(2);
+        assertEquals(4, t.getInt(r1, "voxels"));
+        assertEquals(32.0, t.getDouble(r1, "volume_mm3"), 0);
+        assertEquals(0.5, t.getDouble(r1, "mean_probability"), 0);
+        assertEquals(0, t.getInt(r2, "voxels"));
+        assertEquals(0.0, t.getDouble(r2, "volume_mm3"), 0);
+        assertEquals(2.25, t.getDouble(r2, "centroid_i"), 1e-12);
+        assertEquals(2.75, t.getDouble(r2, "centroid_j"), 1e-12);
+        assertEquals(3.25, t.getDouble(r2, "centroid_k"), 1e-12);
+        assertEquals(2, t.getInt(r2, "bbox_i_min"));
+        assertEquals(3, t.getInt(r2, "bbox_j_max"));
+        assertEquals(3, t.getInt(r2, "bbox_k_max"));     // 3.25 rounds to 3, within the 4 voxels
+        assertEquals("", t.get(r2, "mean_probability"));
+        assertEquals("", t.get(r2, "max_probability"));
+        assertEquals(m.table().get(r2, "centroid_x"), t.get(r2, "centroid_x"));     // the same world position
+        assertTrue(n.warnings().stream().anyMatch(w -> w.startsWith("instance 2 ")));
+        assertEquals(m.metrics().values(), n.metrics().values());
+        assertEquals("the model's grid [8, 8, 8] RAS 1x1x1 mm", n.metricsJson().get("computed_on").getAsString());
+    }
 }

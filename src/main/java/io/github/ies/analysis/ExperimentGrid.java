@@ -1,0 +1,80 @@
+package io.github.ies.analysis;
+
+import io.github.ies.geometry.ModelGrid;
+import io.github.ies.io.Volume;
+import io.github.ies.model.ModelBundle;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The grid the experiments run on: the model's declared grid, as {@code ies segment} and {@code ies explain} run the
+ * model ({@link ModelGrid}: images trilinear, label images and masks nearest, ids kept). The experiments change the
+ * network's input (context zeroed, lesions pasted) and read its output voxel by voxel, so unlike segment and explain
+ * they stay on that grid: their voxel counts, distances and written volumes are the model grid's, and a warning says
+ * so when it is not the input's grid.
+ */
+final class ExperimentGrid {
+
+    final ModelGrid grid;
+
+    private ExperimentGrid(ModelGrid grid) {
+        this.grid = grid;
+    }
+
+    /** The plan for a subject whose first channel is {@code first}; a note goes to {@code warnings} when it moves the inputs. */
+    static ExperimentGrid of(ModelBundle bundle, Volume first, List<String> warnings) {
+        ModelGrid g = ModelGrid.plan(first.dims(), first.geometry(), bundle.geometry());
+        if (!g.identity()) {
+            warnings.add(g.describe().replace("results are mapped back to the native grid",
+                    "the experiment runs there (its voxel counts, distances and volumes are the model grid's)"));
+        }
+        return new ExperimentGrid(g);
+    }
+
+    boolean identity() {
+        return grid.identity();
+    }
+
+    /** The channels on the model grid (trilinear); the arrays themselves when nothing changes. */
+    Volume[] images(Volume[] channels) {
+        if (identity()) return channels;
+        Volume[] out = new Volume[channels.length];
+        for (int c = 0; c < out.length; c++) out[c] = grid.toModel(channels[c], ModelGrid.Interpolation.LINEAR);
+        return out;
+    }
+
+    /** A label image on the model grid (nearest, ids kept); ids with no voxel left there are named in {@code warnings}. */
+    Volume labels(Volume labels, String what, List<String> warnings) {
+        if (identity()) return labels;
+        Volume m = grid.toModel(labels, ModelGrid.Interpolation.NEAREST);
+        int[] before = ids(labels.data()), after = ids(m.data());
+        int[] lost = Arrays.stream(before).filter(id -> Arrays.binarySearch(after, id) < 0).toArray();
+        if (lost.length > 0) {
+            warnings.add(what + ": " + lost.length + " lesion(s) have no voxel on the model grid (smaller than one voxel there), left out: "
+                    + Arrays.toString(lost));
+        }
+        return m;
+    }
+
+    /** A mask on the model grid (nearest); null stays null. */
+    boolean[] mask(boolean[] mask, Volume nativeRef) {
+        if (mask == null || identity()) return mask;
+        float[] f = new float[mask.length];
+        for (int v = 0; v < f.length; v++) f[v] = mask[v] ? 1 : 0;
+        float[] m = grid.toModel(new Volume(f, nativeRef.dims(), nativeRef.geometry()), ModelGrid.Interpolation.NEAREST).data();
+        boolean[] out = new boolean[m.length];
+        for (int v = 0; v < out.length; v++) out[v] = m[v] != 0;
+        return out;
+    }
+
+    private static int[] ids(float[] data) {
+        return Arrays.stream(toInts(data)).filter(v -> v > 0).distinct().sorted().toArray();
+    }
+
+    private static int[] toInts(float[] data) {
+        int[] out = new int[data.length];
+        for (int v = 0; v < out.length; v++) out[v] = Math.round(data[v]);
+        return out;
+    }
+}

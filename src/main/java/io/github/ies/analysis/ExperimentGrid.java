@@ -25,7 +25,7 @@ final class ExperimentGrid {
     /** The plan for a subject whose first channel is {@code first}; a note goes to {@code warnings} when it moves the inputs. */
     static ExperimentGrid of(ModelBundle bundle, Volume first, List<String> warnings) {
         ModelGrid g = ModelGrid.plan(first.dims(), first.geometry(), bundle.geometry());
-        if (!g.identity()) {
+        if (!g.identity() || g.orientationAssumed()) {
             warnings.add(g.describe().replace("results are mapped back to the native grid",
                     "the experiment runs there (its voxel counts, distances and volumes are the model grid's)"));
         }

@@ -56,6 +56,8 @@ public final class ModelGrid {
     private final int[][] ornt;
     private final boolean reoriented;
     private final boolean resampled;
+    /** The input's header gives no orientation and it was taken to be the declared one. */
+    private boolean orientationAssumed;
     private final int[] modelDims;
     private final double[][] modelAffine;
     private final Geometry modelGeometry;
@@ -90,8 +92,17 @@ public final class ModelGrid {
     public static ModelGrid plan(int[] dims, Geometry geometry, ModelGeometry declared) {
         if (dims.length != 3) throw new IllegalArgumentException("3D grid expected");
         double[][] a = geometry.affine();
-        int[][] ornt = declared.orientation() == null ? new int[][] {{0, 1}, {1, 1}, {2, 1}}
+        // a header without orientation (qform and sform codes 0) says nothing about the axes: taken to be stored in
+        // the declared orientation (nibabel, and so MONAI, would give it the affine diag(-dx, dy, dz), i reversed)
+        boolean assumed = declared.orientation() != null && geometry.sformCode == 0 && geometry.qformCode == 0;
+        int[][] ornt = declared.orientation() == null || assumed ? new int[][] {{0, 1}, {1, 1}, {2, 1}}
                 : Orientation.transform(Orientation.ofAffine(a), Orientation.ofCodes(declared.orientation()));
+        ModelGrid g = planOriented(dims, geometry, declared, a, ornt);
+        g.orientationAssumed = assumed;
+        return g;
+    }
+
+    private static ModelGrid planOriented(int[] dims, Geometry geometry, ModelGeometry declared, double[][] a, int[][] ornt) {
         boolean reoriented = !Orientation.isIdentity(ornt);
         double[][] undo = Orientation.inverseAffine(ornt, dims);        // reoriented voxel -> native voxel
         int[] rdims = Orientation.transformedShape(ornt, dims);
@@ -191,6 +202,15 @@ public final class ModelGrid {
 
     /** True when the voxels are interpolated (the spacing changed). */
     public boolean resampled() { return resampled; }
+
+    /**
+     * True when the input's header gives no orientation (qform and sform codes 0) and the bundle declares one: the
+     * input is taken to be stored in the declared orientation (not reoriented).
+     */
+    public boolean orientationAssumed() { return orientationAssumed; }
+
+    /** True when {@link #describe()} tells the user something: nothing declared, a mapping, or an assumed orientation. */
+    public boolean worthSaying() { return declared.none() || !identity() || orientationAssumed; }
 
     /** True when the model grid is the native grid (nothing to do). */
     public boolean identity() { return !reoriented && !resampled; }
@@ -297,6 +317,13 @@ public final class ModelGrid {
     /** One line for logs: what is done to the inputs. */
     public String describe() {
         if (declared.none()) return "the model declares no geometry: inputs are used as stored";
+        String text = describeMapping();
+        if (!orientationAssumed) return text;
+        return "the inputs' header gives no orientation (qform and sform codes 0): taken to be stored as the model's "
+                + declared.orientation() + ", not reoriented (MONAI would take nibabel's default affine, with i reversed); " + text;
+    }
+
+    private String describeMapping() {
         if (identity()) {
             return String.format(Locale.ROOT, "inputs (%s, %s mm) are already on the model's grid (%s)", nativeOrientation(),
                     spacingText(Affines.columnNorms(nativeAffine)), declared);
@@ -331,6 +358,7 @@ public final class ModelGrid {
         o.add("model", grid(modelDims, modelAffine));
         o.addProperty("reoriented", reoriented);
         o.addProperty("resampled", resampled);
+        if (orientationAssumed) o.addProperty("native_orientation", "unknown (qform and sform codes 0): taken to be " + declared.orientation());
         if (resampled) o.addProperty("interpolation", "images, probabilities and maps trilinear; label images nearest (ids kept); border clamped");
         o.addProperty("summary", describe());
         return o;

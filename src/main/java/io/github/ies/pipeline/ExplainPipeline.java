@@ -232,7 +232,7 @@ public final class ExplainPipeline {
                 onModel = new Volume[in.channels.length];
                 for (int c = 0; c < onModel.length; c++) onModel[c] = grid.toModel(in.channels[c], ModelGrid.Interpolation.LINEAR);
             }
-            if (!grid.identity() || in.bundle.geometry().none()) result.warnings.add(grid.describe());
+            if (grid.worthSaying()) result.warnings.add(grid.describe());
             x = Segmenter.normalize(in.bundle, onModel);
             if (grid.identity()) {
                 ir = InstanceAnalysis.fromLabels(in.labels, in.groundTruth, in.brainMask, in.avoid, in.probability, in.channels[0], instanceParams());

@@ -81,7 +81,7 @@ public final class LesionSegmentation {
                 if (onLoaded != null) onLoaded.accept(seg);
                 sr = seg.segment(channels, brainMaskOrNull, progress);
             }
-            if (bundle.geometry().none()) sr = sr.onGrid(sr.probability(), sr.mask(), grid.describe());
+            if (grid.worthSaying()) sr = sr.onGrid(sr.probability(), sr.mask(), grid.describe());
             long t0 = System.nanoTime();
             InstanceResult ir = InstanceAnalysis.run(sr.probability(), sr.mask(), gtOrNull, brainMaskOrNull, channels[0], ip);
             return new LesionSegmentation(sr, ir, ir, grid, ip, (System.nanoTime() - t0) / 1e9);

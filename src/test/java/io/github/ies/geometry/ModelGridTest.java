@@ -218,4 +218,28 @@ public class ModelGridTest {
             }
         }
     }
+
+    /**
+     * A header without orientation (qform and sform codes 0, e.g. an image opened in Fiji without NIfTI geometry) is
+     * taken to be stored in the declared orientation: an LPS declaration reorients nothing (before, its diagonal
+     * affine was read as RAS and flipped twice), the spacing is still honoured, and the summary says so.
+     */
+    @Test
+    public void aHeaderWithoutOrientationIsTakenAsTheDeclaredOne() {
+        io.github.ies.io.Geometry g = io.github.ies.io.Geometry.spacingOnly(new double[] {2, 2, 2});
+        int[] dims = {6, 5, 4};
+        ModelGrid same = ModelGrid.plan(dims, g, new ModelGeometry("LPS", new double[] {2, 2, 2}));
+        assertTrue(same.identity());
+        assertTrue(same.orientationAssumed());
+        assertTrue(same.worthSaying());
+        assertTrue(same.describe(), same.describe().startsWith("the inputs' header gives no orientation"));
+        assertTrue(same.record().has("native_orientation"));
+        ModelGrid finer = ModelGrid.plan(dims, g, new ModelGeometry("LPS", new double[] {1, 1, 1}));
+        assertFalse(finer.reoriented());
+        assertTrue(finer.resampled());
+        assertArrayEquals(new int[] {11, 9, 7}, finer.modelDims());
+        ModelGrid none = ModelGrid.plan(dims, g, new ModelGeometry(null, new double[] {2, 2, 2}));
+        assertFalse(none.orientationAssumed());
+        assertFalse(none.worthSaying());
+    }
 }

@@ -33,6 +33,29 @@ public final class RelocateExperiment {
     private RelocateExperiment() {}
 
     public static final String ORIGINAL = "original", WM = "white_matter", BACKGROUND = "background", BACKGROUND_SHELL = "background_shell";
+    /** The case folders a run may write into its output folder. */
+    public static final List<String> CASES = List.of(ORIGINAL, WM, BACKGROUND, BACKGROUND_SHELL);
+
+    /**
+     * Refuses an output folder holding a folder named like a case that an earlier relocation run did not write (no
+     * {@code pasted.nii.gz} and {@code explain/run.json} in it): the run would write over it. Call before any work.
+     */
+    public static void checkOutput(Path out) {
+        for (String c : CASES) {
+            Path d = out.resolve(c);
+            if (Files.exists(d, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !isCase(d)) {
+                throw new IllegalArgumentException("output folder " + out + ": " + d.getFileName() + " exists and is not a case folder of an "
+                        + "earlier relocation run (the experiment writes its '" + c + "' case there); choose another output folder, "
+                        + "nothing was changed");
+            }
+        }
+    }
+
+    /** True for a case folder an earlier relocation run wrote (which a new run may replace). */
+    public static boolean isCase(Path d) {
+        return Files.isDirectory(d, java.nio.file.LinkOption.NOFOLLOW_LINKS) && Files.isRegularFile(d.resolve(ExplainLayout.PASTED))
+                && Files.isRegularFile(d.resolve(ExplainLayout.EXPLAIN).resolve(ExplainLayout.RUN));
+    }
 
     /** Parameters. */
     public static final class Options {
@@ -170,6 +193,7 @@ public final class RelocateExperiment {
     public static Result run(ModelBundle bundle, Path bundlePath, Volume[] nativeChannels, Volume nativeLabels, boolean[] nativeWm,
             boolean[] nativeBackground, Options o, Path out, Consumer<String> log) throws Exception {
         Consumer<String> say = log == null ? s -> { } : log;
+        checkOutput(out);
         Result res = new Result();
         // on the model's declared grid, as segment and explain run the model; the cases' volumes are written there
         ExperimentGrid eg = ExperimentGrid.of(bundle, nativeChannels[0], res.warnings);
@@ -251,7 +275,9 @@ public final class RelocateExperiment {
                 c.pastedVoxels = Operators.count(e.getValue());
                 c.centroid = centroid(pasted, dims);
                 Volume[] mod = name.equals(ORIGINAL) ? channels : Operators.paste(channels, e.getValue(), off, null);
-                Path dir = Files.createDirectories(out.resolve(name));
+                Path prev = out.resolve(name);
+                if (isCase(prev)) io.github.ies.io.OutputFolder.deleteTree(prev);     // an earlier run's case (checked above)
+                Path dir = Files.createDirectories(prev);
                 Map<String, Path> files = new LinkedHashMap<>();
                 for (int ch = 0; ch < mod.length; ch++) {
                     String key = bundle.inputs().get(ch);

@@ -57,6 +57,11 @@ public final class RelocateCommand implements Callable<Integer> {
         if (!(shellMm >= 0) || clearance < 0) throw new CommandLine.ParameterException(cl, "--shell-mm and --clearance must be >= 0");
         long t0 = System.nanoTime();
         io.github.ies.io.OutputFolder.check(out, subject.files());
+        try {
+            RelocateExperiment.checkOutput(out);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cl, "--out " + e.getMessage().substring("output folder ".length()));
+        }
         subject.load(cl, saliency.nonFinite, saliency.device, saliency.threads, saliency.progress(cl.getErr()));
         ModelBundle bundle = subject.bundle;
         Volume[] ch = subject.channels;
@@ -135,8 +140,14 @@ public final class RelocateCommand implements Callable<Integer> {
         try (java.util.stream.Stream<Path> s = Files.list(from)) {
             for (Path p : (Iterable<Path>) s::iterator) {
                 Path dst = to.resolve(p.getFileName().toString());
-                if (Files.exists(dst)) io.github.ies.io.OutputFolder.deleteTree(dst);
-                Files.move(p, dst);
+                if (Files.isDirectory(dst, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    // only an earlier run's case folder is replaced (checked before the run; checked again here)
+                    if (!RelocateExperiment.isCase(dst)) throw new java.io.IOException(dst + " is not a case folder of an earlier relocation run; left as it is");
+                    io.github.ies.io.OutputFolder.deleteTree(dst);
+                    Files.move(p, dst);
+                } else {
+                    Files.move(p, dst, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
             }
         }
     }

@@ -92,6 +92,7 @@ public class RelocateLesionCommand extends ModelCommand {
     @Override
     protected void compute(Path scratch) throws Exception {
         Path keep = OptionalImages.folder(output_folder);
+        if (keep != null) RelocateExperiment.checkOutput(keep);      // before anything is created
         relocate(keep != null ? Files.createDirectories(keep) : scratch);
     }
 

@@ -16,6 +16,7 @@ import java.util.Random;
 
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 
@@ -84,6 +85,24 @@ public class RelocateExperimentTest {
         assertTrue(Files.isRegularFile(out.resolve("white_matter/explain/saliency/lesion-001_smoothgrad-max_flair.nii.gz")));
         assertTrue(Files.size(out.resolve("relocate.png")) > 1000);
         try (var s = Files.list(out)) { assertTrue(s.noneMatch(p -> p.getFileName().toString().startsWith(".ies-"))); }
+        String[] args = {"experiment", "relocate", "--model", ContextExperimentTest.tinyBundle().toString(), "--input", "FLAIR=" + d.resolve("f.nii.gz"),
+                "--input", "MPRAGE=" + d.resolve("m.nii.gz"), "--gt", d.resolve("gt.nii.gz").toString(), "--tissues", d.resolve("t.nii.gz").toString(),
+                "--samples", "1", "--methods", "smoothgrad-max", "--threads", "1", "--quiet", "--out", null};
+        // a rerun replaces its own case folders: nothing of the first run's left in them
+        Path stale = out.resolve("white_matter/explain/saliency/lesion-099_smoothgrad-max_flair.nii.gz");
+        Files.writeString(stale, "an earlier run's map");
+        args[args.length - 1] = out.toString();
+        assertEquals(0, IesCli.execute(args));
+        assertFalse(Files.exists(stale));
+        assertTrue(Files.isRegularFile(out.resolve("white_matter/explain/saliency/lesion-001_smoothgrad-max_flair.nii.gz")));
+        // a user's folder named like a case is never written into: refused before any work, left as it was
+        Path user = d.resolve("user");
+        Files.createDirectories(user.resolve("original"));
+        Files.writeString(user.resolve("original/flair.nii.gz"), "the user's own scan");
+        args[args.length - 1] = user.toString();
+        assertEquals(2, IesCli.execute(args));
+        assertEquals("the user's own scan", Files.readString(user.resolve("original/flair.nii.gz")));
+        try (var s = Files.list(user)) { assertEquals(1, s.count()); }
     }
 
     @Test

@@ -53,6 +53,10 @@ public final class AnalyzeCommand implements Callable<Integer> {
         for (Path d : dirs) {
             if (!Files.isDirectory(d)) throw new CommandLine.ParameterException(spec.commandLine(), "--explain-dir " + d + ": not a folder");
         }
+        List<Path> records = new ArrayList<>();
+        for (Path d : dirs) records.add(new ExplainLayout(d).run());
+        io.github.ies.io.OutputFolder.check(out, records);      // e.g. --out = an explain folder: its run.json would be replaced
+        long t0 = System.nanoTime();
         CohortAnalysis.Options o = new CohortAnalysis.Options();
         o.threshold = threshold;
         o.binMm = binMm;
@@ -63,6 +67,26 @@ public final class AnalyzeCommand implements Callable<Integer> {
         }, ProgressPrinter.of(err, quiet));
         CohortAnalysis.writeTables(r, out);
         if (!noFigures) CohortFigures.write(r, out.resolve(ExplainLayout.FIGURES));
+        io.github.ies.pipeline.RunRecord rec = new io.github.ies.pipeline.RunRecord("analyze", new IesCli.Version().getVersion()[0]);
+        com.google.gson.JsonArray in = new com.google.gson.JsonArray();
+        for (Path d : dirs) in.add(d.toString());
+        rec.parameters().add("explain_dirs", in);
+        rec.parameters().addProperty("threshold", threshold);
+        rec.parameters().addProperty("bin_mm", r.binMm);
+        rec.parameters().addProperty("max_mm", maxMm);
+        rec.parameters().addProperty("figures", !noFigures);
+        rec.parameters().addProperty("out", out.toString());
+        com.google.gson.JsonObject res = new com.google.gson.JsonObject();
+        res.addProperty("instances", r.instances);
+        res.addProperty("instances_with_maps", r.instancesWithMaps);
+        com.google.gson.JsonArray groups = new com.google.gson.JsonArray(), channels = new com.google.gson.JsonArray();
+        r.groups.forEach(groups::add);
+        r.channels.forEach(channels::add);
+        res.add("groups", groups);
+        res.add("channels", channels);
+        rec.add("result", res);
+        String json = rec.toJson(r.warnings, (System.nanoTime() - t0) / 1e9);
+        io.github.ies.io.Nifti.writeAtomically(out.resolve(ExplainLayout.RUN), os -> os.write(json.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         for (String w : r.warnings) err.println("ies analyze: warning: " + w);
         err.flush();
         PrintWriter po = spec.commandLine().getOut();

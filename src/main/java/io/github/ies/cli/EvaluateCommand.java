@@ -80,6 +80,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         if (minVoxels < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--min-voxels must be >= 0, got " + minVoxels);
         }
+        long t0 = System.nanoTime();
         if (out != null) io.github.ies.io.OutputFolder.check(out, java.util.Arrays.asList(pred, gt, brainMask));
         Volume p = read(pred, "--pred");
         Volume g = read(gt, "--gt");
@@ -94,7 +95,23 @@ public final class EvaluateCommand implements Callable<Integer> {
                     + ": " + e.getMessage(), e);
         }
         Metrics m = r.metrics();
-        if (out != null) r.writeTo(out);
+        if (out != null) {
+            r.writeTo(out);
+            io.github.ies.pipeline.RunRecord rec = new io.github.ies.pipeline.RunRecord("evaluate", new IesCli.Version().getVersion()[0]);
+            rec.parameters().addProperty("pred", pred.toString());
+            rec.parameters().addProperty("gt", gt.toString());
+            rec.parameters().addProperty("brain_mask", brainMask == null ? null : brainMask.toString());
+            rec.parameters().addProperty("connectivity", conn.neighbours);
+            rec.parameters().addProperty("min_lesion_voxels", minVoxels);
+            rec.parameters().addProperty("tn_spheres", tnSpheres);
+            rec.parameters().addProperty("seed", seed);
+            rec.parameters().addProperty("non_finite", nonFinite);
+            rec.parameters().addProperty("out", out.toString());
+            rec.add("metrics", m.toJson());
+            String json = rec.toJson(r.warnings(), (System.nanoTime() - t0) / 1e9);
+            io.github.ies.io.Nifti.writeAtomically(out.resolve(io.github.ies.io.ExplainLayout.RUN),
+                    os -> os.write(json.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        }
         PrintWriter stdout = spec.commandLine().getOut();
         if (json) stdout.println(new GsonBuilder().serializeNulls().create().toJson(out == null ? m.toJson() : r.metricsJson()));
         else stdout.print(m.toText());

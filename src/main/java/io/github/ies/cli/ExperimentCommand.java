@@ -60,7 +60,7 @@ public final class ExperimentCommand implements Runnable {
             description = {"Perilesional context (paper 3.5): input zeroed except the lesion dilated k = 0..K times (18-connected); "
                     + "sliding-window inference per step; mean lesion score and detection per lesion.",
                     "Writes OUT/context.csv (step,distance_mm,mean_score,std_score,n_detected,n_lesions,lesion_<id>...), "
-                            + "context_lesions.csv, context.json and context.png."})
+                            + "context_lesions.csv, context.png and run.json."})
     public static final class Context implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -105,7 +105,9 @@ public final class ExperimentCommand implements Runnable {
             so.threads = threads;
             so.nonFinite = NonFiniteOption.parse(cl, nonFinite);
             ContextExperiment.Result r;
+            String deviceUsed;
             try (Segmenter seg = new Segmenter(bundle, so)) {
+                deviceUsed = seg.device();
                 r = ContextExperiment.run(seg, ch, lab, o, progress);
             }
             for (String w : r.warnings) err.println("ies experiment context: warning: " + w);
@@ -117,35 +119,35 @@ public final class ExperimentCommand implements Runnable {
             double[] det = new double[n], mean = new double[n], std = new double[n];
             for (int s = 0; s < n; s++) { det[s] = r.nDetected(s); mean[s] = r.mean(s); std[s] = r.std(s); }
             Figures.writePng(Figures.contextFigure(r.distanceMm, det, r.lesions.size(), mean, std, r.threshold), out.resolve(ExplainLayout.CONTEXT_FIGURE));
-            JsonObject j = new JsonObject();
-            j.addProperty("experiment", "context");
-            j.addProperty("model", bundle.name());
-            j.addProperty("model_sha256", bundle.modelSha256());
-            j.addProperty(subject.gt != null ? "gt" : "labels", lp.toString());
-            if (subject.gt != null) {
-                j.addProperty("brain_mask", subject.brainMask == null ? null : subject.brainMask.toString());
-                j.addProperty("lesion_ids", "the ids ies segment/explain --gt give these ground-truth lesions (18-connected components)");
-            }
-            com.google.gson.JsonArray warn = new com.google.gson.JsonArray();
-            subject.warnings.forEach(warn::add);
-            r.warnings.forEach(warn::add);
-            j.add("warnings", warn);
-            j.addProperty("min_voxels", minVoxels);
-            j.addProperty("max_voxels", maxVoxels);
-            j.addProperty("steps", steps);
-            j.addProperty("threshold", r.threshold);
-            j.addProperty("structuring_element", "18-connected (3x3x3 without corners)");
-            j.addProperty("distance_mm", "k x min(spacing): every voxel within this distance of the lesion is in the context");
-            j.addProperty("zeroing", "normalised input set to 0 outside the dilated lesion");
+            io.github.ies.pipeline.RunRecord rec = new io.github.ies.pipeline.RunRecord("experiment context", new IesCli.Version().getVersion()[0]);
+            JsonObject par = rec.parameters();
+            subject.parameters(par);
+            par.addProperty("min_voxels", minVoxels);
+            par.addProperty("max_voxels", maxVoxels);
+            par.addProperty("steps", steps);
+            par.addProperty("threshold", r.threshold);
+            par.addProperty("batch_size", batch);
+            par.addProperty("device_requested", device);
+            par.addProperty("non_finite", nonFinite);
+            par.addProperty("out", out.toString());
+            rec.model(bundle).environment(deviceUsed);
+            JsonObject method = new JsonObject();
+            method.addProperty("structuring_element", "18-connected (3x3x3 without corners)");
+            method.addProperty("distance_mm", "k x min(spacing): every voxel within this distance of the lesion is in the context");
+            method.addProperty("zeroing", "normalised input set to 0 outside the dilated lesion");
+            rec.add("method", method);
+            JsonObject res = new JsonObject();
             JsonArray ids = new JsonArray();
             for (ContextExperiment.Lesion l : r.lesions) ids.add(l.id);
-            j.add("lesions", ids);
+            res.add("lesions", ids);
             int all = r.allDetectedStep();
-            j.addProperty("all_detected_step", all);
-            if (all >= 0) j.addProperty("all_detected_distance_mm", r.distanceMm[all]);
-            j.addProperty("network_windows", r.windowsRun);
-            j.addProperty("seconds", secs);
-            writeText(out.resolve(ExplainLayout.CONTEXT_JSON), new GsonBuilder().setPrettyPrinting().create().toJson(j) + "\n");
+            res.addProperty("all_detected_step", all);
+            if (all >= 0) res.addProperty("all_detected_distance_mm", r.distanceMm[all]);
+            res.addProperty("network_windows", r.windowsRun);
+            rec.add("result", res);
+            List<String> warnings = new java.util.ArrayList<>(subject.warnings);
+            warnings.addAll(r.warnings);
+            writeText(out.resolve(ExplainLayout.RUN), rec.toJson(warnings, secs));
             PrintWriter po = cl.getOut();
             po.printf(Locale.ROOT, "context: %d lesion(s), %d step(s), %d windows in %.1f s; all detected from step %s%s%n", r.lesions.size(), n,
                     r.windowsRun, secs, all < 0 ? "(never)" : Integer.toString(all),

@@ -35,6 +35,18 @@ final class ExperimentSubject {
     /** The lesion label image (instance ids) on the inputs' grid. */
     Volume lesions;
 
+    /** The subject's part of run.json's parameters: model, inputs, ground truth or labels, brain mask. */
+    void parameters(com.google.gson.JsonObject p) {
+        p.addProperty("model", model.toString());
+        com.google.gson.JsonArray in = new com.google.gson.JsonArray();
+        inputs.forEach(in::add);
+        p.add("inputs", in);
+        p.addProperty("ground_truth", gt == null ? null : gt.toString());
+        p.addProperty("labels", labels == null ? null : labels.toString());
+        p.addProperty("brain_mask", brainMask == null ? null : brainMask.toString());
+        if (gt != null) p.addProperty("lesion_ids", "the ids ies segment/explain --gt give these ground-truth lesions (18-connected components)");
+    }
+
     /** Usage check (before any work): exactly one of --gt and --labels. */
     void check(CommandLine cl) {
         if ((gt == null) == (labels == null)) throw new CommandLine.ParameterException(cl, "give exactly one of --gt and --labels");

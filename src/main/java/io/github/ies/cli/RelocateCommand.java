@@ -22,7 +22,7 @@ import java.util.concurrent.Callable;
 @Command(name = "relocate", mixinStandardHelpOptions = true,
         description = {"Relocated lesions (paper 3.4): a lesion pasted (a) into lesion-free white matter, (b) into the background outside the head, "
                 + "(c) into the background with its perilesional shell; each modified volume segmented and the pasted lesion explained.",
-                "Writes OUT/relocate.csv, relocate.json, relocate.png and OUT/<case>/ (modified inputs, pasted.nii.gz, probability.nii.gz, explain/)."})
+                "Writes OUT/relocate.csv, relocate.png, run.json and OUT/<case>/ (modified inputs, pasted.nii.gz, probability.nii.gz, explain/)."})
 public final class RelocateCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -57,11 +57,7 @@ public final class RelocateCommand implements Callable<Integer> {
         if (!(shellMm >= 0) || clearance < 0) throw new CommandLine.ParameterException(cl, "--shell-mm and --clearance must be >= 0");
         long t0 = System.nanoTime();
         io.github.ies.io.OutputFolder.check(out, subject.files());
-        try {
-            RelocateExperiment.checkOutput(out);
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(cl, "--out " + e.getMessage().substring("output folder ".length()));
-        }
+        RelocateExperiment.checkOutput(out);         // like the output folder checks: exit status 1, nothing changed
         subject.load(cl, saliency.nonFinite, saliency.device, saliency.threads, saliency.progress(cl.getErr()));
         ModelBundle bundle = subject.bundle;
         Volume[] ch = subject.channels;
@@ -104,23 +100,32 @@ public final class RelocateCommand implements Callable<Integer> {
             });
             ExperimentCommand.writeText(tmp.resolve(ExplainLayout.RELOCATE_CSV), r.csv());
             io.github.ies.report.Figures.writePng(RelocateFigure.render(r, tmp, bundle.inputs().get(0)), tmp.resolve(ExplainLayout.RELOCATE_FIGURE));
-            JsonObject j = new JsonObject();
-            j.addProperty("experiment", "relocate");
-            j.addProperty("model", bundle.name());
-            j.addProperty("model_sha256", bundle.modelSha256());
-            j.addProperty("lesion_id", r.lesionId);
-            j.addProperty("threshold", r.threshold);
-            j.addProperty("shell_mm", shellMm);
-            j.addProperty("clearance_voxels", clearance);
-            j.addProperty("seed", saliency.seed);
-            j.addProperty("samples", o.saliency.samples);
-            j.addProperty("context", o.saliency.context.toString());
-            j.addProperty("background", tissues != null ? "tissue label 0" : "all input channels 0");
-            j.addProperty("seconds", (System.nanoTime() - t0) / 1e9);
-            com.google.gson.JsonArray w = new com.google.gson.JsonArray();
-            r.warnings.forEach(w::add);
-            j.add("warnings", w);
-            ExperimentCommand.writeText(tmp.resolve(ExplainLayout.RELOCATE_JSON), new GsonBuilder().setPrettyPrinting().create().toJson(j) + "\n");
+            io.github.ies.pipeline.RunRecord rec = new io.github.ies.pipeline.RunRecord("experiment relocate", new IesCli.Version().getVersion()[0]);
+            JsonObject par = rec.parameters();
+            subject.parameters(par);
+            par.addProperty("lesion", lesion);
+            par.addProperty("min_voxels", minVoxels);
+            par.addProperty("tissues", tissues == null ? null : tissues.toString());
+            par.addProperty("wm_mask", wmMask == null ? null : wmMask.toString());
+            par.addProperty("shell_mm", shellMm);
+            par.addProperty("clearance_voxels", clearance);
+            par.addProperty("seed", saliency.seed);
+            par.addProperty("samples", o.saliency.samples);
+            par.addProperty("context", o.saliency.context.toString());
+            par.addProperty("device_requested", saliency.device);
+            par.addProperty("out", out.toString());
+            rec.model(bundle).environment(saliency.device + " requested (each case's explain/run.json names the device used)");
+            JsonObject res = new JsonObject();
+            res.addProperty("lesion_id", r.lesionId);
+            res.addProperty("threshold", r.threshold);
+            res.addProperty("background", tissues != null ? "tissue label 0" : "all input channels 0");
+            com.google.gson.JsonArray cases = new com.google.gson.JsonArray();
+            for (RelocateExperiment.Case c : r.cases) cases.add(c.name);
+            res.add("cases", cases);
+            rec.add("result", res);
+            java.util.List<String> warnings = new java.util.ArrayList<>(subject.warnings);
+            warnings.addAll(r.warnings);
+            ExperimentCommand.writeText(tmp.resolve(ExplainLayout.RUN), rec.toJson(warnings, (System.nanoTime() - t0) / 1e9));
             moveContents(tmp, out);
             for (String s : r.warnings) err.println("ies experiment relocate: warning: " + s);
             err.flush();

@@ -124,4 +124,53 @@ final class CommandSupport {
     static String fmt(String f, Object... a) {
         return String.format(Locale.ROOT, f, a);
     }
+
+    /**
+     * The {@code run.json} of a Fiji command that writes into an output folder, in the same blocks as the command
+     * line's ({@link io.github.ies.pipeline.RunRecord}): {@code command} (the menu command), {@code parameters} (every
+     * input parameter of the command under its macro key: images by title, files by path), the model and environment
+     * when a model ran, the command's {@code result}, warnings and seconds.
+     */
+    static void writeRunRecord(java.nio.file.Path out, String command, Object cmd, io.github.ies.model.ModelBundle bundleOrNull, String device,
+            com.google.gson.JsonObject result, List<String> warnings, double seconds) throws java.io.IOException {
+        io.github.ies.pipeline.RunRecord rec = new io.github.ies.pipeline.RunRecord(command, version());
+        inputParameters(cmd, rec.parameters());
+        if (bundleOrNull != null) rec.model(bundleOrNull).environment(device);
+        rec.add("result", result);
+        String json = rec.toJson(warnings, seconds);
+        io.github.ies.io.Nifti.writeAtomically(out.resolve(io.github.ies.io.ExplainLayout.RUN),
+                os -> os.write(json.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    /** The command's input parameters (fields annotated with SciJava's {@code @Parameter}, not outputs or services). */
+    static void inputParameters(Object cmd, com.google.gson.JsonObject into) {
+        List<Class<?>> chain = new ArrayList<>();
+        for (Class<?> c = cmd.getClass(); c != null && c != Object.class; c = c.getSuperclass()) chain.add(0, c);
+        for (Class<?> c : chain) {
+            for (java.lang.reflect.Field f : c.getDeclaredFields()) {
+                org.scijava.plugin.Parameter a = f.getAnnotation(org.scijava.plugin.Parameter.class);
+                if (a == null || a.type() == org.scijava.ItemIO.OUTPUT) continue;
+                Class<?> t = f.getType();
+                if (!(t.isPrimitive() || t == String.class || t == java.io.File.class || t == ImagePlus.class || Number.class.isAssignableFrom(t)
+                        || t == Boolean.class)) continue;
+                try {
+                    f.setAccessible(true);
+                    Object v = f.get(cmd);
+                    if (v == null) into.add(f.getName(), com.google.gson.JsonNull.INSTANCE);
+                    else if (v instanceof ImagePlus) into.addProperty(f.getName(), ((ImagePlus) v).getTitle());
+                    else if (v instanceof Number) into.addProperty(f.getName(), (Number) v);
+                    else if (v instanceof Boolean) into.addProperty(f.getName(), (Boolean) v);
+                    else into.addProperty(f.getName(), v.toString());
+                } catch (ReflectiveOperationException | RuntimeException e) {
+                    into.addProperty(f.getName(), "(not readable: " + e + ")");
+                }
+            }
+        }
+    }
+
+    /** The plugin's version (the jar's manifest), "development" when run from classes. */
+    static String version() {
+        String v = CommandSupport.class.getPackage() == null ? null : CommandSupport.class.getPackage().getImplementationVersion();
+        return v == null ? "development" : v;
+    }
 }

@@ -80,6 +80,7 @@ public class ContextExperimentCommand extends ModelCommand {
     }
 
     private void experiment() throws Exception {
+        long t0 = System.nanoTime();
         if (min_voxels < 1 || max_voxels < min_voxels) throw new IllegalArgumentException("need 1 <= min_voxels <= max_voxels");
         if (steps < 0) throw new IllegalArgumentException("steps must be >= 0");
         Double t = CommandSupport.threshold(threshold);
@@ -98,7 +99,9 @@ public class ContextExperimentCommand extends ModelCommand {
         Segmenter.Options so = new Segmenter.Options();
         so.device = device;
         ProgressListener pl = progress();
+        String deviceUsed;
         try (Segmenter seg = new Segmenter(bundle, so)) {
+            deviceUsed = seg.device();
             result = ContextExperiment.run(seg, ch, lab, o, pl);
         }
         pl.checkCancelled();
@@ -116,6 +119,15 @@ public class ContextExperimentCommand extends ModelCommand {
             write(out.resolve(ExplainLayout.CONTEXT_CSV), csv);
             write(out.resolve(ExplainLayout.CONTEXT_LESIONS_CSV), r.detailCsv());
             Figures.writePng(fig, out.resolve(ExplainLayout.CONTEXT_FIGURE));
+            com.google.gson.JsonObject res = new com.google.gson.JsonObject();
+            com.google.gson.JsonArray ids = new com.google.gson.JsonArray();
+            for (ContextExperiment.Lesion l : r.lesions) ids.add(l.id);
+            res.add("lesions", ids);
+            res.addProperty("all_detected_step", r.allDetectedStep());
+            res.addProperty("network_windows", r.windowsRun);
+            java.util.List<String> w = new java.util.ArrayList<>(idWarnings);
+            w.addAll(r.warnings);
+            CommandSupport.writeRunRecord(out, "Perilesional Context Experiment", this, bundle, deviceUsed, res, w, (System.nanoTime() - t0) / 1e9);
         }
         if (log != null) {
             int all = r.allDetectedStep();

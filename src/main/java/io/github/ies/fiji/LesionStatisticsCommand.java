@@ -73,8 +73,15 @@ public class LesionStatisticsCommand extends ContextCommand {
             if (!(threshold >= 0)) throw new IllegalArgumentException("threshold must be >= 0, got " + threshold);
             if (!(bin_mm >= 0) || !(max_mm > 0)) throw new IllegalArgumentException("bin_mm must be >= 0 (0: the voxel size) and max_mm > 0");
             Path out;
-            if (OptionalImages.folder(output_folder) != null) out = OptionalImages.folder(output_folder);
-            else out = tmp = Files.createTempDirectory("ies-statistics-");
+            long t0 = System.nanoTime();
+            if (OptionalImages.folder(output_folder) != null) {
+                out = OptionalImages.folder(output_folder);
+                List<Path> records = new ArrayList<>();
+                for (Path d : dirs) records.add(new ExplainLayout(d).run());
+                io.github.ies.io.OutputFolder.check(out, records);     // an explain folder's run.json would be replaced
+            } else {
+                out = tmp = Files.createTempDirectory("ies-statistics-");
+            }
             CohortAnalysis.Options o = new CohortAnalysis.Options();
             o.threshold = threshold;
             o.binMm = bin_mm > 0 ? bin_mm : null;
@@ -85,6 +92,12 @@ public class LesionStatisticsCommand extends ContextCommand {
             if (isCanceled()) return;
             CohortAnalysis.writeTables(r, out);
             List<Path> figs = CohortFigures.write(r, out.resolve(ExplainLayout.FIGURES));
+            if (tmp == null) {
+                com.google.gson.JsonObject res = new com.google.gson.JsonObject();
+                res.addProperty("instances", r.instances);
+                res.addProperty("instances_with_maps", r.instancesWithMaps);
+                CommandSupport.writeRunRecord(out, "Lesion Statistics", this, null, null, res, r.warnings, (System.nanoTime() - t0) / 1e9);
+            }
             group_tests = AnalysisSupport.table(out.resolve(ExplainLayout.GROUP_TESTS));
             group_summary = AnalysisSupport.table(out.resolve(ExplainLayout.GROUP_SUMMARY));
             channel_contributions = AnalysisSupport.table(out.resolve(ExplainLayout.CHANNEL_CONTRIBUTIONS));

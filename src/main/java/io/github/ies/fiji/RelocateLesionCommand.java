@@ -102,6 +102,7 @@ public class RelocateLesionCommand extends ModelCommand {
     }
 
     private void relocate(Path out) throws Exception {
+        long t0 = System.nanoTime();
         if (lesion < 0) throw new IllegalArgumentException("lesion must be >= 0 (0: the most conspicuous), got " + lesion);
         if (!(shell_mm >= 0) || clearance < 0) throw new IllegalArgumentException("shell_mm and clearance must be >= 0");
         if (samples < 1) throw new IllegalArgumentException("samples must be >= 1, got " + samples);
@@ -146,6 +147,14 @@ public class RelocateLesionCommand extends ModelCommand {
         relocation_figure = AnalysisSupport.image("Relocation " + flair.getShortTitle() + " lesion " + result.lesionId, fig);
         Nifti.writeAtomically(out.resolve(ExplainLayout.RELOCATE_CSV), os -> os.write(csv.getBytes(StandardCharsets.UTF_8)));
         Figures.writePng(fig, out.resolve(ExplainLayout.RELOCATE_FIGURE));
+        com.google.gson.JsonObject res = new com.google.gson.JsonObject();
+        res.addProperty("lesion_id", result.lesionId);
+        res.addProperty("threshold", result.threshold);
+        com.google.gson.JsonArray cases = new com.google.gson.JsonArray();
+        for (RelocateExperiment.Case c : result.cases) cases.add(c.name);
+        res.add("cases", cases);
+        CommandSupport.writeRunRecord(out, "Relocate Lesion", this, bundle, device + " requested (each case's explain/run.json names the device used)",
+                res, result.warnings, (System.nanoTime() - t0) / 1e9);
         if (log != null) {
             for (String w : result.warnings) log.warn("Relocate Lesion: " + w);
             for (RelocateExperiment.Case c : result.cases) {

@@ -92,10 +92,9 @@ public final class ExplainLayout {
     /** {@code ies report}'s default file, beside the first explain folder. */
     public static final String REPORT = "report.html";
     /** {@code ies experiment context} and the Perilesional Context Experiment. */
-    public static final String CONTEXT_CSV = "context.csv", CONTEXT_LESIONS_CSV = "context_lesions.csv", CONTEXT_FIGURE = "context.png",
-            CONTEXT_JSON = "context.json";
+    public static final String CONTEXT_CSV = "context.csv", CONTEXT_LESIONS_CSV = "context_lesions.csv", CONTEXT_FIGURE = "context.png";
     /** {@code ies experiment relocate} and Relocate Lesion: per case folder the modified channels, the pasted mask, an explain folder. */
-    public static final String RELOCATE_CSV = "relocate.csv", RELOCATE_FIGURE = "relocate.png", RELOCATE_JSON = "relocate.json",
+    public static final String RELOCATE_CSV = "relocate.csv", RELOCATE_FIGURE = "relocate.png",
             PASTED = "pasted.nii.gz", EXPLAIN = "explain";
 
     /** A channel's file in a relocate case folder ("FLAIR" -> "flair.nii.gz"). */

@@ -100,7 +100,7 @@ public class RelocateExperimentTest {
         Files.createDirectories(user.resolve("original"));
         Files.writeString(user.resolve("original/flair.nii.gz"), "the user's own scan");
         args[args.length - 1] = user.toString();
-        assertEquals(2, IesCli.execute(args));
+        assertEquals(1, IesCli.execute(args));
         assertEquals("the user's own scan", Files.readString(user.resolve("original/flair.nii.gz")));
         try (var s = Files.list(user)) { assertEquals(1, s.count()); }
     }
@@ -127,7 +127,7 @@ public class RelocateExperimentTest {
         assertEquals(6, csv.size());
         assertTrue(csv.get(5).startsWith("4,4.00000,"));
         assertTrue(Files.size(out.resolve("context.png")) > 1000);
-        assertTrue(Files.readString(out.resolve("context.json")).contains("\"all_detected_step\""));
+        assertTrue(Files.readString(out.resolve("run.json")).contains("\"all_detected_step\""));
         // no lesion in range: a clear failure
         java.io.StringWriter err = new java.io.StringWriter();
         picocli.CommandLine cl = IesCli.commandLine();

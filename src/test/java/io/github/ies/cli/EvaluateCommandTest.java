@@ -148,6 +148,10 @@ public class EvaluateCommandTest {
         assertTrue(java.nio.file.Files.exists(dir.resolve("metrics.json")));
         assertTrue(java.nio.file.Files.exists(dir.resolve("tn_spheres.nii.gz")));
         assertTrue(java.nio.file.Files.exists(dir.resolve("labels.nii.gz")));
+        JsonObject rec = JsonParser.parseString(java.nio.file.Files.readString(dir.resolve("run.json"))).getAsJsonObject();
+        assertEquals("evaluate", rec.get("command").getAsString());
+        assertEquals(pred.toString(), rec.getAsJsonObject("parameters").get("pred").getAsString());
+        assertEquals(j.get("dice").getAsDouble(), rec.getAsJsonObject("metrics").get("dice").getAsDouble(), 0);
         assertEquals(2, run("evaluate", "--pred", pred.toString(), "--gt", gt.toString(), "--tn-spheres", "-2"));
     }
 }

@@ -324,7 +324,7 @@ public class ModelGeometryWiringTest extends CliTestBase {
             assertEquals(err, 0, rc);
             csv.put(e.getKey(), Files.readString(dir.resolve("context_lesions.csv")));
             boolean moved = !e.getKey().equals("ras");
-            assertEquals(e.getKey(), moved, Files.readString(dir.resolve("context.json")).contains("the experiment runs there"));
+            assertEquals(e.getKey(), moved, Files.readString(dir.resolve("run.json")).contains("the experiment runs there"));
         }
         assertTrue(csv.get("ras"), csv.get("ras").contains(",7,24,"));
         assertEquals(csv.get("ras"), csv.get("las"));

@@ -130,6 +130,14 @@ public class WorkflowTest extends CliTestBase {
         assertFalse(Files.readString(an.resolve("group_tests.csv")).contains("gradcampp,layer,peak_neg"));
         // the bins default to the voxel size (2 mm): the first shell is 0-2 mm
         assertTrue(Files.readString(an.resolve("channel_contributions.csv")).contains(",shell_0-2_mm,"));
+        // every run writes run.json; an explain folder is never an analysis's output folder (its run.json would be replaced)
+        String record = Files.readString(an.resolve("run.json"));
+        assertTrue(record, record.contains("\"command\": \"analyze\"") && record.contains(ex.toString()) && record.contains("\"instances_with_maps\""));
+        String explainRecord = Files.readString(ex.resolve("run.json"));
+        assertEquals(1, run("analyze", "--explain-dir", ex.toString(), "--out", ex.toString(), "--quiet"));
+        assertTrue(err.toString(), err.toString().contains("ies analyze: error: ") && err.toString().split("\n").length <= 2);
+        assertEquals(explainRecord, Files.readString(ex.resolve("run.json")));
+        assertFalse(Files.exists(ex.resolve("peaks.csv")));
         Path html = dir.resolve("report.html");
         int rrc = run("report", "--explain-dir", ex.toString(), "--out", html.toString());
         assertEquals(err + out, 0, rrc);

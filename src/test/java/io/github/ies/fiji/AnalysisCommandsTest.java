@@ -117,6 +117,13 @@ public class AnalysisCommandsTest {
         assertEquals("method,channel,statistic,group_a,group_b,n_a,n_b,u,p_value,rank_biserial", String.join(",", tests.getHeadings()));
         assertTrue(tests.size() > 0);
         assertEquals(Files.readString(cli.resolve("group_tests.csv")), Files.readString(fiji.resolve("group_tests.csv")));
+        // run.json in both, the Fiji one with the command's inputs under their macro keys
+        com.google.gson.JsonObject fr = com.google.gson.JsonParser.parseString(Files.readString(fiji.resolve("run.json"))).getAsJsonObject();
+        assertEquals("Lesion Statistics", fr.get("command").getAsString());
+        assertEquals(a + ", " + b, fr.getAsJsonObject("parameters").get("explain_folders").getAsString());
+        assertEquals(4.0, fr.getAsJsonObject("parameters").get("max_mm").getAsDouble(), 0);
+        assertEquals(fiji.toString(), fr.getAsJsonObject("parameters").get("output_folder").getAsString());
+        assertTrue(Files.readString(cli.resolve("run.json")).contains("\"command\": \"analyze\""));
         ImagePlus plots = (ImagePlus) m.getOutput("plots");
         assertNotNull(plots);
         long figures;

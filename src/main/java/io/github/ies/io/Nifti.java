@@ -90,9 +90,13 @@ public final class Nifti {
         Path dir = abs.getParent();
         OutputFolder.checkNotStopped(abs);
         if (dir != null) Files.createDirectories(dir);
+        registerPartHook();
+        if (stopping) throw new IOException("the run is stopping (SIGINT or SIGTERM): " + abs + " not written");
         Path tmp = Files.createTempFile(dir, "." + abs.getFileName().toString(), ".part");
+        PARTS.add(tmp);
         boolean ok = false;
         try {
+            if (stopping) throw new IOException("the run is stopping (SIGINT or SIGTERM): " + abs + " not written");
             try (OutputStream raw = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16);
                  OutputStream out = isGzipName(abs) ? fastGzip(raw) : raw) {
                 content.writeTo(out);
@@ -105,8 +109,45 @@ public final class Nifti {
             }
             ok = true;
         } finally {
+            PARTS.remove(tmp);
             if (!ok) Files.deleteIfExists(tmp);
         }
+    }
+
+    /** Temporary files being written by {@link #writeAtomically}: a JVM stopped by SIGINT or SIGTERM deletes them. */
+    private static final java.util.Set<Path> PARTS = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static volatile boolean stopping;
+    private static final java.util.concurrent.atomic.AtomicBoolean PART_HOOK = new java.util.concurrent.atomic.AtomicBoolean();
+
+    private static void registerPartHook() {
+        if (PART_HOOK.compareAndSet(false, true)) {
+            try {
+                Runtime.getRuntime().addShutdownHook(new Thread(Nifti::stopWriting, "ies-partial-files"));
+            } catch (IllegalStateException e) {
+                // the JVM is already stopping
+                stopping = true;
+            }
+        }
+    }
+
+    /**
+     * What the shutdown hook does: no new file is started, and the temporary files of writes in progress are deleted
+     * (a write still running then fails instead of leaving a {@code .part} file). Package-private for a test.
+     */
+    static void stopWriting() {
+        stopping = true;
+        for (Path p : PARTS) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException ignored) {
+                // best effort while the JVM stops
+            }
+        }
+    }
+
+    /** Undoes {@link #stopWriting} (tests only). */
+    static void resumeWritingForTest() {
+        stopping = false;
     }
 
     /** gzip at level 1 (nibabel's default too): several times faster than level 6 for a few % larger files. */

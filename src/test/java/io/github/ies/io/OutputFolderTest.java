@@ -155,4 +155,46 @@ public class OutputFolderTest {
             holder.destroyForcibly();
         }
     }
+
+    /**
+     * A SIGINT or SIGTERM during an atomic write (the hostile sweep caught one during the batch marker's write): the
+     * shutdown hook's work ({@code Nifti.stopWriting}) deletes the temporary file, the write fails instead of being
+     * completed, nothing is left, and no new write starts afterwards.
+     */
+    @Test
+    public void aStopDuringAnAtomicWriteLeavesNoPartFile() throws Exception {
+        Path dir = tmp.newFolder("stop").toPath();
+        Path target = dir.resolve(".ies-batch-subject.json");
+        try {
+            try {
+                Nifti.writeAtomically(target, out -> {
+                    out.write("{\"half\":".getBytes());
+                    try (Stream<Path> st = Files.list(dir)) {
+                        assertEquals("the temporary file exists while writing", 1, st.filter(p -> p.toString().endsWith(".part")).count());
+                    }
+                    Nifti.stopWriting();                // what the shutdown hook does
+                    out.write(" 1}".getBytes());
+                });
+                fail("a write interrupted by a stop must fail");
+            } catch (java.io.IOException expected) {
+                // the temporary file was deleted under it
+            }
+            try (Stream<Path> st = Files.list(dir)) {
+                assertEquals(List.of(), st.collect(Collectors.toList()));
+            }
+            try {
+                Nifti.writeAtomically(dir.resolve("later.json"), out -> out.write('x'));
+                fail("no write starts once the JVM is stopping");
+            } catch (java.io.IOException expected) {
+                assertTrue(expected.getMessage().contains("stopping"));
+            }
+            try (Stream<Path> st = Files.list(dir)) {
+                assertEquals(0, st.count());
+            }
+        } finally {
+            Nifti.resumeWritingForTest();
+        }
+        Nifti.writeAtomically(target, out -> out.write('x'));
+        assertTrue(Files.isRegularFile(target));
+    }
 }

@@ -65,6 +65,9 @@ public final class PhantomCommand implements Callable<Integer> {
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--out " + out + " exists and is not a folder");
         }
+        for (int c = 0; c < count; c++) {            // every target checked before anything is written
+            io.github.ies.phantom.Phantom.checkTarget(count == 1 ? out : out.resolve("seed-" + (seed + c)));
+        }
         for (int c = 0; c < count; c++) {
             PhantomSpec one = new PhantomSpec(seed + c, ps.shape(), ps.spacing, ps.lesions);
             generate(one, count == 1 ? out : out.resolve("seed-" + one.seed));

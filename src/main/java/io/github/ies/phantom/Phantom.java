@@ -67,7 +67,34 @@ public final class Phantom {
      * {@code brainmask.nii.gz}, {@code tissues.nii.gz} (uint8) and {@code phantom.json} into {@code dir}
      * (created if needed), each atomically.
      */
+    /**
+     * Refuses a folder that already holds a file a phantom would write (e.g. a user's own {@code flair.nii.gz}) unless
+     * it is an earlier phantom's folder (its {@code phantom.json} of this format): a phantom never overwrites what it
+     * did not create. Call before any work.
+     */
+    public static void checkTarget(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) return;
+        List<String> present = new java.util.ArrayList<>();
+        for (String f : new String[] {FLAIR, MPRAGE, LESIONS, BRAINMASK, TISSUES, JSON}) if (Files.exists(dir.resolve(f), java.nio.file.LinkOption.NOFOLLOW_LINKS)) present.add(f);
+        if (present.isEmpty() || earlierPhantom(dir)) return;
+        throw new IllegalArgumentException(dir + " already holds " + String.join(", ", present) + " and is not an earlier phantom's folder (no "
+                + JSON + " of format " + PhantomGenerator.FORMAT + "); a phantom would overwrite them: choose another folder, nothing was changed");
+    }
+
+    private static boolean earlierPhantom(Path dir) {
+        Path j = dir.resolve(JSON);
+        if (!Files.isRegularFile(j, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return false;
+        try {
+            com.google.gson.JsonElement e = com.google.gson.JsonParser.parseString(Files.readString(j, StandardCharsets.UTF_8));
+            return e.isJsonObject() && e.getAsJsonObject().has("format")
+                    && PhantomGenerator.FORMAT.equals(e.getAsJsonObject().get("format").getAsString());
+        } catch (IOException | RuntimeException ex) {
+            return false;
+        }
+    }
+
     public void write(Path dir) throws IOException {
+        checkTarget(dir);
         Files.createDirectories(dir);
         Nifti.write(flair, dir.resolve(FLAIR), NiftiDataType.INT16, flairSlope, 0);
         Nifti.write(mprage, dir.resolve(MPRAGE), NiftiDataType.INT16, mprageSlope, 0);

@@ -61,6 +61,30 @@ public class PhantomCommandTest {
     }
 
     @Test
+    public void neverOverwritesAUsersScans() throws Exception {
+        Path subject = tmp.getRoot().toPath().resolve("subject");
+        Files.createDirectories(subject);
+        Files.writeString(subject.resolve("flair.nii.gz"), "the user's own FLAIR");
+        String[] args = {"phantom", "--out", subject.toString(), "--seed", "3", "--shape", "32,32,32", "--spacing", "4", "--lesions", "2", "-q"};
+        assertEquals(1, run(args));
+        assertTrue(err.toString(), err.toString().contains("flair.nii.gz") && err.toString().contains("nothing was changed"));
+        assertEquals("the user's own FLAIR", Files.readString(subject.resolve("flair.nii.gz")));
+        try (var s = Files.list(subject)) { assertEquals(1, s.count()); }
+        // with --count, one refused folder stops the run before any folder is written
+        Path many = tmp.getRoot().toPath().resolve("many-user");
+        Files.createDirectories(many.resolve("seed-4"));
+        Files.writeString(many.resolve("seed-4").resolve("lesions.nii.gz"), "the user's own labels");
+        assertEquals(1, run("phantom", "--out", many.toString(), "--seed", "3", "--count", "2", "--shape", "32,32,32", "--spacing", "4", "-q"));
+        assertFalse(Files.exists(many.resolve("seed-3")));
+        assertEquals("the user's own labels", Files.readString(many.resolve("seed-4").resolve("lesions.nii.gz")));
+        // an earlier phantom's folder is rewritten
+        Path again = tmp.getRoot().toPath().resolve("again");
+        args[2] = again.toString();
+        assertEquals(0, run(args));
+        assertEquals(0, run(args));
+    }
+
+    @Test
     public void countWritesOneFolderPerSeedWithTheSameBytesAsSingleRuns() throws Exception {
         Path many = tmp.getRoot().toPath().resolve("many"), one = tmp.getRoot().toPath().resolve("one");
         String[] common = {"--shape", "40,48,40", "--spacing", "4", "--lesions", "4", "-q"};

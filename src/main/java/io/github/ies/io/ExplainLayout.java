@@ -33,6 +33,17 @@ public final class ExplainLayout {
     /** The channel name of layer maps (Grad-CAM++). */
     public static final String LAYER = "layer";
 
+    /**
+     * Every name IES writes at the top of an output folder (files and folders; the relocation cases' folders are
+     * checked by the experiment itself). {@link OutputFolder#check} refuses a folder holding one of them that no IES
+     * run wrote.
+     */
+    public static java.util.List<String> outputNames() {
+        return java.util.List.of(PROBABILITY, MASK, LABELS, FN_LABELS, TN_SPHERES, METRICS, LESIONS, RUN, SALIENCY, FIGURES, GROUP_TESTS,
+                GROUP_SUMMARY, CHANNEL_CONTRIBUTIONS, "peaks.csv", CONTEXT_CSV, CONTEXT_LESIONS_CSV, CONTEXT_FIGURE, RELOCATE_CSV,
+                RELOCATE_FIGURE, "summary.csv");
+    }
+
     private static final Pattern MAP = Pattern.compile("lesion-(\\d+)_([a-z0-9-]+)_([a-z0-9-]+?)(_se)?\\.nii(\\.gz)?");
 
     private final Path root;

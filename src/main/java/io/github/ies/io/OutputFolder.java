@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -140,6 +141,50 @@ public final class OutputFolder implements AutoCloseable {
                         + ": IES refuses to write where its inputs are (an output could replace them); choose a folder that"
                         + " holds none of the inputs, e.g. a new sub-folder");
             }
+        }
+        List<String> foreign = foreignOutputs(abs);
+        if (!foreign.isEmpty()) {
+            throw new OutputFolderException("the output folder " + out + " holds " + String.join(", ", foreign) + ", which no IES run wrote"
+                    + " (there is no IES run.json in it): IES never overwrites what it did not create; choose another folder, e.g. a new"
+                    + " sub-folder (nothing was changed)");
+        }
+    }
+
+    /**
+     * The names IES writes ({@link ExplainLayout#outputNames}) present in an existing folder that no IES run wrote:
+     * none when the folder holds the run.json of an IES run (a {@code command} and an {@code ies_version}), or a
+     * batch run's marker; they are then an earlier run's outputs, which a new run replaces.
+     */
+    private static boolean hasBatchMarker(Path dir) {
+        for (String marker : BATCH_MARKERS) if (Files.isRegularFile(dir.resolve(marker), LinkOption.NOFOLLOW_LINKS)) return true;
+        return false;
+    }
+
+    static List<String> foreignOutputs(Path dir) {
+        if (!Files.isDirectory(dir)) return List.of();
+        List<String> present = new ArrayList<>();
+        for (String n : ExplainLayout.outputNames()) if (Files.exists(dir.resolve(n), LinkOption.NOFOLLOW_LINKS)) present.add(n);
+        if (present.isEmpty() || writtenByIes(dir)) return List.of();
+        return present;
+    }
+
+    private static final String[] BATCH_MARKERS = {"ies-batch-subject.json", "ies-batch-done.json", "ies-batch-failed.json"};
+
+    private static boolean writtenByIes(Path dir) {
+        if (hasBatchMarker(dir)) return true;
+        // an ies batch output folder: its subjects' folders carry the markers (its summary.csv is at the top)
+        try (Stream<Path> st = Files.list(dir)) {
+            if (st.anyMatch(d -> Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS) && hasBatchMarker(d))) return true;
+        } catch (IOException e) {
+            return false;
+        }
+        Path run = dir.resolve(ExplainLayout.RUN);
+        if (!Files.isRegularFile(run, LinkOption.NOFOLLOW_LINKS)) return false;
+        try {
+            com.google.gson.JsonElement e = com.google.gson.JsonParser.parseString(Files.readString(run, java.nio.charset.StandardCharsets.UTF_8));
+            return e.isJsonObject() && e.getAsJsonObject().has("command") && e.getAsJsonObject().has("ies_version");
+        } catch (IOException | RuntimeException ex) {
+            return false;
         }
     }
 

@@ -63,6 +63,25 @@ public class SegmentCommandTest extends CliTestBase {
         assertTrue(run.getAsJsonObject("timings_s").get("inference").getAsDouble() > 0);
     }
 
+    /** A folder holding a user's own labels.nii.gz (not written by IES) is refused before any work and left as it was. */
+    @Test
+    public void neverOverwritesAUsersFileOfTheSameName() throws Exception {
+        int[] dims = {20, 18, 17};
+        Path f = volume("flair.nii.gz", dims, new double[] {10, 9, 8}, 1);
+        Path m = volume("mprage.nii.gz", dims, new double[] {10, 9, 8}, 2);
+        Path dir = tmp.newFolder("project").toPath();
+        Files.writeString(dir.resolve("labels.nii.gz"), "my manual labels");
+        int rc = run("segment", "--model", tinyBundle(), "--input", "FLAIR=" + f, "--input", "MPRAGE=" + m, "--out", dir.toString());
+        assertEquals(1, rc);
+        assertTrue(err, err.contains("labels.nii.gz") && err.contains("which no IES run wrote"));
+        assertEquals("my manual labels", Files.readString(dir.resolve("labels.nii.gz")));
+        try (Stream<Path> s = Files.list(dir)) { assertEquals(1, s.count()); }
+        // a second run into an IES output folder replaces its outputs
+        Path again = tmp.getRoot().toPath().resolve("again");
+        assertEquals(err, 0, run("segment", "--model", tinyBundle(), "--input", "FLAIR=" + f, "--input", "MPRAGE=" + m, "--out", again.toString()));
+        assertEquals(err, 0, run("segment", "--model", tinyBundle(), "--input", "FLAIR=" + f, "--input", "MPRAGE=" + m, "--out", again.toString()));
+    }
+
     @Test
     public void mismatchedInputs() throws Exception {
         Path f = volume("f.nii.gz", new int[] {20, 18, 17}, new double[] {10, 9, 8}, 1);

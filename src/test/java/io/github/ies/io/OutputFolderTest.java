@@ -21,6 +21,9 @@ import static org.junit.Assert.*;
  */
 public class OutputFolderTest {
 
+    /** The run.json of an earlier IES run. */
+    static final String EARLIER_RUN = "{\"command\": \"explain\", \"ies_version\": \"0.1.0\"}";
+
     @Rule
     public TemporaryFolder tmp = new TemporaryFolder();
 
@@ -68,6 +71,7 @@ public class OutputFolderTest {
         Files.createDirectories(out.resolve("saliency"));
         Files.writeString(out.resolve("a.txt"), "old");
         Files.writeString(out.resolve("saliency/keep.txt"), "kept");
+        Files.writeString(out.resolve("run.json"), EARLIER_RUN);     // an earlier IES run's folder (else refused: see below)
         try (OutputFolder f = OutputFolder.open(out, "test", List.of())) {
             assertTrue(Files.isRegularFile(out.resolve(OutputFolder.LOCK)));
             Path s = f.newStaging();
@@ -78,7 +82,7 @@ public class OutputFolderTest {
             f.commit(s);
             f.keep();
         }
-        assertEquals(Set.of("a.txt", "saliency", "saliency/keep.txt", "saliency/b.txt"), names(out));
+        assertEquals(Set.of("a.txt", "run.json", "saliency", "saliency/keep.txt", "saliency/b.txt"), names(out));
         assertEquals("new", Files.readString(out.resolve("a.txt")));
 
         // a failed run into new nested folders: all of them are removed, the existing parent stays
@@ -92,7 +96,7 @@ public class OutputFolderTest {
         try (OutputFolder f = OutputFolder.open(out, "test", List.of())) {
             Files.writeString(f.newStaging().resolve("a.txt"), "never");
         }
-        assertEquals(Set.of("a.txt", "saliency", "saliency/keep.txt", "saliency/b.txt"), names(out));
+        assertEquals(Set.of("a.txt", "run.json", "saliency", "saliency/keep.txt", "saliency/b.txt"), names(out));
         assertEquals("new", Files.readString(out.resolve("a.txt")));
     }
 
@@ -103,7 +107,8 @@ public class OutputFolderTest {
         Files.writeString(out.resolve(".ies-explain-123/saliency/lesion-1.nii.gz"), "partial");
         Files.createDirectories(out.resolve(".ies-staging-456"));
         Files.writeString(out.resolve(".lesions.csv4711.part"), "partial");
-        Files.writeString(out.resolve("lesions.csv"), "user data");
+        Files.writeString(out.resolve("lesions.csv"), "an earlier run's table");
+        Files.writeString(out.resolve("run.json"), EARLIER_RUN);
         Files.writeString(out.resolve(".hidden-user-file"), "user data");
         try (OutputFolder f = OutputFolder.open(out, "test", List.of())) {
             assertEquals(1, f.warnings().size());
@@ -111,7 +116,7 @@ public class OutputFolderTest {
             assertTrue(w, w.contains("removed 3 leftover(s)") && w.contains(".ies-explain-123") && w.contains(".ies-staging-456"));
             f.keep();
         }
-        assertEquals(Set.of("lesions.csv", ".hidden-user-file"), names(out));
+        assertEquals(Set.of("lesions.csv", "run.json", ".hidden-user-file"), names(out));
     }
 
     @Test
@@ -196,5 +201,41 @@ public class OutputFolderTest {
         }
         Nifti.writeAtomically(target, out -> out.write('x'));
         assertTrue(Files.isRegularFile(target));
+    }
+
+    /**
+     * A folder holding a file of a name IES writes (a user's own labels.nii.gz, the most common name for a manual
+     * segmentation) that no IES run wrote is refused before any work; an earlier IES run's folder (its run.json) and an
+     * ies batch output folder (its subjects' markers) are not.
+     */
+    @Test
+    public void aFolderHoldingForeignFilesOfOurNamesIsRefused() throws Exception {
+        Path user = tmp.newFolder("user").toPath();
+        Files.writeString(user.resolve("notes.txt"), "mine");
+        OutputFolder.check(user, List.of());                            // other names: fine
+        Files.writeString(user.resolve("labels.nii.gz"), "my manual labels");
+        try {
+            OutputFolder.check(user, List.of());
+            fail("a user's labels.nii.gz must not be overwritten");
+        } catch (OutputFolder.OutputFolderException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("labels.nii.gz") && e.getMessage().contains("nothing was changed"));
+        }
+        Files.writeString(user.resolve("run.json"), "{\"note\": \"someone else's run record\"}");
+        try {
+            OutputFolder.check(user, List.of());
+            fail("a run.json not written by IES proves nothing");
+        } catch (OutputFolder.OutputFolderException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("labels.nii.gz, run.json"));
+        }
+        Path ours = tmp.newFolder("ours").toPath();
+        Files.writeString(ours.resolve("labels.nii.gz"), "an earlier run's labels");
+        Files.writeString(ours.resolve("run.json"), "{\"command\": \"segment\", \"ies_version\": \"0.1.0\"}");
+        OutputFolder.check(ours, List.of());
+        Path batch = tmp.newFolder("batch").toPath();
+        Files.writeString(batch.resolve("summary.csv"), "subject,status");
+        Files.createDirectories(batch.resolve("s1"));
+        Files.writeString(batch.resolve("s1").resolve("ies-batch-done.json"), "{}");
+        OutputFolder.check(batch, List.of());
+        OutputFolder.check(tmp.getRoot().toPath().resolve("new"), List.of());
     }
 }

@@ -236,27 +236,4 @@ public final class SlidingWindow {
                 }
         return out;
     }
-
-    /**
-     * The normalised blending weight of every window at every voxel summed, {@code [d0, d1, d2]}: 1 everywhere by
-     * construction (exposed for tests and diagnostics).
-     */
-    public float[] weightSum(int[] dims) {
-        int[] size = paddedSize(dims);
-        int vox = size[0] * size[1] * size[2];
-        float[] imp = importanceMap(patch, blending);
-        float[] count = new float[vox];
-        List<int[]> wins = windows(dims);
-        for (int[] o : wins) accumulate(new float[0], 0, 0, o, size, imp, null, count);
-        float[] sum = new float[vox];
-        for (int[] o : wins) {
-            int wi = 0;
-            for (int a = 0; a < patch[0]; a++)
-                for (int b = 0; b < patch[1]; b++) {
-                    int dst = ((o[0] + a) * size[1] + o[1] + b) * size[2] + o[2];
-                    for (int e = 0; e < patch[2]; e++) sum[dst + e] += imp[wi++] / count[dst + e];
-                }
-        }
-        return crop(sum, 1, size, dims, padBefore(dims));
-    }
 }

@@ -71,7 +71,16 @@ public class ExplainCommandTest extends CliTestBase {
         assertEquals(6, t.getInt(row, "voxels"));
         assertEquals(mx, t.getDouble(row, "smoothgrad_max_flair_peak_pos"), 1e-6 * Math.abs(mx));
         assertEquals(mn, t.getDouble(row, "smoothgrad_max_flair_peak_neg"), 1e-6 * Math.abs(mn));
-        assertTrue(t.getDouble(row, "smoothgrad_max_flair_peak_pos_se") > 0);
+        // the standard errors in the table are the standard-error map's values at the map's maximum and minimum
+        Volume se = Nifti.read(sal.resolve("lesion-007_smoothgrad-max_flair_se.nii.gz"));
+        int argmax = 0, argmin = 0;
+        for (int i = 1; i < map.data().length; i++) {
+            if (map.data()[i] > map.data()[argmax]) argmax = i;
+            if (map.data()[i] < map.data()[argmin]) argmin = i;
+        }
+        assertTrue(se.data()[argmax] > 0 && se.data()[argmin] > 0);
+        assertEquals(se.data()[argmax], t.getDouble(row, "smoothgrad_max_flair_peak_pos_se"), 1e-6 * se.data()[argmax]);
+        assertEquals(se.data()[argmin], t.getDouble(row, "smoothgrad_max_flair_peak_neg_se"), 1e-6 * se.data()[argmin]);
         assertTrue(t.hasColumn("gradcampp_layer_peak_pos"));
         assertTrue(t.hasColumn("smoothgrad_mean_mprage_peak_neg"));
         JsonObject j = JsonParser.parseString(Files.readString(dir.resolve("run.json"), StandardCharsets.UTF_8)).getAsJsonObject();
@@ -122,6 +131,7 @@ public class ExplainCommandTest extends CliTestBase {
         }
         LesionTable t = LesionTable.read(dir.resolve("lesions.csv"));
         assertTrue(t.hasColumn("smoothgrad_mean_flair_peak_pos"));
+        assertTrue("the tiny model finds instances in this subject", t.rowCount() > 0);
         for (int r = 0; r < t.rowCount(); r++) {
             assertTrue(Files.isRegularFile(dir.resolve("saliency/" + io.github.ies.io.ExplainLayout.mapName(t.getInt(r, "id"), "smoothgrad-mean", "flair", false))));
         }

@@ -134,6 +134,10 @@ public class DemoSubjectFijiTest {
         final int tpId = tp;
         assertTrue(rois.stream().anyMatch(r -> LesionRois.idOf(r) == tpId && r.getName().startsWith(LesionRois.name(tpId, "TP") + " slice ")));
         assertTrue(Files.isRegularFile(out.resolve("saliency/" + io.github.ies.io.ExplainLayout.mapName(fn, "smoothgrad-max", "flair", false))));
-        assertNotNull(new File(out.toFile(), "run.json"));
+        com.google.gson.JsonObject rec = com.google.gson.JsonParser.parseString(Files.readString(out.resolve("run.json"))).getAsJsonObject();
+        com.google.gson.JsonObject par = rec.getAsJsonObject("parameters");
+        assertEquals(rec.toString(), 2, par.get("samples").getAsInt());
+        assertEquals(rec.toString(), "local", par.get("context").getAsString());
+        assertTrue(rec.toString(), rec.has("backend_check") && rec.has("environment") && rec.has("model"));
     }
 }

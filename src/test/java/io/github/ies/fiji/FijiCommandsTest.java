@@ -243,6 +243,15 @@ public class FijiCommandsTest {
         for (int idx = 0; idx < p.data().length; idx++) {
             if (labels.data()[idx] > 0) assertTrue(p.data()[idx] > 0.45f);
         }
+        // and every such component is labelled (no lesion dropped): the labelled voxels are exactly those
+        float[] above = new float[p.data().length];
+        for (int idx = 0; idx < above.length; idx++) above[idx] = p.data()[idx] > 0.45f ? 1 : 0;
+        io.github.ies.instances.Labeling comps = io.github.ies.instances.ConnectedComponents.label(above, DIMS,
+                io.github.ies.instances.Connectivity.of(26));
+        for (int idx = 0; idx < above.length; idx++) {
+            int c = comps.labels()[idx];
+            assertEquals("voxel " + idx, c > 0 && comps.voxels(c) >= 2, labels.data()[idx] > 0);
+        }
         Set<Integer> ids = new HashSet<>();
         for (int r = 0; r < n; r++) {
             int id = (int) rt.getValue("id", r);

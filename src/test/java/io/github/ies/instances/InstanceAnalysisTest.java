@@ -81,13 +81,17 @@ public class InstanceAnalysisTest {
         assertEquals(4, tn.placed);
         assertEquals(17.5 * 1.8, tn.targetVolumeMm3, 1e-9);
         int[] tl = r.tnLabels();
+        int[] perSphere = new int[8];
         for (int idx = 0; idx < tl.length; idx++) {
             if (tl[idx] == 0) continue;
+            if (tl[idx] >= 4 && tl[idx] <= 7) perSphere[tl[idx]]++;
             assertTrue(tl[idx] >= 4 && tl[idx] <= 7);
             assertTrue(s[3].data()[idx] != 0);
             assertEquals(0f, s[1].data()[idx], 0f);
             assertEquals(0f, s[2].data()[idx], 0f);
         }
+        assertTrue(tn.ballVoxels > 0);
+        for (int id = 4; id <= 7; id++) assertEquals("TN sphere " + id + " voxels", tn.ballVoxels, perSphere[id]);
         assertEquals(tn.ballVoxels, t.getInt(3, "voxels"));
         boolean[] m3 = r.mask(3);
         assertTrue(m3[s[2].index(25, 20, 8)]);

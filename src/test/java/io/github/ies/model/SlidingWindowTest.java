@@ -74,17 +74,30 @@ public class SlidingWindowTest {
         assertEquals(0.0, Fixtures.maxAbsDiff(out.values, direct), 1e-6);
     }
 
-    /** With overlap, the normalised blending weights sum to one at every voxel (several shapes and modes). */
+    /**
+     * Through the real blending path ({@link SlidingWindow#run}): a network that returns its input patch gives back the
+     * input at every voxel, whatever the blending, overlap and shape (padded or not). A window placed or pasted at the
+     * wrong offset, a weight applied twice or a normalisation that does not sum the same weights would change the
+     * values; known answer: the input itself.
+     */
     @Test
-    public void weightsSumToOne() {
-        int[][] shapes = {{40, 33, 50}, {16, 16, 16}, {10, 70, 23}, {96, 112, 96}};
+    public void anIdentityNetworkGivesBackItsInput() throws Exception {
+        int[][] shapes = {{40, 33, 50}, {16, 16, 16}, {10, 70, 23}, {20, 31, 17}};
+        java.util.Random r = new java.util.Random(5);
         for (Blending b : Blending.values()) {
             for (double overlap : new double[] {0.25, 0.5, 0.8}) {
                 for (int[] dims : shapes) {
                     SlidingWindow sw = new SlidingWindow(new int[] {16, 24, 16}, overlap, b);
-                    float[] s = sw.weightSum(dims);
-                    assertEquals(dims[0] * dims[1] * dims[2], s.length);
-                    for (float v : s) assertEquals(1.0, v, 1e-5);
+                    float[] x = new float[dims[0] * dims[1] * dims[2]];
+                    for (int v = 0; v < x.length; v++) x[v] = (float) (1 + r.nextGaussian());
+                    SlidingWindow.Output out = sw.run(x, 1, dims, (batch, n) -> batch.clone(), 3, null);
+                    assertEquals(1, out.channels);
+                    assertEquals(x.length, out.values.length);
+                    for (int v = 0; v < x.length; v++) {
+                        // float32 sums of up to (1 / (1 - overlap))^3 = 125 weighted copies: relative rounding ~125 x 6e-8
+                        assertEquals(b + " overlap " + overlap + " " + java.util.Arrays.toString(dims) + " voxel " + v, x[v], out.values[v],
+                                1e-5 * Math.max(1, Math.abs(x[v])));
+                    }
                 }
             }
         }

@@ -33,20 +33,31 @@ public class FiltersTest {
         }
     }
 
+    /**
+     * A point spread by the separable sampled Gaussian: the sum is kept away from borders, and along each axis the
+     * ratio of neighbouring values is exactly the kernel's, exp(-spacing^2 / (2 sigma^2)) with the spacing in mm
+     * (anisotropic, so a mix-up of mm and voxels or of axes shows), up to float rounding.
+     */
     @Test
     public void gaussianKeepsTheSumAwayFromBordersAndSpreadsAPoint() {
         int[] d = {21, 21, 21};
+        double[] sp = {0.5, 1, 2};
+        double sigma = 1.5;
         float[] a = new float[d[0] * d[1] * d[2]];
         int c = 10 + 21 * (10 + 21 * 10);
         a[c] = 1000;
-        Filters.gaussian(a, d, new double[] {1, 1, 1}, 1.5);
+        Filters.gaussian(a, d, sp, sigma);
         double sum = 0;
         for (float v : a) sum += v;
         assertEquals(1000, sum, 1e-2);
         assertTrue(a[c] < 1000 && a[c] > 0);
-        assertEquals(a[c + 1], a[c - 1], 1e-4);
-        assertEquals(a[c + 21], a[c - 21 * 21], 1e-4);
-        // 1D Gaussian profile: ratio of neighbours exp(-1/(2 s^2)) (within discretisation)
-        assertEquals(Math.exp(-1 / (2 * 2.25)), a[c + 1] / a[c], 0.01);
+        int[] step = {1, 21, 21 * 21};
+        for (int axis = 0; axis < 3; axis++) {
+            double want = Math.exp(-sp[axis] * sp[axis] / (2 * sigma * sigma));
+            assertEquals("axis " + axis + " symmetric", a[c + step[axis]], a[c - step[axis]], 1e-6 * a[c]);
+            assertEquals("axis " + axis + " neighbour ratio", want, a[c + step[axis]] / (double) a[c], 1e-5 * want);
+            double want2 = Math.exp(-4 * sp[axis] * sp[axis] / (2 * sigma * sigma));
+            assertEquals("axis " + axis + " second neighbour ratio", want2, a[c + 2 * step[axis]] / (double) a[c], 1e-5 * want2);
+        }
     }
 }

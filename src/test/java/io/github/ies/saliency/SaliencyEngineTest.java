@@ -124,6 +124,9 @@ public class SaliencyEngineTest {
     /** SmoothGrad max and mean and instance Grad-CAM++ of the xcheck lesions equal the PyTorch fixtures (1e-5 of the max). */
     static void assertMatchesXcheck(Map<Integer, LesionMaps> maps) throws Exception {
         int n = dims[0] * dims[1] * dims[2];
+        java.util.Set<Integer> ids = new java.util.TreeSet<>();
+        for (String id : xcheck.getAsJsonObject("lesions").keySet()) ids.add(Integer.parseInt(id));
+        assertEquals("every xcheck lesion has maps", ids, new java.util.TreeSet<>(maps.keySet()));
         for (LesionMaps m : maps.values()) {
             for (Method meth : List.of(Method.SMOOTHGRAD_MAX, Method.SMOOTHGRAD_MEAN)) {
                 float[] ref = floats("lesion-" + m.id + "_" + meth.key + ".f32");
@@ -304,6 +307,12 @@ public class SaliencyEngineTest {
         for (float v : full) { sum += v; sq += v * v; }
         assertEquals(0, sum / full.length, 0.1);
         assertEquals(1, sq / full.length, 0.1);
+        // normal, not merely mean 0 and variance 1 (uniform noise scaled by sqrt(3) has 58% within 1 and 100% within 2):
+        // the fractions within 1 and 2 of 0 are the normal's 0.6827 and 0.9545, to 3 binomial standard deviations
+        int in1 = 0, in2 = 0;
+        for (float v : full) { if (Math.abs(v) < 1) in1++; if (Math.abs(v) < 2) in2++; }
+        assertEquals(0.6827, in1 / (double) full.length, 3 * Math.sqrt(0.6827 * 0.3173 / full.length));
+        assertEquals(0.9545, in2 / (double) full.length, 3 * Math.sqrt(0.9545 * 0.0455 / full.length));
         for (int c = 0; c < 2; c++)
             for (int i = 0; i < 6; i++)
                 for (int j = 0; j < 8; j++)

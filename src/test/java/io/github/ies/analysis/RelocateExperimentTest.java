@@ -72,6 +72,26 @@ public class RelocateExperimentTest {
         assertTrue(csv.get(0).contains("mean_score,max_score,detected,smoothgrad_max_flair_peak_pos"));
         assertTrue(csv.get(2).startsWith("white_matter,1,27,27,"));
         assertTrue(csv.get(4).startsWith("background_shell,1,27,"));
+        // each case's scores are the model's probability over the pasted voxels of that case's own inputs
+        io.github.ies.model.ModelBundle bundle = io.github.ies.model.ModelBundle.load(ContextExperimentTest.tinyBundle());
+        List<String> head = List.of(csv.get(0).split(","));
+        try (io.github.ies.model.Segmenter seg = new io.github.ies.model.Segmenter(bundle, new io.github.ies.model.Segmenter.Options())) {
+            for (String line : csv.subList(1, csv.size())) {
+                String[] row = line.split(",");
+                Path cd = out.resolve(row[head.indexOf("case")]);
+                Volume[] ch = {Nifti.read(cd.resolve("flair.nii.gz")), Nifti.read(cd.resolve("mprage.nii.gz"))};
+                float[] prob = seg.segment(ch, null, null).probability().data();
+                float[] pasted = Nifti.read(cd.resolve("pasted.nii.gz")).data();
+                double sum = 0, mx = Double.NEGATIVE_INFINITY;
+                int n = 0;
+                for (int v = 0; v < prob.length; v++) if (pasted[v] != 0) { sum += prob[v]; mx = Math.max(mx, prob[v]); n++; }
+                assertEquals(27, n);
+                assertEquals(row[0] + " mean score", sum / n, Double.parseDouble(row[head.indexOf("mean_score")]), 1e-5);
+                assertEquals(row[0] + " max score", mx, Double.parseDouble(row[head.indexOf("max_score")]), 1e-5);
+                assertEquals(row[0] + " detected", mx > bundle.threshold() ? "1" : "0", row[head.indexOf("detected")].equals("true") ? "1"
+                        : row[head.indexOf("detected")].equals("false") ? "0" : row[head.indexOf("detected")]);
+            }
+        }
         // the background cases land outside the head (tissue 0) and the pasted voxels carry the lesion's intensity
         Volume bg = Nifti.read(out.resolve("background").resolve("flair.nii.gz"));
         Volume pasted = Nifti.read(out.resolve("background").resolve("pasted.nii.gz"));

@@ -63,6 +63,55 @@ public class SegmentCommandTest extends CliTestBase {
         assertTrue(run.getAsJsonObject("timings_s").get("inference").getAsDouble() > 0);
     }
 
+    /**
+     * End to end against an independent pipeline: the sw-a fixture (scripts/fixtures/make_model_fixtures.py: the eager
+     * PyTorch tiny U-Net, zscore-nonzero and MONAI's sliding-window rule re-implemented in Python, softmax) with the
+     * bundle's own settings. ies segment on the same raw channels as NIfTI files, given in the other order (MPRAGE
+     * first), equals its lesion probability within 1e-5 at every voxel, and the mask is that probability above the
+     * bundle's threshold. This covers what the unit tests do not: the bundle's overlap, blending, normalisation,
+     * channel order, activation and lesion channel as the command applies them, and the NIfTI (i fastest) to tensor
+     * (C order) layout.
+     */
+    @Test
+    public void probabilityEqualsAnIndependentPythonPipeline() throws Exception {
+        Path res = Paths.get(tinyBundle()).getParent();
+        com.google.gson.JsonObject index = JsonParser.parseString(Files.readString(res.resolve("fixtures.json"))).getAsJsonObject();
+        com.google.gson.JsonArray sh = index.getAsJsonObject("shapes").getAsJsonArray("sw-a/raw.f32");
+        int[] dims = {sh.get(1).getAsInt(), sh.get(2).getAsInt(), sh.get(3).getAsInt()};
+        float[] raw = f32(res.resolve("sw-a/raw.f32")), prob = f32(res.resolve("sw-a/probability.f32"));
+        io.github.ies.io.Geometry g = io.github.ies.io.Geometry.axisAligned(new double[] {1.2, 1, 1.5}, new double[] {10, 9, 12});
+        Path[] ch = new Path[2];
+        for (int c = 0; c < 2; c++) {
+            Volume v = Volume.zeros(dims, g);
+            for (int i = 0; i < dims[0]; i++) for (int j = 0; j < dims[1]; j++) for (int k = 0; k < dims[2]; k++) {
+                v.set(i, j, k, raw[((c * dims[0] + i) * dims[1] + j) * dims[2] + k]);
+            }
+            ch[c] = tmp.getRoot().toPath().resolve("sw-a-" + c + ".nii.gz");
+            Nifti.write(v, ch[c], io.github.ies.io.NiftiDataType.FLOAT32);
+        }
+        Path dir = tmp.getRoot().toPath().resolve("sw-a-out");
+        assertEquals(err, 0, run("segment", "--model", tinyBundle(), "--input", "MPRAGE=" + ch[1], "--input", "FLAIR=" + ch[0],
+                "--out", dir.toString(), "--batch-size", "2", "--quiet"));
+        Volume p = Nifti.read(dir.resolve("probability.nii.gz")), mask = Nifti.read(dir.resolve("mask.nii.gz"));
+        double worst = 0;
+        int above = 0;
+        for (int i = 0; i < dims[0]; i++) for (int j = 0; j < dims[1]; j++) for (int k = 0; k < dims[2]; k++) {
+            float want = prob[((dims[0] + i) * dims[1] + j) * dims[2] + k];      // channel 1, the lesion channel
+            worst = Math.max(worst, Math.abs(want - p.get(i, j, k)));
+            assertEquals(p.get(i, j, k) > 0.5f ? 1f : 0f, mask.get(i, j, k), 0f);
+            if (want > 0.5f) above++;
+        }
+        assertTrue("probability differs from the Python pipeline by " + worst, worst < 1e-5);
+        assertTrue("some voxels above the threshold", above > 0);
+    }
+
+    private static float[] f32(Path p) throws java.io.IOException {
+        byte[] b = Files.readAllBytes(p);
+        float[] f = new float[b.length / 4];
+        java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(f);
+        return f;
+    }
+
     /** A folder holding a user's own labels.nii.gz (not written by IES) is refused before any work and left as it was. */
     @Test
     public void neverOverwritesAUsersFileOfTheSameName() throws Exception {

@@ -692,6 +692,29 @@ class Sweep:
             shutil.copytree(self.s1, os.path.join(c, "s1"))
             self.add(self.run_seg_case, area, name, ["batch", "--subjects", c, "--out", outf(c), "--model", self.tiny, "--methods",
                                                      "gradcampp", "--device", "cpu", "--quiet"], "refuse", None, [c])
+        # folders holding a user's files of the names IES writes (not inputs of the run)
+        sd = self.fresh("out-foreign")
+        f, m = self.subject(sd)
+        proj = os.path.join(sd, "project")
+        os.makedirs(proj)
+        with open(os.path.join(proj, "labels.nii.gz"), "w") as fh:
+            fh.write("the user's manual labels")
+        self.add(self.run_seg_case, area, "OUT holds the user's own labels.nii.gz (not an input)", self.seg_args(f, m, proj), "refuse", None, [proj])
+        ph = self.fresh("out-phantom-foreign")
+        with open(os.path.join(ph, "flair.nii.gz"), "w") as fh:
+            fh.write("the user's own FLAIR")
+        self.add(self.run_seg_case, area, "phantom into a folder holding the user's flair.nii.gz",
+                 ["phantom", "--out", ph, "--seed", "3", "--shape", "32,32,32", "--spacing", "4", "-q"], "refuse", None, [ph])
+        rl = self.fresh("out-relocate-foreign")
+        f2, m2 = self.subject(rl)
+        gt2 = self.save(self.gt, os.path.join(rl, "gt.nii.gz"), np.uint8)
+        ro = os.path.join(rl, "out")
+        os.makedirs(os.path.join(ro, "original"))
+        with open(os.path.join(ro, "original", "flair.nii.gz"), "w") as fh:
+            fh.write("the user's original scan")
+        self.add(self.run_seg_case, area, "experiment relocate into a folder holding the user's folder 'original'",
+                 ["experiment", "relocate", "--model", self.tiny, "--input", "FLAIR=" + f2, "--input", "MPRAGE=" + m2, "--gt", gt2,
+                  "--out", ro, "--samples", "1", "--device", "cpu", "--quiet"], "refuse", None, [ro])
         cd = self.fresh("out-batch-foreign")
         c = os.path.join(cd, "cohort")
         shutil.copytree(self.s1, os.path.join(c, "s1"))

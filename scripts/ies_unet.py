@@ -1,6 +1,7 @@
 """A small 3D U-Net laid out exactly like MONAI's ``monai.networks.nets.UNet`` (num_res_units=0).
 
-MONAI is not a dependency: this file re-implements the same module tree so that state-dict keys and the
+MONAI is not a dependency: this file re-implements the same module tree (checked against MONAI 1.5.0 itself by
+scripts/check-against-monai.py: strict state-dict load, identical outputs) so that state-dict keys and the
 dotted layer names match MONAI's. With channels (c0, c1, ..., cn) and strides (s0, ...)::
 
     model.0                      down block 0: Conv3d(in -> c0, stride s0) + BatchNorm + PReLU (half resolution)

@@ -1,4 +1,5 @@
-"""MONAI's segmentation networks laid out in plain PyTorch (MONAI itself is not available to this project).
+"""MONAI's segmentation networks laid out in plain PyTorch (MONAI cannot be installed here; scripts/check-against-monai.py
+checks these layouts against MONAI 1.5.0's source: strict state-dict load and identical outputs).
 
 Each class rebuilds the module tree of its MONAI namesake (MONAI 1.3/1.4 sources: monai/networks/nets/unet.py,
 dynunet.py, segresnet.py and monai/networks/blocks/{convolutions,dynunet_block,segresnet_block}.py), with the same

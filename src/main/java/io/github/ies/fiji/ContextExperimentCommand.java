@@ -81,6 +81,9 @@ public class ContextExperimentCommand extends ModelCommand {
 
     private void experiment() throws Exception {
         long t0 = System.nanoTime();
+        if (OptionalImages.folder(output_folder) != null) {
+            io.github.ies.io.OutputFolder.check(OptionalImages.folder(output_folder), java.util.List.of());   // before any work
+        }
         if (min_voxels < 1 || max_voxels < min_voxels) throw new IllegalArgumentException("need 1 <= min_voxels <= max_voxels");
         if (steps < 0) throw new IllegalArgumentException("steps must be >= 0");
         Double t = CommandSupport.threshold(threshold);

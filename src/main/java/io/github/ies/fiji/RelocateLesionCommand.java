@@ -92,7 +92,10 @@ public class RelocateLesionCommand extends ModelCommand {
     @Override
     protected void compute(Path scratch) throws Exception {
         Path keep = OptionalImages.folder(output_folder);
-        if (keep != null) RelocateExperiment.checkOutput(keep);      // before anything is created
+        if (keep != null) {                                         // before anything is created
+            io.github.ies.io.OutputFolder.check(keep, java.util.List.of());
+            RelocateExperiment.checkOutput(keep);
+        }
         relocate(keep != null ? Files.createDirectories(keep) : scratch);
     }
 

@@ -50,22 +50,38 @@ public class GradientCheckTest {
         return x;
     }
 
+    /**
+     * A backend that is sound on every machine passes with small errors. Which libtorch kernels are sound depends on
+     * the CPU (issue 11: oneDNN's batched and some large-volume kernels were wrong on one AVX-512 machine), so this
+     * test uses only paths libtorch runs with its own ATen kernels everywhere: float32 at batch 1 on a small box (libtorch
+     * hands a 3x3x3 convolution to oneDNN only for batches > 1 or C x I x J > 20,480) and float64 at batch 3 (oneDNN has
+     * no float64 convolution). The batched float32 path, which is oneDNN's, is covered through test doubles
+     * (BackendFallbackTest) and through the engine, whose maps are compared with independent references.
+     */
     @Test
-    public void soundBackendPassesWithSmallErrors() {
+    public void soundBackendPassesWithSmallErrors() throws Exception {
         int[] size = {16, 16, 24};
-        GradientCheck.Result r = GradientCheck.run(tiny, random(2 * 16 * 16 * 24, 1), size, 3, false);
+        GradientCheck.Result r = GradientCheck.run(tiny, random(2 * 16 * 16 * 24, 1), size, 1, false);
         assertTrue(r.summary(), r.sound(GradientCheck.Kernels.DEFAULT));
-        assertEquals(Boolean.TRUE, r.batched);
         assertFalse(r.summary(), r.failed());
         assertArrayEquals(new int[] {2, 16, 16, 24}, r.shape);
         assertTrue(r.summary(), r.adjointError < 1e-5);
-        assertTrue(r.summary(), r.batchError < 1e-6);
         assertTrue(r.summary(), r.fdError < GradientCheck.FD_TOLERANCE);
         requireOneDnnSwitch();
         assertEquals(Boolean.TRUE, r.referenceKernels);
         assertTrue(r.summary(), r.kernelError < 1e-5);
         // cached: the same object for the same model, shape, batch and backend
-        assertSame(r, GradientCheck.run(tiny, random(2 * 16 * 16 * 24, 2), size, 3, false));
+        assertSame(r, GradientCheck.run(tiny, random(2 * 16 * 16 * 24, 2), size, 1, false));
+        try (TorchModel tiny64 = TorchModel.load(ModelBundle.load(java.nio.file.Paths.get(
+                GradientCheckTest.class.getResource("/saliency/engine/tiny64-bundle").toURI())), Device.cpu(), true)) {
+            GradientCheck.Result b = GradientCheck.run(tiny64, random(2 * 16 * 16 * 24, 3), size, 3, true);
+            assertTrue(b.summary(), b.sound(GradientCheck.Kernels.DEFAULT));
+            assertEquals(b.summary(), Boolean.TRUE, b.batched);
+            assertFalse(b.summary(), b.failed());
+            assertTrue(b.summary(), b.adjointError < 1e-10);
+            assertTrue(b.summary(), b.batchError < 1e-12);
+            assertTrue(b.summary(), b.fdError < GradientCheck.FD_TOLERANCE);
+        }
     }
 
     @Test

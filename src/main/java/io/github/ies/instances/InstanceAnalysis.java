@@ -86,6 +86,16 @@ public final class InstanceAnalysis {
      */
     public static InstanceResult fromLabels(Volume labels, Volume gtOrNull, Volume brainMaskOrNull, Volume avoidOrNull,
             Volume probabilityOrNull, Volume firstInput, InstanceParams params) {
+        return fromLabels(labels, gtOrNull, brainMaskOrNull, avoidOrNull, probabilityOrNull, firstInput, params, 0);
+    }
+
+    /**
+     * {@link #fromLabels(Volume, Volume, Volume, Volume, Volume, Volume, InstanceParams)} with FN and TN ids numbered
+     * after {@code max(largest id of labels, idsTaken)}: a label image resampled onto a model grid may have lost its
+     * largest ids there, and they must not be given to FN instances (ids mean the same lesion on any grid).
+     */
+    public static InstanceResult fromLabels(Volume labels, Volume gtOrNull, Volume brainMaskOrNull, Volume avoidOrNull,
+            Volume probabilityOrNull, Volume firstInput, InstanceParams params, int idsTaken) {
         checkGrid(labels, gtOrNull, "ground truth");
         checkGrid(labels, brainMaskOrNull, "brain mask");
         checkGrid(labels, avoidOrNull, "prediction mask");
@@ -123,7 +133,8 @@ public final class InstanceAnalysis {
         boolean[] forbidden = new boolean[gl.length];
         float[] gd = gtOrNull.data(), av = avoidOrNull == null ? null : avoidOrNull.data();
         for (int idx = 0; idx < forbidden.length; idx++) forbidden[idx] = (av != null ? av[idx] != 0 : gl[idx] != 0) || gd[idx] != 0;
-        Missed missed = missedAndTn(table, gt, cats, given.count(), prob, forbidden, region, firstInput, g, dims, params, warnings);
+        Missed missed = missedAndTn(table, gt, cats, Math.max(given.count(), idsTaken), prob, forbidden, region, firstInput, g, dims,
+                params, warnings);
         Metrics metrics = Metrics.compute(compact, gt, region, g.voxelVolume(), params.minLesionVoxels);
         return new InstanceResult(g, dims, given, missed.fnLabels, missed.tnLabels, missed.tn, table, metrics, warnings, params);
     }

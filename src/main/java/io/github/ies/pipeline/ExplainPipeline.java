@@ -260,22 +260,26 @@ public final class ExplainPipeline {
      * the metrics the model grid's. Ids of the label image with no voxel on the model grid are named in a warning.
      */
     private void labelsOnModelGrid(Volume firstOnModel) {
-        Volume lab = grid.toModel(in.labels, ModelGrid.Interpolation.NEAREST);
-        modelIr = InstanceAnalysis.fromLabels(lab, nearest(in.groundTruth), nearest(in.brainMask), nearest(in.avoid),
-                in.probability == null ? null : grid.toModel(in.probability, ModelGrid.Interpolation.LINEAR), firstOnModel, instanceParams());
         int[] given = new int[nd[0] * nd[1] * nd[2]];
         float[] gl = in.labels.data();
-        java.util.TreeSet<Integer> nativeIds = new java.util.TreeSet<>();
+        java.util.TreeSet<Integer> lost = new java.util.TreeSet<>();
+        int maxId = 0;
         for (int v = 0; v < given.length; v++) {
             given[v] = Math.round(gl[v]);
-            if (given[v] > 0) nativeIds.add(given[v]);
+            if (given[v] > 0) lost.add(given[v]);
+            maxId = Math.max(maxId, given[v]);
         }
+        Volume lab = grid.toModel(in.labels, ModelGrid.Interpolation.NEAREST);
+        for (float v : lab.data()) if (v > 0) lost.remove(Math.round(v));        // what is left has no voxel there
+        // FN and TN ids after the input's largest id, whether or not it survived on the model grid
+        modelIr = InstanceAnalysis.fromLabels(lab, nearest(in.groundTruth), nearest(in.brainMask), nearest(in.avoid),
+                in.probability == null ? null : grid.toModel(in.probability, ModelGrid.Interpolation.LINEAR), firstOnModel, instanceParams(),
+                maxId);
         int[] fn = modelIr.fnLabels() == null ? null : LesionSegmentation.labels(grid, modelIr.fnLabels(), lab);
         int[] tn = modelIr.tnLabels() == null ? null : LesionSegmentation.labels(grid, modelIr.tnLabels(), lab);
         ir = modelIr.onGrid(in.channels[0].geometry(), nd, given, fn, tn, in.probability == null ? null : in.probability.data(),
                 grid.nativeFromModel(), grid.modelGridText());
-        for (int r = 0; r < modelIr.table().rowCount(); r++) nativeIds.remove(modelIr.table().getInt(r, "id"));
-        lostIds.addAll(nativeIds);
+        lostIds.addAll(lost);
         if (!lostIds.isEmpty()) {
             result.warnings.add(lostIds.size() + " instance(s) of the label image have no voxel on " + grid.modelGridText()
                     + " (smaller than one voxel there) and are left out: " + lostIds);

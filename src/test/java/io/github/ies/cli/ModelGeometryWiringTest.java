@@ -305,6 +305,42 @@ public class ModelGeometryWiringTest extends CliTestBase {
     }
 
     /**
+     * A label-image id with no voxel on the model grid (one voxel of a 1 mm copy between the 2 mm voxels) is named in a
+     * warning, refused when asked for, kept in the carried-back label image, and its id is not given to an FN instance:
+     * FN ids follow the input's largest id (before, with --gt, the FN instances were numbered from the model grid's
+     * largest id, took the lost id, and no warning was given).
+     */
+    @Test
+    public void aLabelLostOnTheModelGridKeepsItsIdAndIsNamed() throws Exception {
+        Path model = bundle();
+        Path[] fine = subject("lost", v -> upsample(v, false), v -> upsample(v, true));
+        Volume labels = upsample(labelsRas(), true);
+        labels.set(1, 1, 1, 9f);                                   // odd index: between two 2 mm voxels on every axis
+        Path lab = write(labels, "lost-labels.nii.gz", NiftiDataType.INT32);
+        Path gt = write(upsample(withMissedLesions(labelsRas()), true), "lost-gt.nii.gz", NiftiDataType.UINT8);
+        Path dir = tmp.getRoot().toPath().resolve("lost-explain");
+        int rc = run("explain", "--model", model.toString(), "--input", "FLAIR=" + fine[0], "--input", "MPRAGE=" + fine[1], "--labels", lab.toString(),
+                "--gt", gt.toString(), "--out", dir.toString(), "--samples", "1", "--methods", "smoothgrad-mean", "--lesions", "7", "--quiet");
+        assertEquals(err, 0, rc);
+        String record = Files.readString(dir.resolve("run.json"));
+        assertTrue(record, record.contains("left out: [9]"));
+        LesionTable t = LesionTable.read(dir.resolve("lesions.csv"));
+        assertTrue(t.rowOfId(9) < 0);
+        int fn = 0;
+        for (int r = 0; r < t.rowCount(); r++) {
+            if (!t.get(r, "category").equals("FN")) continue;
+            fn++;
+            assertTrue("FN id " + t.getInt(r, "id") + " after the input's largest id 9", t.getInt(r, "id") > 9);
+        }
+        assertTrue("the ground truth has missed lesions", fn > 0);
+        assertEquals(9f, Nifti.read(dir.resolve("labels.nii.gz")).get(1, 1, 1), 0f);
+        assertEquals(1, run("explain", "--model", model.toString(), "--input", "FLAIR=" + fine[0], "--input", "MPRAGE=" + fine[1], "--labels",
+                lab.toString(), "--gt", gt.toString(), "--out", tmp.getRoot().toPath().resolve("lost-9").toString(), "--samples", "1",
+                "--methods", "smoothgrad-mean", "--lesions", "9", "--quiet"));
+        assertTrue(err, err.contains("instance 9 has no voxel on the model's grid"));
+    }
+
+    /**
      * The perilesional context experiment runs on the model's grid too: on the LAS and 1 mm copies it gives the RAS
      * run's numbers (before, the network was given the LAS arrays as stored and the 1 mm arrays unresampled).
      */

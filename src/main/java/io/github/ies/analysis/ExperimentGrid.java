@@ -27,7 +27,8 @@ final class ExperimentGrid {
         ModelGrid g = ModelGrid.plan(first.dims(), first.geometry(), bundle.geometry());
         if (!g.identity() || g.orientationAssumed()) {
             warnings.add(g.describe().replace("results are mapped back to the native grid",
-                    "the experiment runs there (its voxel counts, distances and volumes are the model grid's)"));
+                    "the experiment runs there (its voxel counts, distances, voxel coordinates and written volumes are the model grid's;"
+                    + " targets given in input voxels are mapped there)"));
         }
         return new ExperimentGrid(g);
     }
@@ -55,6 +56,18 @@ final class ExperimentGrid {
                     + Arrays.toString(lost));
         }
         return m;
+    }
+
+    /** A voxel (i, j, k) of the input's grid as the nearest voxel of the model grid (clamped); null stays null. */
+    int[] voxel(int[] nativeVoxel) {
+        if (nativeVoxel == null || identity()) return nativeVoxel;
+        double[][] a = io.github.ies.geometry.Affines.inverse(grid.nativeFromModel());
+        int[] md = grid.modelDims(), out = new int[3];
+        for (int d = 0; d < 3; d++) {
+            double v = a[d][0] * nativeVoxel[0] + a[d][1] * nativeVoxel[1] + a[d][2] * nativeVoxel[2] + a[d][3];
+            out[d] = (int) Math.max(0, Math.min(md[d] - 1, Math.round(v)));
+        }
+        return out;
     }
 
     /** A mask on the model grid (nearest); null stays null. */

@@ -38,7 +38,8 @@ public final class RelocateExperiment {
 
     /**
      * Refuses an output folder holding a folder named like a case that an earlier relocation run did not write (no
-     * {@code pasted.nii.gz} and {@code explain/run.json} in it): the run would write over it. Call before any work.
+     * {@value #CASE_MARKER}, or {@code pasted.nii.gz} and {@code explain/run.json}, in it): the run would write over it.
+     * Call before any work.
      */
     public static void checkOutput(Path out) {
         for (String c : CASES) {
@@ -53,9 +54,13 @@ public final class RelocateExperiment {
 
     /** True for a case folder an earlier relocation run wrote (which a new run may replace). */
     public static boolean isCase(Path d) {
-        return Files.isDirectory(d, java.nio.file.LinkOption.NOFOLLOW_LINKS) && Files.isRegularFile(d.resolve(ExplainLayout.PASTED))
-                && Files.isRegularFile(d.resolve(ExplainLayout.EXPLAIN).resolve(ExplainLayout.RUN));
+        if (!Files.isDirectory(d, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return false;
+        return Files.isRegularFile(d.resolve(CASE_MARKER), java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                || (Files.isRegularFile(d.resolve(ExplainLayout.PASTED)) && Files.isRegularFile(d.resolve(ExplainLayout.EXPLAIN).resolve(ExplainLayout.RUN)));
     }
+
+    /** Written first into each case folder, so that a run stopped half-way leaves a folder the next run may replace. */
+    public static final String CASE_MARKER = ".ies-relocate-case";
 
     /** Parameters. */
     public static final class Options {
@@ -251,11 +256,11 @@ public final class RelocateExperiment {
                 boolean[] far = Operators.dilate18(anyLesion, dims, o.clearance + 1);
                 boolean[] wmOk = eroded(wm, dims, o.clearance);
                 for (int v = 0; v < wmOk.length; v++) wmOk[v] &= !far[v];
-                int[] off = place(lesion, dims, wmOk, o.wmTarget, o.seed, o.tries);
+                int[] off = place(lesion, dims, wmOk, eg.voxel(o.wmTarget), o.seed, o.tries);
                 if (off == null) res.warnings.add("no lesion-free white-matter location holds lesion " + id + (o.wmTarget != null ? " at the given target" : ""));
                 else { regions.put(WM, lesion); offsets.put(WM, off); }
             } else res.warnings.add("no white-matter mask (--tissues or --wm-mask): case (a) skipped");
-            int[] offB = place(withShell, dims, bgAllowed, o.backgroundTarget, o.seed + 1, o.tries);
+            int[] offB = place(withShell, dims, bgAllowed, eg.voxel(o.backgroundTarget), o.seed + 1, o.tries);
             if (offB == null) {
                 res.warnings.add("no background location outside the head holds lesion " + id + " with its " + o.shellMm + " mm shell");
             } else {
@@ -278,6 +283,7 @@ public final class RelocateExperiment {
                 Path prev = out.resolve(name);
                 if (isCase(prev)) io.github.ies.io.OutputFolder.deleteTree(prev);     // an earlier run's case (checked above)
                 Path dir = Files.createDirectories(prev);
+                Files.writeString(dir.resolve(CASE_MARKER), "a case folder of ies experiment relocate / Relocate Lesion\n");
                 Map<String, Path> files = new LinkedHashMap<>();
                 for (int ch = 0; ch < mod.length; ch++) {
                     String key = bundle.inputs().get(ch);

@@ -55,7 +55,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
         }
         List<Path> records = new ArrayList<>();
         for (Path d : dirs) records.add(new ExplainLayout(d).run());
-        io.github.ies.io.OutputFolder.check(out, records);      // e.g. --out = an explain folder: its run.json would be replaced
+        io.github.ies.io.OutputFolder.check(out, records, "analyze");      // e.g. --out = an explain folder: its run.json would be replaced
         long t0 = System.nanoTime();
         CohortAnalysis.Options o = new CohortAnalysis.Options();
         o.threshold = threshold;
@@ -65,6 +65,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
         CohortAnalysis.Result r = new CohortAnalysis(o).run(dirs, s -> {
             if (!quiet) { err.println("ies analyze: " + s); err.flush(); }
         }, ProgressPrinter.of(err, quiet));
+        io.github.ies.io.OutputFolder.claim(out, "analyze", new IesCli.Version().getVersion()[0]);   // before the first output
         CohortAnalysis.writeTables(r, out);
         if (!noFigures) CohortFigures.write(r, out.resolve(ExplainLayout.FIGURES));
         io.github.ies.pipeline.RunRecord rec = new io.github.ies.pipeline.RunRecord("analyze", new IesCli.Version().getVersion()[0]);

@@ -105,12 +105,15 @@ public final class BatchCommand implements Callable<Integer> {
         List<Subjects.Subject> mine = pick(pick(all, sh), wk);
         List<Path> cohortFiles = new ArrayList<>(List.of(model, subjects));
         for (Subjects.Subject s : all) cohortFiles.addAll(s.files());
-        OutputFolder.check(out, cohortFiles);          // e.g. --out = the subjects folder: refused, nothing touched
+        OutputFolder.check(out, cohortFiles, "batch");          // e.g. --out = the subjects folder: refused, nothing touched
         for (Subjects.Subject s : mine) {
             String why = ownership(s);
             if (why != null) refused.put(s.name, why);
         }
         Files.createDirectories(out);
+        long t0 = System.nanoTime();
+        String version = new IesCli.Version().getVersion()[0];
+        if (wk == null) OutputFolder.claim(out, "batch", version);    // the cohort folder is IES's from now on (summary.csv)
         PrintWriter err = cl.getErr();
         PrintWriter o = cl.getOut();
         if (jobs > 1 && wk == null && mine.size() > 1) {
@@ -121,6 +124,20 @@ public final class BatchCommand implements Callable<Integer> {
         if (wk != null) return IesCli.EXIT_OK;           // the parent writes the summary
         Path summary = out.resolve(sh == null ? "summary.csv" : String.format(Locale.ROOT, "summary-%d-of-%d.csv", sh[0], sh[1]));
         int failed = writeSummary(mine, summary);
+        io.github.ies.pipeline.RunRecord rec = new io.github.ies.pipeline.RunRecord("batch", version);
+        rec.parameters().addProperty("subjects", subjects.toString());
+        rec.parameters().addProperty("model", model.toString());
+        rec.parameters().addProperty("out", out.toString());
+        rec.parameters().addProperty("jobs", jobs);
+        rec.parameters().addProperty("shard", shard);
+        com.google.gson.JsonObject res = new com.google.gson.JsonObject();
+        res.addProperty("subjects", mine.size());
+        res.addProperty("failed", failed);
+        res.addProperty("summary", summary.getFileName().toString());
+        res.addProperty("note", "each subject's folder holds its own run.json; with --shard, the last shard to finish wrote this record");
+        rec.add("result", res);
+        String json = rec.toJson(new java.util.ArrayList<>(), (System.nanoTime() - t0) / 1e9);
+        io.github.ies.io.Nifti.writeAtomically(out.resolve(io.github.ies.io.ExplainLayout.RUN), os -> os.write(json.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         o.printf(Locale.ROOT, "wrote %s: %d subject(s), %d failed%n", summary, mine.size(), failed);
         o.flush();
         if (failed > 0) throw new IllegalStateException(failed + " of " + mine.size() + " subject(s) failed (see " + summary + ")");
@@ -143,7 +160,7 @@ public final class BatchCommand implements Callable<Integer> {
         List<Path> in = new ArrayList<>(s.files());
         in.add(model);
         try {
-            OutputFolder.check(dir, in);
+            OutputFolder.check(dir, in, "batch");
         } catch (OutputFolder.OutputFolderException e) {
             return e.getMessage();
         }

@@ -81,7 +81,7 @@ public final class EvaluateCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--min-voxels must be >= 0, got " + minVoxels);
         }
         long t0 = System.nanoTime();
-        if (out != null) io.github.ies.io.OutputFolder.check(out, java.util.Arrays.asList(pred, gt, brainMask));
+        if (out != null) io.github.ies.io.OutputFolder.check(out, java.util.Arrays.asList(pred, gt, brainMask), "evaluate");
         Volume p = read(pred, "--pred");
         Volume g = read(gt, "--gt");
         Volume b = brainMask == null ? null : read(brainMask, "--brain-mask");
@@ -96,6 +96,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         }
         Metrics m = r.metrics();
         if (out != null) {
+            io.github.ies.io.OutputFolder.claim(out, "evaluate", new IesCli.Version().getVersion()[0]);   // before the first output
             r.writeTo(out);
             io.github.ies.pipeline.RunRecord rec = new io.github.ies.pipeline.RunRecord("evaluate", new IesCli.Version().getVersion()[0]);
             rec.parameters().addProperty("pred", pred.toString());

@@ -86,7 +86,7 @@ public final class ExperimentCommand implements Runnable {
             if (steps < 0) throw new CommandLine.ParameterException(cl, "--steps must be >= 0");
             if (batch < 1) throw new CommandLine.ParameterException(cl, "--batch-size must be >= 1");
             long t0 = System.nanoTime();
-            io.github.ies.io.OutputFolder.check(out, subject.files());
+            io.github.ies.io.OutputFolder.check(out, subject.files(), "experiment context");
             PrintWriter err = cl.getErr();
             io.github.ies.model.ProgressListener progress = ProgressPrinter.of(err, quiet);
             subject.load(cl, nonFinite, device, threads, progress);
@@ -112,7 +112,7 @@ public final class ExperimentCommand implements Runnable {
             }
             for (String w : r.warnings) err.println("ies experiment context: warning: " + w);
             double secs = (System.nanoTime() - t0) / 1e9;
-            Files.createDirectories(out);
+            io.github.ies.io.OutputFolder.claim(out, "experiment context", new IesCli.Version().getVersion()[0]);   // before the first output
             writeText(out.resolve(ExplainLayout.CONTEXT_CSV), r.csv());
             writeText(out.resolve(ExplainLayout.CONTEXT_LESIONS_CSV), r.detailCsv());
             int n = r.steps();

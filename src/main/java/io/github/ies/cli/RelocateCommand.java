@@ -56,7 +56,7 @@ public final class RelocateCommand implements Callable<Integer> {
         }
         if (!(shellMm >= 0) || clearance < 0) throw new CommandLine.ParameterException(cl, "--shell-mm and --clearance must be >= 0");
         long t0 = System.nanoTime();
-        io.github.ies.io.OutputFolder.check(out, subject.files());
+        io.github.ies.io.OutputFolder.check(out, subject.files(), "experiment relocate");
         RelocateExperiment.checkOutput(out);         // like the output folder checks: exit status 1, nothing changed
         subject.load(cl, saliency.nonFinite, saliency.device, saliency.threads, saliency.progress(cl.getErr()));
         ModelBundle bundle = subject.bundle;
@@ -92,9 +92,10 @@ public final class RelocateCommand implements Callable<Integer> {
         o.device = saliency.device;
         o.threads = saliency.threads;
         PrintWriter err = cl.getErr();
-        Files.createDirectories(out);
-        Path tmp = Files.createTempDirectory(out, ".ies-relocate-");
-        try {
+        // the output folder as segment and explain hold theirs: locked, leftovers of killed runs removed, everything
+        // written into a staging folder inside it and moved into place at the end; folders it created removed on failure
+        try (io.github.ies.io.OutputFolder folder = io.github.ies.io.OutputFolder.open(out, "ies experiment relocate", subject.files())) {
+            Path tmp = folder.newStaging();
             RelocateExperiment.Result r = RelocateExperiment.run(bundle, subject.model, ch, lab, wm, bg, o, tmp, s -> {
                 if (!saliency.quiet) { err.println("ies experiment relocate: " + s); err.flush(); }
             });
@@ -110,6 +111,14 @@ public final class RelocateCommand implements Callable<Integer> {
             par.addProperty("shell_mm", shellMm);
             par.addProperty("clearance_voxels", clearance);
             par.addProperty("seed", saliency.seed);
+            par.addProperty("wm_label", wmLabel);
+            par.add("wm_target", wmTarget == null ? null : io.github.ies.pipeline.RunRecord.ints(wmTarget));
+            par.add("background_target", bgTarget == null ? null : io.github.ies.pipeline.RunRecord.ints(bgTarget));
+            com.google.gson.JsonArray ms = new com.google.gson.JsonArray();
+            o.saliency.methods.forEach(m -> ms.add(m.key));
+            par.add("methods", ms);
+            par.addProperty("noise_level", o.saliency.noiseLevel);
+            par.addProperty("saliency_settings", "every setting in each case's explain/run.json");
             par.addProperty("samples", o.saliency.samples);
             par.addProperty("context", o.saliency.context.toString());
             par.addProperty("device_requested", saliency.device);
@@ -126,7 +135,9 @@ public final class RelocateCommand implements Callable<Integer> {
             java.util.List<String> warnings = new java.util.ArrayList<>(subject.warnings);
             warnings.addAll(r.warnings);
             ExperimentCommand.writeText(tmp.resolve(ExplainLayout.RUN), rec.toJson(warnings, (System.nanoTime() - t0) / 1e9));
+            io.github.ies.io.OutputFolder.claim(out, "experiment relocate", new IesCli.Version().getVersion()[0]);
             moveContents(tmp, out);
+            folder.keep();
             for (String s : r.warnings) err.println("ies experiment relocate: warning: " + s);
             err.flush();
             PrintWriter po = cl.getOut();
@@ -135,15 +146,18 @@ public final class RelocateCommand implements Callable<Integer> {
             }
             po.printf(Locale.ROOT, "wrote %s (lesion %d)%n", out, r.lesionId);
             po.flush();
-        } finally {
-            io.github.ies.io.OutputFolder.deleteTree(tmp);
         }
         return IesCli.EXIT_OK;
     }
 
     static void moveContents(Path from, Path to) throws java.io.IOException {
+        java.util.List<Path> entries;
         try (java.util.stream.Stream<Path> s = Files.list(from)) {
-            for (Path p : (Iterable<Path>) s::iterator) {
+            // the complete run.json last: a run stopped half-way keeps the provisional one (OutputFolder.claim)
+            entries = s.sorted(java.util.Comparator.comparing((Path p) -> p.getFileName().toString().equals(ExplainLayout.RUN))).toList();
+        }
+        {
+            for (Path p : entries) {
                 Path dst = to.resolve(p.getFileName().toString());
                 if (Files.isDirectory(dst, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                     // only an earlier run's case folder is replaced (checked before the run; checked again here)

@@ -82,7 +82,7 @@ public class ContextExperimentCommand extends ModelCommand {
     private void experiment() throws Exception {
         long t0 = System.nanoTime();
         if (OptionalImages.folder(output_folder) != null) {
-            io.github.ies.io.OutputFolder.check(OptionalImages.folder(output_folder), java.util.List.of());   // before any work
+            io.github.ies.io.OutputFolder.check(OptionalImages.folder(output_folder), java.util.List.of(), "Perilesional Context Experiment");   // before any work
         }
         if (min_voxels < 1 || max_voxels < min_voxels) throw new IllegalArgumentException("need 1 <= min_voxels <= max_voxels");
         if (steps < 0) throw new IllegalArgumentException("steps must be >= 0");
@@ -119,6 +119,7 @@ public class ContextExperimentCommand extends ModelCommand {
         context_plot = AnalysisSupport.image("Context " + flair.getShortTitle(), fig);
         if (OptionalImages.folder(output_folder) != null) {
             Path out = Files.createDirectories(OptionalImages.folder(output_folder));
+            io.github.ies.io.OutputFolder.claim(out, "Perilesional Context Experiment", CommandSupport.version());
             write(out.resolve(ExplainLayout.CONTEXT_CSV), csv);
             write(out.resolve(ExplainLayout.CONTEXT_LESIONS_CSV), r.detailCsv());
             Figures.writePng(fig, out.resolve(ExplainLayout.CONTEXT_FIGURE));

@@ -78,7 +78,7 @@ public class LesionStatisticsCommand extends ContextCommand {
                 out = OptionalImages.folder(output_folder);
                 List<Path> records = new ArrayList<>();
                 for (Path d : dirs) records.add(new ExplainLayout(d).run());
-                io.github.ies.io.OutputFolder.check(out, records);     // an explain folder's run.json would be replaced
+                io.github.ies.io.OutputFolder.check(out, records, "Lesion Statistics");     // an explain folder's run.json would be replaced
             } else {
                 out = tmp = Files.createTempDirectory("ies-statistics-");
             }
@@ -90,6 +90,7 @@ public class LesionStatisticsCommand extends ContextCommand {
                 if (status != null) status.showStatus("Lesion Statistics: " + s);
             });
             if (isCanceled()) return;
+            if (tmp == null) io.github.ies.io.OutputFolder.claim(out, "Lesion Statistics", CommandSupport.version());
             CohortAnalysis.writeTables(r, out);
             List<Path> figs = CohortFigures.write(r, out.resolve(ExplainLayout.FIGURES));
             if (tmp == null) {

@@ -93,10 +93,11 @@ public class RelocateLesionCommand extends ModelCommand {
     protected void compute(Path scratch) throws Exception {
         Path keep = OptionalImages.folder(output_folder);
         if (keep != null) {                                         // before anything is created
-            io.github.ies.io.OutputFolder.check(keep, java.util.List.of());
+            io.github.ies.io.OutputFolder.check(keep, java.util.List.of(), "Relocate Lesion");
             RelocateExperiment.checkOutput(keep);
         }
-        relocate(keep != null ? Files.createDirectories(keep) : scratch);
+        if (keep != null) io.github.ies.io.OutputFolder.claim(keep, "Relocate Lesion", CommandSupport.version());   // writes in place
+        relocate(keep != null ? keep : scratch);
     }
 
     @Override

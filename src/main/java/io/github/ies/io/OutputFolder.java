@@ -150,16 +150,18 @@ public final class OutputFolder implements AutoCloseable {
         }
     }
 
-    /**
-     * The names IES writes ({@link ExplainLayout#outputNames}) present in an existing folder that no IES run wrote:
-     * none when the folder holds the run.json of an IES run (a {@code command} and an {@code ies_version}), or a
-     * batch run's marker; they are then an earlier run's outputs, which a new run replaces.
-     */
     private static boolean hasBatchMarker(Path dir) {
         for (String marker : BATCH_MARKERS) if (Files.isRegularFile(dir.resolve(marker), LinkOption.NOFOLLOW_LINKS)) return true;
         return false;
     }
 
+    /**
+     * The names IES writes ({@link ExplainLayout#outputNames}) present in an existing folder that no IES run wrote:
+     * none when the folder holds the run.json of an IES run (a {@code command} and an {@code ies_version}; commands
+     * without staging write a provisional one first, {@link #claim}), a batch run's marker (in it or in a subject's
+     * folder), or the record of an earlier version (context.json / relocate.json of an experiment, an IES metrics.json,
+     * the four tables of ies analyze); they are then an earlier run's outputs, which a new run replaces.
+     */
     static List<String> foreignOutputs(Path dir) {
         if (!Files.isDirectory(dir)) return List.of();
         List<String> present = new ArrayList<>();
@@ -178,14 +180,74 @@ public final class OutputFolder implements AutoCloseable {
         } catch (IOException e) {
             return false;
         }
-        Path run = dir.resolve(ExplainLayout.RUN);
-        if (!Files.isRegularFile(run, LinkOption.NOFOLLOW_LINKS)) return false;
-        try {
-            com.google.gson.JsonElement e = com.google.gson.JsonParser.parseString(Files.readString(run, java.nio.charset.StandardCharsets.UTF_8));
-            return e.isJsonObject() && e.getAsJsonObject().has("command") && e.getAsJsonObject().has("ies_version");
-        } catch (IOException | RuntimeException ex) {
-            return false;
+        if (runCommand(dir) != null) return true;
+        // records of earlier versions
+        com.google.gson.JsonObject ctx = json(dir.resolve("context.json")), rel = json(dir.resolve("relocate.json")),
+                met = json(dir.resolve(ExplainLayout.METRICS));
+        if ((ctx != null && ctx.has("experiment")) || (rel != null && rel.has("experiment")) || (met != null && met.has("ndsc_r"))) return true;
+        for (String t : new String[] {ExplainLayout.GROUP_TESTS, ExplainLayout.GROUP_SUMMARY, ExplainLayout.CHANNEL_CONTRIBUTIONS, "peaks.csv"}) {
+            if (!Files.isRegularFile(dir.resolve(t), LinkOption.NOFOLLOW_LINKS)) return false;
         }
+        return true;
+    }
+
+    /** The {@code command} of the IES run.json in a folder; null when there is none (or it is not an IES record). */
+    public static String runCommand(Path dir) {
+        com.google.gson.JsonObject o = json(dir.resolve(ExplainLayout.RUN));
+        if (o == null || !o.has("command") || !o.has("ies_version") || !o.get("command").isJsonPrimitive()) return null;
+        return o.get("command").getAsString();
+    }
+
+    private static com.google.gson.JsonObject json(Path f) {
+        if (!Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) return null;
+        try {
+            com.google.gson.JsonElement e = com.google.gson.JsonParser.parseString(Files.readString(f, java.nio.charset.StandardCharsets.UTF_8));
+            return e.isJsonObject() ? e.getAsJsonObject() : null;
+        } catch (IOException | RuntimeException ex) {
+            return null;
+        }
+    }
+
+    /**
+     * The kind of output folder a command writes: a subject's (segment, explain, demo, batch, Fiji Explain Lesions), or
+     * an analysis, context experiment, relocation experiment or evaluation; null for an unknown command.
+     */
+    static String kind(String command) {
+        if (command == null) return null;
+        switch (command) {
+            case "analyze": case "Lesion Statistics": return "an analysis (ies analyze, Lesion Statistics)";
+            case "experiment context": case "Perilesional Context Experiment": return "a context experiment";
+            case "experiment relocate": case "Relocate Lesion": return "a relocation experiment";
+            case "evaluate": return "an evaluation (ies evaluate)";
+            default: return "a subject's segmentation or explanation";
+        }
+    }
+
+    /**
+     * {@link #check(Path, Collection)}, and a folder holding the run.json of another kind of run (e.g. an explain
+     * folder given to ies analyze or ies experiment context) is refused too: its record and outputs would be replaced
+     * by unrelated ones.
+     */
+    public static void check(Path out, Collection<Path> inputs, String command) throws OutputFolderException {
+        check(out, inputs);
+        Path abs = out.toAbsolutePath().normalize();
+        String there = Files.isDirectory(abs) ? runCommand(abs) : null;
+        if (there != null && command != null && !kind(there).equals(kind(command))) {
+            throw new OutputFolderException("the output folder " + out + " holds the outputs of " + kind(there) + " ('" + there + "', its run.json); "
+                    + command + " would replace them: choose another folder, e.g. a new sub-folder (nothing was changed)");
+        }
+    }
+
+    /**
+     * Marks a checked output folder as this run's before anything else is written into it (for commands that write
+     * their outputs in place, without staging): a provisional run.json ({@code "status": "running"}), replaced by the
+     * complete one at the end. A run stopped half-way thus leaves a folder the next run recognises as IES's.
+     */
+    public static void claim(Path out, String command, String version) throws IOException {
+        Files.createDirectories(out);
+        String json = "{\n  \"command\": " + new com.google.gson.JsonPrimitive(command) + ",\n  \"ies_version\": "
+                + new com.google.gson.JsonPrimitive(version) + ",\n  \"status\": \"running (a complete run replaces this record)\"\n}\n";
+        Nifti.writeAtomically(out.resolve(ExplainLayout.RUN), os -> os.write(json.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 
     private static Path realOf(Path abs, Path existingAncestor) {

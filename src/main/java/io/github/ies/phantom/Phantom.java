@@ -63,11 +63,6 @@ public final class Phantom {
     public Map<String, Object> parameters() { return parameters; }
 
     /**
-     * Writes {@code flair.nii.gz}, {@code mprage.nii.gz} (int16 with scl_slope), {@code lesions.nii.gz},
-     * {@code brainmask.nii.gz}, {@code tissues.nii.gz} (uint8) and {@code phantom.json} into {@code dir}
-     * (created if needed), each atomically.
-     */
-    /**
      * Refuses a folder that already holds a file a phantom would write (e.g. a user's own {@code flair.nii.gz}) unless
      * it is an earlier phantom's folder (its {@code phantom.json} of this format): a phantom never overwrites what it
      * did not create. Call before any work.
@@ -93,9 +88,17 @@ public final class Phantom {
         }
     }
 
+    /**
+     * Writes {@code flair.nii.gz}, {@code mprage.nii.gz} (int16 with scl_slope), {@code lesions.nii.gz},
+     * {@code brainmask.nii.gz}, {@code tissues.nii.gz} (uint8) and {@code phantom.json} into {@code dir}
+     * (created if needed), each atomically; refused by {@link #checkTarget} when it holds files of another origin.
+     */
     public void write(Path dir) throws IOException {
         checkTarget(dir);
         Files.createDirectories(dir);
+        // a provisional phantom.json first: a run stopped half-way leaves a folder the next run recognises and rewrites
+        byte[] provisional = ("{\"format\": \"" + PhantomGenerator.FORMAT + "\", \"status\": \"being written\"}\n").getBytes(StandardCharsets.UTF_8);
+        Nifti.writeAtomically(dir.resolve(JSON), out -> out.write(provisional));
         Nifti.write(flair, dir.resolve(FLAIR), NiftiDataType.INT16, flairSlope, 0);
         Nifti.write(mprage, dir.resolve(MPRAGE), NiftiDataType.INT16, mprageSlope, 0);
         Nifti.write(lesionMask, dir.resolve(LESIONS), NiftiDataType.UINT8);

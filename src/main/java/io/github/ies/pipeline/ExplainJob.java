@@ -65,7 +65,7 @@ public final class ExplainJob {
         List<Path> inputFiles = new ArrayList<>(q.inputs.values());
         inputFiles.addAll(Arrays.asList(q.model, q.labels, q.groundTruth, q.brainMask));
         if (seg != null) inputFiles.addAll(Arrays.asList(seg.mask, seg.probability));
-        if (q.outputFolder == null) OutputFolder.check(q.out, inputFiles);     // before any work
+        if (q.outputFolder == null) OutputFolder.check(q.out, inputFiles, q.command);     // before any work
         ModelBundle bundle = InputFiles.bundle(q.model);
         List<String> warnings = new ArrayList<>();
         Map<String, String> sources = new LinkedHashMap<>();
@@ -97,7 +97,7 @@ public final class ExplainJob {
     public static ExplainPipeline.Result inMemory(ExplainPipeline.Inputs in, ExplainPipeline.Request q, Path out, List<Path> inputFiles,
             ExplainPipeline.Sink extra, ProgressListener progress, Consumer<String> log) throws Exception {
         if (out == null) return ExplainPipeline.run(in, q, extra == null ? (m, ref) -> { } : extra, progress, log);
-        OutputFolder.check(out, inputFiles);
+        OutputFolder.check(out, inputFiles, q.command);
         q.outputFolderName = out.toString();
         return intoFolder(in, q, OutputFolder.open(out, "ies " + q.command, inputFiles), true, extra, new ArrayList<>(), progress, log);
     }

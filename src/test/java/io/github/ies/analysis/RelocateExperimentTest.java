@@ -19,6 +19,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
 
 public class RelocateExperimentTest {
 
@@ -157,5 +158,48 @@ public class RelocateExperimentTest {
         assertEquals(1, rc2);
         assertTrue(err.toString(), err.toString().startsWith("ies experiment context: error: no lesion with 90 to 120 voxels"));
         assertTrue(!Files.exists(d.resolve("ctx2").resolve("context.csv")));
+    }
+
+    /**
+     * Targets given in input voxels land on the same place on the model grid: on an LAS copy of a RAS 2 mm grid (the i
+     * axis reversed) voxel (i, j, k) is model voxel (n - 1 - i, j, k); on a 1 mm copy (2n - 1 voxels) voxel 2i is model
+     * voxel i. A case folder that an interrupted run began (only its marker) may be replaced; a user's folder may not.
+     */
+    @Test
+    public void targetsAreMappedOntoTheModelGridAndBegunCaseFoldersAreOurs() throws Exception {
+        io.github.ies.model.ModelBundle bundle = io.github.ies.model.ModelBundle.load(ContextExperimentTest.tinyBundle());
+        java.nio.file.Path b = tmp.newFolder("ras2").toPath();
+        com.google.gson.JsonObject j = com.google.gson.JsonParser.parseString(Files.readString(bundle.source().resolve("ies-model.json"))).getAsJsonObject();
+        j.addProperty("orientation", "RAS");
+        com.google.gson.JsonArray sp = new com.google.gson.JsonArray();
+        for (int d = 0; d < 3; d++) sp.add(2.0);
+        j.add("spacing", sp);
+        Files.writeString(b.resolve("ies-model.json"), j.toString());
+        Files.copy(bundle.source().resolve("model.pt"), b.resolve("model.pt"));
+        io.github.ies.model.ModelBundle ras2 = io.github.ies.model.ModelBundle.load(b);
+        int[] dims = {16, 20, 12};
+        Geometry ras = Geometry.axisAligned(new double[] {2, 2, 2}, new double[] {8, 9, 5});
+        Volume las = io.github.ies.cli.ModelGeometryWiringTest.flipI(Volume.zeros(dims, ras));
+        List<String> w = new java.util.ArrayList<>();
+        ExperimentGrid g = ExperimentGrid.of(ras2, las, w);
+        assertFalse(g.identity());
+        assertTrue(w.toString(), w.get(0).contains("targets given in input voxels are mapped there"));
+        assertArrayEquals(new int[] {16 - 1 - 3, 7, 5}, g.voxel(new int[] {3, 7, 5}));
+        Volume fine = io.github.ies.cli.ModelGeometryWiringTest.upsample(Volume.zeros(dims, ras), false);
+        ExperimentGrid gf = ExperimentGrid.of(ras2, fine, w);
+        assertArrayEquals(new int[] {3, 7, 5}, gf.voxel(new int[] {6, 14, 10}));
+        assertNull(gf.voxel(null));
+        Path out = tmp.newFolder("begun").toPath();
+        Files.createDirectories(out.resolve("original"));
+        Files.writeString(out.resolve("original").resolve(RelocateExperiment.CASE_MARKER), "x");
+        Files.writeString(out.resolve("original").resolve("flair.nii.gz"), "a half-written case");
+        RelocateExperiment.checkOutput(out);
+        Files.delete(out.resolve("original").resolve(RelocateExperiment.CASE_MARKER));
+        try {
+            RelocateExperiment.checkOutput(out);
+            fail("a folder without the marker is not a case folder");
+        } catch (IllegalArgumentException expected) {
+            // refused
+        }
     }
 }

@@ -52,7 +52,7 @@ public class ModelGeometryWiringTest extends CliTestBase {
     }
 
     /** The i axis stored reversed: the same world, an LAS affine. */
-    static Volume flipI(Volume v) {
+    public static Volume flipI(Volume v) {
         int[] d = v.dims();
         double[][] a = v.geometry().affine();
         double[][] b = new double[4][];
@@ -67,7 +67,7 @@ public class ModelGeometryWiringTest extends CliTestBase {
     }
 
     /** 2n - 1 voxels per axis at half the spacing, same corner voxels: trilinear (labels: nearest, ties up). */
-    static Volume upsample(Volume v, boolean nearest) {
+    public static Volume upsample(Volume v, boolean nearest) {
         int[] d = v.dims();
         int[] u = {2 * d[0] - 1, 2 * d[1] - 1, 2 * d[2] - 1};
         double[][] a = v.geometry().affine();

@@ -77,6 +77,13 @@ public class PhantomCommandTest {
         assertEquals(1, run("phantom", "--out", many.toString(), "--seed", "3", "--count", "2", "--shape", "32,32,32", "--spacing", "4", "-q"));
         assertFalse(Files.exists(many.resolve("seed-3")));
         assertEquals("the user's own labels", Files.readString(many.resolve("seed-4").resolve("lesions.nii.gz")));
+        // a phantom stopped half-way (its provisional phantom.json and one volume written) is rewritten by the next run
+        Path half = tmp.getRoot().toPath().resolve("half");
+        Files.createDirectories(half);
+        Files.writeString(half.resolve("phantom.json"), "{\"format\": \"ies-phantom/1\", \"status\": \"being written\"}");
+        Files.writeString(half.resolve("flair.nii.gz"), "half");
+        assertEquals(err.toString(), 0, run("phantom", "--out", half.toString(), "--seed", "3", "--shape", "32,32,32", "--spacing", "4", "-q"));
+        assertEquals(32, Nifti.read(half.resolve("flair.nii.gz")).dims()[0]);
         // an earlier phantom's folder is rewritten
         Path again = tmp.getRoot().toPath().resolve("again");
         args[2] = again.toString();

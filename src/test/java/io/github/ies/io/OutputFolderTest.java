@@ -238,4 +238,52 @@ public class OutputFolderTest {
         OutputFolder.check(batch, List.of());
         OutputFolder.check(tmp.getRoot().toPath().resolve("new"), List.of());
     }
+
+    /**
+     * An output folder of another kind of run is refused (an explain folder given to ies experiment context or ies
+     * analyze: its run.json and outputs would be replaced); one of the same kind is not. A claimed folder (a run stopped
+     * after its provisional run.json) and the records of earlier versions count as IES's.
+     */
+    @Test
+    public void anotherKindOfRunsFolderIsRefusedAndClaimsAndEarlierRecordsAreIes() throws Exception {
+        Path explain = tmp.newFolder("explain").toPath();
+        Files.writeString(explain.resolve("lesions.csv"), "id,category");
+        Files.writeString(explain.resolve("run.json"), EARLIER_RUN);
+        OutputFolder.check(explain, List.of(), "explain");
+        OutputFolder.check(explain, List.of(), "segment");
+        for (String other : new String[] {"experiment context", "analyze", "evaluate", "experiment relocate", "Lesion Statistics"}) {
+            try {
+                OutputFolder.check(explain, List.of(), other);
+                fail(other + " must not replace an explain folder's run.json");
+            } catch (OutputFolder.OutputFolderException e) {
+                assertTrue(e.getMessage(), e.getMessage().contains("'explain'") && e.getMessage().contains("nothing was changed"));
+            }
+        }
+        // a run stopped after its claim (tables written, the complete run.json not yet): the next run may go on
+        Path analysis = tmp.newFolder("analysis").toPath();
+        OutputFolder.claim(analysis, "analyze", "0.1.0");
+        Files.writeString(analysis.resolve("group_tests.csv"), "method");
+        assertEquals("analyze", OutputFolder.runCommand(analysis));
+        OutputFolder.check(analysis, List.of(), "analyze");
+        OutputFolder.check(analysis, List.of(), "Lesion Statistics");
+        // folders of earlier versions: context.json of an experiment, an IES metrics.json, the four analyze tables
+        Path ctx = tmp.newFolder("ctx").toPath();
+        Files.writeString(ctx.resolve("context.csv"), "step");
+        Files.writeString(ctx.resolve("context.json"), "{\"experiment\": \"context\"}");
+        OutputFolder.check(ctx, List.of(), "experiment context");
+        Path eval = tmp.newFolder("eval").toPath();
+        Files.writeString(eval.resolve("labels.nii.gz"), "x");
+        Files.writeString(eval.resolve("metrics.json"), "{\"dice\": 0.5, \"ndsc_r\": 0.001}");
+        OutputFolder.check(eval, List.of(), "evaluate");
+        Path old = tmp.newFolder("old-analysis").toPath();
+        for (String t : new String[] {"group_tests.csv", "group_summary.csv", "channel_contributions.csv", "peaks.csv"}) Files.writeString(old.resolve(t), "x");
+        OutputFolder.check(old, List.of(), "analyze");
+        Files.delete(old.resolve("peaks.csv"));
+        try {
+            OutputFolder.check(old, List.of(), "analyze");
+            fail("three tables of those names are not proof of an earlier analysis");
+        } catch (OutputFolder.OutputFolderException expected) {
+            // refused
+        }
+    }
 }

@@ -168,9 +168,9 @@ final class CommandSupport {
         }
     }
 
-    /** The plugin's version (the jar's manifest), "development" when run from classes. */
+    /** The plugin's version as the command line records it: "ies " and the jar's manifest version ("development" from classes). */
     static String version() {
         String v = CommandSupport.class.getPackage() == null ? null : CommandSupport.class.getPackage().getImplementationVersion();
-        return v == null ? "development" : v;
+        return "ies " + (v == null ? "development" : v);
     }
 }

@@ -158,6 +158,7 @@ public class ExplainLesionsCommand extends SegmentingCommand {
         q.minLesionVoxels = minSizeOrModel();
         q.connectivity = connectivityOrModel();
         q.command = "fiji-explain";
+        q.version = CommandSupport.version();
         q.tnSpheres = tn_spheres;
         q.lesions = ids;
         Displays displays = new Displays(in, o);

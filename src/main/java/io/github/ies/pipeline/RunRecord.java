@@ -80,7 +80,7 @@ public final class RunRecord {
         warnings.forEach(w::add);
         out.add("warnings", w);
         out.addProperty("total_seconds", totalSeconds);
-        return new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(out) + "\n";
+        return new GsonBuilder().setPrettyPrinting().serializeNulls().disableHtmlEscaping().create().toJson(out) + "\n";
     }
 
     public static JsonArray ints(int[] v) {

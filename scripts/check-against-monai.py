@@ -8,7 +8,8 @@ when `import monai` works.
   /usr/bin/python3 scripts/check-against-monai.py --monai-src /tmp/monai-src
 
 Checks, each against MONAI's own code:
-  1. layouts: scripts/monai_layouts.py's UNet (num_res_units 0 and 2), DynUNet and SegResNet, and scripts/ies_unet.py's
+  1. layouts: scripts/monai_layouts.py's UNet (num_res_units 0 and 2), DynUNet (plain and residual blocks) and
+     SegResNet, and scripts/ies_unet.py's
      UNet (the demo and test models), with the configurations and seeds of the test fixtures: MONAI's network of the
      same arguments takes their state dict with strict=True (same module names and shapes, so the explained layers
      are named as in MONAI) and gives the same output on a random input (eval mode) within 1e-5 of its range; and the
@@ -89,6 +90,13 @@ def main():
     cases.append(("dynunet4: DynUNet(kernels 3, strides 1,2,2, filters 4,8,16, instance norm)", ours,
                   DynUNet(3, 2, 2, kernel_size=[3, 3, 3], strides=[1, 2, 2], upsample_kernel_size=[2, 2], filters=(4, 8, 16),
                           norm_name=("INSTANCE", {"affine": True}), deep_supervision=False), (1, 2, 16, 24, 16), "upsamples.0"))
+    torch.manual_seed(89)
+    ours = monai_layouts.randomize_norm_statistics(
+        monai_layouts.DynUNet(2, 2, kernel_size=[3, 3, 3], strides=[1, 2, 2], upsample_kernel_size=[2, 2], filters=(4, 8, 16),
+                              res_block=True), 89)
+    cases.append(("DynUNet with residual blocks (res_block=True)", ours,
+                  DynUNet(3, 2, 2, kernel_size=[3, 3, 3], strides=[1, 2, 2], upsample_kernel_size=[2, 2], filters=(4, 8, 16),
+                          norm_name=("INSTANCE", {"affine": True}), deep_supervision=False, res_block=True), (1, 2, 16, 24, 16), "upsamples.0"))
     torch.manual_seed(8)
     ours = monai_layouts.randomize_norm_statistics(
         monai_layouts.SegResNet(2, 2, init_filters=4, blocks_down=(1, 1, 2, 2), num_groups=2), 8)

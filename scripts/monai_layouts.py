@@ -38,18 +38,20 @@ def _norm(name, ch, groups=8):
 
 
 class ADN(nn.Sequential):
-    """MONAI's ADN with ordering "NDA" and no dropout: N (norm), A (PReLU)."""
+    """MONAI's ADN with ordering "NDA": N (norm), D (dropout, only when > 0), A (PReLU)."""
 
-    def __init__(self, ch, norm):
+    def __init__(self, ch, norm, dropout=0.0):
         super().__init__()
         self.add_module("N", _norm(norm, ch))
+        if dropout:
+            self.add_module("D", nn.Dropout(dropout))
         self.add_module("A", nn.PReLU())
 
 
 class Convolution(nn.Sequential):
     """MONAI's Convolution: conv (or transposed conv) then ADN unless conv_only."""
 
-    def __init__(self, cin, cout, strides=1, kernel_size=3, norm="batch", conv_only=False, is_transposed=False):
+    def __init__(self, cin, cout, strides=1, kernel_size=3, norm="batch", conv_only=False, is_transposed=False, dropout=0.0):
         super().__init__()
         padding = (kernel_size - 1) // 2
         if is_transposed:
@@ -59,7 +61,7 @@ class Convolution(nn.Sequential):
             conv = nn.Conv3d(cin, cout, kernel_size, stride=strides, padding=padding)
         self.add_module("conv", conv)
         if not conv_only:
-            self.add_module("adn", ADN(cout, norm))
+            self.add_module("adn", ADN(cout, norm, dropout))
 
 
 class ResidualUnit(nn.Module):
@@ -95,20 +97,23 @@ class SkipConnection(nn.Module):
 
 
 class UNet(nn.Module):
-    """monai.networks.nets.UNet (3D, PReLU, NDA, no dropout)."""
+    """monai.networks.nets.UNet (3D, PReLU, NDA; dropout only without residual units, as the demo model trains)."""
 
     def __init__(self, in_channels=2, out_channels=2, channels=(16, 32, 64, 128), strides=(2, 2, 2),
-                 num_res_units=0, norm="batch", kernel_size=3, up_kernel_size=3):
+                 num_res_units=0, norm="batch", kernel_size=3, up_kernel_size=3, dropout=0.0):
         super().__init__()
         nru = num_res_units
+        if nru > 0 and dropout:
+            raise ValueError("dropout with residual units is not laid out here")
 
         def down_layer(cin, cout, s):
             if nru > 0:
                 return ResidualUnit(cin, cout, s, kernel_size, nru, norm)
-            return Convolution(cin, cout, s, kernel_size, norm)
+            return Convolution(cin, cout, s, kernel_size, norm, dropout=dropout)
 
         def up_layer(cin, cout, s, is_top):
-            conv = Convolution(cin, cout, s, up_kernel_size, norm, conv_only=is_top and nru == 0, is_transposed=True)
+            conv = Convolution(cin, cout, s, up_kernel_size, norm, conv_only=is_top and nru == 0, is_transposed=True,
+                               dropout=dropout)
             if nru > 0:
                 ru = ResidualUnit(cout, cout, 1, kernel_size, 1, norm, last_conv_only=is_top)
                 conv = nn.Sequential(conv, ru)
@@ -164,14 +169,11 @@ class UnetBasicBlock(nn.Module):
         return self.lrelu(self.norm2(self.conv2(x)))
 
 
-class UnetResBlock(nn.Module):
+class UnetResBlock(UnetBasicBlock):
+    """UnetBasicBlock's layers (same names) plus MONAI's residual path."""
+
     def __init__(self, cin, cout, k, s, norm="instance_affine"):
-        super().__init__()
-        self.conv1 = _ConvOnly(_dyn_conv(cin, cout, k, s))
-        self.conv2 = _ConvOnly(_dyn_conv(cout, cout, k, 1))
-        self.lrelu = nn.LeakyReLU(0.01)
-        self.norm1 = _norm(norm, cout)
-        self.norm2 = _norm(norm, cout)
+        super().__init__(cin, cout, k, s, norm)
         self.downsample = cin != cout or s != 1
         if self.downsample:
             self.conv3 = _ConvOnly(_dyn_conv(cin, cout, 1, s))

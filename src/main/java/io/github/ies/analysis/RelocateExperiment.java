@@ -59,6 +59,21 @@ public final class RelocateExperiment {
                 || (Files.isRegularFile(d.resolve(ExplainLayout.PASTED)) && Files.isRegularFile(d.resolve(ExplainLayout.EXPLAIN).resolve(ExplainLayout.RUN)));
     }
 
+    /**
+     * Moves a run staged in {@code staging} into its output folder: an earlier run's case folders are removed first
+     * (the folder then holds exactly this run's cases; anything else is refused, as {@link #checkOutput} did before the
+     * run), then everything is committed, run.json first. The command line and Fiji's Relocate Lesion publish this way.
+     */
+    public static void publish(io.github.ies.io.OutputFolder folder, Path staging, Path out) throws java.io.IOException {
+        for (String c : CASES) {
+            Path d = out.resolve(c);
+            if (!Files.exists(d, java.nio.file.LinkOption.NOFOLLOW_LINKS)) continue;
+            if (!isCase(d)) throw new java.io.IOException(d + " is not a case folder of an earlier relocation run; left as it is");
+            io.github.ies.io.OutputFolder.deleteTree(d);
+        }
+        folder.commit(staging);
+    }
+
     /** Written first into each case folder, so that a run stopped half-way leaves a folder the next run may replace. */
     public static final String CASE_MARKER = ".ies-relocate-case";
 

@@ -65,9 +65,6 @@ public final class AnalyzeCommand implements Callable<Integer> {
         CohortAnalysis.Result r = new CohortAnalysis(o).run(dirs, s -> {
             if (!quiet) { err.println("ies analyze: " + s); err.flush(); }
         }, ProgressPrinter.of(err, quiet));
-        io.github.ies.io.OutputFolder.claim(out, "analyze", new IesCli.Version().getVersion()[0]);   // before the first output
-        CohortAnalysis.writeTables(r, out);
-        if (!noFigures) CohortFigures.write(r, out.resolve(ExplainLayout.FIGURES));
         io.github.ies.pipeline.RunRecord rec = new io.github.ies.pipeline.RunRecord("analyze", new IesCli.Version().getVersion()[0]);
         com.google.gson.JsonArray in = new com.google.gson.JsonArray();
         for (Path d : dirs) in.add(d.toString());
@@ -86,8 +83,13 @@ public final class AnalyzeCommand implements Callable<Integer> {
         res.add("groups", groups);
         res.add("channels", channels);
         rec.add("result", res);
-        String json = rec.toJson(r.warnings, (System.nanoTime() - t0) / 1e9);
-        io.github.ies.io.Nifti.writeAtomically(out.resolve(ExplainLayout.RUN), os -> os.write(json.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        // tables, figures and run.json staged, then moved into place (locked; nothing half-written on failure)
+        io.github.ies.io.OutputFolder.write(out, "analyze", records, staging -> {
+            CohortAnalysis.writeTables(r, staging);
+            if (!noFigures) CohortFigures.write(r, staging.resolve(ExplainLayout.FIGURES));
+            String json = rec.toJson(r.warnings, (System.nanoTime() - t0) / 1e9);
+            io.github.ies.io.Nifti.writeAtomically(staging.resolve(ExplainLayout.RUN), os -> os.write(json.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        });
         for (String w : r.warnings) err.println("ies analyze: warning: " + w);
         err.flush();
         PrintWriter po = spec.commandLine().getOut();

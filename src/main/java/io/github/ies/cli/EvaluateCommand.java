@@ -96,8 +96,6 @@ public final class EvaluateCommand implements Callable<Integer> {
         }
         Metrics m = r.metrics();
         if (out != null) {
-            io.github.ies.io.OutputFolder.claim(out, "evaluate", new IesCli.Version().getVersion()[0]);   // before the first output
-            r.writeTo(out);
             io.github.ies.pipeline.RunRecord rec = new io.github.ies.pipeline.RunRecord("evaluate", new IesCli.Version().getVersion()[0]);
             rec.parameters().addProperty("pred", pred.toString());
             rec.parameters().addProperty("gt", gt.toString());
@@ -110,8 +108,12 @@ public final class EvaluateCommand implements Callable<Integer> {
             rec.parameters().addProperty("out", out.toString());
             rec.add("metrics", m.toJson());
             String json = rec.toJson(r.warnings(), (System.nanoTime() - t0) / 1e9);
-            io.github.ies.io.Nifti.writeAtomically(out.resolve(io.github.ies.io.ExplainLayout.RUN),
-                    os -> os.write(json.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            // label images, table, metrics and run.json staged, then moved into place (locked; nothing half-written)
+            io.github.ies.io.OutputFolder.write(out, "evaluate", java.util.Arrays.asList(pred, gt, brainMask), staging -> {
+                r.writeTo(staging);
+                io.github.ies.io.Nifti.writeAtomically(staging.resolve(io.github.ies.io.ExplainLayout.RUN),
+                        os -> os.write(json.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            });
         }
         PrintWriter stdout = spec.commandLine().getOut();
         if (json) stdout.println(new GsonBuilder().serializeNulls().create().toJson(out == null ? m.toJson() : r.metricsJson()));

@@ -51,7 +51,7 @@ public final class ExperimentCommand implements Runnable {
         return io.github.ies.pipeline.InputFiles.sameGrid(v, ref, p);
     }
 
-    static void writeText(Path p, String s) throws Exception {
+    static void writeText(Path p, String s) throws java.io.IOException {
         Nifti.writeAtomically(p, os -> os.write(s.getBytes(StandardCharsets.UTF_8)));
     }
 
@@ -112,13 +112,9 @@ public final class ExperimentCommand implements Runnable {
             }
             for (String w : r.warnings) err.println("ies experiment context: warning: " + w);
             double secs = (System.nanoTime() - t0) / 1e9;
-            io.github.ies.io.OutputFolder.claim(out, "experiment context", new IesCli.Version().getVersion()[0]);   // before the first output
-            writeText(out.resolve(ExplainLayout.CONTEXT_CSV), r.csv());
-            writeText(out.resolve(ExplainLayout.CONTEXT_LESIONS_CSV), r.detailCsv());
             int n = r.steps();
             double[] det = new double[n], mean = new double[n], std = new double[n];
             for (int s = 0; s < n; s++) { det[s] = r.nDetected(s); mean[s] = r.mean(s); std[s] = r.std(s); }
-            Figures.writePng(Figures.contextFigure(r.distanceMm, det, r.lesions.size(), mean, std, r.threshold), out.resolve(ExplainLayout.CONTEXT_FIGURE));
             io.github.ies.pipeline.RunRecord rec = new io.github.ies.pipeline.RunRecord("experiment context", new IesCli.Version().getVersion()[0]);
             JsonObject par = rec.parameters();
             subject.parameters(par);
@@ -147,7 +143,14 @@ public final class ExperimentCommand implements Runnable {
             rec.add("result", res);
             List<String> warnings = new java.util.ArrayList<>(subject.warnings);
             warnings.addAll(r.warnings);
-            writeText(out.resolve(ExplainLayout.RUN), rec.toJson(warnings, secs));
+            // tables, figure and run.json staged, then moved into place (locked; nothing half-written on failure)
+            io.github.ies.io.OutputFolder.write(out, "experiment context", subject.files(), staging -> {
+                writeText(staging.resolve(ExplainLayout.CONTEXT_CSV), r.csv());
+                writeText(staging.resolve(ExplainLayout.CONTEXT_LESIONS_CSV), r.detailCsv());
+                Figures.writePng(Figures.contextFigure(r.distanceMm, det, r.lesions.size(), mean, std, r.threshold),
+                        staging.resolve(ExplainLayout.CONTEXT_FIGURE));
+                writeText(staging.resolve(ExplainLayout.RUN), rec.toJson(warnings, secs));
+            });
             PrintWriter po = cl.getOut();
             po.printf(Locale.ROOT, "context: %d lesion(s), %d step(s), %d windows in %.1f s; all detected from step %s%s%n", r.lesions.size(), n,
                     r.windowsRun, secs, all < 0 ? "(never)" : Integer.toString(all),

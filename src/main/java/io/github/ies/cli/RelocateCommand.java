@@ -135,8 +135,7 @@ public final class RelocateCommand implements Callable<Integer> {
             java.util.List<String> warnings = new java.util.ArrayList<>(subject.warnings);
             warnings.addAll(r.warnings);
             ExperimentCommand.writeText(tmp.resolve(ExplainLayout.RUN), rec.toJson(warnings, (System.nanoTime() - t0) / 1e9));
-            io.github.ies.io.OutputFolder.claim(out, "experiment relocate", new IesCli.Version().getVersion()[0]);
-            moveContents(tmp, out);
+            RelocateExperiment.publish(folder, tmp, out);
             folder.keep();
             for (String s : r.warnings) err.println("ies experiment relocate: warning: " + s);
             err.flush();
@@ -148,27 +147,6 @@ public final class RelocateCommand implements Callable<Integer> {
             po.flush();
         }
         return IesCli.EXIT_OK;
-    }
-
-    static void moveContents(Path from, Path to) throws java.io.IOException {
-        java.util.List<Path> entries;
-        try (java.util.stream.Stream<Path> s = Files.list(from)) {
-            // the complete run.json last: a run stopped half-way keeps the provisional one (OutputFolder.claim)
-            entries = s.sorted(java.util.Comparator.comparing((Path p) -> p.getFileName().toString().equals(ExplainLayout.RUN))).toList();
-        }
-        {
-            for (Path p : entries) {
-                Path dst = to.resolve(p.getFileName().toString());
-                if (Files.isDirectory(dst, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                    // only an earlier run's case folder is replaced (checked before the run; checked again here)
-                    if (!RelocateExperiment.isCase(dst)) throw new java.io.IOException(dst + " is not a case folder of an earlier relocation run; left as it is");
-                    io.github.ies.io.OutputFolder.deleteTree(dst);
-                    Files.move(p, dst);
-                } else {
-                    Files.move(p, dst, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-        }
     }
 
 }

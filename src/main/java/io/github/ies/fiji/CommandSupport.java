@@ -173,4 +173,15 @@ final class CommandSupport {
         String v = CommandSupport.class.getPackage() == null ? null : CommandSupport.class.getPackage().getImplementationVersion();
         return "ies " + (v == null ? "development" : v);
     }
+
+    /** Copies the files under {@code from} to the same relative paths under {@code to} (for staging a finished result). */
+    static void copyTree(java.nio.file.Path from, java.nio.file.Path to) throws java.io.IOException {
+        try (java.util.stream.Stream<java.nio.file.Path> st = java.nio.file.Files.walk(from)) {
+            for (java.nio.file.Path p : (Iterable<java.nio.file.Path>) st.filter(java.nio.file.Files::isRegularFile)::iterator) {
+                java.nio.file.Path dst = to.resolve(from.relativize(p).toString());
+                java.nio.file.Files.createDirectories(dst.getParent());
+                java.nio.file.Files.copy(p, dst, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+    }
 }

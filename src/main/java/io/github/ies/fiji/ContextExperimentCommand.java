@@ -118,11 +118,6 @@ public class ContextExperimentCommand extends ModelCommand {
         context_table = AnalysisSupport.table(csv);
         context_plot = AnalysisSupport.image("Context " + flair.getShortTitle(), fig);
         if (OptionalImages.folder(output_folder) != null) {
-            Path out = Files.createDirectories(OptionalImages.folder(output_folder));
-            io.github.ies.io.OutputFolder.claim(out, "Perilesional Context Experiment", CommandSupport.version());
-            write(out.resolve(ExplainLayout.CONTEXT_CSV), csv);
-            write(out.resolve(ExplainLayout.CONTEXT_LESIONS_CSV), r.detailCsv());
-            Figures.writePng(fig, out.resolve(ExplainLayout.CONTEXT_FIGURE));
             com.google.gson.JsonObject res = new com.google.gson.JsonObject();
             com.google.gson.JsonArray ids = new com.google.gson.JsonArray();
             for (ContextExperiment.Lesion l : r.lesions) ids.add(l.id);
@@ -131,7 +126,13 @@ public class ContextExperimentCommand extends ModelCommand {
             res.addProperty("network_windows", r.windowsRun);
             java.util.List<String> w = new java.util.ArrayList<>(idWarnings);
             w.addAll(r.warnings);
-            CommandSupport.writeRunRecord(out, "Perilesional Context Experiment", this, bundle, deviceUsed, res, w, (System.nanoTime() - t0) / 1e9);
+            // as ies experiment context: staged in the output folder with its run.json, then moved into place
+            io.github.ies.io.OutputFolder.write(OptionalImages.folder(output_folder), "Perilesional Context Experiment", java.util.List.of(), staging -> {
+                write(staging.resolve(ExplainLayout.CONTEXT_CSV), csv);
+                write(staging.resolve(ExplainLayout.CONTEXT_LESIONS_CSV), r.detailCsv());
+                Figures.writePng(fig, staging.resolve(ExplainLayout.CONTEXT_FIGURE));
+                CommandSupport.writeRunRecord(staging, "Perilesional Context Experiment", this, bundle, deviceUsed, res, w, (System.nanoTime() - t0) / 1e9);
+            });
         }
         if (log != null) {
             int all = r.allDetectedStep();
@@ -140,7 +141,7 @@ public class ContextExperimentCommand extends ModelCommand {
         }
     }
 
-    static void write(Path p, String s) throws Exception {
+    static void write(Path p, String s) throws java.io.IOException {
         Nifti.writeAtomically(p, os -> os.write(s.getBytes(StandardCharsets.UTF_8)));
     }
 

@@ -72,16 +72,12 @@ public class LesionStatisticsCommand extends ContextCommand {
             List<Path> dirs = folders(explain_folders);
             if (!(threshold >= 0)) throw new IllegalArgumentException("threshold must be >= 0, got " + threshold);
             if (!(bin_mm >= 0) || !(max_mm > 0)) throw new IllegalArgumentException("bin_mm must be >= 0 (0: the voxel size) and max_mm > 0");
-            Path out;
             long t0 = System.nanoTime();
-            if (OptionalImages.folder(output_folder) != null) {
-                out = OptionalImages.folder(output_folder);
-                List<Path> records = new ArrayList<>();
-                for (Path d : dirs) records.add(new ExplainLayout(d).run());
-                io.github.ies.io.OutputFolder.check(out, records, "Lesion Statistics");     // an explain folder's run.json would be replaced
-            } else {
-                out = tmp = Files.createTempDirectory("ies-statistics-");
-            }
+            Path keep = OptionalImages.folder(output_folder);
+            List<Path> records = new ArrayList<>();
+            for (Path d : dirs) records.add(new ExplainLayout(d).run());
+            if (keep != null) io.github.ies.io.OutputFolder.check(keep, records, "Lesion Statistics");   // before any work
+            Path out = tmp = Files.createTempDirectory("ies-statistics-");
             CohortAnalysis.Options o = new CohortAnalysis.Options();
             o.threshold = threshold;
             o.binMm = bin_mm > 0 ? bin_mm : null;
@@ -90,14 +86,17 @@ public class LesionStatisticsCommand extends ContextCommand {
                 if (status != null) status.showStatus("Lesion Statistics: " + s);
             });
             if (isCanceled()) return;
-            if (tmp == null) io.github.ies.io.OutputFolder.claim(out, "Lesion Statistics", CommandSupport.version());
             CohortAnalysis.writeTables(r, out);
             List<Path> figs = CohortFigures.write(r, out.resolve(ExplainLayout.FIGURES));
-            if (tmp == null) {
+            if (keep != null) {
+                // as ies analyze: staged in the output folder with its run.json, then moved into place
                 com.google.gson.JsonObject res = new com.google.gson.JsonObject();
                 res.addProperty("instances", r.instances);
                 res.addProperty("instances_with_maps", r.instancesWithMaps);
-                CommandSupport.writeRunRecord(out, "Lesion Statistics", this, null, null, res, r.warnings, (System.nanoTime() - t0) / 1e9);
+                io.github.ies.io.OutputFolder.write(keep, "Lesion Statistics", records, staging -> {
+                    CommandSupport.copyTree(out, staging);
+                    CommandSupport.writeRunRecord(staging, "Lesion Statistics", this, null, null, res, r.warnings, (System.nanoTime() - t0) / 1e9);
+                });
             }
             group_tests = AnalysisSupport.table(out.resolve(ExplainLayout.GROUP_TESTS));
             group_summary = AnalysisSupport.table(out.resolve(ExplainLayout.GROUP_SUMMARY));

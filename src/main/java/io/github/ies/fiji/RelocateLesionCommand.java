@@ -92,12 +92,19 @@ public class RelocateLesionCommand extends ModelCommand {
     @Override
     protected void compute(Path scratch) throws Exception {
         Path keep = OptionalImages.folder(output_folder);
-        if (keep != null) {                                         // before anything is created
-            io.github.ies.io.OutputFolder.check(keep, java.util.List.of(), "Relocate Lesion");
-            RelocateExperiment.checkOutput(keep);
+        if (keep == null) {
+            relocate(scratch);
+            return;
         }
-        if (keep != null) io.github.ies.io.OutputFolder.claim(keep, "Relocate Lesion", CommandSupport.version());   // writes in place
-        relocate(keep != null ? keep : scratch);
+        io.github.ies.io.OutputFolder.check(keep, java.util.List.of(), "Relocate Lesion");   // before anything is created
+        RelocateExperiment.checkOutput(keep);
+        // as ies experiment relocate: the folder locked, the run staged inside it and published at the end
+        try (io.github.ies.io.OutputFolder folder = io.github.ies.io.OutputFolder.open(keep, "Relocate Lesion", java.util.List.of())) {
+            Path staging = folder.newStaging();
+            relocate(staging);
+            RelocateExperiment.publish(folder, staging, keep);
+            folder.keep();
+        }
     }
 
     @Override

@@ -238,6 +238,28 @@ public final class OutputFolder implements AutoCloseable {
         }
     }
 
+    /** What a run writes into its staging folder ({@link #write}). */
+    @FunctionalInterface
+    public interface Contents {
+        void writeTo(Path staging) throws IOException;
+    }
+
+    /**
+     * A run's outputs written the safe way, for commands that produce a few files at the end (analyze, the
+     * experiments, evaluate): the folder checked ({@link #check(Path, Collection, String)}), opened and locked,
+     * {@code contents} written into a staging folder (with its run.json), committed, kept; on any failure nothing is
+     * moved into place and the folders this run created are removed.
+     */
+    public static void write(Path out, String command, Collection<Path> inputs, Contents contents) throws IOException {
+        check(out, inputs, command);
+        try (OutputFolder f = open(out, "ies " + command, inputs)) {
+            Path staging = f.newStaging();
+            contents.writeTo(staging);
+            f.commit(staging);
+            f.keep();
+        }
+    }
+
     /**
      * Marks a checked output folder as this run's before anything else is written into it (for commands that write
      * their outputs in place, without staging): a provisional run.json ({@code "status": "running"}), replaced by the
@@ -431,12 +453,14 @@ public final class OutputFolder implements AutoCloseable {
 
     /**
      * Moves every file of a staging folder to the same relative path in the output folder (replacing older files,
-     * merging sub-folders) and deletes the staging folder.
+     * merging sub-folders) and deletes the staging folder. The run record moves first: a run stopped half-way through
+     * the moves leaves a folder the next run recognises as IES's (and replaces).
      */
     public void commit(Path staging) throws IOException {
         List<Path> files;
+        Path record = staging.resolve(ExplainLayout.RUN);
         try (Stream<Path> s = Files.walk(staging)) {
-            files = s.filter(Files::isRegularFile).toList();
+            files = s.filter(Files::isRegularFile).sorted(Comparator.comparing((Path f) -> !f.equals(record))).toList();
         }
         for (Path f : files) {
             Path dst = dir.resolve(staging.relativize(f).toString());

@@ -78,7 +78,7 @@ public class SegmentCommandTest extends CliTestBase {
         com.google.gson.JsonObject index = JsonParser.parseString(Files.readString(res.resolve("fixtures.json"))).getAsJsonObject();
         com.google.gson.JsonArray sh = index.getAsJsonObject("shapes").getAsJsonArray("sw-a/raw.f32");
         int[] dims = {sh.get(1).getAsInt(), sh.get(2).getAsInt(), sh.get(3).getAsInt()};
-        float[] raw = f32(res.resolve("sw-a/raw.f32")), prob = f32(res.resolve("sw-a/probability.f32"));
+        float[] raw = io.github.ies.TestData.float32(res.resolve("sw-a/raw.f32")), prob = io.github.ies.TestData.float32(res.resolve("sw-a/probability.f32"));
         io.github.ies.io.Geometry g = io.github.ies.io.Geometry.axisAligned(new double[] {1.2, 1, 1.5}, new double[] {10, 9, 12});
         Path[] ch = new Path[2];
         for (int c = 0; c < 2; c++) {
@@ -103,13 +103,6 @@ public class SegmentCommandTest extends CliTestBase {
         }
         assertTrue("probability differs from the Python pipeline by " + worst, worst < 1e-5);
         assertTrue("some voxels above the threshold", above > 0);
-    }
-
-    private static float[] f32(Path p) throws java.io.IOException {
-        byte[] b = Files.readAllBytes(p);
-        float[] f = new float[b.length / 4];
-        java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(f);
-        return f;
     }
 
     /** A folder holding a user's own labels.nii.gz (not written by IES) is refused before any work and left as it was. */

@@ -171,6 +171,12 @@ public class WorkflowTest extends CliTestBase {
         Files.move(seg.resolve("labels.nii.gz"), dir.resolve("moved.nii.gz"));
         assertEquals(1, run("analyze", "--explain-dir", ex.toString(), "--out", dir.resolve("a3").toString(), "--quiet"));
         assertTrue(err, err.contains("needs labels.nii.gz") && err.contains("run.json names no label image that exists"));
+        assertFalse("a failed analysis leaves no folder behind", Files.exists(dir.resolve("a3")));
+        // a finished one leaves no staging folder or lock, and run.json beside its tables
+        try (Stream<Path> st = Files.list(a2)) {
+            assertTrue(st.noneMatch(p -> p.getFileName().toString().startsWith(".ies-")));
+        }
+        assertTrue(Files.readString(a2.resolve("run.json")).contains("\"command\": \"analyze\""));
     }
 
     @Test

@@ -6,8 +6,6 @@ import com.google.gson.JsonParser;
 
 import java.io.IOException;
 import java.net.URISyntaxException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,10 +37,7 @@ final class Fixtures {
     }
 
     static float[] floats(String rel) throws IOException {
-        byte[] b = Files.readAllBytes(resource(rel));
-        float[] f = new float[b.length / 4];
-        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(f);
-        return f;
+        return io.github.ies.TestData.float32(resource(rel));
     }
 
     static double maxAbsDiff(float[] a, float[] b) {

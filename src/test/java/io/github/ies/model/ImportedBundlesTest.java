@@ -11,11 +11,8 @@ import com.google.gson.JsonParser;
 import org.junit.BeforeClass;
 import org.junit.Test;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.List;
 
 import static org.junit.Assert.*;
@@ -35,15 +32,12 @@ public class ImportedBundlesTest {
         TorchRuntime.configure(2);
     }
 
-    static Path dir(String name) throws Exception {
-        return Paths.get(ImportedBundlesTest.class.getResource("/model/imported/" + name).toURI());
+    static Path dir(String name) {
+        return io.github.ies.TestData.resource("/model/imported/" + name);
     }
 
     static float[] floats(Path p) throws Exception {
-        byte[] b = Files.readAllBytes(p);
-        float[] f = new float[b.length / 4];
-        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(f);
-        return f;
+        return io.github.ies.TestData.float32(p);
     }
 
     static long[] shape(JsonArray a, boolean batch) {

@@ -11,11 +11,8 @@ import io.github.ies.model.TorchRuntime;
 import org.junit.BeforeClass;
 import org.junit.Test;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
@@ -48,15 +45,12 @@ public class LayoutExactnessTest {
         TorchRuntime.configure(2);
     }
 
-    static Path dir(String name) throws Exception {
-        return Paths.get(LayoutExactnessTest.class.getResource("/saliency/layouts/" + name).toURI());
+    static Path dir(String name) {
+        return io.github.ies.TestData.resource("/saliency/layouts/" + name);
     }
 
     static float[] floats(Path p) throws Exception {
-        byte[] b = Files.readAllBytes(p);
-        float[] f = new float[b.length / 4];
-        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(f);
-        return f;
+        return io.github.ies.TestData.float32(p);
     }
 
     static JsonObject json(Path p) throws Exception {

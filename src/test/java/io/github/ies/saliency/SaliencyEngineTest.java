@@ -17,8 +17,6 @@ import org.junit.Test;
 
 import java.io.IOException;
 import java.net.URISyntaxException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,10 +67,7 @@ public class SaliencyEngineTest {
     }
 
     static float[] floats(String name) throws Exception {
-        byte[] b = Files.readAllBytes(resource("/saliency/engine/xcheck/" + name));
-        float[] f = new float[b.length / 4];
-        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(f);
-        return f;
+        return io.github.ies.TestData.float32(resource("/saliency/engine/xcheck/" + name));
     }
 
     static Target target(int id) throws Exception {

@@ -1,8 +1,6 @@
 package io.github.ies.cli;
 
-import io.github.ies.io.ExplainLayout;
 import com.google.gson.JsonObject;
-import io.github.ies.io.Nifti;
 import io.github.ies.io.InputVolumes;
 import io.github.ies.io.NonFinite;
 import io.github.ies.io.OutputFolder;
@@ -11,6 +9,7 @@ import io.github.ies.pipeline.LesionSegmentation;
 import io.github.ies.instances.InstanceParams;
 import io.github.ies.instances.InstanceResult;
 import io.github.ies.pipeline.RunRecord;
+import io.github.ies.pipeline.SegmentJob;
 import io.github.ies.model.ModelBundle;
 import io.github.ies.model.ProgressListener;
 import io.github.ies.model.SegmentationResult;
@@ -22,7 +21,6 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -87,8 +85,6 @@ public final class SegmentCommand implements Callable<Integer> {
 
     @Option(names = "--non-finite", paramLabel = "P", defaultValue = "error", description = NonFiniteOption.HELP)
     String nonFinite;
-
-    private double instanceSeconds;
 
     @Override
     public Integer call() throws Exception {
@@ -155,7 +151,6 @@ public final class SegmentCommand implements Callable<Integer> {
         SegmentationResult r = ls.segmentation;
         InstanceResult ir = ls.instances;
         InstanceParams ip = ls.params;
-        instanceSeconds = ls.instanceSeconds;
         for (String w : r.warnings()) err.println("ies segment: warning: " + w);
         for (String w : ir.warnings()) err.println("ies segment: warning: " + w);
         write(folder, ls, bundle, files, readWarnings, t0);
@@ -173,16 +168,6 @@ public final class SegmentCommand implements Callable<Integer> {
     /** Writes all outputs into a staging folder, then moves them into place (nothing partial on failure). */
     private void write(OutputFolder folder, LesionSegmentation ls, ModelBundle bundle, Map<String, Path> files, List<String> readWarnings,
             long t0) throws IOException {
-        Path staged = folder.newStaging();
-        ls.writeMaps(staged);
-        ls.instances.writeTo(staged);
-        String json = runJson(ls.segmentation, ls.instances, ls.params, bundle, files, readWarnings, t0, ls.grid.record());
-        Nifti.writeAtomically(staged.resolve(ExplainLayout.RUN), os -> os.write(json.getBytes(StandardCharsets.UTF_8)));
-        folder.commit(staged);
-    }
-
-    private String runJson(SegmentationResult r, InstanceResult ir, InstanceParams ip, ModelBundle bundle, Map<String, Path> files,
-            List<String> readWarnings, long t0, JsonObject geometry) throws IOException {
         RunRecord rec = new RunRecord("segment", new IesCli.Version().getVersion()[0]);
         JsonObject params = rec.parameters();
         params.addProperty("model", model.toString());
@@ -192,36 +177,17 @@ public final class SegmentCommand implements Callable<Integer> {
         }
         params.add("inputs", in);
         params.addProperty("brain_mask", brainMask == null ? null : brainMask.toString());
-        params.addProperty("threshold", r.threshold());
+        params.addProperty("threshold", ls.segmentation.threshold());
         params.addProperty("device_requested", device);
         params.addProperty("threads", TorchRuntime.threads());
         params.addProperty("batch_size_requested", batchSize);
         params.addProperty("ground_truth", gt == null ? null : gt.toString());
-        params.addProperty("connectivity", ip.connectivity.neighbours);
-        params.addProperty("min_lesion_voxels", ip.minLesionVoxels);
-        params.addProperty("tn_spheres", ip.tnSpheres);
-        params.addProperty("seed", ip.seed);
+        params.addProperty("connectivity", ls.params.connectivity.neighbours);
+        params.addProperty("min_lesion_voxels", ls.params.minLesionVoxels);
+        params.addProperty("tn_spheres", ls.params.tnSpheres);
+        params.addProperty("seed", ls.params.seed);
         params.addProperty("non_finite", nonFinite);
         params.addProperty("out", out.toString());
-        rec.model(bundle).environment(r.device());
-        rec.add("geometry", geometry);
-        JsonObject res = new JsonObject();
-        res.add("dims", RunRecord.ints(r.dims()));
-        res.addProperty("windows", r.windows());
-        res.addProperty("batch_size", r.batchSize());
-        res.addProperty("output_channels", r.outputChannels());
-        res.addProperty("mask_voxels", r.maskVoxels());
-        res.addProperty("lesions", ir.predicted().count());
-        rec.add("result", res);
-        JsonObject t = new JsonObject();
-        r.timings().forEach(t::addProperty);
-        t.addProperty("instances", instanceSeconds);
-        double total = (System.nanoTime() - t0) / 1e9;
-        t.addProperty("total", total);
-        rec.add("timings_s", t);
-        List<String> warnings = new ArrayList<>(readWarnings);
-        warnings.addAll(r.warnings());
-        warnings.addAll(ir.warnings());
-        return rec.toJson(warnings, total);
+        SegmentJob.write(folder, ls, bundle, rec, readWarnings, t0);
     }
 }

@@ -28,6 +28,12 @@ final class CommandSupport {
     /** The volume of an image parameter, with the parameter's macro key in the message when it is not a volume. */
     static Volume volume(ImagePlus imp, String key) {
         if (imp == null) throw new IllegalArgumentException("no image given for '" + key + "'");
+        String unreadable = ImageInputs.error(imp);
+        if (unreadable != null) throw new IllegalArgumentException(key + ": " + unreadable);
+        if (!given(imp)) {
+            throw new IllegalArgumentException(key + ": image '" + imp.getTitle() + "' is empty: not an open image's title and not a "
+                    + "file ImageJ could read (give an open image or a NIfTI path; IES reads .nii and .nii.gz with their affine)");
+        }
         try {
             return VolumeImages.toVolume(imp);
         } catch (IllegalArgumentException e) {
@@ -41,6 +47,32 @@ final class CommandSupport {
         m.put("FLAIR", volume(flair, "flair"));
         m.put("MPRAGE", volume(mprage, "mprage"));
         return m;
+    }
+
+    /** The file an image was read from, where known; else null. */
+    static java.nio.file.Path sourceFile(ImagePlus imp) {
+        if (imp == null) return null;
+        String src = imp.getProp("ies.source");
+        if (src != null && !src.isEmpty()) return java.nio.file.Path.of(src);
+        ij.io.FileInfo fi = imp.getOriginalFileInfo();
+        if (fi != null && fi.directory != null && !fi.directory.isEmpty() && fi.fileName != null && !fi.fileName.isEmpty()) {
+            try {
+                return java.nio.file.Path.of(fi.directory, fi.fileName);
+            } catch (RuntimeException e) {
+                return null;
+            }
+        }
+        return null;
+    }
+
+    /** One line per image without NIfTI geometry, saying what is assumed for it ({@link VolumeImages#assumption}). */
+    static List<String> assumptions(Map<String, ImagePlus> images) {
+        List<String> out = new ArrayList<>();
+        for (Map.Entry<String, ImagePlus> e : images.entrySet()) {
+            String a = e.getValue() == null || ImageInputs.error(e.getValue()) != null ? null : VolumeImages.assumption(e.getValue(), e.getKey());
+            if (a != null) out.add(a);
+        }
+        return out;
     }
 
     static Map<String, String> sources(ImagePlus flair, ImagePlus mprage) {

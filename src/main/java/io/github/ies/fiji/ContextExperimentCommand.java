@@ -27,7 +27,7 @@ import java.nio.file.Path;
  */
 @Plugin(type = Command.class, menuPath = "Plugins>Instance Saliency>Perilesional Context Experiment", label = "Perilesional Context Experiment",
         headless = true)
-public class ContextExperimentCommand extends ModelCommand {
+public class ContextExperimentCommand extends ModelCommand implements TableResults {
 
     public static final String TITLE = "Context";
 
@@ -56,7 +56,7 @@ public class ContextExperimentCommand extends ModelCommand {
             persist = false)
     private File output_folder = new File(OptionalImages.NONE);
 
-    @Parameter(type = ItemIO.OUTPUT)
+    /** A table, not a SciJava output ({@link TableResults}). */
     private ResultsTable context_table;
 
     @Parameter(type = ItemIO.OUTPUT)
@@ -148,4 +148,11 @@ public class ContextExperimentCommand extends ModelCommand {
     public ResultsTable getContextTable() { return context_table; }
     public ImagePlus getContextPlot() { return context_plot; }
     public ContextExperiment.Result getResult() { return result; }
+
+    @Override
+    public java.util.Map<String, ResultsTable> tables() {
+        java.util.Map<String, ResultsTable> m = new java.util.LinkedHashMap<>();
+        if (context_table != null) m.put("context_table", context_table);
+        return m;
+    }
 }

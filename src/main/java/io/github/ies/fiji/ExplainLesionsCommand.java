@@ -29,13 +29,13 @@ import java.util.Map;
 
 /**
  * Explains lesions lesion by lesion (instance-level SmoothGrad and Grad-CAM++) with the engine of
- * {@code ies explain} ({@link ExplainJob}): the inputs are written to a temporary folder, the job runs exactly as
- * on the command line (into the output folder when one is given, else a temporary one), and its files are turned
- * into a lesion gallery hyperstack, a whole-volume overview, the "Lesions" results table with the peak columns and
- * the ROI Manager entries.
+ * {@code ies explain} ({@link ExplainJob#inMemory}): the images' volumes go to the same in-memory pipeline as the
+ * command line's, which writes the same files into the output folder when one is given; the maps are turned, as they
+ * come, into a lesion gallery hyperstack, a whole-volume overview, the "Lesions" results table with the peak columns
+ * and the ROI Manager entries.
  */
 @Plugin(type = Command.class, menuPath = "Plugins>Instance Saliency>Explain Lesions", label = "Explain Lesions", headless = true)
-public class ExplainLesionsCommand extends SegmentingCommand {
+public class ExplainLesionsCommand extends SegmentingCommand implements TableResults {
 
     @Parameter(label = "Label image (optional; default: segment first)", choices = {OptionalImages.NONE}, initializer = OptionalImages.INITIALIZER, persist = false)
     private String labels = OptionalImages.NONE;
@@ -77,7 +77,7 @@ public class ExplainLesionsCommand extends SegmentingCommand {
     @Parameter(type = ItemIO.OUTPUT)
     private ImagePlus overview;
 
-    @Parameter(type = ItemIO.OUTPUT)
+    /** A table, not a SciJava output ({@link TableResults}). */
     private ResultsTable lesion_table;
 
     private List<Roi> rois = new ArrayList<>();
@@ -109,7 +109,8 @@ public class ExplainLesionsCommand extends SegmentingCommand {
         Map<String, Volume> in = CommandSupport.inputs(flair, mprage);
         Volume ref = in.get("FLAIR");
         int[] nd = ref.dims();
-        List<String> readWarnings = new ArrayList<>();
+        List<String> assumed = inputWarnings();                   // logged by ModelCommand.run, recorded in run.json
+        List<String> readWarnings = new ArrayList<>(assumed);
         for (Map.Entry<String, Volume> e : in.entrySet()) {
             String w = NonFinite.check(e.getValue(), e.getKey() + " '" + (e.getKey().equals("FLAIR") ? flair : mprage).getTitle() + "'",
                     NonFinite.Policy.ERROR);
@@ -162,12 +163,11 @@ public class ExplainLesionsCommand extends SegmentingCommand {
         q.tnSpheres = tn_spheres;
         q.lesions = ids;
         Displays displays = new Displays(in, o);
-        List<Path> inputFiles = List.of(CommandSupport.bundlePath(model));
-        ExplainPipeline.Result res = ExplainJob.inMemory(inputs, q, outFolder, inputFiles, displays, progress(), s -> {
+        List<Path> inputFiles = inputFiles();
+        ExplainPipeline.Result res = ExplainJob.inMemory(inputs, q, outFolder, inputFiles, displays, readWarnings, progress(), s -> {
             if (log != null) log.info("Explain Lesions: " + s);
         });
-        res.warnings.addAll(0, readWarnings);
-        if (log != null) for (String warn : res.warnings) log.warn("Explain Lesions: " + warn);
+        if (log != null) for (String warn : res.warnings) if (!assumed.contains(warn)) log.warn("Explain Lesions: " + warn);
         table = res.table;
         lesion_table = LesionResults.toResultsTable(table);
         if (res.rows.isEmpty()) {
@@ -309,4 +309,11 @@ public class ExplainLesionsCommand extends SegmentingCommand {
     public LesionTable getTable() { return table; }
     /** The ROI Manager entries of the explained lesions (filled into the ROI Manager only when ImageJ's GUI is up). */
     public List<Roi> getRois() { return rois; }
+
+    @Override
+    public java.util.Map<String, ResultsTable> tables() {
+        java.util.Map<String, ResultsTable> m = new java.util.LinkedHashMap<>();
+        if (lesion_table != null) m.put("lesion_table", lesion_table);
+        return m;
+    }
 }

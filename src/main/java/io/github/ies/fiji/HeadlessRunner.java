@@ -50,6 +50,11 @@ public final class HeadlessRunner implements AutoCloseable {
 
     /** Our commands (menu path under Plugins > Instance Saliency), by title. */
     public List<CommandInfo> commands() {
+        return commands(commands);
+    }
+
+    /** The IES commands a CommandService knows (those with a menu path). */
+    static List<CommandInfo> commands(CommandService commands) {
         List<CommandInfo> out = new ArrayList<>();
         for (CommandInfo ci : commands.getCommands()) {
             if (ci.getClassName().startsWith("io.github.ies.") && ci.getMenuPath() != null && !ci.getMenuPath().isEmpty()) out.add(ci);
@@ -59,15 +64,31 @@ public final class HeadlessRunner implements AutoCloseable {
 
     /** The command named by its menu leaf ("Explain Lesions"), label, or class name (simple or full). */
     public CommandInfo find(String name) {
+        CommandInfo ci = find(commands, name);
+        if (ci != null) return ci;
+        List<String> names = new ArrayList<>();
+        for (CommandInfo c : commands()) names.add(c.getMenuPath().getLeaf().getName());
+        throw new UsageException("no command '" + name + "' (commands: " + String.join(", ", names) + ")");
+    }
+
+    /**
+     * The IES command a name means, or null: its menu leaf ("Open NIfTI"), its label ("Open NIfTI (IES)", the title
+     * headless Fiji's own {@code --run} matches), its class name (full or simple), any case; underscores may stand for
+     * spaces, as in ImageJ 1 command names.
+     */
+    static CommandInfo find(CommandService commands, String name) {
+        if (name == null) return null;
         String n = name.trim();
-        for (CommandInfo ci : commands()) {
+        String spaced = n.replace('_', ' ');
+        for (CommandInfo ci : commands(commands)) {
             String leaf = ci.getMenuPath().getLeaf().getName();
             String cls = ci.getClassName();
-            if (leaf.equalsIgnoreCase(n) || n.equalsIgnoreCase(ci.getLabel()) || cls.equals(n) || cls.endsWith("." + n)) return ci;
+            if (leaf.equalsIgnoreCase(n) || leaf.equalsIgnoreCase(spaced) || n.equalsIgnoreCase(ci.getLabel())
+                    || spaced.equalsIgnoreCase(ci.getLabel()) || cls.equals(n) || cls.endsWith("." + n)) {
+                return ci;
+            }
         }
-        List<String> names = new ArrayList<>();
-        for (CommandInfo ci : commands()) names.add(ci.getMenuPath().getLeaf().getName());
-        throw new UsageException("no command '" + name + "' (commands: " + String.join(", ", names) + ")");
+        return null;
     }
 
     /**
@@ -203,11 +224,21 @@ public final class HeadlessRunner implements AutoCloseable {
     }
 
     /**
-     * Runs a command with string arguments. Image parameters are read from NIfTI paths; unknown keys are a
-     * {@link UsageException} naming the command's keys. Runs through the ModuleService, with pre-processing (our
-     * model commands are DynamicCommands, for which {@code CommandService.run(...).get()} gives null).
+     * Runs a command with string arguments ({@link #inputs}) through the ModuleService with pre- and post-processing
+     * and waits for it (our model commands are DynamicCommands, for which {@code CommandService.run(...)} gives no
+     * future).
      */
     public Module run(CommandInfo info, Map<String, String> args) throws Exception {
+        return modules.run(info, true, inputs(info, args)).get();
+    }
+
+    /**
+     * A command's inputs from string arguments: unknown keys are a {@link UsageException} naming the command's keys;
+     * image inputs are resolved by {@link ImageInputs#resolve} (an open image's title, a NIfTI file read with IES's
+     * reader, another file ImageJ opens; an empty value leaves the input unset); other values stay strings, for
+     * SciJava's ConvertService.
+     */
+    static Map<String, Object> inputs(CommandInfo info, Map<String, String> args) {
         Map<String, Object> inputs = new LinkedHashMap<>();
         List<String> keys = new ArrayList<>();
         for (ModuleItem<?> it : info.inputs()) {
@@ -226,15 +257,12 @@ public final class HeadlessRunner implements AutoCloseable {
             ModuleItem<?> item = info.getInput(e.getKey());
             if (ImagePlus.class.isAssignableFrom(item.getType())) {
                 if (e.getValue().isBlank()) continue;
-                Path p = Path.of(e.getValue());
-                if (!Files.isRegularFile(p)) throw new IOException(e.getKey() + ": file not found: " + p);
-                Volume v = Nifti.read(p);
-                inputs.put(e.getKey(), VolumeImages.toImagePlus(v, OpenNiftiCommand.titleOf(p.getFileName().toString())));
+                inputs.put(e.getKey(), ImageInputs.resolve(e.getValue(), e.getKey()));
             } else {
                 inputs.put(e.getKey(), e.getValue());
             }
         }
-        return modules.run(info, true, inputs).get();
+        return inputs;
     }
 
     /**
@@ -255,12 +283,16 @@ public final class HeadlessRunner implements AutoCloseable {
      */
     public static void report(Module m, PrintWriter out, Path saveDir) throws IOException {
         if (saveDir != null) Files.createDirectories(saveDir);
-        for (ModuleItem<?> it : m.getInfo().outputs()) {
-            Object v = m.getOutput(it.getName());
+        Map<String, Object> outputs = new LinkedHashMap<>();
+        for (ModuleItem<?> it : m.getInfo().outputs()) outputs.put(it.getName(), m.getOutput(it.getName()));
+        outputs.putAll(TableResults.of(m));
+        for (Map.Entry<String, Object> o : outputs.entrySet()) {
+            Object v = o.getValue();
+            String name = o.getKey();
             if (v == null) continue;
             if (v instanceof ImagePlus) {
                 ImagePlus imp = (ImagePlus) v;
-                out.printf(Locale.ROOT, "%s: image '%s' %dx%d, %d channel(s), %d slice(s), %d frame(s), %d-bit%n", it.getName(), imp.getTitle(),
+                out.printf(Locale.ROOT, "%s: image '%s' %dx%d, %d channel(s), %d slice(s), %d frame(s), %d-bit%n", name, imp.getTitle(),
                         imp.getWidth(), imp.getHeight(), imp.getNChannels(), imp.getNSlices(), imp.getNFrames(), imp.getBitDepth());
                 if (saveDir != null) {
                     Path f = saveDir.resolve(imp.getTitle().replaceAll("[^A-Za-z0-9._-]+", "_") + ".tif");
@@ -269,16 +301,16 @@ public final class HeadlessRunner implements AutoCloseable {
                 }
             } else if (v instanceof ResultsTable) {
                 ResultsTable rt = (ResultsTable) v;
-                out.printf(Locale.ROOT, "%s: table, %d row(s)%n", it.getName(), rt.size());
+                out.printf(Locale.ROOT, "%s: table, %d row(s)%n", name, rt.size());
                 String csv = csv(rt);
                 out.print(csv);
                 if (saveDir != null) {
-                    Path f = saveDir.resolve(it.getName() + ".csv");
+                    Path f = saveDir.resolve(name + ".csv");
                     Nifti.writeAtomically(f, os -> os.write(csv.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
                     out.println("  saved " + f);
                 }
             } else {
-                out.println(it.getName() + ": " + v);
+                out.println(name + ": " + v);
             }
         }
         out.flush();

@@ -19,7 +19,7 @@ public final class LesionResults {
             for (String c : t.columns()) {
                 String s = t.get(r, c);
                 if (s == null || s.isEmpty()) {
-                    rt.addValue(c, Double.NaN);
+                    rt.addValue(c, "");                 // an empty cell (e.g. no category without ground truth), not NaN
                     continue;
                 }
                 double d;

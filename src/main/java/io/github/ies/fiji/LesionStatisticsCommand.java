@@ -28,7 +28,7 @@ import java.util.List;
  * "Channel Contributions" (the CSV files' columns) and the figures as an image stack.
  */
 @Plugin(type = Command.class, menuPath = "Plugins>Instance Saliency>Lesion Statistics", label = "Lesion Statistics", headless = true)
-public class LesionStatisticsCommand extends ContextCommand {
+public class LesionStatisticsCommand extends ContextCommand implements TableResults {
 
     public static final String TESTS_TITLE = "Group Tests", SUMMARY_TITLE = "Group Summary", CONTRIBUTIONS_TITLE = "Channel Contributions";
 
@@ -47,13 +47,13 @@ public class LesionStatisticsCommand extends ContextCommand {
     @Parameter(label = "Output folder (none, or a folder for the tables and figures as files)", style = "directory", required = false, persist = false)
     private File output_folder = new File(OptionalImages.NONE);
 
-    @Parameter(type = ItemIO.OUTPUT)
+    /** A table, not a SciJava output ({@link TableResults}). */
     private ResultsTable group_tests;
 
-    @Parameter(type = ItemIO.OUTPUT)
+    /** A table, not a SciJava output ({@link TableResults}). */
     private ResultsTable group_summary;
 
-    @Parameter(type = ItemIO.OUTPUT)
+    /** A table, not a SciJava output ({@link TableResults}). */
     private ResultsTable channel_contributions;
 
     @Parameter(type = ItemIO.OUTPUT)
@@ -118,7 +118,7 @@ public class LesionStatisticsCommand extends ContextCommand {
             AnalysisSupport.show(channel_contributions, CONTRIBUTIONS_TITLE);
         } catch (Exception e) {
             String msg = e.getMessage() == null ? e.toString() : e.getMessage();
-            if (log != null) log.error("Lesion Statistics: " + msg);
+            Failures.log(log, "Lesion Statistics: " + msg);
             cancel("Lesion Statistics: " + msg);
         } finally {
             try {
@@ -149,4 +149,13 @@ public class LesionStatisticsCommand extends ContextCommand {
     public ResultsTable getGroupSummary() { return group_summary; }
     public ResultsTable getChannelContributions() { return channel_contributions; }
     public ImagePlus getPlots() { return plots; }
+
+    @Override
+    public java.util.Map<String, ResultsTable> tables() {
+        java.util.Map<String, ResultsTable> m = new java.util.LinkedHashMap<>();
+        if (group_tests != null) m.put("group_tests", group_tests);
+        if (group_summary != null) m.put("group_summary", group_summary);
+        if (channel_contributions != null) m.put("channel_contributions", channel_contributions);
+        return m;
+    }
 }

@@ -31,10 +31,10 @@ import java.util.concurrent.CancellationException;
  */
 public abstract class ModelCommand extends DynamicCommand {
 
-    @Parameter(label = "FLAIR", persist = false)
+    @Parameter(label = "FLAIR", persist = false, initializer = "initInputImages")
     protected ImagePlus flair;
 
-    @Parameter(label = "MPRAGE (T1)", persist = false)
+    @Parameter(label = "MPRAGE (T1)", persist = false, initializer = "initInputImages")
     protected ImagePlus mprage;
 
     @Parameter(label = "Model bundle (.zip, or ies-model.json in the bundle folder)", style = "open", persist = true)
@@ -60,6 +60,53 @@ public abstract class ModelCommand extends DynamicCommand {
         }
     }
 
+    /**
+     * Initializer of the FLAIR and MPRAGE inputs: when nothing set them (the dialog; a macro or script that gave them
+     * keeps its values), they default to the open images by name ({@link InputImageDefaults}): never the same image
+     * for both when two are open.
+     */
+    protected void initInputImages() {
+        ImagePlus[] pick = InputImageDefaults.pick(ij.WindowManager.getIDList() == null ? new ImagePlus[0] : openImages(),
+                ij.WindowManager.getCurrentImage(), CommandSupport.given(flair) ? flair : null, CommandSupport.given(mprage) ? mprage : null);
+        if (!CommandSupport.given(flair) && pick[0] != null) flair = pick[0];
+        if (!CommandSupport.given(mprage) && pick[1] != null) mprage = pick[1];
+    }
+
+    private static ImagePlus[] openImages() {
+        int[] ids = ij.WindowManager.getIDList();
+        java.util.List<ImagePlus> out = new java.util.ArrayList<>();
+        for (int id : ids) {
+            ImagePlus imp = ij.WindowManager.getImage(id);
+            if (imp != null) out.add(imp);
+        }
+        return out.toArray(new ImagePlus[0]);
+    }
+
+    /**
+     * Warnings about the inputs that every model command logs before its work: the orientation and voxel size
+     * assumed for an image without NIfTI geometry.
+     */
+    protected java.util.List<String> inputWarnings() {
+        java.util.Map<String, ImagePlus> m = new java.util.LinkedHashMap<>();
+        m.put("flair", flair);
+        m.put("mprage", mprage);
+        return CommandSupport.assumptions(m);
+    }
+
+    /**
+     * The files this run reads, which an output folder must neither be nor contain: the model bundle and the files
+     * the images were read from, where known ({@link ImageInputs} records a NIfTI path; ImageJ's readers their file).
+     */
+    protected java.util.List<Path> inputFiles() {
+        java.util.List<Path> out = new java.util.ArrayList<>();
+        out.add(CommandSupport.bundlePath(model));
+        for (ImagePlus imp : new ImagePlus[] {flair, mprage}) {
+            Path p = CommandSupport.sourceFile(imp);
+            if (p != null) out.add(p);
+        }
+        return out;
+    }
+
     /** The command's name, used in status, log and cancel messages. */
     protected abstract String title();
 
@@ -80,6 +127,7 @@ public abstract class ModelCommand extends DynamicCommand {
                 // start PyTorch first: a first run may download its natives (announced with progress), and a missing
                 // engine fails here with one line that says what to do
                 io.github.ies.model.TorchRuntime.configure(0, this::note);
+                if (log != null) for (String w : inputWarnings()) log.warn(title() + ": " + w);
                 compute(s);
                 return null;
             });
@@ -89,11 +137,11 @@ public abstract class ModelCommand extends DynamicCommand {
         } catch (LinkageError e) {
             // a jar missing from Fiji.app/jars (or two versions of one): one line instead of "Module threw error"
             String msg = "a library is missing or clashes (" + e + "); reinstall the update site (docs/fiji.md)";
-            if (log != null) log.error(title() + ": " + msg);
+            Failures.log(log, title() + ": " + msg);
             cancel(title() + ": " + msg);
         } catch (Exception e) {
             String msg = e.getMessage() == null ? e.toString() : e.getMessage();
-            if (log != null) log.error(title() + ": " + msg);
+            Failures.log(log, title() + ": " + msg);
             cancel(title() + ": " + msg);
         } finally {
             try {

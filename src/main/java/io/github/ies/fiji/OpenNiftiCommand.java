@@ -37,15 +37,15 @@ public class OpenNiftiCommand extends ContextCommand {
     @Override
     public void run() {
         if (file == null) {
-            cancel("No NIfTI file given");
+            cancel("Open NIfTI: no NIfTI file given (file=...)");
             return;
         }
         try {
             Volume v = Nifti.read(file.toPath(), volume);
             image = VolumeImages.toImagePlus(v, titleOf(file.getName()));
         } catch (IOException | RuntimeException e) {
-            if (log != null) log.error("Open NIfTI: " + e.getMessage());
-            cancel("Cannot open " + file + ": " + e.getMessage());
+            Failures.log(log, "Open NIfTI: cannot open " + file + ": " + e.getMessage());
+            cancel("Open NIfTI: cannot open " + file + ": " + e.getMessage());
         }
     }
 

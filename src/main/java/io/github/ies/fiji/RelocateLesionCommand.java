@@ -26,7 +26,7 @@ import java.nio.file.Path;
  * segmented and the pasted lesion explained. Results table "Relocation" (the relocate.csv columns) and the figure.
  */
 @Plugin(type = Command.class, menuPath = "Plugins>Instance Saliency>Relocate Lesion", label = "Relocate Lesion", headless = true)
-public class RelocateLesionCommand extends ModelCommand {
+public class RelocateLesionCommand extends ModelCommand implements TableResults {
 
     public static final String TITLE = "Relocation";
 
@@ -76,7 +76,7 @@ public class RelocateLesionCommand extends ModelCommand {
             persist = false)
     private File output_folder = new File(OptionalImages.NONE);
 
-    @Parameter(type = ItemIO.OUTPUT)
+    /** A table, not a SciJava output ({@link TableResults}). */
     private ResultsTable relocation;
 
     @Parameter(type = ItemIO.OUTPUT)
@@ -178,4 +178,11 @@ public class RelocateLesionCommand extends ModelCommand {
     public ResultsTable getRelocation() { return relocation; }
     public ImagePlus getRelocationFigure() { return relocation_figure; }
     public RelocateExperiment.Result getResult() { return result; }
+
+    @Override
+    public java.util.Map<String, ResultsTable> tables() {
+        java.util.Map<String, ResultsTable> m = new java.util.LinkedHashMap<>();
+        if (relocation != null) m.put("relocation", relocation);
+        return m;
+    }
 }

@@ -45,7 +45,7 @@ public class SaveNiftiCommand extends ContextCommand {
             Volume v = VolumeImages.toVolume(image);
             Nifti.write(v, file.toPath(), NiftiDataType.fromLabel(datatype));
         } catch (IOException | RuntimeException e) {
-            if (log != null) log.error("Save as NIfTI: " + e.getMessage());
+            Failures.log(log, "Save as NIfTI: " + e.getMessage());
             cancel("Cannot save " + image.getTitle() + " to " + file + ": " + e.getMessage());
         }
     }

@@ -15,6 +15,10 @@ import org.scijava.command.Command;
 import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
 
+import java.io.File;
+import io.github.ies.io.OutputFolder;
+import io.github.ies.pipeline.RunRecord;
+import io.github.ies.pipeline.SegmentJob;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,10 +30,13 @@ import java.util.Map;
  * and fills the ROI Manager with each lesion's per-slice contours.
  */
 @Plugin(type = Command.class, menuPath = "Plugins>Instance Saliency>Segment Lesions", label = "Segment Lesions", headless = true)
-public class SegmentLesionsCommand extends SegmentingCommand {
+public class SegmentLesionsCommand extends SegmentingCommand implements TableResults {
 
     @Parameter(label = "Ground truth (optional: TP/FP/FN categories)", choices = {OptionalImages.NONE}, initializer = OptionalImages.INITIALIZER, persist = false)
     private String ground_truth = OptionalImages.NONE;
+
+    @Parameter(label = "Output folder (none: do not save; same files as 'ies segment')", style = "directory", required = false, persist = false)
+    private File output_folder = new File(OptionalImages.NONE);
 
     @Parameter(type = ItemIO.OUTPUT)
     private ImagePlus probability;
@@ -37,10 +44,13 @@ public class SegmentLesionsCommand extends SegmentingCommand {
     @Parameter(type = ItemIO.OUTPUT)
     private ImagePlus labels;
 
-    @Parameter(type = ItemIO.OUTPUT)
+    /** A table, not a SciJava output ({@link TableResults}). */
     private ResultsTable lesions;
 
     private List<Roi> rois = new ArrayList<>();
+
+    /** The run.json command of a Segment Lesions run that wrote a folder. */
+    static final String COMMAND = "fiji-segment";
 
     @Override
     protected String title() {
@@ -58,6 +68,10 @@ public class SegmentLesionsCommand extends SegmentingCommand {
     }
 
     private void segment() throws Exception {
+        long t0 = System.nanoTime();
+        Path out = OptionalImages.folder(output_folder);
+        List<Path> inputFiles = inputFiles();
+        if (out != null) OutputFolder.check(out, inputFiles, COMMAND);          // a bad output folder before any work
         ImagePlus gtImage = OptionalImages.resolve(ground_truth, "ground_truth");
         Double t = thresholdOrModel();
         Integer conn = connectivityOrModel();
@@ -88,6 +102,18 @@ public class SegmentLesionsCommand extends SegmentingCommand {
         int[] dims = channels[0].dims();
         rois = LesionRois.build(ir.table(), new ViewSpace(channels[0].geometry(), dims), cat -> io.github.ies.instances.Categories.FN.equals(cat) ? ir.fnLabels()
                 : io.github.ies.instances.Categories.TN.equals(cat) ? ir.tnLabels() : ir.predicted().labels());
+        if (out != null) {
+            try (OutputFolder folder = OutputFolder.open(out, "ies " + COMMAND, inputFiles)) {
+                RunRecord rec = new RunRecord(COMMAND, CommandSupport.version());
+                CommandSupport.inputParameters(this, rec.parameters());
+                List<String> warnings = new ArrayList<>(inputWarnings());
+                warnings.addAll(folder.warnings());
+                pl.checkCancelled();
+                SegmentJob.write(folder, ls, bundle, rec, warnings, t0);
+                folder.keep();
+            }
+            if (log != null) log.info("Segment Lesions: wrote " + out);
+        }
         if (log != null) {
             log.info(CommandSupport.fmt("Segment Lesions: %d lesion(s), %d table row(s), threshold %.3g", ir.predicted().count(),
                     ir.table().rowCount(), sr.threshold()));
@@ -99,4 +125,11 @@ public class SegmentLesionsCommand extends SegmentingCommand {
     public ResultsTable getLesions() { return lesions; }
     /** The ROI Manager entries (filled into the ROI Manager only when ImageJ's GUI is up). */
     public List<Roi> getRois() { return rois; }
+
+    @Override
+    public java.util.Map<String, ResultsTable> tables() {
+        java.util.Map<String, ResultsTable> m = new java.util.LinkedHashMap<>();
+        if (lesions != null) m.put("lesions", lesions);
+        return m;
+    }
 }

@@ -20,8 +20,11 @@ import io.github.ies.io.Volume;
  * a mm scale bar, calibrated in mm along the view's axes; {@link #DISPLAY_PROPERTY} records it, and
  * {@link #toVolume} puts the voxels back into NIfTI order. The full {@link Geometry} (qform, sform, codes, qfac, units)
  * travels in the image's properties under {@link #GEOMETRY_PROPERTY} as JSON, so a volume converted to an ImagePlus
- * and back keeps its voxels and affine exactly. An image without these properties (opened by Fiji's own readers) is
- * taken as x = i, y = j, slice = k with an axis-free geometry from its calibration.
+ * and back keeps its voxels and affine exactly. An image without these properties (a TIFF, an image opened by Fiji's
+ * own readers or drawn in ImageJ) is taken to be shown in that same display convention, which is how every IES image
+ * looks in Fiji and what a TIFF saved from one holds: x towards the patient's left, y towards posterior, slice 1 the
+ * most inferior (LPS), the voxel size from its calibration ({@link #assumedGeometry}); {@link #assumption} says so
+ * in one line. When that holds, it gives the same voxels on the model's grid as the NIfTI file it came from.
  */
 public final class VolumeImages {
 
@@ -93,12 +96,7 @@ public final class VolumeImages {
         Geometry g = null;
         String json = imp.getProp(GEOMETRY_PROPERTY);
         if (json != null && !json.isEmpty()) g = geometryFromJson(json);
-        if (g == null) {
-            Calibration cal = imp.getCalibration();
-            double f = unitToMm(cal.getUnit());
-            g = Geometry.spacingOnly(new double[] {cal.pixelWidth * f, cal.pixelHeight * f, cal.pixelDepth * f});
-            return new Volume(out, new int[] {nx, ny, nz}, g);
-        }
+        if (g == null) return new Volume(out, new int[] {nx, ny, nz}, assumedGeometry(imp));
         String display = imp.getProp(DISPLAY_PROPERTY);
         if (display == null || display.isEmpty()) return new Volume(out, new int[] {nx, ny, nz}, g);
         ViewSpace view = viewOf(g, new int[] {nx, ny, nz});
@@ -118,11 +116,59 @@ public final class VolumeImages {
         String json = imp.getProp(GEOMETRY_PROPERTY);
         String display = imp.getProp(DISPLAY_PROPERTY);
         int[] vd = {imp.getWidth(), imp.getHeight(), imp.getNSlices()};
-        if (json == null || json.isEmpty() || display == null || display.isEmpty()) {
-            Calibration cal = imp.getCalibration();
-            return new ViewSpace(Geometry.spacingOnly(new double[] {cal.pixelWidth, cal.pixelHeight, cal.pixelDepth}), vd);
-        }
+        if (json == null || json.isEmpty()) return new ViewSpace(assumedGeometry(imp), vd);
+        if (display == null || display.isEmpty()) return new ViewSpace(geometryFromJson(json), vd);
         return viewOf(geometryFromJson(json), vd);
+    }
+
+    /** True when an image carries no NIfTI geometry (its geometry is {@link #assumedGeometry}). */
+    public static boolean hasGeometry(ImagePlus imp) {
+        String json = imp.getProp(GEOMETRY_PROPERTY);
+        return json != null && !json.isEmpty();
+    }
+
+    /**
+     * The geometry assumed for an image without NIfTI geometry: the display convention (x towards the patient's
+     * left, y towards posterior, slices from inferior to superior: LPS), voxel size from the calibration (in mm; 1 mm
+     * where uncalibrated), the volume's centre at the world origin; sform and qform both written, code "aligned".
+     */
+    public static Geometry assumedGeometry(ImagePlus imp) {
+        double[] sp = assumedSpacing(imp);
+        int[] n = {imp.getWidth(), imp.getHeight(), imp.getNSlices()};
+        double[] dir = {-1, -1, 1};
+        double[][] srow = new double[3][4];
+        double[] off = new double[3];
+        for (int r = 0; r < 3; r++) {
+            srow[r][r] = dir[r] * sp[r];
+            off[r] = -dir[r] * sp[r] * (n[r] - 1) / 2.0;
+            srow[r][3] = off[r];
+        }
+        // LPS is RAS turned 180 degrees about z: quaternion (b, c, d) = (0, 0, 1), qfac 1
+        return new Geometry(sp, 1, Geometry.XFORM_ALIGNED_ANAT, Geometry.XFORM_ALIGNED_ANAT, new double[] {0, 0, 1}, off, srow, 2 | 8);
+    }
+
+    /** The voxel size (mm) of an image's calibration; 1 along an axis whose calibration is missing or not positive. */
+    static double[] assumedSpacing(ImagePlus imp) {
+        Calibration cal = imp.getCalibration();
+        double f = unitToMm(cal.getUnit());
+        double[] s = {cal.pixelWidth * f, cal.pixelHeight * f, cal.pixelDepth * f};
+        for (int a = 0; a < 3; a++) if (!(s[a] > 0) || Double.isInfinite(s[a])) s[a] = 1;
+        return s;
+    }
+
+    /**
+     * One line saying what is assumed for an image without NIfTI geometry ({@code key} names the input), or null
+     * for an image that carries its geometry.
+     */
+    public static String assumption(ImagePlus imp, String key) {
+        if (imp == null || hasGeometry(imp)) return null;
+        double[] s = assumedSpacing(imp);
+        Calibration cal = imp.getCalibration();
+        String unit = cal.getUnit() == null ? "" : cal.getUnit();
+        boolean calibrated = !unit.isEmpty() && !unit.toLowerCase(java.util.Locale.ROOT).startsWith("pixel");
+        return String.format(java.util.Locale.ROOT, "%s '%s' has no NIfTI geometry: assumed IES's display orientation (x to the patient's left, "
+                + "y to posterior, slice 1 inferior: LPS) and voxel size %.4g x %.4g x %.4g mm%s; open the NIfTI file (Open NIfTI) to use its own",
+                key, imp.getTitle(), s[0], s[1], s[2], calibrated ? " from its calibration" : " (uncalibrated: 1 mm assumed)");
     }
 
     private static double unitToMm(String unit) {

@@ -81,6 +81,11 @@ public final class TorchRuntime {
     private static Engine start(Consumer<String> notes) {
         String platform = platform();
         if (!isSupported(platform)) throw new IllegalStateException(unsupportedPlatformMessage(platform));
+        // the models run with TorchScript's graph optimiser off (TorchModel.GRAPH_OPTIMIZER); DJL's engine is told so
+        // at its start, so that every front-end (command line, Fiji) starts PyTorch alike and DJL does not log it "enabled"
+        if (System.getProperty("ai.djl.pytorch.graph_optimizer") == null) {
+            System.setProperty("ai.djl.pytorch.graph_optimizer", Boolean.toString(TorchModel.GRAPH_OPTIMIZER));
+        }
         String override = System.getProperty(OFFLINE_OVERRIDE);
         String mode = override == null || override.isBlank() ? null : Boolean.toString(Boolean.parseBoolean(override.trim()));
         try {

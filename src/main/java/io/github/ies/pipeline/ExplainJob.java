@@ -95,11 +95,15 @@ public final class ExplainJob {
      * is not null, also into that folder (checked against {@code inputFiles}, locked, staged and committed).
      */
     public static ExplainPipeline.Result inMemory(ExplainPipeline.Inputs in, ExplainPipeline.Request q, Path out, List<Path> inputFiles,
-            ExplainPipeline.Sink extra, ProgressListener progress, Consumer<String> log) throws Exception {
-        if (out == null) return ExplainPipeline.run(in, q, extra == null ? (m, ref) -> { } : extra, progress, log);
+            ExplainPipeline.Sink extra, List<String> readWarnings, ProgressListener progress, Consumer<String> log) throws Exception {
+        if (out == null) {
+            ExplainPipeline.Result r = ExplainPipeline.run(in, q, extra == null ? (m, ref) -> { } : extra, progress, log);
+            r.warnings.addAll(0, readWarnings);
+            return r;
+        }
         OutputFolder.check(out, inputFiles, q.command);
         q.outputFolderName = out.toString();
-        return intoFolder(in, q, OutputFolder.open(out, "ies " + q.command, inputFiles), true, extra, new ArrayList<>(), progress, log);
+        return intoFolder(in, q, OutputFolder.open(out, "ies " + q.command, inputFiles), true, extra, readWarnings, progress, log);
     }
 
     private static ExplainPipeline.Result intoFolder(ExplainPipeline.Inputs in, ExplainPipeline.Request q, OutputFolder folder, boolean owned,

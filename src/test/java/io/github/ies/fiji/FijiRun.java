@@ -47,8 +47,10 @@ final class FijiRun {
         return module instanceof Cancelable ? ((Cancelable) module).getCancelReason() : null;
     }
 
+    /** An output, or a table of the command ({@link TableResults}) under its name. */
     Object getOutput(String name) {
-        return module.getOutput(name);
+        Object v = module.getOutput(name);
+        return v != null ? v : TableResults.of(module).get(name);
     }
 
     Object getInput(String name) {

@@ -118,7 +118,7 @@ public class LegacyInputHandlingTest {
         assertTrue(o.dialog.contains("ground_truth"));
         assertFalse(o.cancelReason(), o.canceled());
         assertEquals("none", o.input("ground_truth"));
-        ResultsTable t = (ResultsTable) o.module.getOutput("lesions");
+        ResultsTable t = (ResultsTable) TableResults.of(o.module).get("lesions");
         assertTrue(t.size() > 0);
         assertFalse("no ground truth, no TN spheres or FN rows", t.getColumnAsVariables("category").length > 0
                 && java.util.Arrays.stream(t.getColumnAsVariables("category")).anyMatch(v -> "TN".equals(v.getString()) || "FN".equals(v.getString())));
@@ -131,7 +131,7 @@ public class LegacyInputHandlingTest {
         LegacyHarness.Outcome replay = fiji.macro("Segment Lesions", options);
         assertTrue("replaying the recorded macro opened " + replay.dialog + " " + replay.fileChooser, replay.quiet());
         assertFalse(replay.cancelReason(), replay.canceled());
-        assertEquals(t.size(), ((ResultsTable) replay.module.getOutput("lesions")).size());
+        assertEquals(t.size(), ((ResultsTable) TableResults.of(replay.module).get("lesions")).size());
     }
 
     @Test
@@ -154,7 +154,7 @@ public class LegacyInputHandlingTest {
         assertFalse(o.cancelReason(), o.canceled());
         ModuleItem<?> item = o.module.getInfo().getInput("ground_truth");
         assertEquals(List.of("none", "flair", "mprage", "lesion labels", "lesions"), item.getChoices());
-        ResultsTable t = (ResultsTable) o.module.getOutput("lesions");
+        ResultsTable t = (ResultsTable) TableResults.of(o.module).get("lesions");
         boolean categorized = false;
         for (int r = 0; r < t.size(); r++) categorized |= !t.getStringValue("category", r).isEmpty();
         assertTrue("the ground truth gave categories", categorized);
@@ -179,7 +179,7 @@ public class LegacyInputHandlingTest {
                 "labels", "lesion labels", "min_voxels", 1, "max_voxels", 1000, "steps", 1));
         assertEquals("none", o.input("ground_truth"));
         assertFalse(o.cancelReason(), o.canceled());
-        assertNotNull(o.module.getOutput("context_table"));
+        assertNotNull(TableResults.of(o.module).get("context_table"));
     }
 
     /** Every macro line in README.md and docs/*.md: names every input of its command, and runs without a dialog. */
@@ -282,7 +282,7 @@ public class LegacyInputHandlingTest {
             assertEquals("none", left.getInput("ground_truth"));
             Module path = r.run(seg, HeadlessRunner.parseArgs(base + ",ground_truth=" + d.resolve("gt.nii.gz")));
             assertFalse(((org.scijava.Cancelable) path).getCancelReason(), ((org.scijava.Cancelable) path).isCanceled());
-            ResultsTable t = (ResultsTable) path.getOutput("lesions");
+            ResultsTable t = TableResults.of(path).get("lesions");
             assertEquals("TP", t.getStringValue("category", 0));
             Module ex = r.run(r.find("Explain Lesions"), HeadlessRunner.parseArgs(base + ",labels=none,ground_truth=none,lesions=1,methods=gradcampp"));
             assertFalse(((org.scijava.Cancelable) ex).getCancelReason(), ((org.scijava.Cancelable) ex).isCanceled());

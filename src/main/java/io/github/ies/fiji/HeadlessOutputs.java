@@ -17,7 +17,8 @@ import org.scijava.plugin.Plugin;
  * run("Segment Lesions", "flair=flair ...")} found no image "flair". Each image output is handed to ImageJ 1 as
  * {@code ImagePlus.show()} does in that situation (a batch-mode image that becomes the current one, found by title),
  * which is also what a macro's {@code setBatchMode(true)} gives. With ImageJ's window up, imagej-legacy shows the
- * outputs itself and this does nothing; outside a macro (a plain {@code --run}) nothing could use them.
+ * outputs itself (in batch mode too) and this does nothing; outside a macro (a plain {@code --run}, a script) nothing
+ * could use them by title.
  */
 @Plugin(type = PostprocessorPlugin.class, priority = Priority.LOW)
 public class HeadlessOutputs extends AbstractPostprocessorPlugin {
@@ -32,9 +33,9 @@ public class HeadlessOutputs extends AbstractPostprocessorPlugin {
         }
     }
 
-    /** True when a macro runs without ImageJ's window, or in batch mode. */
+    /** True when a macro runs without ImageJ's window (ImageJ 1 then runs it in batch mode). */
     static boolean needed() {
-        return IJ.getInstance() == null && (IJ.isMacro() || Interpreter.isBatchMode());
+        return IJ.getInstance() == null && IJ.isMacro();
     }
 
     /** Hands an image to ImageJ 1 as a batch-mode image that becomes the current one (no window). */

@@ -67,9 +67,14 @@ public abstract class ModelCommand extends DynamicCommand {
      */
     protected void initInputImages() {
         ImagePlus[] pick = InputImageDefaults.pick(ij.WindowManager.getIDList() == null ? new ImagePlus[0] : openImages(),
-                ij.WindowManager.getCurrentImage(), CommandSupport.given(flair) ? flair : null, CommandSupport.given(mprage) ? mprage : null);
-        if (!CommandSupport.given(flair) && pick[0] != null) flair = pick[0];
-        if (!CommandSupport.given(mprage) && pick[1] != null) mprage = pick[1];
+                ij.WindowManager.getCurrentImage(), unset(flair) ? null : flair, unset(mprage) ? null : mprage);
+        if (unset(flair) && pick[0] != null) flair = pick[0];
+        if (unset(mprage) && pick[1] != null) mprage = pick[1];
+    }
+
+    /** Nothing given: no image, or an empty one that is no unreadable path's placeholder ({@link ImageInputs}). */
+    private static boolean unset(ImagePlus imp) {
+        return imp == null || (!CommandSupport.given(imp) && ImageInputs.error(imp) == null);
     }
 
     private static ImagePlus[] openImages() {

@@ -140,4 +140,46 @@ public class DemoSubjectFijiTest {
         assertEquals(rec.toString(), "local", par.get("context").getAsString());
         assertTrue(rec.toString(), rec.has("backend_check") && rec.has("environment") && rec.has("model"));
     }
+
+    /**
+     * Issue 20: an image without NIfTI geometry (a TIFF saved from an IES view: the same voxels and calibration, no
+     * properties) is taken to be in the display convention; with the demo model, whose bundle declares RAS at 2 mm,
+     * it gives the same lesions as the NIfTI file, and the command says what it assumed.
+     */
+    @Test
+    public void anImageWithoutNiftiGeometryGivesTheSameLesionsAsItsNiftiFile() throws Exception {
+        ImagePlus f2 = stripped(flair, "flair_tiff"), m2 = stripped(mprage, "mprage_tiff");
+        assertNotNull(VolumeImages.assumption(f2, "flair"));
+        assertNull(VolumeImages.assumption(flair, "flair"));
+        Map<String, Object> in = new HashMap<>();
+        in.put("model", MODEL.toFile());
+        in.put("device", "cpu");
+        in.put("flair", flair);
+        in.put("mprage", mprage);
+        FijiRun nifti = FijiRun.run(context, SegmentLesionsCommand.class, in);
+        in.put("flair", f2);
+        in.put("mprage", m2);
+        FijiRun tiff = FijiRun.run(context, SegmentLesionsCommand.class, in);
+        assertFalse(tiff.getCancelReason(), tiff.isCanceled());
+        ImagePlus a = (ImagePlus) nifti.getOutput("labels"), b = (ImagePlus) tiff.getOutput("labels");
+        assertEquals(a.getStackSize(), b.getStackSize());
+        int lesions = 0;
+        for (int z = 1; z <= a.getStackSize(); z++) {
+            float[] pa = (float[]) a.getStack().getProcessor(z).convertToFloatProcessor().getPixels();
+            float[] pb = (float[]) b.getStack().getProcessor(z).convertToFloatProcessor().getPixels();
+            assertArrayEquals("slice " + z, pa, pb, 0f);
+            for (float v : pa) lesions = Math.max(lesions, (int) v);
+        }
+        assertTrue(lesions > 10);
+        ResultsTable ta = (ResultsTable) nifti.getOutput("lesions"), tb = (ResultsTable) tiff.getOutput("lesions");
+        assertEquals(ta.size(), tb.size());
+        for (int r = 0; r < ta.size(); r++) assertEquals(ta.getValue("voxels", r), tb.getValue("voxels", r), 0);
+    }
+
+    /** What ImageJ keeps of an image saved as TIFF and opened again: the voxels and the calibration, not our properties. */
+    private static ImagePlus stripped(ImagePlus imp, String title) {
+        ImagePlus c = new ImagePlus(title, imp.getStack().duplicate());
+        c.setCalibration(imp.getCalibration().copy());
+        return c;
+    }
 }

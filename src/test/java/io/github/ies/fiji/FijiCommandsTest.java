@@ -90,6 +90,23 @@ public class FijiCommandsTest {
         }
     }
 
+    /**
+     * Issue 20: ImageJ2 displays image outputs and logs "Ignoring unsupported output" for an ImageJ 1 ResultsTable at
+     * every run; every output of every IES command is an image (tables are {@link TableResults}).
+     */
+    @Test
+    public void everyOutputIsAnImageImageJ2CanShow() {
+        int commandsSeen = 0;
+        for (CommandInfo ci : HeadlessRunner.commands(commands)) {
+            commandsSeen++;
+            for (org.scijava.module.ModuleItem<?> out : ci.outputs()) {
+                assertTrue(ci.getTitle() + " output '" + out.getName() + "' is a " + out.getType().getName(),
+                        ImagePlus.class.isAssignableFrom(out.getType()));
+            }
+        }
+        assertTrue(commandsSeen >= 7);
+    }
+
     @Test
     public void explainGivenLabelsBuildsGalleryOverviewTableAndRois() throws Exception {
         Path out = tmp.newFolder("explain").toPath();
@@ -314,9 +331,10 @@ public class FijiCommandsTest {
                 String s = csv.get(r, c);
                 if (c.equals("category")) {
                     String got = rt.getStringValue(c, r);
-                    assertEquals(s.isEmpty() ? "NaN" : s, got);
+                    assertEquals("an empty category is an empty cell, not NaN", s, got);
                 } else if (s.isEmpty()) {
                     assertTrue(c, Double.isNaN(rt.getValue(c, r)));
+                    assertEquals(c + ": an empty cell", "", rt.getStringValue(c, r));
                 } else {
                     assertEquals(c + " row " + r, Double.parseDouble(s), rt.getValue(c, r), 0);
                 }

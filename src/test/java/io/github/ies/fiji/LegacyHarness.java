@@ -62,6 +62,8 @@ import java.util.Set;
  * presses OK.</li>
  * </ul>
  * Open images are ImageJ 1 batch-mode images (found by title through {@link WindowManager}, the last one active).
+ * While the macro route runs, ImageJ 1 has an interpreter instance ({@code IJ.isMacro()}), as while a real macro runs
+ * without ImageJ's window (headless Fiji).
  */
 final class LegacyHarness implements AutoCloseable {
 
@@ -175,12 +177,38 @@ final class LegacyHarness implements AutoCloseable {
         STATE.userEdits = new LinkedHashMap<>(edits);
         STATE.outcome = o;
         STATE.preResolved = new LinkedHashSet<>();
+        // while a macro runs, ImageJ 1 has an interpreter instance (IJ.isMacro() is true): what its macro route
+        // runs in, without ImageJ's window as headless Fiji
+        Object interpreter = macro != null ? new Interpreter() : null;
+        setInterpreterInstance(interpreter);
         try {
             o.module = context.service(ModuleService.class).run(info, process, inputs == null ? null : new LinkedHashMap<>(inputs)).get();
         } finally {
             STATE.macroOptions = null;
+            setInterpreterInstance(null);
         }
         return o;
+    }
+
+    /**
+     * Closes the images that runs registered (a headless macro's command outputs, {@link HeadlessOutputs}) and makes
+     * the last image the harness opened the active one again, so that tests do not see each other's outputs.
+     */
+    void reset() {
+        int[] ids = WindowManager.getIDList();
+        if (ids != null) {
+            for (int id : ids) {
+                ImagePlus imp = WindowManager.getImage(id);
+                if (imp != null && !opened.contains(imp)) Interpreter.removeBatchModeImage(imp);
+            }
+        }
+        if (!opened.isEmpty()) WindowManager.setTempCurrentImage(opened.get(opened.size() - 1));
+    }
+
+    private static void setInterpreterInstance(Object interpreter) throws ReflectiveOperationException {
+        java.lang.reflect.Field f = Interpreter.class.getDeclaredField("instance");
+        f.setAccessible(true);
+        f.set(null, interpreter);
     }
 
     @Override

@@ -2,6 +2,8 @@ package io.github.ies.fiji;
 
 import ij.ImagePlus;
 import ij.Macro;
+import ij.WindowManager;
+import ij.macro.Interpreter;
 import ij.measure.ResultsTable;
 import io.github.ies.io.Nifti;
 import io.github.ies.io.NiftiDataType;
@@ -29,6 +31,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotNull;
@@ -64,6 +67,11 @@ public class LegacyInputHandlingTest {
         fiji.open(labels);
         fiji.open(gt);   // the active image: what imagej-legacy would put into a single unresolved ImagePlus input
         bundle = new File(FijiCommandsTest.bundle());
+    }
+
+    @org.junit.After
+    public void closeOutputs() {
+        fiji.reset();
     }
 
     @AfterClass
@@ -120,6 +128,7 @@ public class LegacyInputHandlingTest {
         assertEquals("none", o.input("ground_truth"));
         ResultsTable t = (ResultsTable) TableResults.of(o.module).get("lesions");
         assertTrue(t.size() > 0);
+        assertEquals("no ground truth: the category cell is empty, not NaN", "", t.getStringValue("category", 0));
         assertFalse("no ground truth, no TN spheres or FN rows", t.getColumnAsVariables("category").length > 0
                 && java.util.Arrays.stream(t.getColumnAsVariables("category")).anyMatch(v -> "TN".equals(v.getString()) || "FN".equals(v.getString())));
 
@@ -162,7 +171,7 @@ public class LegacyInputHandlingTest {
 
     @Test
     public void macroWithNoneAndUnknownTitles() throws Exception {
-        String base = "flair=flair mprage=mprage model=[" + bundle + "] device=cpu threshold=-1 min_size=-1 connectivity=model";
+        String base = "flair=flair mprage=mprage model=[" + bundle + "] device=cpu threshold=-1 min_size=-1 connectivity=model output_folder=none";
         LegacyHarness.Outcome none = fiji.macro("Segment Lesions", base + " ground_truth=none");
         assertTrue(none.quiet());
         assertFalse(none.cancelReason(), none.canceled());
@@ -298,5 +307,109 @@ public class LegacyInputHandlingTest {
         assertNull(OptionalImages.folder(null));
         assertEquals(Path.of("/tmp/x"), OptionalImages.folder(new File("/tmp/x")));
         assertSame(gt, OptionalImages.resolve("lesions", "ground_truth"));
+    }
+
+    /** Issue 20: the dialog offers the open images by name for FLAIR and MPRAGE, never the same image for both. */
+    @Test
+    public void dialogDefaultsFlairAndMprageByName() throws Exception {
+        // open: flair, mprage, "lesion labels" and "lesions" (the active image)
+        LegacyHarness.Outcome o = fiji.menu(SegmentLesionsCommand.class, chosen("model", bundle));
+        assertTrue(o.dialog.containsAll(List.of("flair", "mprage")));
+        assertSame(flair, o.input("flair"));
+        assertSame(mprage, o.input("mprage"));
+        assertFalse(o.cancelReason(), o.canceled());
+    }
+
+    @Test
+    public void inputDefaultsByNameOrElseTwoDifferentImages() {
+        ImagePlus t1 = new ImagePlus("sub-01_T1w", new ij.process.FloatProcessor(2, 2));
+        ImagePlus fl = new ImagePlus("sub-01_FLAIR", new ij.process.FloatProcessor(2, 2));
+        ImagePlus test1 = new ImagePlus("test1", new ij.process.FloatProcessor(2, 2));
+        ImagePlus[] p = InputImageDefaults.pick(new ImagePlus[] {t1, fl}, t1, null, null);
+        assertSame(fl, p[0]);
+        assertSame(t1, p[1]);
+        // no name matches ("test1" is no T1): the active image for FLAIR, another one for MPRAGE
+        p = InputImageDefaults.pick(new ImagePlus[] {test1, flair == null ? fl : fl}, test1, null, null);
+        assertSame(fl, p[0]);
+        assertSame(test1, p[1]);
+        ImagePlus a = new ImagePlus("a", new ij.process.FloatProcessor(2, 2)), b = new ImagePlus("b", new ij.process.FloatProcessor(2, 2));
+        p = InputImageDefaults.pick(new ImagePlus[] {a, b}, b, null, null);
+        assertSame(b, p[0]);
+        assertSame(a, p[1]);
+        // a value already given is kept and not offered for the other input
+        p = InputImageDefaults.pick(new ImagePlus[] {t1, fl}, t1, t1, null);
+        assertSame(t1, p[0]);
+        assertSame(fl, p[1]);
+        p = InputImageDefaults.pick(new ImagePlus[] {a}, a, null, null);
+        assertSame("one image open: both", a, p[0]);
+        assertSame(a, p[1]);
+    }
+
+    /**
+     * Issue 20: a headless macro chains Open NIfTI -> Segment Lesions -> Explain Lesions: each command's images are
+     * registered with ImageJ 1 (batch mode, no window), so the next line finds them by title; the commands with an
+     * output folder write it.
+     */
+    @Test
+    public void headlessMacroChainsOpenSegmentAndExplain() throws Exception {
+        Path d = tmp.newFolder("chain").toPath();
+        Nifti.write(VolumeImages.toVolume(flair), d.resolve("chain_flair.nii.gz"), NiftiDataType.FLOAT32);
+        Nifti.write(VolumeImages.toVolume(mprage), d.resolve("chain_mprage.nii.gz"), NiftiDataType.FLOAT32);
+        List<ImagePlus> made = new ArrayList<>();
+        try {
+            LegacyHarness.Outcome o1 = fiji.macro("Open NIfTI", "file=" + d.resolve("chain_flair.nii.gz"));
+            LegacyHarness.Outcome o2 = fiji.macro("Open NIfTI", "file=" + d.resolve("chain_mprage.nii.gz"));
+            assertFalse(o1.cancelReason(), o1.canceled() || o2.canceled());
+            ImagePlus f = WindowManager.getImage("chain_flair"), m = WindowManager.getImage("chain_mprage");
+            assertNotNull("Open NIfTI's image is found by title by the next macro line", f);
+            assertNotNull(m);
+            made.add(f);
+            made.add(m);
+            Path seg = d.resolve("seg"), ex = d.resolve("ex");
+            LegacyHarness.Outcome o3 = fiji.macro("Segment Lesions", "flair=chain_flair mprage=chain_mprage model=[" + bundle
+                    + "] device=cpu ground_truth=none threshold=-1 min_size=-1 connectivity=model output_folder=[" + seg + "]");
+            assertFalse(o3.cancelReason(), o3.canceled());
+            assertTrue(Files.isRegularFile(seg.resolve("labels.nii.gz")) && Files.isRegularFile(seg.resolve("lesions.csv"))
+                    && Files.isRegularFile(seg.resolve("run.json")));
+            ImagePlus lab = WindowManager.getImage("chain_flair_labels");
+            assertNotNull("Segment Lesions' label image is found by title", lab);
+            made.add(lab);
+            made.add(WindowManager.getImage("chain_flair_probability"));
+            LegacyHarness.Outcome o4 = fiji.macro("Explain Lesions", "flair=chain_flair mprage=chain_mprage labels=chain_flair_labels model=["
+                    + bundle + "] device=cpu lesions=1 methods=gradcampp output_folder=[" + ex + "]");
+            assertFalse(o4.cancelReason(), o4.canceled());
+            assertTrue(Files.isRegularFile(ex.resolve("lesions.csv")));
+            assertEquals("the explained instances are the label image's", Files.readString(seg.resolve("labels.nii.gz").resolveSibling("lesions.csv")).lines().count(),
+                    Files.readString(ex.resolve("lesions.csv")).lines().count());
+            for (String t : new String[] {"chain_flair_lesion_gallery", "chain_flair_saliency_overview"}) {
+                ImagePlus imp = WindowManager.getImage(t);
+                assertNotNull(t, imp);
+                made.add(imp);
+            }
+        } finally {
+            fiji.reset();
+        }
+    }
+
+    /** Issue 20: a macro may give NIfTI paths for the images; they are read with IES's reader (affine kept). */
+    @Test
+    public void macroNiftiPathsAreReadWithTheAffine() throws Exception {
+        Path d = tmp.newFolder("paths").toPath();
+        io.github.ies.io.Volume fv = VolumeImages.toVolume(flair);
+        Nifti.write(fv, d.resolve("f.nii.gz"), NiftiDataType.FLOAT32);
+        Nifti.write(VolumeImages.toVolume(mprage), d.resolve("m.nii.gz"), NiftiDataType.FLOAT32);
+        LegacyHarness.Outcome o = fiji.macro("Segment Lesions", "flair=" + d.resolve("f.nii.gz") + " mprage=" + d.resolve("m.nii.gz")
+                + " model=[" + bundle + "] device=cpu ground_truth=none threshold=-1 min_size=-1 connectivity=model output_folder=none");
+        assertTrue("the macro names every input: no dialog", o.quiet());
+        assertFalse(o.cancelReason(), o.canceled());
+        ImagePlus in = (ImagePlus) o.input("flair");
+        assertArrayEquals(fv.geometry().srow[0], VolumeImages.toVolume(in).geometry().srow[0], 0);
+        ImagePlus lab = (ImagePlus) o.module.getOutput("labels");
+        assertArrayEquals("outputs keep the input's affine", fv.geometry().srow[2], VolumeImages.toVolume(lab).geometry().srow[2], 0);
+        // a path that cannot be read: one line with the key, the path and why
+        LegacyHarness.Outcome bad = fiji.macro("Segment Lesions", "flair=" + d.resolve("nothing.nii.gz") + " mprage=" + d.resolve("m.nii.gz")
+                + " model=[" + bundle + "] device=cpu ground_truth=none threshold=-1 min_size=-1 connectivity=model output_folder=none");
+        assertTrue(bad.canceled());
+        assertEquals("Segment Lesions: flair: cannot read " + d.resolve("nothing.nii.gz") + ": no such file", bad.cancelReason());
     }
 }

@@ -117,8 +117,8 @@ final class AnalysisSupport {
         return g ? io.github.ies.analysis.ExplainIds.of(bundle, channels, v, null, device, 0, progress, warnings) : v;
     }
 
-    /** Shows a table under a title when ImageJ's GUI is up. */
+    /** Shows a table under a title in ImageJ's GUI, once it is up ({@link PluginRuntime#whenGuiUp}); headless, nothing. */
     static void show(ResultsTable t, String title) {
-        if (PluginRuntime.hasGui() && t != null) t.show(title);
+        if (t != null) PluginRuntime.whenGuiUp(() -> t.show(title));
     }
 }

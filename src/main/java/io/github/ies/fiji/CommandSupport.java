@@ -129,9 +129,15 @@ final class CommandSupport {
         return ids;
     }
 
-    /** Shows the table and fills the ROI Manager when ImageJ's GUI is up; headless, does nothing. */
+    /**
+     * Shows the table and fills the ROI Manager in ImageJ's GUI, once it is up (a macro given to the launcher runs
+     * before it, {@link PluginRuntime#whenGuiUp}); headless, does nothing.
+     */
     static void showInGui(ResultsTable table, List<Roi> rois, ImagePlus target) {
-        if (!PluginRuntime.hasGui()) return;
+        PluginRuntime.whenGuiUp(() -> showNow(table, rois));
+    }
+
+    private static void showNow(ResultsTable table, List<Roi> rois) {
         if (table != null) table.show(LesionResults.TITLE);
         if (rois != null && !rois.isEmpty()) {
             RoiManager rm = RoiManager.getRoiManager();

@@ -51,6 +51,35 @@ public final class PluginRuntime {
         };
     }
 
+    /**
+     * Runs {@code show} (windows: tables, the ROI Manager) now when ImageJ's GUI is up; when the JVM has a display but
+     * ImageJ's window is not there yet (a macro given to the launcher with {@code -macro} runs before it), later, once
+     * it is (a daemon thread waits up to {@value #GUI_WAIT_S} s; the command itself does not wait); headless, never.
+     */
+    public static void whenGuiUp(Runnable show) {
+        if (java.awt.GraphicsEnvironment.isHeadless()) return;
+        if (hasGui()) {
+            show.run();
+            return;
+        }
+        Thread t = new Thread(() -> {
+            long end = System.nanoTime() + GUI_WAIT_S * 1_000_000_000L;
+            while (IJ.getInstance() == null && System.nanoTime() < end) {
+                try {
+                    Thread.sleep(250);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+            if (IJ.getInstance() != null) java.awt.EventQueue.invokeLater(show);
+        }, "IES: show results when ImageJ's window is up");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** How long {@link #whenGuiUp} waits for ImageJ's window. */
+    static final long GUI_WAIT_S = 600;
+
     /** True when ImageJ's GUI is up (ROI Manager and table windows can be shown). */
     public static boolean hasGui() {
         return !java.awt.GraphicsEnvironment.isHeadless() && IJ.getInstance() != null;

@@ -53,7 +53,9 @@ public class HostileProcessTest extends CliTestBase {
             File log = tmp.newFile("explain-" + sig + ".log");
             Process p = endlessExplain(in, out, log);
             try {
-                Jvm.await(() -> Files.exists(out.resolve(OutputFolder.LOCK)), 120, "the explain run to lock " + out);
+                // the lock file is created, then its holder is written into it: wait for both, or the digest below
+                // could catch the empty file and differ from the later one with nothing changed by the refused run
+                Jvm.await(() -> out.resolve(OutputFolder.LOCK).toFile().length() > 0, 120, "the explain run to lock " + out);
                 Map<String, String> held = HostileInputTest.digest(out);
                 // point 6: a second run into the same folder is refused and changes nothing
                 assertEquals(1, run("segment", "--model", tinyBundle(), "--input", "FLAIR=" + in[0], "--input", "MPRAGE=" + in[1],

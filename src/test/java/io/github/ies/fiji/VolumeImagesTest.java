@@ -94,8 +94,24 @@ public class VolumeImagesTest {
         assertEquals(302f, v.get(2, 0, 3), 0f);
         assertEquals(105f, v.get(2, 1, 1), 0f);
         assertArrayEquals(new double[] {0.5, 0.75, 3}, v.spacing(), 0);
-        assertEquals(0, v.geometry().sformCode);
-        assertEquals(3.0, v.affine()[2][2], 0);
+        // issue 20: the display convention is assumed (x to the patient's left, y to posterior, slices upwards: LPS),
+        // the volume's centre at the world origin, in sform and qform alike
+        double[][] a = v.affine();
+        assertArrayEquals(new double[] {-0.5, 0, 0, 0.5}, a[0], 0);
+        assertArrayEquals(new double[] {0, -0.75, 0, 0.375}, a[1], 0);
+        assertArrayEquals(new double[] {0, 0, 3, -4.5}, a[2], 0);
+        double[][] q = v.geometry().qformAffine();
+        for (int r = 0; r < 3; r++) assertArrayEquals(a[r], q[r], 1e-12);
+        assertEquals("LPS", io.github.ies.geometry.DisplayOrientation.of(v.geometry()).codes());
+        String note = VolumeImages.assumption(imp, "flair");
+        assertTrue(note, note.startsWith("flair 'plain' has no NIfTI geometry: assumed") && note.contains("LPS") && note.contains("0.5 x 0.75 x 3 mm from its calibration"));
+        // shown in Fiji, it is its own view: the view of the assumed geometry keeps the voxels where they are
+        ViewSpace view = VolumeImages.viewOf(imp);
+        assertArrayEquals(new int[] {3, 2, 4}, view.viewDims());
+        // uncalibrated: 1 mm, and the line says so
+        ImagePlus raw = new ImagePlus("raw", st);
+        assertArrayEquals(new double[] {1, 1, 1}, VolumeImages.toVolume(raw).spacing(), 0);
+        assertTrue(VolumeImages.assumption(raw, "mprage").contains("uncalibrated: 1 mm assumed"));
     }
 
     @Test

@@ -50,7 +50,7 @@ def explain_subject(name, folder, out):
         FileSaver(module.getOutput("overview")).saveAsTiff(os.path.join(out, "overview.tif"))
     if module.getOutput("gallery") is not None:
         FileSaver(module.getOutput("gallery")).saveAsTiff(os.path.join(out, "gallery.tif"))
-    return "done: %d table row(s)" % module.getOutput("lesion_table").size()
+    return "done: %d table row(s)" % module.tables().get("lesion_table").size()
 
 
 root = subjects.getAbsolutePath()

@@ -69,7 +69,7 @@ final class CommandSupport {
     static List<String> assumptions(Map<String, ImagePlus> images) {
         List<String> out = new ArrayList<>();
         for (Map.Entry<String, ImagePlus> e : images.entrySet()) {
-            String a = e.getValue() == null || ImageInputs.error(e.getValue()) != null ? null : VolumeImages.assumption(e.getValue(), e.getKey());
+            String a = !given(e.getValue()) ? null : VolumeImages.assumption(e.getValue(), e.getKey());
             if (a != null) out.add(a);
         }
         return out;

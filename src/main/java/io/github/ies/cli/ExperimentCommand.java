@@ -1,22 +1,19 @@
 package io.github.ies.cli;
 
-import com.google.gson.GsonBuilder;
-import io.github.ies.io.ExplainLayout;
-import com.google.gson.JsonArray;
+import io.github.ies.jobs.ContextJob;
+import io.github.ies.jobs.InvalidRequest;
+
 import com.google.gson.JsonObject;
 import io.github.ies.analysis.ContextExperiment;
 import io.github.ies.io.Nifti;
 import io.github.ies.io.Volume;
 import io.github.ies.model.ModelBundle;
-import io.github.ies.model.Segmenter;
-import io.github.ies.report.Figures;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -67,54 +64,51 @@ public final class ExperimentCommand implements Runnable {
 
         @CommandLine.Mixin
         ExperimentSubject subject = new ExperimentSubject();
-        @Option(names = "--min-voxels", defaultValue = "90", description = "smallest lesion (voxels, default ${DEFAULT-VALUE})") int minVoxels;
-        @Option(names = "--max-voxels", defaultValue = "120", description = "largest lesion (voxels, default ${DEFAULT-VALUE})") int maxVoxels;
-        @Option(names = "--steps", defaultValue = "25", description = "dilation steps K (default ${DEFAULT-VALUE})") int steps;
+        @Option(names = "--min-voxels", defaultValue = "" + ContextJob.DEFAULT_MIN_VOXELS, description = "smallest lesion (voxels, default ${DEFAULT-VALUE})") int minVoxels;
+        @Option(names = "--max-voxels", defaultValue = "" + ContextJob.DEFAULT_MAX_VOXELS, description = "largest lesion (voxels, default ${DEFAULT-VALUE})") int maxVoxels;
+        @Option(names = "--steps", defaultValue = "" + ContextJob.DEFAULT_STEPS, description = "dilation steps K (default ${DEFAULT-VALUE})") int steps;
         @Option(names = "--threshold", description = "detection threshold (default: the bundle's)") Double threshold;
-        @Option(names = "--batch-size", defaultValue = "4", description = "windows per network call (default ${DEFAULT-VALUE})") int batch;
+        @Option(names = "--batch-size", defaultValue = "" + ContextJob.DEFAULT_BATCH_SIZE, description = "windows per network call (default ${DEFAULT-VALUE})") int batch;
         @Option(names = "--device", paramLabel = "D", defaultValue = "auto", description = "auto, cpu, gpu or gpu:N (default: ${DEFAULT-VALUE})") String device;
         @Option(names = "--threads", defaultValue = "0", description = "CPU threads (default: ${DEFAULT-VALUE}, all cores)") int threads;
         @Option(names = "--non-finite", paramLabel = "P", defaultValue = "error", description = NonFiniteOption.HELP) String nonFinite;
         @Option(names = "--out", required = true, paramLabel = "OUT", description = "output folder") Path out;
         @Option(names = "--quiet", description = "no progress output") boolean quiet;
 
+        /** The options as the job's request, checked before any work. */
+        ContextJob.Request request(CommandLine cl) {
+            ContextJob.Request q = new ContextJob.Request();
+            q.minVoxels = minVoxels;
+            q.maxVoxels = maxVoxels;
+            q.steps = steps;
+            q.threshold = threshold;
+            q.batchSize = batch;
+            q.device = device;
+            q.threads = threads;
+            q.nonFinite = NonFiniteOption.parse(cl, nonFinite);
+            try {
+                return q.validate();
+            } catch (InvalidRequest e) {
+                throw new CommandLine.ParameterException(cl, e.render(InvalidRequest::option));
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(cl, e.getMessage());
+            }
+        }
+
         @Override
         public Integer call() throws Exception {
             CommandLine cl = spec.commandLine();
             subject.check(cl);
-            if (minVoxels < 1 || maxVoxels < minVoxels) throw new CommandLine.ParameterException(cl, "need 1 <= --min-voxels <= --max-voxels");
-            if (steps < 0) throw new CommandLine.ParameterException(cl, "--steps must be >= 0");
-            if (batch < 1) throw new CommandLine.ParameterException(cl, "--batch-size must be >= 1");
+            ContextJob.Request q = request(cl);
             long t0 = System.nanoTime();
             io.github.ies.io.OutputFolder.check(out, subject.files(), "experiment context");
             PrintWriter err = cl.getErr();
             io.github.ies.model.ProgressListener progress = ProgressPrinter.of(err, quiet);
             subject.load(cl, nonFinite, device, threads, progress);
-            ModelBundle bundle = subject.bundle;
-            Volume[] ch = subject.channels;
-            Volume lab = subject.lesions;
-            Path lp = subject.lesionFile();
-            ContextExperiment.Options o = new ContextExperiment.Options();
-            o.minVoxels = minVoxels;
-            o.maxVoxels = maxVoxels;
-            o.steps = steps;
-            o.threshold = threshold;
-            o.batchSize = batch;
-            Segmenter.Options so = new Segmenter.Options();
-            so.device = device;
-            so.threads = threads;
-            so.nonFinite = NonFiniteOption.parse(cl, nonFinite);
-            ContextExperiment.Result r;
-            String deviceUsed;
-            try (Segmenter seg = new Segmenter(bundle, so)) {
-                deviceUsed = seg.device();
-                r = ContextExperiment.run(seg, ch, lab, o, progress);
-            }
+            ContextJob.Outcome o = ContextJob.run(subject.bundle, subject.channels, subject.lesions, q, progress);
+            ContextExperiment.Result r = o.result;
             for (String w : r.warnings) err.println("ies experiment context: warning: " + w);
             double secs = (System.nanoTime() - t0) / 1e9;
-            int n = r.steps();
-            double[] det = new double[n], mean = new double[n], std = new double[n];
-            for (int s = 0; s < n; s++) { det[s] = r.nDetected(s); mean[s] = r.mean(s); std[s] = r.std(s); }
             io.github.ies.pipeline.RunRecord rec = new io.github.ies.pipeline.RunRecord("experiment context", new IesCli.Version().getVersion()[0]);
             JsonObject par = rec.parameters();
             subject.parameters(par);
@@ -126,33 +120,11 @@ public final class ExperimentCommand implements Runnable {
             par.addProperty("device_requested", device);
             par.addProperty("non_finite", nonFinite);
             par.addProperty("out", out.toString());
-            rec.model(bundle).environment(deviceUsed);
-            JsonObject method = new JsonObject();
-            method.addProperty("structuring_element", "18-connected (3x3x3 without corners)");
-            method.addProperty("distance_mm", "k x min(spacing): every voxel within this distance of the lesion is in the context");
-            method.addProperty("zeroing", "normalised input set to 0 outside the dilated lesion");
-            rec.add("method", method);
-            JsonObject res = new JsonObject();
-            JsonArray ids = new JsonArray();
-            for (ContextExperiment.Lesion l : r.lesions) ids.add(l.id);
-            res.add("lesions", ids);
-            int all = r.allDetectedStep();
-            res.addProperty("all_detected_step", all);
-            if (all >= 0) res.addProperty("all_detected_distance_mm", r.distanceMm[all]);
-            res.addProperty("network_windows", r.windowsRun);
-            rec.add("result", res);
-            List<String> warnings = new java.util.ArrayList<>(subject.warnings);
-            warnings.addAll(r.warnings);
             // tables, figure and run.json staged, then moved into place (locked; nothing half-written on failure)
-            io.github.ies.io.OutputFolder.write(out, "experiment context", subject.files(), staging -> {
-                writeText(staging.resolve(ExplainLayout.CONTEXT_CSV), r.csv());
-                writeText(staging.resolve(ExplainLayout.CONTEXT_LESIONS_CSV), r.detailCsv());
-                Figures.writePng(Figures.contextFigure(r.distanceMm, det, r.lesions.size(), mean, std, r.threshold),
-                        staging.resolve(ExplainLayout.CONTEXT_FIGURE));
-                writeText(staging.resolve(ExplainLayout.RUN), rec.toJson(warnings, secs));
-            });
+            ContextJob.write(out, "experiment context", subject.files(), o, rec, subject.warnings, secs);
+            int all = r.allDetectedStep();
             PrintWriter po = cl.getOut();
-            po.printf(Locale.ROOT, "context: %d lesion(s), %d step(s), %d windows in %.1f s; all detected from step %s%s%n", r.lesions.size(), n,
+            po.printf(Locale.ROOT, "context: %d lesion(s), %d step(s), %d windows in %.1f s; all detected from step %s%s%n", r.lesions.size(), r.steps(),
                     r.windowsRun, secs, all < 0 ? "(never)" : Integer.toString(all),
                     all < 0 ? "" : String.format(Locale.ROOT, " (%.1f mm)", r.distanceMm[all]));
             po.printf(Locale.ROOT, "wrote %s%n", out);

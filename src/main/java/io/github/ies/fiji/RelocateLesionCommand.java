@@ -1,23 +1,18 @@
 package io.github.ies.fiji;
 
+import io.github.ies.jobs.RelocateJob;
+
 import ij.ImagePlus;
-import io.github.ies.io.ExplainLayout;
 import ij.measure.ResultsTable;
 import io.github.ies.analysis.RelocateExperiment;
-import io.github.ies.io.Nifti;
 import io.github.ies.io.Volume;
 import io.github.ies.model.ModelBundle;
-import io.github.ies.report.Figures;
-import io.github.ies.report.RelocateFigure;
 import org.scijava.ItemIO;
 import org.scijava.command.Command;
 import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
 
-import java.awt.image.BufferedImage;
 import java.io.File;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -40,19 +35,19 @@ public class RelocateLesionCommand extends ModelCommand implements TableResults 
     private int lesion = 0;
 
     @Parameter(label = "Smallest lesion for the automatic choice (voxels)", persist = false)
-    private int min_voxels = 20;
+    private int min_voxels = RelocateJob.DEFAULT_MIN_VOXELS;
 
     @Parameter(label = "Tissue labels (optional: white matter = wm_label, background = 0)", choices = {OptionalImages.NONE}, initializer = OptionalImages.INITIALIZER, persist = false)
     private String tissues = OptionalImages.NONE;
 
     @Parameter(label = "White-matter label in the tissue image", persist = false)
-    private int wm_label = 7;
+    private int wm_label = RelocateJob.DEFAULT_WM_LABEL;
 
     @Parameter(label = "Perilesional shell of case (c) (mm)", persist = false)
-    private double shell_mm = 3;
+    private double shell_mm = RelocateJob.DEFAULT_SHELL_MM;
 
     @Parameter(label = "Clearance around the pasted region (voxels)", persist = false)
-    private int clearance = 1;
+    private int clearance = RelocateJob.DEFAULT_CLEARANCE;
 
     @Parameter(label = "Methods", persist = false)
     private String methods = "smoothgrad-max,gradcampp";
@@ -92,19 +87,30 @@ public class RelocateLesionCommand extends ModelCommand implements TableResults 
     @Override
     protected void compute(Path scratch) throws Exception {
         Path keep = OptionalImages.folder(output_folder);
+        RelocateJob.Request q = request();
         if (keep == null) {
-            relocate(scratch);
+            relocate(scratch, q);
             return;
         }
-        io.github.ies.io.OutputFolder.check(keep, java.util.List.of(), "Relocate Lesion");   // before anything is created
-        RelocateExperiment.checkOutput(keep);
-        // as ies experiment relocate: the folder locked, the run staged inside it and published at the end
-        try (io.github.ies.io.OutputFolder folder = io.github.ies.io.OutputFolder.open(keep, "Relocate Lesion", java.util.List.of())) {
-            Path staging = folder.newStaging();
-            relocate(staging);
-            RelocateExperiment.publish(folder, staging, keep);
-            folder.keep();
-        }
+        // as ies experiment relocate: the folder checked before any work, locked, the run staged inside it and published at the end
+        RelocateJob.intoFolder(keep, TITLE_RUN, TITLE_RUN, inputFiles(), staging -> relocate(staging, q));
+    }
+
+    /** The command's name in messages and in the run.json it writes. */
+    static final String TITLE_RUN = "Relocate Lesion";
+
+    /** The parameters as the job's request, checked before any work (lesion 0: the most conspicuous). */
+    private RelocateJob.Request request() {
+        if (lesion < 0) throw new IllegalArgumentException("lesion must be >= 0 (0: the most conspicuous), got " + lesion);
+        RelocateJob.Request q = new RelocateJob.Request();
+        q.lesion = lesion == 0 ? null : lesion;
+        q.minVoxels = min_voxels;
+        q.wmLabel = wm_label;
+        q.shellMm = shell_mm;
+        q.clearance = clearance;
+        q.saliency = ExplainLesionsCommand.settings(methods, samples, noise_level, seed, saliency_context);
+        q.device = device;
+        return q.validate();
     }
 
     @Override
@@ -112,62 +118,34 @@ public class RelocateLesionCommand extends ModelCommand implements TableResults 
         AnalysisSupport.show(relocation, TITLE);
     }
 
-    private void relocate(Path out) throws Exception {
+    private void relocate(Path out, RelocateJob.Request q) throws Exception {
         long t0 = System.nanoTime();
-        if (lesion < 0) throw new IllegalArgumentException("lesion must be >= 0 (0: the most conspicuous), got " + lesion);
-        if (!(shell_mm >= 0) || clearance < 0) throw new IllegalArgumentException("shell_mm and clearance must be >= 0");
-        if (samples < 1) throw new IllegalArgumentException("samples must be >= 1, got " + samples);
-        if (!(noise_level >= 0) || Double.isInfinite(noise_level)) throw new IllegalArgumentException("noise_level must be >= 0, got " + noise_level);
-        io.github.ies.model.DeviceSpec.parse(device);
         Path bundlePath = CommandSupport.bundlePath(model);
         ModelBundle bundle = ModelBundle.load(bundlePath);
         Volume[] ch = channels(bundle);
         java.util.List<String> idWarnings = new java.util.ArrayList<>();
         Volume lab = AnalysisSupport.lesionLabels(OptionalImages.resolve(ground_truth, "ground_truth"),
                 OptionalImages.resolve(labels, "labels"), ch, bundle, device, progress(), idWarnings);
-        if (log != null) for (String w : idWarnings) log.warn("Relocate Lesion: " + w);
-        int n = ch[0].size();
-        boolean[] wm = null, bg = new boolean[n];
+        if (log != null) for (String w : idWarnings) log.warn(TITLE_RUN + ": " + w);
         ImagePlus tissueImage = OptionalImages.resolve(tissues, "tissues");
+        Volume t = null;
         if (tissueImage != null) {
-            Volume t = CommandSupport.volume(tissueImage, "tissues");
+            t = CommandSupport.volume(tissueImage, "tissues");
             if (!t.sameGrid(ch[0])) throw new IllegalArgumentException("tissues '" + tissueImage.getTitle() + "' is not on the FLAIR's grid");
-            wm = new boolean[n];
-            for (int v = 0; v < n; v++) { wm[v] = t.data()[v] == wm_label; bg[v] = t.data()[v] == 0; }
-        } else {
-            for (int v = 0; v < n; v++) {
-                boolean zero = true;
-                for (Volume c : ch) zero &= c.data()[v] == 0;
-                bg[v] = zero; // background = every input channel exactly 0, as ies experiment relocate
-            }
         }
-        RelocateExperiment.Options o = new RelocateExperiment.Options();
-        o.lesionId = lesion == 0 ? null : lesion;
-        o.minVoxelsAuto = min_voxels;
-        o.shellMm = shell_mm;
-        o.clearance = clearance;
-        o.seed = seed;
-        o.saliency = ExplainLesionsCommand.settings(methods, samples, noise_level, seed, saliency_context);
-        o.device = device;
-        result = RelocateExperiment.run(bundle, bundlePath, ch, lab, wm, bg, o, out, s -> {
-            if (status != null) status.showStatus("Relocate Lesion: " + s);
+        RelocateJob.Outcome o = RelocateJob.run(bundle, bundlePath, ch, lab, RelocateJob.masks(ch, t, wm_label, null), q, out, s -> {
+            if (status != null) status.showStatus(TITLE_RUN + ": " + s);
         });
-        String csv = result.csv();
-        relocation = AnalysisSupport.table(csv);
-        BufferedImage fig = RelocateFigure.render(result, out, bundle.inputs().get(0));
-        relocation_figure = AnalysisSupport.image("Relocation " + flair.getShortTitle() + " lesion " + result.lesionId, fig);
-        Nifti.writeAtomically(out.resolve(ExplainLayout.RELOCATE_CSV), os -> os.write(csv.getBytes(StandardCharsets.UTF_8)));
-        Figures.writePng(fig, out.resolve(ExplainLayout.RELOCATE_FIGURE));
-        com.google.gson.JsonObject res = new com.google.gson.JsonObject();
-        res.addProperty("lesion_id", result.lesionId);
-        res.addProperty("threshold", result.threshold);
-        com.google.gson.JsonArray cases = new com.google.gson.JsonArray();
-        for (RelocateExperiment.Case c : result.cases) cases.add(c.name);
-        res.add("cases", cases);
-        CommandSupport.writeRunRecord(out, "Relocate Lesion", this, bundle, device + " requested (each case's explain/run.json names the device used)",
-                res, result.warnings, (System.nanoTime() - t0) / 1e9);
+        result = o.result;
+        relocation = AnalysisSupport.table(result.csv());
+        relocation_figure = AnalysisSupport.image("Relocation " + flair.getShortTitle() + " lesion " + result.lesionId, o.figure);
+        io.github.ies.pipeline.RunRecord rec = new io.github.ies.pipeline.RunRecord(TITLE_RUN, CommandSupport.version());
+        CommandSupport.inputParameters(this, rec.parameters());
+        java.util.List<String> warnings = new java.util.ArrayList<>(inputWarnings());
+        warnings.addAll(idWarnings);
+        RelocateJob.record(out, bundle, q, o, rec, warnings, (System.nanoTime() - t0) / 1e9);
         if (log != null) {
-            for (String w : result.warnings) log.warn("Relocate Lesion: " + w);
+            for (String w : result.warnings) log.warn(TITLE_RUN + ": " + w);
             for (RelocateExperiment.Case c : result.cases) {
                 log.info(CommandSupport.fmt("Relocate Lesion: %-17s mean %.3f  max %.3f  %s", c.name, c.meanScore, c.maxScore,
                         c.detected ? "detected" : "not detected"));

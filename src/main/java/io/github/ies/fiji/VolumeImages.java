@@ -167,8 +167,13 @@ public final class VolumeImages {
         String unit = cal.getUnit() == null ? "" : cal.getUnit();
         boolean calibrated = !unit.isEmpty() && !unit.toLowerCase(java.util.Locale.ROOT).startsWith("pixel");
         return String.format(java.util.Locale.ROOT, "%s '%s' has no NIfTI geometry: assumed IES's display orientation (x to the patient's left, "
-                + "y to posterior, slice 1 inferior: LPS) and voxel size %.4g x %.4g x %.4g mm%s; open the NIfTI file (Open NIfTI) to use its own",
-                key, imp.getTitle(), s[0], s[1], s[2], calibrated ? " from its calibration" : " (uncalibrated: 1 mm assumed)");
+                + "y to posterior, slice 1 inferior: LPS) and voxel size %s x %s x %s mm%s; open the NIfTI file (Open NIfTI) to use its own",
+                key, imp.getTitle(), mm(s[0]), mm(s[1]), mm(s[2]), calibrated ? " from its calibration" : " (uncalibrated: 1 mm assumed)");
+    }
+
+    /** A voxel size as a short number: 4 significant digits, no trailing zeros (0.5, 0.9375, 2). */
+    private static String mm(double v) {
+        return new java.math.BigDecimal(v).round(new java.math.MathContext(4)).stripTrailingZeros().toPlainString();
     }
 
     private static double unitToMm(String unit) {

@@ -1,7 +1,8 @@
 /**
  * The network: model bundles ({@code ies-model.json} + TorchScript), DJL/PyTorch loading, normalisation, MONAI's
  * sliding-window segmentation, and the gradient machinery the saliency core builds on: the
- * {@link io.github.ies.model.Autograd} scope (the only place that touches DJL's {@code JniUtils}), the gradient
+ * {@link io.github.ies.model.Autograd} scope (it, TorchModel, GradientBackend and TorchRuntime are the only places that
+ * touch DJL's {@code JniUtils}), the gradient
  * backend self-check ({@link io.github.ies.model.GradientCheck}), libtorch's oneDNN switch and the out-of-memory
  * policy.
  *

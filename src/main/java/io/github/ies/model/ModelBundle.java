@@ -42,6 +42,7 @@ public final class ModelBundle {
 
     private final Path source;
     private final Path folder;
+    private final Path modelFile;
     private final JsonObject json;
     private final String name, description;
     private final List<String> inputs;
@@ -58,9 +59,10 @@ public final class ModelBundle {
     private final boolean features;
     private String sha256;
 
-    private ModelBundle(Path source, Path folder, JsonObject json) throws BundleException {
+    private ModelBundle(Path source, Path folder, Path modelFile, JsonObject json) throws BundleException {
         this.source = source;
         this.folder = folder;
+        this.modelFile = modelFile;
         this.json = json;
         String where = source + ": " + META_FILE;
         String format = string(json, "format", null, where);
@@ -110,27 +112,59 @@ public final class ModelBundle {
             }
             folder = extract(path);
         }
-        Path meta = folder.resolve(META_FILE);
-        for (String f : new String[] {META_FILE, MODEL_FILE}) {
-            Path p = folder.resolve(f);
-            if (Files.exists(p) && !Files.isRegularFile(p)) {
-                throw new BundleException("model bundle " + path + ": " + f + " is " + (Files.isDirectory(p) ? "a folder" : "a pipe or device")
-                        + ", not a file; export the bundle again with scripts/export_torchscript.py");
+        BundleReader reader = BundleReader.forFolder(folder);
+        if (reader == null) throw new BundleException("model bundle " + path + " has no " + META_FILE + " (" + BundleReader.expected() + ")");
+        return reader.read(path, folder);
+    }
+
+    /**
+     * A bundle of the {@value #FORMAT} format from its metadata (the keys of {@value #META_FILE}) and its TorchScript
+     * file: what a {@link BundleReader} of another format makes after translating that format's metadata.
+     *
+     * @param source the path the user gave (folder or zip)
+     * @param folder the folder holding the files
+     */
+    public static ModelBundle of(Path source, Path folder, Path modelFile, JsonObject meta) throws BundleException {
+        if (!Files.isRegularFile(modelFile)) throw new BundleException("model bundle " + source + " has no " + modelFile.getFileName() + " (TorchScript module)");
+        return new ModelBundle(source, folder, modelFile, meta);
+    }
+
+    /** The reader of IES's own format: {@value #META_FILE} and {@value #MODEL_FILE} in the folder. */
+    static final class IesReader implements BundleReader {
+        @Override
+        public boolean accepts(Path folder) {
+            return Files.exists(folder.resolve(META_FILE));
+        }
+
+        @Override
+        public String expects() {
+            return META_FILE + " and " + MODEL_FILE;
+        }
+
+        @Override
+        public ModelBundle read(Path path, Path folder) throws IOException {
+            Path meta = folder.resolve(META_FILE);
+            for (String f : new String[] {META_FILE, MODEL_FILE}) {
+                Path p = folder.resolve(f);
+                if (Files.exists(p) && !Files.isRegularFile(p)) {
+                    throw new BundleException("model bundle " + path + ": " + f + " is " + (Files.isDirectory(p) ? "a folder" : "a pipe or device")
+                            + ", not a file; export the bundle again with scripts/export_torchscript.py");
+                }
             }
+            if (!Files.isRegularFile(meta)) throw new BundleException("model bundle " + path + " has no " + META_FILE);
+            if (!Files.isRegularFile(folder.resolve(MODEL_FILE))) {
+                throw new BundleException("model bundle " + path + " has no " + MODEL_FILE + " (TorchScript module)");
+            }
+            JsonElement root;
+            try {
+                root = JsonParser.parseString(Files.readString(meta, StandardCharsets.UTF_8));
+            } catch (JsonParseException e) {
+                String m = e.getCause() != null && e.getCause().getMessage() != null ? e.getCause().getMessage() : e.getMessage();
+                throw new BundleException(path + ": " + META_FILE + " is not valid JSON: " + m, e);
+            }
+            if (!root.isJsonObject()) throw new BundleException(path + ": " + META_FILE + " must hold a JSON object");
+            return new ModelBundle(path, folder, folder.resolve(MODEL_FILE), root.getAsJsonObject());
         }
-        if (!Files.isRegularFile(meta)) throw new BundleException("model bundle " + path + " has no " + META_FILE);
-        if (!Files.isRegularFile(folder.resolve(MODEL_FILE))) {
-            throw new BundleException("model bundle " + path + " has no " + MODEL_FILE + " (TorchScript module)");
-        }
-        JsonElement root;
-        try {
-            root = JsonParser.parseString(Files.readString(meta, StandardCharsets.UTF_8));
-        } catch (JsonParseException e) {
-            String m = e.getCause() != null && e.getCause().getMessage() != null ? e.getCause().getMessage() : e.getMessage();
-            throw new BundleException(path + ": " + META_FILE + " is not valid JSON: " + m, e);
-        }
-        if (!root.isJsonObject()) throw new BundleException(path + ": " + META_FILE + " must hold a JSON object");
-        return new ModelBundle(path, folder, root.getAsJsonObject());
     }
 
     // ---- accessors ----
@@ -138,7 +172,7 @@ public final class ModelBundle {
     public Path source() { return source; }
     /** The folder holding the files (the extraction folder for a zip). */
     public Path folder() { return folder; }
-    public Path modelFile() { return folder.resolve(MODEL_FILE); }
+    public Path modelFile() { return modelFile; }
     /** The whole metadata object, unknown keys included (a copy). */
     public JsonObject json() { return json.deepCopy(); }
     public String name() { return name; }

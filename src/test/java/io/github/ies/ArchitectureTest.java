@@ -55,8 +55,7 @@ public class ArchitectureTest {
                 Matcher q = QUALIFIED.matcher(src.replaceAll("(?m)^(package|import) .*$", ""));
                 while (q.find()) {
                     String target = q.group(1);
-                    if (!target.equals(pkg) && !allowed.contains(target)
-                            && !(f.endsWith("SaliencyBenchmark.java") && target.equals("instances"))) {
+                    if (!target.equals(pkg) && !allowed.contains(target)) {
                         broken.add(f.getFileName() + " (" + pkg + ") uses io.github.ies." + target);
                     }
                 }
@@ -69,8 +68,7 @@ public class ArchitectureTest {
     private static void check(Path f, String pkg, String imp, Set<String> allowed, List<String> broken) {
         if (imp.startsWith("io.github.ies.")) {
             String target = imp.substring("io.github.ies.".length()).split("\\.")[0];
-            boolean benchmark = f.endsWith("SaliencyBenchmark.java") && target.equals("instances");
-            if (!target.equals(pkg) && !allowed.contains(target) && !benchmark) broken.add(f.getFileName() + " (" + pkg + ") imports " + imp);
+            if (!target.equals(pkg) && !allowed.contains(target)) broken.add(f.getFileName() + " (" + pkg + ") imports " + imp);
         }
         boolean ij = imp.startsWith("ij.");
         boolean scijava = imp.startsWith("org.scijava.");

@@ -6,7 +6,7 @@
  * {@code SmoothGradRunner} and {@code GradCamRunner} are its parts. Maps leave as crops
  * ({@link io.github.ies.saliency.LesionMaps}), one lesion at a time.
  *
- * <p>May import {@code io} and {@code model} ({@code instances} only in {@code SaliencyBenchmark}, which picks
- * ground-truth lesions). Files, tables and run records are the pipeline's. Never ImageJ, SciJava or picocli.
+ * <p>May import {@code io} and {@code model} (the benchmark, {@code SaliencyBenchmark}, lives with the tests and is
+ * run by {@code scripts/bench-saliency}). Files, tables and run records are the pipeline's. Never ImageJ, SciJava or picocli.
  */
 package io.github.ies.saliency;

@@ -36,6 +36,7 @@ public class ArchitectureTest {
 
     private static final Pattern IMPORT = Pattern.compile("^import (?:static )?([\\w.]+);", Pattern.MULTILINE);
     private static final Pattern QUALIFIED = Pattern.compile("\\bio\\.github\\.ies\\.([a-z]+)\\.[A-Z]");
+    private static final Pattern FOREIGN = Pattern.compile("(?<![\\w.\"])((?:ij|org\\.scijava|picocli)(?:\\.[a-z]\\w*)*\\.[A-Z]\\w*)");
 
     @Test
     public void packagesImportOnlyWhatTheArchitectureAllows() throws IOException {
@@ -52,6 +53,10 @@ public class ArchitectureTest {
                 assertTrue("unknown package " + pkg, allowed != null);
                 Matcher m = IMPORT.matcher(src);
                 while (m.find()) check(f, pkg, m.group(1), allowed, broken);
+                // fully qualified uses in code (ij.WindowManager.getImage(...)) count as imports too
+                String body = src.replaceAll("(?m)^(package|import) .*$", "").replaceAll("(?s)/\\*.*?\\*/", "").replaceAll("//[^\n]*", "");
+                Matcher fq = FOREIGN.matcher(body);
+                while (fq.find()) check(f, pkg, fq.group(1), allowed, broken);
                 Matcher q = QUALIFIED.matcher(src.replaceAll("(?m)^(package|import) .*$", ""));
                 while (q.find()) {
                     String target = q.group(1);

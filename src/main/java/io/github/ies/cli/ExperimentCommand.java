@@ -122,11 +122,8 @@ public final class ExperimentCommand implements Runnable {
             par.addProperty("out", out.toString());
             // tables, figure and run.json staged, then moved into place (locked; nothing half-written on failure)
             ContextJob.write(out, "experiment context", subject.files(), o, rec, subject.warnings, secs);
-            int all = r.allDetectedStep();
             PrintWriter po = cl.getOut();
-            po.printf(Locale.ROOT, "context: %d lesion(s), %d step(s), %d windows in %.1f s; all detected from step %s%s%n", r.lesions.size(), r.steps(),
-                    r.windowsRun, secs, all < 0 ? "(never)" : Integer.toString(all),
-                    all < 0 ? "" : String.format(Locale.ROOT, " (%.1f mm)", r.distanceMm[all]));
+            po.printf(Locale.ROOT, "context: %s; %.1f s%n", o.summary(), secs);
             po.printf(Locale.ROOT, "wrote %s%n", out);
             po.flush();
             err.flush();

@@ -74,15 +74,17 @@ public final class RelocateCommand implements Callable<Integer> {
         RelocateJob.Request q = request(cl);
         long t0 = System.nanoTime();
         PrintWriter err = cl.getErr();
+        RelocateJob.checkFolder(out, "experiment relocate", subject.files());      // like the output folder checks: exit 1, nothing changed
+        subject.load(cl, saliency.nonFinite, saliency.device, saliency.threads, saliency.progress(cl.getErr()));
+        ModelBundle bundle = subject.bundle;
+        Volume[] ch = subject.channels;
+        Volume t = tissues == null ? null : ExperimentCommand.sameGrid(ExperimentCommand.read(tissues, "tissue labels"), ch[0], tissues);
+        Volume w = wmMask == null ? null : ExperimentCommand.sameGrid(ExperimentCommand.read(wmMask, "white-matter mask"), ch[0], wmMask);
+        RelocateJob.Masks masks = RelocateJob.masks(ch, t, wmLabel, w);
         // the output folder as segment and explain hold theirs: locked, leftovers of killed runs removed, everything
         // written into a staging folder inside it and moved into place at the end; folders it created removed on failure
-        RelocateJob.intoFolder(out, "experiment relocate", "ies experiment relocate", subject.files(), tmp -> {
-            subject.load(cl, saliency.nonFinite, saliency.device, saliency.threads, saliency.progress(cl.getErr()));
-            ModelBundle bundle = subject.bundle;
-            Volume[] ch = subject.channels;
-            Volume t = tissues == null ? null : ExperimentCommand.sameGrid(ExperimentCommand.read(tissues, "tissue labels"), ch[0], tissues);
-            Volume w = wmMask == null ? null : ExperimentCommand.sameGrid(ExperimentCommand.read(wmMask, "white-matter mask"), ch[0], wmMask);
-            RelocateJob.Outcome o = RelocateJob.run(bundle, subject.model, ch, subject.lesions, RelocateJob.masks(ch, t, wmLabel, w), q, tmp, s -> {
+        RelocateJob.Outcome o = RelocateJob.intoFolder(out, "ies experiment relocate", subject.files(), tmp -> {
+            RelocateJob.Outcome oc = RelocateJob.run(bundle, subject.model, ch, subject.lesions, masks, q, tmp, s -> {
                 if (!saliency.quiet) { err.println("ies experiment relocate: " + s); err.flush(); }
             });
             io.github.ies.pipeline.RunRecord rec = new io.github.ies.pipeline.RunRecord("experiment relocate", new IesCli.Version().getVersion()[0]);
@@ -107,16 +109,17 @@ public final class RelocateCommand implements Callable<Integer> {
             par.addProperty("context", q.saliency.context.toString());
             par.addProperty("device_requested", saliency.device);
             par.addProperty("out", out.toString());
-            RelocateJob.record(tmp, bundle, q, o, rec, subject.warnings, (System.nanoTime() - t0) / 1e9);
-            for (String s : o.result.warnings) err.println("ies experiment relocate: warning: " + s);
-            err.flush();
-            PrintWriter po = cl.getOut();
-            for (RelocateExperiment.Case c : o.result.cases) {
-                po.printf(Locale.ROOT, "%-17s mean %.3f  max %.3f  %s%n", c.name, c.meanScore, c.maxScore, c.detected ? "detected" : "not detected");
-            }
-            po.printf(Locale.ROOT, "wrote %s (lesion %d)%n", out, o.result.lesionId);
-            po.flush();
+            RelocateJob.record(tmp, bundle, q, oc, rec, subject.warnings, (System.nanoTime() - t0) / 1e9);
+            return oc;
         });
+        for (String s : o.result.warnings) err.println("ies experiment relocate: warning: " + s);
+        err.flush();
+        PrintWriter po = cl.getOut();
+        for (RelocateExperiment.Case c : o.result.cases) {
+            po.printf(Locale.ROOT, "%-17s mean %.3f  max %.3f  %s%n", c.name, c.meanScore, c.maxScore, c.detected ? "detected" : "not detected");
+        }
+        po.printf(Locale.ROOT, "wrote %s (lesion %d)%n", out, o.result.lesionId);
+        po.flush();
         return IesCli.EXIT_OK;
     }
 

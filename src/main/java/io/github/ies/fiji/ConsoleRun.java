@@ -34,7 +34,7 @@ import java.util.function.IntConsumer;
  * reader), runs the command through the ModuleService as a start-up operation (where {@code --run} runs) and waits
  * for it. A failed or cancelled run prints one line, {@code <command>: <why>}, on standard error and ends the
  * process with status 1 (2 for arguments the command does not take); a successful one returns and the gateway shuts
- * down as usual (status 0).
+ * down as usual (status 0). Headless only: with ImageJ's window up nothing is cut off, and a failure must not close it.
  */
 @Plugin(type = ConsoleArgument.class, priority = Priority.HIGH)
 public class ConsoleRun extends AbstractConsoleArgument {
@@ -48,6 +48,8 @@ public class ConsoleRun extends AbstractConsoleArgument {
     static volatile IntConsumer exit = System::exit;
     /** Where the failure line goes. */
     static volatile PrintStream err = System.err;
+    /** Whether ImageJ runs headless (the launcher's {@code --headless}); tests replace it. */
+    static volatile java.util.function.BooleanSupplier headless = java.awt.GraphicsEnvironment::isHeadless;
 
     @Parameter
     private CommandService commands;
@@ -65,9 +67,14 @@ public class ConsoleRun extends AbstractConsoleArgument {
         super(2, "--run");
     }
 
+    /**
+     * Headless runs only: with ImageJ's window the process must not end when the command fails or its dialog is
+     * cancelled, so there scijava-common's own {@code --run} starts the command as before (it runs; only its future
+     * is missing).
+     */
     @Override
     public boolean supports(LinkedList<String> args) {
-        return super.supports(args) && HeadlessRunner.find(commands, args.get(1)) != null;
+        return headless.getAsBoolean() && super.supports(args) && HeadlessRunner.find(commands, args.get(1)) != null;
     }
 
     @Override

@@ -76,7 +76,8 @@ public class ContextExperimentCommand extends ModelCommand implements TableResul
     private void experiment() throws Exception {
         long t0 = System.nanoTime();
         Path out = OptionalImages.folder(output_folder);
-        if (out != null) io.github.ies.io.OutputFolder.check(out, inputFiles(), TITLE_RUN);    // before any work
+        ImagePlus gtImage = OptionalImages.resolve(ground_truth, "ground_truth"), labelImage = OptionalImages.resolve(labels, "labels");
+        if (out != null) io.github.ies.io.OutputFolder.check(out, inputFiles(gtImage, labelImage), TITLE_RUN);    // before any work
         ContextJob.Request q = new ContextJob.Request();
         q.minVoxels = min_voxels;
         q.maxVoxels = max_voxels;
@@ -87,8 +88,7 @@ public class ContextExperimentCommand extends ModelCommand implements TableResul
         ModelBundle bundle = loadBundle();
         Volume[] ch = channels(bundle);
         java.util.List<String> idWarnings = new java.util.ArrayList<>();
-        Volume lab = AnalysisSupport.lesionLabels(OptionalImages.resolve(ground_truth, "ground_truth"),
-                OptionalImages.resolve(labels, "labels"), ch, bundle, device, progress(), idWarnings);
+        Volume lab = AnalysisSupport.lesionLabels(gtImage, labelImage, ch, bundle, device, progress(), idWarnings);
         if (log != null) for (String w : idWarnings) log.warn(TITLE_RUN + ": " + w);
         java.util.List<String> warnings = new java.util.ArrayList<>(inputWarnings());     // for run.json
         warnings.addAll(idWarnings);
@@ -101,7 +101,7 @@ public class ContextExperimentCommand extends ModelCommand implements TableResul
             // as ies experiment context: staged in the output folder with its run.json, then moved into place
             io.github.ies.pipeline.RunRecord rec = new io.github.ies.pipeline.RunRecord(TITLE_RUN, CommandSupport.version());
             CommandSupport.inputParameters(this, rec.parameters());
-            ContextJob.write(out, TITLE_RUN, inputFiles(), o, rec, warnings, (System.nanoTime() - t0) / 1e9);
+            ContextJob.write(out, TITLE_RUN, inputFiles(gtImage, labelImage), o, rec, warnings, (System.nanoTime() - t0) / 1e9);
         }
         if (log != null) log.info(TITLE_RUN + ": " + o.summary());
     }

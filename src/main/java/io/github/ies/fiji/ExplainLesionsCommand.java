@@ -163,7 +163,7 @@ public class ExplainLesionsCommand extends SegmentingCommand implements TableRes
         q.tnSpheres = tn_spheres;
         q.lesions = ids;
         Displays displays = new Displays(in, o);
-        List<Path> inputFiles = inputFiles();
+        List<Path> inputFiles = inputFiles(labelImage, gtImage);
         ExplainPipeline.Result res = ExplainJob.inMemory(inputs, q, outFolder, inputFiles, displays, readWarnings, progress(), s -> {
             if (log != null) log.info("Explain Lesions: " + s);
         });

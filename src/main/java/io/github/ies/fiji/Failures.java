@@ -9,20 +9,21 @@ import org.scijava.log.LogService;
  */
 final class Failures {
 
-    private static volatile int consoleRuns;
+    /** Headless console runs waiting (one at a time in practice: the launcher's {@code --run}). */
+    private static final java.util.concurrent.atomic.AtomicInteger CONSOLE_RUNS = new java.util.concurrent.atomic.AtomicInteger();
 
     private Failures() {}
 
     /** Logs {@code line} as an error unless a console run will print it. */
     static void log(LogService log, String line) {
-        if (log != null && consoleRuns == 0) log.error(line);
+        if (log != null && CONSOLE_RUNS.get() == 0) log.error(line);
     }
 
     static void consoleRunStarted() {
-        consoleRuns++;
+        CONSOLE_RUNS.incrementAndGet();
     }
 
     static void consoleRunEnded() {
-        consoleRuns--;
+        CONSOLE_RUNS.decrementAndGet();
     }
 }

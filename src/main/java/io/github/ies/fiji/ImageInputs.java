@@ -33,6 +33,13 @@ public final class ImageInputs {
                 || low.endsWith(".img") || low.endsWith(".img.gz");
     }
 
+    /** True for {@code .nii} and {@code .nii.gz} names (any case): the paths the converter claims from every plugin. */
+    public static boolean isNiiName(String s) {
+        if (s == null) return false;
+        String low = s.trim().toLowerCase(Locale.ROOT);
+        return low.endsWith(".nii") || low.endsWith(".nii.gz");
+    }
+
     /** An open image with this title or ID, or null. */
     public static ImagePlus openImage(String value) {
         if (value == null) return null;

@@ -8,8 +8,8 @@ import java.util.regex.Pattern;
 /**
  * Which open images the model commands' dialogs offer first for FLAIR and MPRAGE: by title (FLAIR: "flair", then
  * "t2"; MPRAGE: "mprage", "mp-rage", "mp2rage", then "t1"; any case, as a word or part of a name such as
- * {@code sub-01_T1w}), else the active image for FLAIR and another open image for MPRAGE. With two or more images
- * open the two are never the same image.
+ * {@code sub-01_T1w}), else the active image for FLAIR and another open image for MPRAGE; the two are never the same
+ * image (with one image open, MPRAGE is left to the dialog). Not used headless, where no dialog shows the guess.
  */
 final class InputImageDefaults {
 
@@ -17,6 +17,9 @@ final class InputImageDefaults {
     private static final Pattern[] MPRAGE = {Pattern.compile("mp-?2?rage"), Pattern.compile("(?<![a-z])t1")};
 
     private InputImageDefaults() {}
+
+    /** Whether a dialog can show the defaults (not headless); the tests' emulated Fiji says yes. */
+    static volatile java.util.function.BooleanSupplier dialogs = () -> !java.awt.GraphicsEnvironment.isHeadless();
 
     /**
      * {FLAIR, MPRAGE} among {@code open} ({@code active} may be null); {@code flair}/{@code mprage} are values already
@@ -39,10 +42,10 @@ final class InputImageDefaults {
         return null;
     }
 
-    /** {@code preferred} unless it is {@code not}; else the first open image that is not {@code not}; else {@code not} itself when it is the only one. */
+    /** {@code preferred} unless it is {@code not}; else the first open image that is not {@code not}; else null. */
     private static ImagePlus firstOther(ImagePlus[] open, ImagePlus preferred, ImagePlus not) {
         if (preferred != null && preferred != not) return preferred;
         for (ImagePlus imp : open) if (imp != not) return imp;
-        return open.length > 0 ? open[0] : null;
+        return null;
     }
 }

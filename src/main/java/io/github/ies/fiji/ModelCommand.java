@@ -66,6 +66,8 @@ public abstract class ModelCommand extends DynamicCommand {
      * for both when two are open.
      */
     protected void initInputImages() {
+        // a dialog only: a headless run (no dialog to show the guess) that leaves an image out is not given one
+        if (!InputImageDefaults.dialogs.getAsBoolean()) return;
         ImagePlus[] pick = InputImageDefaults.pick(ij.WindowManager.getIDList() == null ? new ImagePlus[0] : openImages(),
                 ij.WindowManager.getCurrentImage(), unset(flair) ? null : flair, unset(mprage) ? null : mprage);
         if (unset(flair) && pick[0] != null) flair = pick[0];
@@ -100,12 +102,15 @@ public abstract class ModelCommand extends DynamicCommand {
 
     /**
      * The files this run reads, which an output folder must neither be nor contain: the model bundle and the files
-     * the images were read from, where known ({@link ImageInputs} records a NIfTI path; ImageJ's readers their file).
+     * FLAIR, MPRAGE and {@code more} (the optional images given) were read from, where known ({@link ImageInputs}
+     * records a NIfTI path; ImageJ's readers their file).
      */
-    protected java.util.List<Path> inputFiles() {
+    protected java.util.List<Path> inputFiles(ImagePlus... more) {
         java.util.List<Path> out = new java.util.ArrayList<>();
         out.add(CommandSupport.bundlePath(model));
-        for (ImagePlus imp : new ImagePlus[] {flair, mprage}) {
+        java.util.List<ImagePlus> images = new java.util.ArrayList<>(java.util.Arrays.asList(flair, mprage));
+        images.addAll(java.util.Arrays.asList(more));
+        for (ImagePlus imp : images) {
             Path p = CommandSupport.sourceFile(imp);
             if (p != null) out.add(p);
         }

@@ -1,17 +1,12 @@
 package io.github.ies.fiji;
 
-import ij.IJ;
 import ij.ImagePlus;
 import ij.WindowManager;
-import io.github.ies.io.Nifti;
 
 import java.io.File;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Optional image inputs (ground truth, label image, tissue labels) that can be left empty in every route.
@@ -52,33 +47,17 @@ public final class OptionalImages {
     }
 
     /**
-     * The image named by an optional image parameter: null for {@value #NONE}; an open image with that title; else
-     * an existing file (NIfTI through our reader, other formats through ImageJ). Anything else is an error that
-     * names the parameter's key.
+     * The image named by an optional image parameter: null for {@value #NONE}; else what {@link ImageInputs#resolve}
+     * makes of the value (an open image's title or ID, a NIfTI file read with IES's reader, another file ImageJ
+     * opens); anything else is an error that names the parameter's key ({@value #NONE} leaves it empty).
      */
-    public static ImagePlus resolve(String value, String key) throws IOException {
+    public static ImagePlus resolve(String value, String key) {
         if (isNone(value)) return null;
-        String v = value.trim();
-        ImagePlus open = WindowManager.getImage(v);
-        if (open != null) return open;
-        Path p;
         try {
-            p = Path.of(v);
-        } catch (RuntimeException e) {
-            p = null;
+            return ImageInputs.resolve(value, key);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage() + " (" + NONE + " leaves it empty)", e);
         }
-        if (p != null && Files.isRegularFile(p)) {
-            String name = p.getFileName().toString();
-            String low = name.toLowerCase(Locale.ROOT);
-            if (low.endsWith(".nii") || low.endsWith(".nii.gz")) {
-                return VolumeImages.toImagePlus(Nifti.read(p), OpenNiftiCommand.titleOf(name));
-            }
-            ImagePlus imp = IJ.openImage(p.toString());
-            if (imp == null) throw new IOException(key + ": cannot open " + p);
-            return imp;
-        }
-        throw new IllegalArgumentException(key + ": no open image titled '" + v + "' and no such file (" + NONE
-                + " leaves it empty)");
     }
 
     /** The folder of an optional output folder parameter, or null for none (no value, an empty path or "none"). */

@@ -88,13 +88,23 @@ public class RelocateLesionCommand extends ModelCommand implements TableResults 
     protected void compute(Path scratch) throws Exception {
         Path keep = OptionalImages.folder(output_folder);
         RelocateJob.Request q = request();
+        gtImage = OptionalImages.resolve(ground_truth, "ground_truth");
+        labelImage = OptionalImages.resolve(labels, "labels");
+        tissueImage = OptionalImages.resolve(tissues, "tissues");
         if (keep == null) {
             relocate(scratch, q);
             return;
         }
         // as ies experiment relocate: the folder checked before any work, locked, the run staged inside it and published at the end
-        RelocateJob.intoFolder(keep, TITLE_RUN, TITLE_RUN, inputFiles(), staging -> relocate(staging, q));
+        java.util.List<Path> inputs = inputFiles(gtImage, labelImage, tissueImage);
+        RelocateJob.checkFolder(keep, TITLE_RUN, inputs);
+        RelocateJob.intoFolder(keep, TITLE_RUN, inputs, staging -> {
+            relocate(staging, q);
+            return null;
+        });
     }
+
+    private ImagePlus gtImage, labelImage, tissueImage;
 
     /** The command's name in messages and in the run.json it writes. */
     static final String TITLE_RUN = "Relocate Lesion";
@@ -124,10 +134,8 @@ public class RelocateLesionCommand extends ModelCommand implements TableResults 
         ModelBundle bundle = ModelBundle.load(bundlePath);
         Volume[] ch = channels(bundle);
         java.util.List<String> idWarnings = new java.util.ArrayList<>();
-        Volume lab = AnalysisSupport.lesionLabels(OptionalImages.resolve(ground_truth, "ground_truth"),
-                OptionalImages.resolve(labels, "labels"), ch, bundle, device, progress(), idWarnings);
+        Volume lab = AnalysisSupport.lesionLabels(gtImage, labelImage, ch, bundle, device, progress(), idWarnings);
         if (log != null) for (String w : idWarnings) log.warn(TITLE_RUN + ": " + w);
-        ImagePlus tissueImage = OptionalImages.resolve(tissues, "tissues");
         Volume t = null;
         if (tissueImage != null) {
             t = CommandSupport.volume(tissueImage, "tissues");

@@ -42,7 +42,10 @@ public class SaveNiftiCommand extends ContextCommand {
             return;
         }
         try {
-            Volume v = VolumeImages.toVolume(image);
+            Volume v = CommandSupport.volume(image, "image");
+            // an image without NIfTI geometry is written with the geometry IES assumes for it: say so
+            String assumed = VolumeImages.assumption(image, "image");
+            if (assumed != null && log != null) log.warn("Save as NIfTI: " + assumed + "; the file gets that affine");
             Nifti.write(v, file.toPath(), NiftiDataType.fromLabel(datatype));
         } catch (IOException | RuntimeException e) {
             Failures.log(log, "Save as NIfTI: " + e.getMessage());

@@ -70,9 +70,9 @@ public class SegmentLesionsCommand extends SegmentingCommand implements TableRes
     private void segment() throws Exception {
         long t0 = System.nanoTime();
         Path out = OptionalImages.folder(output_folder);
-        List<Path> inputFiles = inputFiles();
-        if (out != null) OutputFolder.check(out, inputFiles, COMMAND);          // a bad output folder before any work
         ImagePlus gtImage = OptionalImages.resolve(ground_truth, "ground_truth");
+        List<Path> inputFiles = inputFiles(gtImage);
+        if (out != null) OutputFolder.check(out, inputFiles, COMMAND);          // a bad output folder before any work
         Double t = thresholdOrModel();
         Integer conn = connectivityOrModel();
         Integer min = minSizeOrModel();

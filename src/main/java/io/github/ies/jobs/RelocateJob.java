@@ -167,25 +167,32 @@ public final class RelocateJob {
     }
 
     /**
-     * The output folder protocol of the experiment: checked against {@code inputs} and for folders named like a case
-     * that no relocation run wrote, before any work; then locked, {@code work} run into a staging folder inside it,
-     * earlier case folders replaced and everything published at once. {@code command} is the run's command (the kind
-     * of folder), {@code holder} what a second run into the folder is told holds it.
+     * The output folder check of the experiment, before any work: against {@code inputs}, against another kind of run
+     * ({@code command} is the run's command), and for folders named like a case that no relocation run wrote.
      */
-    public static void intoFolder(Path out, String command, String holder, Collection<Path> inputs, StagedWork work) throws Exception {
+    public static void checkFolder(Path out, String command, Collection<Path> inputs) throws IOException {
         OutputFolder.check(out, inputs, command);
         RelocateExperiment.checkOutput(out);
+    }
+
+    /**
+     * The output folder protocol of the experiment (after {@link #checkFolder}): locked ({@code holder} is what a
+     * second run into the folder is told holds it), {@code work} run into a staging folder inside it, earlier case
+     * folders replaced and everything published at once; returns what the work returned, once published.
+     */
+    public static <T> T intoFolder(Path out, String holder, Collection<Path> inputs, StagedWork<T> work) throws Exception {
         try (OutputFolder folder = OutputFolder.open(out, holder, inputs)) {
             Path staging = folder.newStaging();
-            work.run(staging);
+            T result = work.run(staging);
             RelocateExperiment.publish(folder, staging, out);
             folder.keep();
+            return result;
         }
     }
 
     /** Work done into a staging folder. */
     @FunctionalInterface
-    public interface StagedWork {
-        void run(Path staging) throws Exception;
+    public interface StagedWork<T> {
+        T run(Path staging) throws Exception;
     }
 }

@@ -64,6 +64,14 @@ public class JobRequestsTest {
             assertEquals("need 1 <= min_voxels <= max_voxels", e.getMessage());
             assertEquals("need 1 <= --min-voxels <= --max-voxels", e.render(InvalidRequest::option));
         }
+        ContextJob.Request t = new ContextJob.Request();
+        t.threshold = 1.5;
+        try {
+            t.validate();
+            fail("threshold 1.5 accepted");
+        } catch (InvalidRequest e) {
+            assertEquals("--threshold must be in [0, 1], got 1.5", e.render(InvalidRequest::option));
+        }
         RelocateJob.Request r = new RelocateJob.Request();
         r.shellMm = -1;
         try {

@@ -152,6 +152,21 @@ public class ConsoleRunTest {
         assertTrue(err.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8).contains("output_folder"));
     }
 
+    /**
+     * With ImageJ's window (not headless) the IES commands are left to scijava-common's own --run: a failure or a
+     * cancelled dialog must not end the process that holds the user's open images.
+     */
+    @Test
+    public void withImageJsWindowAFailedRunDoesNotEndTheProcess() throws Exception {
+        ConsoleRun.headless = () -> false;
+        try {
+            launch("Segment Lesions", "flair=\"" + flair + "\",mprage=\"" + mprage + "\",model=\"" + dir.resolve("no-such-model") + "\"");
+            assertEquals("no exit", List.of(), exits);
+        } finally {
+            ConsoleRun.headless = java.awt.GraphicsEnvironment::isHeadless;
+        }
+    }
+
     @Test
     public void openNiftiRunsByItsMenuLeafAndByItsLabel() throws Exception {
         for (String name : List.of("Open NIfTI", "Open NIfTI (IES)", "Open_NIfTI")) {

@@ -108,6 +108,7 @@ public class VolumeImagesTest {
         // shown in Fiji, it is its own view: the view of the assumed geometry keeps the voxels where they are
         ViewSpace view = VolumeImages.viewOf(imp);
         assertArrayEquals(new int[] {3, 2, 4}, view.viewDims());
+        assertArrayEquals(v.data(), view.toView(v.data()), 0f);
         // uncalibrated: 1 mm, and the line says so
         ImagePlus raw = new ImagePlus("raw", st);
         assertArrayEquals(new double[] {1, 1, 1}, VolumeImages.toVolume(raw).spacing(), 0);

@@ -31,10 +31,10 @@ import java.util.concurrent.CancellationException;
  */
 public abstract class ModelCommand extends DynamicCommand {
 
-    @Parameter(label = "FLAIR", persist = false, initializer = "initInputImages")
+    @Parameter(label = "FLAIR", persist = false)
     protected ImagePlus flair;
 
-    @Parameter(label = "MPRAGE (T1)", persist = false, initializer = "initInputImages")
+    @Parameter(label = "MPRAGE (T1)", persist = false)
     protected ImagePlus mprage;
 
     @Parameter(label = "Model bundle (.zip, or ies-model.json in the bundle folder)", style = "open", persist = true)
@@ -58,35 +58,6 @@ public abstract class ModelCommand extends DynamicCommand {
             Object v = getInput(item.getName());
             m.setChoices(OptionalImages.choices(v == null ? null : v.toString()));
         }
-    }
-
-    /**
-     * Initializer of the FLAIR and MPRAGE inputs: when nothing set them (the dialog; a macro or script that gave them
-     * keeps its values), they default to the open images by name ({@link InputImageDefaults}): never the same image
-     * for both when two are open.
-     */
-    protected void initInputImages() {
-        // a dialog only: a headless run (no dialog to show the guess) that leaves an image out is not given one
-        if (!InputImageDefaults.dialogs.getAsBoolean()) return;
-        ImagePlus[] pick = InputImageDefaults.pick(ij.WindowManager.getIDList() == null ? new ImagePlus[0] : openImages(),
-                ij.WindowManager.getCurrentImage(), unset(flair) ? null : flair, unset(mprage) ? null : mprage);
-        if (unset(flair) && pick[0] != null) flair = pick[0];
-        if (unset(mprage) && pick[1] != null) mprage = pick[1];
-    }
-
-    /** Nothing given: no image, or an empty one that is no unreadable path's placeholder ({@link ImageInputs}). */
-    private static boolean unset(ImagePlus imp) {
-        return imp == null || (!CommandSupport.given(imp) && ImageInputs.error(imp) == null);
-    }
-
-    private static ImagePlus[] openImages() {
-        int[] ids = ij.WindowManager.getIDList();
-        java.util.List<ImagePlus> out = new java.util.ArrayList<>();
-        for (int id : ids) {
-            ImagePlus imp = ij.WindowManager.getImage(id);
-            if (imp != null) out.add(imp);
-        }
-        return out.toArray(new ImagePlus[0]);
     }
 
     /**

@@ -115,11 +115,11 @@ final class LegacyHarness implements AutoCloseable {
         index.add(plugin(DialogHarvester.class, PreprocessorPlugin.class, InputHarvester.PRIORITY));
         index.add(plugin(RecorderPostprocessor.class, PostprocessorPlugin.class, Priority.VERY_LOW));
         index.add(plugin(TitleToImagePlus.class, Converter.class, Priority.NORMAL));
+        index.add(plugin(ImageTitleToImagePlus.class, Converter.class, Priority.NORMAL));
         List<Class<? extends Service>> services = List.of(CommandService.class, ModuleService.class, ConvertService.class,
                 ObjectService.class, org.scijava.app.StatusService.class, org.scijava.thread.ThreadService.class);
         context = new Context(services, index);
         Interpreter.batchMode = true;
-        InputImageDefaults.dialogs = () -> true;      // the emulated GUI shows dialogs (the JVM itself is headless)
     }
 
     private static <P extends org.scijava.plugin.SciJavaPlugin> PluginInfo<P> plugin(Class<? extends P> c, Class<P> type, double priority) {
@@ -216,7 +216,6 @@ final class LegacyHarness implements AutoCloseable {
     public void close() {
         for (ImagePlus imp : opened) Interpreter.removeBatchModeImage(imp);
         Interpreter.batchMode = false;
-        InputImageDefaults.dialogs = () -> !java.awt.GraphicsEnvironment.isHeadless();
         context.dispose();
     }
 
@@ -285,6 +284,39 @@ final class LegacyHarness implements AutoCloseable {
         @Override
         public Class<String> getInputType() {
             return String.class;
+        }
+    }
+
+    /** imagej-legacy's ImageTitleToImagePlusConverter.ImageTitle: an open image shown by its title (no equals). */
+    public static final class ImageTitle {
+        final ImagePlus imp;
+
+        ImageTitle(ImagePlus imp) {
+            this.imp = imp;
+        }
+
+        @Override
+        public String toString() {
+            return imp.getTitle();
+        }
+    }
+
+    /** imagej-legacy's ImageTitleToImagePlusConverter: what the dialog's choice converts to. */
+    public static class ImageTitleToImagePlus extends AbstractConverter<ImageTitle, ImagePlus> {
+        @Override
+        @SuppressWarnings("unchecked")
+        public <T> T convert(Object src, Class<T> dest) {
+            return src instanceof ImageTitle ? (T) ((ImageTitle) src).imp : null;
+        }
+
+        @Override
+        public Class<ImagePlus> getOutputType() {
+            return ImagePlus.class;
+        }
+
+        @Override
+        public Class<ImageTitle> getInputType() {
+            return ImageTitle.class;
         }
     }
 
@@ -402,8 +434,12 @@ final class LegacyHarness implements AutoCloseable {
         private List<Object> objects(Class<?> type) {
             List<Object> out = new ArrayList<>(objectService.getObjects(type));
             if (ImagePlus.class.isAssignableFrom(type)) {
+                // imagej-legacy's ImageTitleToImagePlusConverter: the pool holds a title wrapper per open image (no
+                // equals), so an ImagePlus value a command set before the dialog is never found in it and the widget
+                // shows the first wrapper (seen in ImageJ 2.16 + imagej-legacy 1.2.2; there the pool is a HashSet,
+                // any order: here WindowManager's order, so that the tests are repeatable)
                 int[] ids = WindowManager.getIDList();
-                if (ids != null) for (int id : ids) out.add(WindowManager.getImage(id));
+                if (ids != null) for (int id : ids) out.add(new ImageTitle(WindowManager.getImage(id)));
             } else {
                 Collection<Object> c = convertService.getCompatibleInputs(type);
                 out.addAll(c);

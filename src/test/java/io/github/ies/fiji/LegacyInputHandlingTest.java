@@ -309,43 +309,6 @@ public class LegacyInputHandlingTest {
         assertSame(gt, OptionalImages.resolve("lesions", "ground_truth"));
     }
 
-    /** Issue 20: the dialog offers the open images by name for FLAIR and MPRAGE, never the same image for both. */
-    @Test
-    public void dialogDefaultsFlairAndMprageByName() throws Exception {
-        // open: flair, mprage, "lesion labels" and "lesions" (the active image)
-        LegacyHarness.Outcome o = fiji.menu(SegmentLesionsCommand.class, chosen("model", bundle));
-        assertTrue(o.dialog.containsAll(List.of("flair", "mprage")));
-        assertSame(flair, o.input("flair"));
-        assertSame(mprage, o.input("mprage"));
-        assertFalse(o.cancelReason(), o.canceled());
-    }
-
-    @Test
-    public void inputDefaultsByNameOrElseTwoDifferentImages() {
-        ImagePlus t1 = new ImagePlus("sub-01_T1w", new ij.process.FloatProcessor(2, 2));
-        ImagePlus fl = new ImagePlus("sub-01_FLAIR", new ij.process.FloatProcessor(2, 2));
-        ImagePlus test1 = new ImagePlus("test1", new ij.process.FloatProcessor(2, 2));
-        ImagePlus[] p = InputImageDefaults.pick(new ImagePlus[] {t1, fl}, t1, null, null);
-        assertSame(fl, p[0]);
-        assertSame(t1, p[1]);
-        // no name matches ("test1" is no T1): the active image for FLAIR, another one for MPRAGE
-        ImagePlus other = new ImagePlus("scan 2", new ij.process.FloatProcessor(2, 2));
-        p = InputImageDefaults.pick(new ImagePlus[] {test1, other}, test1, null, null);
-        assertSame("no name matches: the active image", test1, p[0]);
-        assertSame("and another one", other, p[1]);
-        ImagePlus a = new ImagePlus("a", new ij.process.FloatProcessor(2, 2)), b = new ImagePlus("b", new ij.process.FloatProcessor(2, 2));
-        p = InputImageDefaults.pick(new ImagePlus[] {a, b}, b, null, null);
-        assertSame(b, p[0]);
-        assertSame(a, p[1]);
-        // a value already given is kept and not offered for the other input
-        p = InputImageDefaults.pick(new ImagePlus[] {t1, fl}, t1, t1, null);
-        assertSame(t1, p[0]);
-        assertSame(fl, p[1]);
-        p = InputImageDefaults.pick(new ImagePlus[] {a}, a, null, null);
-        assertSame("one image open: FLAIR", a, p[0]);
-        assertNull("never the same image for both", p[1]);
-    }
-
     /**
      * Issue 20: a headless macro chains Open NIfTI -> Segment Lesions -> Explain Lesions: each command's images are
      * registered with ImageJ 1 (batch mode, no window), so the next line finds them by title; the commands with an

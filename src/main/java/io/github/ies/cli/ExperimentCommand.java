@@ -1,7 +1,6 @@
 package io.github.ies.cli;
 
 import io.github.ies.jobs.ContextJob;
-import io.github.ies.jobs.InvalidRequest;
 
 import com.google.gson.JsonObject;
 import io.github.ies.analysis.ContextExperiment;
@@ -86,13 +85,7 @@ public final class ExperimentCommand implements Runnable {
             q.device = device;
             q.threads = threads;
             q.nonFinite = NonFiniteOption.parse(cl, nonFinite);
-            try {
-                return q.validate();
-            } catch (InvalidRequest e) {
-                throw new CommandLine.ParameterException(cl, e.render(InvalidRequest::option));
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.ParameterException(cl, e.getMessage());
-            }
+            return Requests.validated(cl, q::validate);
         }
 
         @Override

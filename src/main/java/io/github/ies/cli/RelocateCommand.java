@@ -1,6 +1,5 @@
 package io.github.ies.cli;
 
-import io.github.ies.jobs.InvalidRequest;
 import io.github.ies.jobs.RelocateJob;
 
 import com.google.gson.JsonObject;
@@ -57,13 +56,7 @@ public final class RelocateCommand implements Callable<Integer> {
         q.saliency = saliency.toOptions(cl);
         q.device = saliency.device;
         q.threads = saliency.threads;
-        try {
-            return q.validate();
-        } catch (InvalidRequest e) {
-            throw new CommandLine.ParameterException(cl, e.render(InvalidRequest::option));
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(cl, e.getMessage());
-        }
+        return Requests.validated(cl, q::validate);
     }
 
     @Override

@@ -7,7 +7,7 @@
 #@ String (label="Methods", value="smoothgrad-max,gradcampp") methods
 
 # Batch over a folder of subjects (each with flair*.nii[.gz] and mprage*.nii[.gz], optional lesions*.nii[.gz] as
-# ground truth) inside Fiji: opens the NIfTI files with the plugin's reader (Java API), runs "Explain Lesions" per
+# ground truth) inside Fiji: gives the NIfTI paths to the command (read with the plugin's reader), runs "Explain Lesions" per
 # subject into OUTPUT/<subject>/ (the layout of 'ies explain') and saves the gallery and overview as TIFF there.
 # A subject whose folder already has gallery.tif is skipped, so a stopped run can be resumed. The command runs with
 # pre-processing off (False): no dialog opens, the keys not passed keep their defaults; the ground truth is passed as
@@ -17,8 +17,7 @@ import os
 from java.io import File
 from ij import IJ
 from ij.io import FileSaver
-from io.github.ies.io import Nifti
-from io.github.ies.fiji import ExplainLesionsCommand, VolumeImages
+from io.github.ies.fiji import ExplainLesionsCommand
 
 
 def find(folder, prefixes):
@@ -29,10 +28,6 @@ def find(folder, prefixes):
     return None
 
 
-def open_nifti(path):
-    return VolumeImages.toImagePlus(Nifti.read(File(path).toPath()), os.path.basename(path).split(".")[0])
-
-
 def explain_subject(name, folder, out):
     flair_path, mprage_path = find(folder, ["flair"]), find(folder, ["mprage", "t1"])
     if flair_path is None or mprage_path is None:
@@ -40,7 +35,8 @@ def explain_subject(name, folder, out):
     if os.path.exists(os.path.join(out, "gallery.tif")):
         return "done before"
     gt = find(folder, ["lesions", "gt"])
-    inputs = {"flair": open_nifti(flair_path), "mprage": open_nifti(mprage_path), "model": model, "samples": samples,
+    # FLAIR and MPRAGE as NIfTI paths: the command reads them with the plugin's reader (affine kept)
+    inputs = {"flair": flair_path, "mprage": mprage_path, "model": model, "samples": samples,
               "methods": methods, "output_folder": File(out), "labels": "none",
               "ground_truth": gt if gt is not None else "none"}
     module = modules.run(command.getCommand(ExplainLesionsCommand), False, inputs).get()

@@ -18,8 +18,8 @@
 from io.github.ies.fiji import ExplainLesionsCommand
 
 inputs = {
-    "flair": flair,
-    "mprage": mprage,
+    "flair": flair.getTitle(),      # FLAIR and MPRAGE are given as open images' titles (or NIfTI paths)
+    "mprage": mprage.getTitle(),
     "model": model,
     "ground_truth": ground_truth,
     "labels": "none",
@@ -35,7 +35,7 @@ if module.isCanceled():
     raise RuntimeError(module.getCancelReason())
 gallery = module.getOutput("gallery")
 overview = module.getOutput("overview")
-table = module.getOutput("lesion_table")
+table = module.tables().get("lesion_table")
 table.show("Lesions")
 # The per-lesion ROIs (one per slice, named "lesion 007 (TP)", group = id) go to the ROI Manager when the GUI is up;
 # the command object also returns them: module.getRois()

@@ -96,7 +96,7 @@ public class ContextExperimentCommand extends ModelCommand implements TableResul
         result = o.result;
         if (log != null) for (String w : result.warnings) log.warn(TITLE_RUN + ": " + w);
         context_table = AnalysisSupport.table(result.csv());
-        context_plot = AnalysisSupport.image("Context " + flair.getShortTitle(), o.figure);
+        context_plot = AnalysisSupport.image("Context " + flairImage.getShortTitle(), o.figure);
         if (out != null) {
             // as ies experiment context: staged in the output folder with its run.json, then moved into place
             io.github.ies.pipeline.RunRecord rec = new io.github.ies.pipeline.RunRecord(TITLE_RUN, CommandSupport.version());

@@ -106,17 +106,17 @@ public class ExplainLesionsCommand extends SegmentingCommand implements TableRes
         checkedDevice();
         if (tn_spheres < 0) throw new IllegalArgumentException("tn_spheres must be >= 0, got " + tn_spheres);
         ModelBundle bundle = loadBundle();
-        Map<String, Volume> in = CommandSupport.inputs(flair, mprage);
+        Map<String, Volume> in = CommandSupport.inputs(flairImage, mprageImage);
         Volume ref = in.get("FLAIR");
         int[] nd = ref.dims();
         List<String> assumed = inputWarnings();                   // logged by ModelCommand.run, recorded in run.json
         List<String> readWarnings = new ArrayList<>(assumed);
         for (Map.Entry<String, Volume> e : in.entrySet()) {
-            String w = NonFinite.check(e.getValue(), e.getKey() + " '" + (e.getKey().equals("FLAIR") ? flair : mprage).getTitle() + "'",
+            String w = NonFinite.check(e.getValue(), e.getKey() + " '" + (e.getKey().equals("FLAIR") ? flairImage : mprageImage).getTitle() + "'",
                     NonFinite.Policy.ERROR);
             if (w != null) readWarnings.add(w);
         }
-        ExplainPipeline.Inputs inputs = new ExplainPipeline.Inputs(bundle, channels(bundle), CommandSupport.sources(flair, mprage));
+        ExplainPipeline.Inputs inputs = new ExplainPipeline.Inputs(bundle, channels(bundle), CommandSupport.sources(flairImage, mprageImage));
         inputs.modelSource = CommandSupport.bundlePath(model).toString();
 
         int[] userLabels = null;
@@ -174,7 +174,7 @@ public class ExplainLesionsCommand extends SegmentingCommand implements TableRes
             if (log != null) log.info("Explain Lesions: no lesion to explain");
             return;
         }
-        displays.build(flair.getShortTitle(), ref, res.rows);
+        displays.build(flairImage.getShortTitle(), ref, res.rows);
     }
 
     /**

@@ -25,6 +25,9 @@ public final class ImageInputs {
 
     private ImageInputs() {}
 
+    /** {@code ImagePlus.toString()}: {@code img["title" (id), ...]}. */
+    private static final java.util.regex.Pattern IMAGE_TO_STRING = java.util.regex.Pattern.compile("img\\[\"(.*)\" \\((-?\\d+)\\),.*\\]");
+
     /** True for names IES's NIfTI reader takes (.nii, .nii.gz, .hdr, .img, gzipped or not), any case. */
     public static boolean isNiftiName(String s) {
         if (s == null) return false;
@@ -84,6 +87,15 @@ public final class ImageInputs {
         ImagePlus open = openImage(value);
         if (open != null) return open;
         String v = value.trim();
+        java.util.regex.Matcher shown = IMAGE_TO_STRING.matcher(v);
+        if (shown.matches()) {
+            // an ImagePlus object given by a script, turned into text by SciJava (ImagePlus.toString): an open image is
+            // found by its ID; any other cannot be
+            ImagePlus byId = WindowManager.getImage(Integer.parseInt(shown.group(2)));
+            if (byId != null) return byId;
+            throw new IllegalArgumentException(key + ": the image '" + shown.group(1) + "' is not open in ImageJ: give an open image's "
+                    + "title (imp.getTitle() after imp.show()) or a NIfTI path");
+        }
         if (isNiftiName(v)) {
             ImagePlus imp = readNifti(v);
             String err = error(imp);

@@ -31,11 +31,24 @@ import java.util.concurrent.CancellationException;
  */
 public abstract class ModelCommand extends DynamicCommand {
 
-    @Parameter(label = "FLAIR", persist = false)
-    protected ImagePlus flair;
+    /**
+     * The FLAIR image: an open image's title (the dialog lists them, {@link #initInputImages}), or a NIfTI path
+     * ({@link ImageInputs#resolve}). A title choice rather than an {@code ImagePlus} input: imagej-legacy fills an image
+     * input's list with title wrappers that never equal the command's value, so the dialog could not preselect the
+     * right images (docs/fiji.md, "Checked in a real ImageJ2").
+     */
+    @Parameter(label = "FLAIR", choices = {""}, initializer = INPUT_IMAGES, persist = false)
+    protected String flair;
 
-    @Parameter(label = "MPRAGE (T1)", persist = false)
-    protected ImagePlus mprage;
+    /** The MPRAGE image, as {@link #flair}. */
+    @Parameter(label = "MPRAGE (T1)", choices = {""}, initializer = INPUT_IMAGES, persist = false)
+    protected String mprage;
+
+    /** The initializer of {@link #flair} and {@link #mprage}. */
+    static final String INPUT_IMAGES = "initInputImages";
+
+    /** {@link #flair} and {@link #mprage} as images, resolved when the command runs. */
+    protected ImagePlus flairImage, mprageImage;
 
     @Parameter(label = "Model bundle (.zip, or ies-model.json in the bundle folder)", style = "open", persist = true)
     protected File model;
@@ -66,8 +79,8 @@ public abstract class ModelCommand extends DynamicCommand {
      */
     protected java.util.List<String> inputWarnings() {
         java.util.Map<String, ImagePlus> m = new java.util.LinkedHashMap<>();
-        m.put("flair", flair);
-        m.put("mprage", mprage);
+        m.put("flair", flairImage);
+        m.put("mprage", mprageImage);
         return CommandSupport.assumptions(m);
     }
 
@@ -79,13 +92,50 @@ public abstract class ModelCommand extends DynamicCommand {
     protected java.util.List<Path> inputFiles(ImagePlus... more) {
         java.util.List<Path> out = new java.util.ArrayList<>();
         out.add(CommandSupport.bundlePath(model));
-        java.util.List<ImagePlus> images = new java.util.ArrayList<>(java.util.Arrays.asList(flair, mprage));
+        java.util.List<ImagePlus> images = new java.util.ArrayList<>(java.util.Arrays.asList(flairImage, mprageImage));
         images.addAll(java.util.Arrays.asList(more));
         for (ImagePlus imp : images) {
             Path p = CommandSupport.sourceFile(imp);
             if (p != null) out.add(p);
         }
         return out;
+    }
+
+    /**
+     * Initializer of the FLAIR and MPRAGE choices: the titles of the open images (and the given value when it is
+     * none of them, e.g. a path); when no value was given and a dialog will show it, the images by name
+     * ({@link InputImageDefaults}: never the same image for both).
+     */
+    protected void initInputImages() {
+        String[] titles = ij.WindowManager.getImageTitles();
+        String f = blankToNull(flair), m = blankToNull(mprage);
+        if ((f == null || m == null) && InputImageDefaults.dialogs.getAsBoolean()) {
+            ImagePlus current = ij.WindowManager.getCurrentImage();
+            String[] pick = InputImageDefaults.pick(titles, current == null ? null : current.getTitle(), f, m);
+            f = pick[0];
+            m = pick[1];
+        }
+        flair = f;
+        mprage = m;
+        for (String key : new String[] {"flair", "mprage"}) {
+            java.util.List<String> choices = new java.util.ArrayList<>(java.util.Arrays.asList(titles));
+            String v = key.equals("flair") ? f : m;
+            if (v != null && !choices.contains(v)) choices.add(v);
+            if (choices.isEmpty()) choices.add("");
+            getInfo().getMutableInput(key, String.class).setChoices(choices);
+        }
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+
+    /** Resolves {@link #flair} and {@link #mprage} into {@link #flairImage} and {@link #mprageImage}. */
+    private void resolveInputImages() {
+        if (blankToNull(flair) == null) throw new IllegalArgumentException("no image given for 'flair' (an open image's title or a NIfTI path)");
+        if (blankToNull(mprage) == null) throw new IllegalArgumentException("no image given for 'mprage' (an open image's title or a NIfTI path)");
+        flairImage = ImageInputs.resolve(flair, "flair");
+        mprageImage = ImageInputs.resolve(mprage, "mprage");
     }
 
     /** The command's name, used in status, log and cancel messages. */
@@ -107,6 +157,7 @@ public abstract class ModelCommand extends DynamicCommand {
             PluginRuntime.withPluginClassLoader(() -> {
                 // start PyTorch first: a first run may download its natives (announced with progress), and a missing
                 // engine fails here with one line that says what to do
+                resolveInputImages();
                 io.github.ies.model.TorchRuntime.configure(0, this::note);
                 if (log != null) for (String w : inputWarnings()) log.warn(title() + ": " + w);
                 compute(s);
@@ -148,7 +199,7 @@ public abstract class ModelCommand extends DynamicCommand {
 
     /** FLAIR and MPRAGE in the bundle's channel order, checked for a common grid. */
     protected Volume[] channels(ModelBundle bundle) {
-        return Segmenter.matchInputs(bundle, CommandSupport.inputs(flair, mprage), CommandSupport.sources(flair, mprage));
+        return Segmenter.matchInputs(bundle, CommandSupport.inputs(flairImage, mprageImage), CommandSupport.sources(flairImage, mprageImage));
     }
 
     /** Progress to the status bar / ImageJ progress bar; throws CancellationException once the user cancelled. */

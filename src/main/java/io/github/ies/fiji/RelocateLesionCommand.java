@@ -146,7 +146,7 @@ public class RelocateLesionCommand extends ModelCommand implements TableResults 
         });
         result = o.result;
         relocation = AnalysisSupport.table(result.csv());
-        relocation_figure = AnalysisSupport.image("Relocation " + flair.getShortTitle() + " lesion " + result.lesionId, o.figure);
+        relocation_figure = AnalysisSupport.image("Relocation " + flairImage.getShortTitle() + " lesion " + result.lesionId, o.figure);
         io.github.ies.pipeline.RunRecord rec = new io.github.ies.pipeline.RunRecord(TITLE_RUN, CommandSupport.version());
         CommandSupport.inputParameters(this, rec.parameters());
         java.util.List<String> warnings = new java.util.ArrayList<>(inputWarnings());

@@ -78,8 +78,8 @@ public class SegmentLesionsCommand extends SegmentingCommand implements TableRes
         Integer min = minSizeOrModel();
         checkedDevice();
         ModelBundle bundle = loadBundle();
-        Map<String, Volume> named = CommandSupport.inputs(flair, mprage);
-        Volume[] channels = Segmenter.matchInputs(bundle, named, CommandSupport.sources(flair, mprage));
+        Map<String, Volume> named = CommandSupport.inputs(flairImage, mprageImage);
+        Volume[] channels = Segmenter.matchInputs(bundle, named, CommandSupport.sources(flairImage, mprageImage));
         Volume gt = gtImage == null ? null : CommandSupport.volume(gtImage, "ground_truth");
         if (gt != null && !gt.sameGrid(channels[0])) {
             throw new IllegalArgumentException("ground_truth '" + gtImage.getTitle() + "' is not on the FLAIR's grid (dims and affine must match)");
@@ -94,7 +94,7 @@ public class SegmentLesionsCommand extends SegmentingCommand implements TableRes
         pl.checkCancelled();
         SegmentationResult sr = ls.segmentation;
         InstanceResult ir = ls.instances;
-        String base = flair.getShortTitle();
+        String base = flairImage.getShortTitle();
         probability = VolumeImages.toImagePlus(sr.probability(), base + "_probability");
         probability.setDisplayRange(0, 1);
         labels = LabelImages.toImagePlus(ir.predicted().toVolume(ir.geometry(), 0), base + "_labels");

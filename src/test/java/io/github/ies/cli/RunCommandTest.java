@@ -72,7 +72,7 @@ public class RunCommandTest extends CliTestBase {
         assertTrue(err, err.contains("no command 'Explain Everything'") && err.contains("Explain Lesions"));
         assertEquals(2, run("run", "Explain Lesions", "flair=x.nii,colour=red"));
         assertTrue(err, err.contains("no parameter 'colour'") && err.contains("noise_level"));
-        assertEquals(1, run("run", "Explain Lesions", "flair=" + tmp.getRoot() + "/missing.nii.gz"));
+        assertEquals(1, run("run", "Explain Lesions", "flair=" + tmp.getRoot() + "/missing.nii.gz,mprage=" + tmp.getRoot() + "/missing.nii.gz"));
         assertTrue(err, err.contains("flair: cannot read") && err.contains("no such file") && err.contains("missing.nii.gz"));
         Path f = tmp.getRoot().toPath().resolve("f.nii");
         Nifti.write(io.github.ies.fiji.FijiCommandsTest.volume(1), f, NiftiDataType.FLOAT32);

@@ -36,6 +36,8 @@ final class FijiRun {
     static FijiRun run(Context context, Class<? extends org.scijava.command.Command> command, boolean process, Map<String, ?> inputs) throws Exception {
         ModuleService modules = context.service(ModuleService.class);
         CommandService commands = context.service(CommandService.class);
+        // images given as objects must be open in ImageJ, as a script's are once shown: the model commands take titles
+        for (Object v : inputs.values()) if (v instanceof ImagePlus && !OPENED.contains(v)) open((ImagePlus) v);
         return new FijiRun(modules.run(commands.getCommand(command), process, new java.util.LinkedHashMap<String, Object>(inputs)).get());
     }
 

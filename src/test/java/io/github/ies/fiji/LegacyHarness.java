@@ -120,6 +120,7 @@ final class LegacyHarness implements AutoCloseable {
                 ObjectService.class, org.scijava.app.StatusService.class, org.scijava.thread.ThreadService.class);
         context = new Context(services, index);
         Interpreter.batchMode = true;
+        InputImageDefaults.dialogs = () -> true;      // the emulated GUI shows dialogs (the JVM itself is headless)
     }
 
     private static <P extends org.scijava.plugin.SciJavaPlugin> PluginInfo<P> plugin(Class<? extends P> c, Class<P> type, double priority) {
@@ -216,6 +217,7 @@ final class LegacyHarness implements AutoCloseable {
     public void close() {
         for (ImagePlus imp : opened) Interpreter.removeBatchModeImage(imp);
         Interpreter.batchMode = false;
+        InputImageDefaults.dialogs = () -> !java.awt.GraphicsEnvironment.isHeadless();
         context.dispose();
     }
 

@@ -264,8 +264,8 @@ public class LegacyInputHandlingTest {
         }
         assertTrue(calls >= 2);
         // what Explain_Open_Images.py passes, with process=False: no dialog, the optional images left as "none"
-        LegacyHarness.Outcome o = fiji.script(ExplainLesionsCommand.class, false, chosen("flair", flair, "mprage", mprage, "model", bundle,
-                "lesions", "1", "methods", "gradcampp", "ground_truth", "none", "output_folder", new File("none")));
+        LegacyHarness.Outcome o = fiji.script(ExplainLesionsCommand.class, false, chosen("flair", flair.getTitle(), "mprage", mprage.getTitle(),
+                "model", bundle, "lesions", "1", "methods", "gradcampp", "ground_truth", "none", "output_folder", new File("none")));
         assertTrue(o.quiet());
         assertFalse(o.cancelReason(), o.canceled());
         assertEquals("none", o.input("labels"));
@@ -307,6 +307,30 @@ public class LegacyInputHandlingTest {
         assertNull(OptionalImages.folder(null));
         assertEquals(Path.of("/tmp/x"), OptionalImages.folder(new File("/tmp/x")));
         assertSame(gt, OptionalImages.resolve("lesions", "ground_truth"));
+    }
+
+    /** Issue 20: the dialog proposes the open images by name for FLAIR and MPRAGE (title choices, kept by the widget). */
+    @Test
+    public void dialogDefaultsFlairAndMprageByName() throws Exception {
+        // open: flair, mprage, "lesion labels" and "lesions" (the active image)
+        LegacyHarness.Outcome o = fiji.menu(SegmentLesionsCommand.class, chosen("model", bundle));
+        assertTrue(o.dialog.containsAll(List.of("flair", "mprage")));
+        assertEquals("flair", o.input("flair"));
+        assertEquals("mprage", o.input("mprage"));
+        assertFalse(o.cancelReason(), o.canceled());
+        assertTrue(o.recorded, o.recorded.contains("flair=flair mprage=mprage"));
+    }
+
+    @Test
+    public void inputDefaultsByNameOrElseTwoDifferentImages() {
+        String[] p = InputImageDefaults.pick(new String[] {"sub-01_T1w", "sub-01_FLAIR"}, "sub-01_T1w", null, null);
+        assertArrayEquals(new String[] {"sub-01_FLAIR", "sub-01_T1w"}, p);
+        // no name matches ("test1" is no T1): the active image for FLAIR, another one for MPRAGE
+        assertArrayEquals(new String[] {"test1", "scan 2"}, InputImageDefaults.pick(new String[] {"scan 2", "test1"}, "test1", null, null));
+        // a value already given is kept and not proposed for the other input
+        assertArrayEquals(new String[] {"sub-01_T1w", "sub-01_FLAIR"}, InputImageDefaults.pick(new String[] {"sub-01_T1w", "sub-01_FLAIR"}, null, "sub-01_T1w", null));
+        // one image open: FLAIR only, never the same image for both
+        assertArrayEquals(new String[] {"a", null}, InputImageDefaults.pick(new String[] {"a"}, "a", null, null));
     }
 
     /**
@@ -361,8 +385,7 @@ public class LegacyInputHandlingTest {
                 + " model=[" + bundle + "] device=cpu ground_truth=none threshold=-1 min_size=-1 connectivity=model output_folder=none");
         assertTrue("the macro names every input: no dialog", o.quiet());
         assertFalse(o.cancelReason(), o.canceled());
-        ImagePlus in = (ImagePlus) o.input("flair");
-        assertArrayEquals(fv.geometry().srow[0], VolumeImages.toVolume(in).geometry().srow[0], 0);
+        assertEquals(d.resolve("f.nii.gz").toString(), o.input("flair"));
         ImagePlus lab = (ImagePlus) o.module.getOutput("labels");
         assertArrayEquals("outputs keep the input's affine", fv.geometry().srow[2], VolumeImages.toVolume(lab).geometry().srow[2], 0);
         // a path that cannot be read: one line with the key, the path and why

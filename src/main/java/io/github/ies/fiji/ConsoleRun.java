@@ -114,8 +114,9 @@ public class ConsoleRun extends AbstractConsoleArgument {
                 fail(FAILED, title + ": interrupted");
                 return;
             }
-            String reason = m instanceof Cancelable && ((Cancelable) m).isCanceled() ? ((Cancelable) m).getCancelReason() : null;
             if (m instanceof Cancelable && ((Cancelable) m).isCanceled()) {
+                String reason = ((Cancelable) m).getCancelReason();
+                // the commands' reasons start with their title; the framework's (a required input unset) do not
                 fail(FAILED, reason == null || reason.isBlank() ? title + ": cancelled" : reason.startsWith(title) ? reason : title + ": " + reason);
             }
         } finally {

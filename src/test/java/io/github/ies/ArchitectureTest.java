@@ -20,19 +20,20 @@ import static org.junit.Assert.assertTrue;
 public class ArchitectureTest {
 
     private static final Map<String, Set<String>> ALLOWED = Map.ofEntries(
-            Map.entry("io", Set.of()),
-            Map.entry("geometry", Set.of("io")),
-            Map.entry("model", Set.of("io", "geometry")),
-            Map.entry("instances", Set.of("io")),
-            Map.entry("phantom", Set.of("io")),
-            Map.entry("saliency", Set.of("io", "model")),
-            Map.entry("pipeline", Set.of("io", "geometry", "model", "instances", "saliency")),
-            Map.entry("analysis", Set.of("io", "geometry", "model", "instances", "saliency", "pipeline")),
-            Map.entry("report", Set.of("io", "geometry", "instances", "analysis")),
-            Map.entry("jobs", Set.of("io", "geometry", "model", "instances", "saliency", "pipeline", "analysis", "report")),
-            Map.entry("fiji", Set.of("io", "geometry", "model", "instances", "phantom", "saliency", "pipeline", "analysis", "report", "jobs")),
+            Map.entry("request", Set.of()),
+            Map.entry("io", Set.of("request")),
+            Map.entry("geometry", Set.of("request", "io")),
+            Map.entry("model", Set.of("request", "io", "geometry")),
+            Map.entry("instances", Set.of("request", "io")),
+            Map.entry("phantom", Set.of("request", "io")),
+            Map.entry("saliency", Set.of("request", "io", "model")),
+            Map.entry("pipeline", Set.of("request", "io", "geometry", "model", "instances", "saliency")),
+            Map.entry("analysis", Set.of("request", "io", "geometry", "model", "instances", "saliency", "pipeline")),
+            Map.entry("report", Set.of("request", "io", "geometry", "instances", "analysis")),
+            Map.entry("jobs", Set.of("request", "io", "geometry", "model", "instances", "saliency", "pipeline", "analysis", "report")),
+            Map.entry("fiji", Set.of("request", "io", "geometry", "model", "instances", "phantom", "saliency", "pipeline", "analysis", "report", "jobs")),
             // ies run drives the Fiji commands (fiji.HeadlessRunner) in a SciJava context of its own
-            Map.entry("cli", Set.of("io", "geometry", "model", "instances", "phantom", "saliency", "pipeline", "analysis", "report", "jobs", "fiji")));
+            Map.entry("cli", Set.of("request", "io", "geometry", "model", "instances", "phantom", "saliency", "pipeline", "analysis", "report", "jobs", "fiji")));
 
     private static final Pattern IMPORT = Pattern.compile("^import (?:static )?([\\w.]+);", Pattern.MULTILINE);
     private static final Pattern QUALIFIED = Pattern.compile("\\bio\\.github\\.ies\\.([a-z]+)\\.[A-Z]");

@@ -1,5 +1,7 @@
 package io.github.ies.analysis;
 
+import io.github.ies.request.InvalidRequest;
+
 import io.github.ies.io.ExplainLayout;
 import io.github.ies.instances.Categories;
 import io.github.ies.instances.LesionTable;
@@ -36,17 +38,25 @@ public final class CohortAnalysis {
 
     /** Parameters. */
     public static final class Options {
+        public static final double DEFAULT_THRESHOLD = 0.1, DEFAULT_MAX_MM = 10;
         /** Values in (-threshold, threshold) are discarded (paper: 0.1). */
-        public double threshold = 0.1;
+        public double threshold = DEFAULT_THRESHOLD;
         /**
          * Width of the distance bins of the perilesional shells (mm); null: the voxel size (the smallest spacing of the
          * first folder's maps), so that no bin is empty by construction (a 1 mm bin on 2 mm voxels would be).
          */
         public Double binMm;
         /** Outer limit of the shells (mm); farther values go to the region "beyond". */
-        public double maxMm = 10.0;
+        public double maxMm = DEFAULT_MAX_MM;
         /** The method whose maps are read for the contributions (file key). */
         public String method = "smoothgrad-max";
+
+        /** The one check of these options, for every interface, before any work. @throws InvalidRequest naming the setting */
+        public Options validate() {
+            if (!(threshold >= 0) || Double.isInfinite(threshold)) throw new InvalidRequest("{threshold} must be >= 0, got " + threshold);
+            if ((binMm != null && !(binMm > 0)) || !(maxMm > 0)) throw new InvalidRequest("{bin_mm} and {max_mm} must be > 0");
+            return this;
+        }
     }
 
     /** Group order of tables and figures: the paper's categories first, then others as found. */
@@ -111,11 +121,7 @@ public final class CohortAnalysis {
     private double binMm;
 
     public CohortAnalysis(Options options) {
-        this.options = options;
-        if (!(options.threshold >= 0)) throw new IllegalArgumentException("threshold must be >= 0, got " + options.threshold);
-        if ((options.binMm != null && !(options.binMm > 0)) || !(options.maxMm > 0)) {
-            throw new IllegalArgumentException("bin width and shell limit must be > 0");
-        }
+        this.options = options.validate();
         binMm = options.binMm == null ? Double.NaN : options.binMm;
     }
 

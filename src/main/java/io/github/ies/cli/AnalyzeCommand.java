@@ -1,14 +1,14 @@
 package io.github.ies.cli;
 
+import com.google.gson.JsonArray;
 import io.github.ies.analysis.CohortAnalysis;
-import io.github.ies.io.ExplainLayout;
-import io.github.ies.report.CohortFigures;
+import io.github.ies.jobs.AnalyzeJob;
+import io.github.ies.pipeline.RunRecord;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,13 +31,13 @@ public final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "OUT", description = "output folder")
     Path out;
 
-    @Option(names = "--threshold", paramLabel = "T", defaultValue = "0.1", description = "discard map values in (-t, t) (default: ${DEFAULT-VALUE})")
+    @Option(names = "--threshold", paramLabel = "T", defaultValue = "" + CohortAnalysis.Options.DEFAULT_THRESHOLD, description = "discard map values in (-t, t) (default: ${DEFAULT-VALUE})")
     double threshold;
 
     @Option(names = "--bin-mm", paramLabel = "MM", description = "width of the perilesional distance bins in mm (default: the voxel size)")
     Double binMm;
 
-    @Option(names = "--max-mm", paramLabel = "MM", defaultValue = "10", description = "outer limit of the perilesional shells in mm (default: ${DEFAULT-VALUE})")
+    @Option(names = "--max-mm", paramLabel = "MM", defaultValue = "" + CohortAnalysis.Options.DEFAULT_MAX_MM, description = "outer limit of the perilesional shells in mm (default: ${DEFAULT-VALUE})")
     double maxMm;
 
     @Option(names = "--no-figures", description = "tables only")
@@ -46,27 +46,29 @@ public final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "no progress output")
     boolean quiet;
 
+    /** The options as the job's request, checked before any work. */
+    AnalyzeJob.Request request() {
+        AnalyzeJob.Request q = new AnalyzeJob.Request();
+        q.explainDirs = dirs;
+        q.analysis.threshold = threshold;
+        q.analysis.binMm = binMm;
+        q.analysis.maxMm = maxMm;
+        q.figures = !noFigures;
+        return Requests.validated(spec.commandLine(), q::validate);
+    }
+
     @Override
     public Integer call() throws Exception {
-        if (!(threshold >= 0)) throw new CommandLine.ParameterException(spec.commandLine(), "--threshold must be >= 0, got " + threshold);
-        if ((binMm != null && !(binMm > 0)) || !(maxMm > 0)) throw new CommandLine.ParameterException(spec.commandLine(), "--bin-mm and --max-mm must be > 0");
-        for (Path d : dirs) {
-            if (!Files.isDirectory(d)) throw new CommandLine.ParameterException(spec.commandLine(), "--explain-dir " + d + ": not a folder");
-        }
-        List<Path> records = new ArrayList<>();
-        for (Path d : dirs) records.add(new ExplainLayout(d).run());
-        io.github.ies.io.OutputFolder.check(out, records, "analyze");      // e.g. --out = an explain folder: its run.json would be replaced
+        AnalyzeJob.Request q = request();
+        CommandLine cl = spec.commandLine();
+        AnalyzeJob.checkFolder(out, "analyze", q);
         long t0 = System.nanoTime();
-        CohortAnalysis.Options o = new CohortAnalysis.Options();
-        o.threshold = threshold;
-        o.binMm = binMm;
-        o.maxMm = maxMm;
-        PrintWriter err = spec.commandLine().getErr();
-        CohortAnalysis.Result r = new CohortAnalysis(o).run(dirs, s -> {
+        PrintWriter err = cl.getErr();
+        CohortAnalysis.Result r = AnalyzeJob.run(q, s -> {
             if (!quiet) { err.println("ies analyze: " + s); err.flush(); }
         }, ProgressPrinter.of(err, quiet));
-        io.github.ies.pipeline.RunRecord rec = new io.github.ies.pipeline.RunRecord("analyze", new IesCli.Version().getVersion()[0]);
-        com.google.gson.JsonArray in = new com.google.gson.JsonArray();
+        RunRecord rec = new RunRecord("analyze", new IesCli.Version().getVersion()[0]);
+        JsonArray in = new JsonArray();
         for (Path d : dirs) in.add(d.toString());
         rec.parameters().add("explain_dirs", in);
         rec.parameters().addProperty("threshold", threshold);
@@ -74,25 +76,10 @@ public final class AnalyzeCommand implements Callable<Integer> {
         rec.parameters().addProperty("max_mm", maxMm);
         rec.parameters().addProperty("figures", !noFigures);
         rec.parameters().addProperty("out", out.toString());
-        com.google.gson.JsonObject res = new com.google.gson.JsonObject();
-        res.addProperty("instances", r.instances);
-        res.addProperty("instances_with_maps", r.instancesWithMaps);
-        com.google.gson.JsonArray groups = new com.google.gson.JsonArray(), channels = new com.google.gson.JsonArray();
-        r.groups.forEach(groups::add);
-        r.channels.forEach(channels::add);
-        res.add("groups", groups);
-        res.add("channels", channels);
-        rec.add("result", res);
-        // tables, figures and run.json staged, then moved into place (locked; nothing half-written on failure)
-        io.github.ies.io.OutputFolder.write(out, "analyze", records, staging -> {
-            CohortAnalysis.writeTables(r, staging);
-            if (!noFigures) CohortFigures.write(r, staging.resolve(ExplainLayout.FIGURES));
-            String json = rec.toJson(r.warnings, (System.nanoTime() - t0) / 1e9);
-            io.github.ies.io.Nifti.writeAtomically(staging.resolve(ExplainLayout.RUN), os -> os.write(json.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-        });
+        AnalyzeJob.write(out, "analyze", q, r, rec, (System.nanoTime() - t0) / 1e9);
         for (String w : r.warnings) err.println("ies analyze: warning: " + w);
         err.flush();
-        PrintWriter po = spec.commandLine().getOut();
+        PrintWriter po = cl.getOut();
         po.printf(Locale.ROOT, "wrote %s: %d instance(s) (%d with maps), groups %s, channels %s, shell bins of %s mm%n", out, r.instances,
                 r.instancesWithMaps, r.groups, r.channels, io.github.ies.instances.LesionTable.round(r.binMm, 4));
         po.flush();

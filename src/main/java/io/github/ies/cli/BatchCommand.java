@@ -81,7 +81,7 @@ public final class BatchCommand implements Callable<Integer> {
     Integer connectivity;
 
 
-    @Option(names = "--tn-spheres", paramLabel = "N", defaultValue = "10",
+    @Option(names = "--tn-spheres", paramLabel = "N", defaultValue = "" + io.github.ies.instances.InstanceParams.DEFAULT_TN_SPHERES,
             description = "TN spheres per subject with ground truth (default: ${DEFAULT-VALUE})")
     int tnSpheres;
 
@@ -97,9 +97,7 @@ public final class BatchCommand implements Callable<Integer> {
         if (jobs < 1) throw new CommandLine.ParameterException(cl, "--jobs must be >= 1, got " + jobs);
         int[] sh = fraction(cl, "--shard", shard);
         int[] wk = fraction(cl, "--worker", worker);
-        CliInputs.checkSegmentation(cl, connectivity, threshold);
-        if (tnSpheres < 0) throw new CommandLine.ParameterException(cl, "--tn-spheres must be >= 0, got " + tnSpheres);
-        SaliencySettings options = saliency.toOptions(cl);
+        SaliencySettings options = request().settings;      // checked before any work
         if (parentPid != null) watchParent(parentPid);
         List<Subjects.Subject> all = Subjects.load(subjects);
         List<Subjects.Subject> mine = pick(pick(all, sh), wk);
@@ -277,30 +275,46 @@ public final class BatchCommand implements Callable<Integer> {
         }
     }
 
+    /** The explain request of a subject. */
+    /** The options as the explain request of every subject (no subject yet), checked before any work. */
+    ExplainJob.Request request() {
+        CommandLine cl = spec.commandLine();
+        ExplainJob.Request q = subjectRequest(null, null, null, saliency.toOptions(cl));
+        Requests.validated(cl, q::validate);
+        return q;
+    }
+
+    ExplainJob.Request subjectRequest(Subjects.Subject s, Path dir, OutputFolder folder, SaliencySettings options) {
+        ExplainJob.Request q = new ExplainJob.Request();
+        q.model = model;
+        if (s != null) {
+            q.inputs.put("FLAIR", s.flair);
+            q.inputs.put("MPRAGE", s.mprage);
+            q.groundTruth = s.gt;
+            q.brainMask = s.brainMask;
+        }
+        q.out = dir;
+        q.outputFolder = folder;
+        q.settings = options;
+        q.device = saliency.device;
+        q.threads = saliency.threads;
+        q.nonFinite = NonFiniteOption.parse(spec.commandLine(), saliency.nonFinite);
+        q.command = "batch";
+        q.version = new IesCli.Version().getVersion()[0];
+        q.threshold = threshold;
+        q.minLesionVoxels = minSize;
+        q.connectivity = connectivity;
+        q.tnSpheres = tnSpheres;
+        return q;
+    }
+
     private void runSubject(Subjects.Subject s, Path dir, OutputFolder folder, SaliencySettings options, PrintWriter err)
             throws IOException {
         long t0 = System.nanoTime();
         JsonObject j = new JsonObject();
         j.addProperty("subject", s.name);
         try {
-            ExplainJob.Request q = new ExplainJob.Request();
-            q.model = model;
-            q.inputs.put("FLAIR", s.flair);
-            q.inputs.put("MPRAGE", s.mprage);
-            q.groundTruth = s.gt;
-            q.brainMask = s.brainMask;
-            q.out = dir;
-            q.outputFolder = folder;
-            q.settings = options;
-            q.device = saliency.device;
-            q.threads = saliency.threads;
-            q.nonFinite = NonFiniteOption.parse(spec.commandLine(), saliency.nonFinite);
-            q.command = "batch";
-            q.version = new IesCli.Version().getVersion()[0];
-            q.threshold = threshold;
-            q.minLesionVoxels = minSize;
-            q.connectivity = connectivity;
-            q.tnSpheres = tnSpheres;
+            ExplainJob.Request q = subjectRequest(s, dir, folder, options);
             say(err, s.name + ": explaining");
             ExplainPipeline.Result r = ExplainJob.run(q, null, null);
             LesionTable t = LesionTable.read(dir.resolve(ExplainLayout.LESIONS));

@@ -25,14 +25,4 @@ final class CliInputs {
         }
         return files;
     }
-
-    /** {@code --connectivity} and {@code --threshold} through the one check of each (a usage error names the option). */
-    static void checkSegmentation(CommandLine cl, Integer connectivity, Double threshold) {
-        try {
-            io.github.ies.instances.Connectivity.checkOption(connectivity);
-            io.github.ies.model.Segmenter.checkThreshold(threshold);
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(cl, "--" + e.getMessage());
-        }
-    }
 }

@@ -70,8 +70,7 @@ public final class DemoCommand implements Callable<Integer> {
         if (Files.isRegularFile(demo.resolve("lesions.nii.gz"))) q.groundTruth = demo.resolve("lesions.nii.gz");
         if (Files.isRegularFile(demo.resolve("brainmask.nii.gz"))) q.brainMask = demo.resolve("brainmask.nii.gz");
         q.out = out;
-        q.settings = saliency.toOptions(spec.commandLine());
-        ExplainPipeline.Result r = saliency.run(q, spec.commandLine(), tnSpheres);
+        ExplainPipeline.Result r = saliency.run(saliency.fill(q, spec.commandLine(), tnSpheres), spec.commandLine());
         PrintWriter o = spec.commandLine().getOut();
         o.print(summary(r));
         o.printf(Locale.ROOT, "wrote %s (lesions.csv, saliency/, run.json) in %.1f s%n", out, r.seconds);

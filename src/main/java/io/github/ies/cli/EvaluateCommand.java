@@ -54,7 +54,7 @@ public final class EvaluateCommand implements Callable<Integer> {
                 "metrics.json there (TN spheres inside --brain-mask, else anywhere in the grid; default: none)."})
     Path out;
 
-    @Option(names = "--tn-spheres", paramLabel = "N", defaultValue = "10",
+    @Option(names = "--tn-spheres", paramLabel = "N", defaultValue = "" + InstanceParams.DEFAULT_TN_SPHERES,
             description = "TN spheres to place with --out (default: ${DEFAULT-VALUE}).")
     int tnSpheres;
 
@@ -62,24 +62,16 @@ public final class EvaluateCommand implements Callable<Integer> {
             description = "NaN or infinite voxels in the masks: error (the default) or zero (set them to 0 with a warning)")
     String nonFinite;
 
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "1",
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "" + InstanceParams.DEFAULT_SEED,
             description = "Seed of the TN sphere placement (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Override
     public Integer call() throws IOException {
-        Connectivity conn;
-        try {
-            conn = Connectivity.of(connectivity);
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--connectivity: " + e.getMessage());
-        }
-        if (tnSpheres < 0) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--tn-spheres must be >= 0, got " + tnSpheres);
-        }
-        if (minVoxels < 0) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--min-voxels must be >= 0, got " + minVoxels);
-        }
+        Connectivity conn = Requests.validated(spec.commandLine(), () -> {
+            InstanceParams.check(minVoxels, tnSpheres);
+            return Connectivity.of(connectivity);
+        });
         long t0 = System.nanoTime();
         if (out != null) io.github.ies.io.OutputFolder.check(out, java.util.Arrays.asList(pred, gt, brainMask), "evaluate");
         Volume p = read(pred, "--pred");

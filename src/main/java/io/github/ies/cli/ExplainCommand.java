@@ -54,15 +54,15 @@ public final class ExplainCommand implements Callable<Integer> {
     @Option(names = "--lesions", paramLabel = "ID[,ID...]", split = ",", description = "explain only these instance ids (default: all rows of the lesion table)")
     List<Integer> lesions;
 
-    @Option(names = "--tn-spheres", paramLabel = "N", defaultValue = "10",
+    @Option(names = "--tn-spheres", paramLabel = "N", defaultValue = "" + io.github.ies.instances.InstanceParams.DEFAULT_TN_SPHERES,
             description = "TN spheres placed when a ground truth is given (default: ${DEFAULT-VALUE})")
     int tnSpheres;
 
     @CommandLine.Mixin
     SaliencyOptions saliency = new SaliencyOptions();
 
-    @Override
-    public Integer call() throws Exception {
+    /** The options as the job's request, checked before any work. */
+    ExplainJob.Request request() {
         ExplainJob.Request q = new ExplainJob.Request();
         q.model = model;
         q.inputs = CliInputs.parse(spec.commandLine(), inputs);
@@ -71,13 +71,13 @@ public final class ExplainCommand implements Callable<Integer> {
         q.segmentation = segmentation;
         q.groundTruth = gt;
         q.brainMask = brainMask;
-        if (segmentation != null && (labels != null || gt != null || brainMask != null)) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--segmentation brings its instances, ground truth and brain mask; "
-                    + "give none of --labels, --gt and --brain-mask with it");
-        }
         q.lesions = lesions;
-        q.settings = saliency.toOptions(spec.commandLine());
-        ExplainPipeline.Result r = saliency.run(q, spec.commandLine(), tnSpheres);
+        return saliency.fill(q, spec.commandLine(), tnSpheres);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        ExplainPipeline.Result r = saliency.run(request(), spec.commandLine());
         PrintWriter o = spec.commandLine().getOut();
         o.print(DemoCommand.summary(r));
         o.printf(Locale.ROOT, "wrote %s: %d instance(s) explained in %.1f s%n", out, r.rows.size(), r.seconds);

@@ -44,6 +44,10 @@ public final class IesCli implements Runnable {
         cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
             PrintWriter err = cmd.getErr();
             if (ex instanceof CommandLine.ParameterException) throw ex;
+            // a value out of range, found by the request: a usage error in this command line's words
+            if (ex instanceof io.github.ies.request.InvalidRequest) {
+                return cmd.getParameterExceptionHandler().handleParseException(Requests.usageError(cmd, (io.github.ies.request.InvalidRequest) ex), new String[0]);
+            }
             err.println(label(cmd) + ": error: " + Messages.describe(ex));
             if (System.getenv("IES_DEBUG") != null) ex.printStackTrace(err);
             err.flush();

@@ -1,5 +1,7 @@
 package io.github.ies.cli;
 
+import io.github.ies.analysis.CohortAnalysis;
+
 import io.github.ies.io.Nifti;
 import io.github.ies.io.ExplainLayout;
 import io.github.ies.report.HtmlReport;
@@ -36,35 +38,29 @@ public final class ReportCommand implements Callable<Integer> {
             description = "the anatomy of an input channel, e.g. FLAIR=flair.nii.gz, for every folder (default: the files run.json names)")
     List<String> inputs = new ArrayList<>();
 
-    @Option(names = "--threshold", paramLabel = "T", defaultValue = "0.1",
+    @Option(names = "--threshold", paramLabel = "T", defaultValue = "" + CohortAnalysis.Options.DEFAULT_THRESHOLD,
             description = "channel contributions: discard values in (-t, t) (default: ${DEFAULT-VALUE})")
     double threshold;
 
     @Option(names = "--bin-mm", paramLabel = "MM", description = "width of the perilesional distance bins in mm (default: the voxel size)")
     Double binMm;
 
-    @Option(names = "--max-mm", paramLabel = "MM", defaultValue = "10",
+    @Option(names = "--max-mm", paramLabel = "MM", defaultValue = "" + CohortAnalysis.Options.DEFAULT_MAX_MM,
             description = "outer limit of the perilesional shells in mm (default: ${DEFAULT-VALUE})")
     double maxMm;
 
-    @Option(names = "--max-lesions", paramLabel = "N", defaultValue = "60", description = "most lesion figures per folder (default: ${DEFAULT-VALUE})")
+    @Option(names = "--max-lesions", paramLabel = "N", defaultValue = "" + HtmlReport.Options.DEFAULT_MAX_LESIONS, description = "most lesion figures per folder (default: ${DEFAULT-VALUE})")
     int maxLesions;
 
-    @Option(names = "--title", paramLabel = "T", defaultValue = "IES report", description = "the report's title (default: ${DEFAULT-VALUE})")
+    @Option(names = "--title", paramLabel = "T", defaultValue = HtmlReport.Options.DEFAULT_TITLE, description = "the report's title (default: ${DEFAULT-VALUE})")
     String title;
 
     @Option(names = "--quiet", description = "no progress output")
     boolean quiet;
 
-    @Override
-    public Integer call() throws Exception {
+    /** The options as the report's request, checked before any work. */
+    HtmlReport.Options request() {
         CommandLine cl = spec.commandLine();
-        for (Path d : dirs) {
-            if (!Files.isDirectory(d)) throw new CommandLine.ParameterException(cl, "--explain-dir " + d + ": not a folder");
-        }
-        if (!(threshold >= 0)) throw new CommandLine.ParameterException(cl, "--threshold must be >= 0");
-        if ((binMm != null && !(binMm > 0)) || !(maxMm > 0)) throw new CommandLine.ParameterException(cl, "--bin-mm and --max-mm must be > 0");
-        if (maxLesions < 0) throw new CommandLine.ParameterException(cl, "--max-lesions must be >= 0");
         HtmlReport.Options o = new HtmlReport.Options();
         o.inputs.putAll(CliInputs.parse(cl, inputs));
         o.analysis.threshold = threshold;
@@ -72,6 +68,16 @@ public final class ReportCommand implements Callable<Integer> {
         o.analysis.maxMm = maxMm;
         o.maxLesions = maxLesions;
         o.title = title;
+        return Requests.validated(cl, o::validate);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        CommandLine cl = spec.commandLine();
+        for (Path d : dirs) {
+            if (!Files.isDirectory(d)) throw new CommandLine.ParameterException(cl, "--explain-dir " + d + ": not a folder");
+        }
+        HtmlReport.Options o = request();
         PrintWriter err = cl.getErr();
         io.github.ies.model.ProgressListener progress = ProgressPrinter.of(err, quiet);
         o.progress = (done, total) -> progress.progress("report", done, total);

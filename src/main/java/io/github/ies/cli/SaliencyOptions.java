@@ -21,29 +21,29 @@ public final class SaliencyOptions {
                     + "2 the demo's)")
     Integer samples;
 
-    @Option(names = "--noise-level", paramLabel = "L", defaultValue = "0.05",
+    @Option(names = "--noise-level", paramLabel = "L", defaultValue = "" + SaliencySettings.DEFAULT_NOISE_LEVEL,
             description = "noise sigma = L x (max - min) of the first normalised channel; 0: plain gradients (default: ${DEFAULT-VALUE})")
     double noiseLevel;
 
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "noise (and TN sphere) seed (default: ${DEFAULT-VALUE})")
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "" + SaliencySettings.DEFAULT_SEED, description = "noise (and TN sphere) seed (default: ${DEFAULT-VALUE})")
     long seed;
 
     @Option(names = "--context", paramLabel = "C", description = "patch, full or local (default: ${DEFAULT-VALUE})")
     String context;
 
-    @Option(names = "--margin", paramLabel = "V", defaultValue = "8",
+    @Option(names = "--margin", paramLabel = "V", defaultValue = "" + SaliencySettings.DEFAULT_MARGIN,
             description = "voxels around the lesion's bounding box in the patch context (default: ${DEFAULT-VALUE})")
     int margin;
 
-    @Option(names = "--local-margin", paramLabel = "V", defaultValue = "16",
+    @Option(names = "--local-margin", paramLabel = "V", defaultValue = "" + SaliencySettings.DEFAULT_LOCAL_MARGIN,
             description = "voxels around the lesion's bounding box in the local context (default: ${DEFAULT-VALUE})")
     int localMargin;
 
-    @Option(names = "--batch-size", paramLabel = "B", defaultValue = "0",
+    @Option(names = "--batch-size", paramLabel = "B", defaultValue = "" + SaliencySettings.DEFAULT_BATCH_SIZE,
             description = "vector-Jacobian products per backward pass (default: ${DEFAULT-VALUE}, automatic)")
     int batchSize;
 
-    @Option(names = "--workers", paramLabel = "W", defaultValue = "0",
+    @Option(names = "--workers", paramLabel = "W", defaultValue = "" + SaliencySettings.DEFAULT_WORKERS,
             description = "parallel single-threaded VJP workers on the CPU (default: ${DEFAULT-VALUE}, automatic: the thread count for small boxes)")
     int workers;
 
@@ -61,7 +61,7 @@ public final class SaliencyOptions {
     @Option(names = "--uncertainty", description = "also the standard error of the SmoothGrad maps (..._se.nii.gz) and of their peaks")
     boolean uncertainty;
 
-    @Option(names = "--device", paramLabel = "D", defaultValue = "auto", description = "auto, cpu, gpu or gpu:N (default: ${DEFAULT-VALUE})")
+    @Option(names = "--device", paramLabel = "D", defaultValue = DeviceSpec.DEFAULT, description = "auto, cpu, gpu or gpu:N (default: ${DEFAULT-VALUE})")
     String device;
 
     @Option(names = "--threads", paramLabel = "N", defaultValue = "0", description = "CPU threads (default: ${DEFAULT-VALUE}, all cores)")
@@ -82,15 +82,15 @@ public final class SaliencyOptions {
 
     /** For picocli (the explain defaults). */
     SaliencyOptions() {
-        this(50, SaliencyContext.PATCH);
+        this(SaliencySettings.DEFAULT_SAMPLES, SaliencyContext.DEFAULT);
     }
 
     /**
      * The engine settings: this command line mapped onto {@link SaliencySettings}, validated there; an invalid value is
-     * a usage error.
+     * a usage error naming the option ({@link Requests}).
      */
     SaliencySettings toOptions(CommandLine cl) {
-        try {
+        return Requests.validated(cl, () -> {
             SaliencySettings.Builder b = SaliencySettings.builder()
                     .samples(samples)
                     .noiseLevel(noiseLevel)
@@ -105,18 +105,9 @@ public final class SaliencyOptions {
                     .backendCheck(!noBackendCheck)
                     .uncertainty(uncertainty);
             if (methods != null) b.methods(Method.parseList(String.join(",", methods)));
-            DeviceSpec.parse(device);
             NonFiniteOption.parse(cl, nonFinite);
             return b.build();
-        } catch (IllegalArgumentException e) {
-            // the settings' words, as this command line's options
-            String m = e.getMessage();
-            for (String[] o : new String[][] {{"samples", "--samples"}, {"noise level", "--noise-level"}, {"context", "--context"},
-                    {"batch size", "--batch-size"}, {"workers", "--workers"}, {"margins", "--margin and --local-margin"}}) {
-                if (m.startsWith(o[0] + " ")) m = o[1] + m.substring(o[0].length());
-            }
-            throw new CommandLine.ParameterException(cl, m);
-        }
+        });
     }
 
     /** The progress printer on standard error ({@link ProgressPrinter}; nothing with --quiet). */
@@ -125,18 +116,25 @@ public final class SaliencyOptions {
     }
 
     /**
-     * Runs an explain job with the options shared by {@code ies explain} and {@code ies demo} (device, threads, TN
-     * spheres, version), progress and log lines on standard error prefixed with the command's name, and warnings
-     * printed after it.
+     * Fills an explain request with these options (the settings, device, threads, the non-finite policy and the
+     * version) and {@code tnSpheres}, and checks it ({@link Requests}: a bad value is a usage error naming its option).
      */
-    io.github.ies.pipeline.ExplainPipeline.Result run(io.github.ies.pipeline.ExplainJob.Request q, picocli.CommandLine cl,
-            int tnSpheres) throws Exception {
-        if (tnSpheres < 0) throw new picocli.CommandLine.ParameterException(cl, "--tn-spheres must be >= 0, got " + tnSpheres);
+    io.github.ies.pipeline.ExplainJob.Request fill(io.github.ies.pipeline.ExplainJob.Request q, picocli.CommandLine cl, int tnSpheres) {
+        q.settings = toOptions(cl);
         q.tnSpheres = tnSpheres;
         q.device = device;
         q.threads = threads;
         q.nonFinite = NonFiniteOption.parse(cl, nonFinite);
         q.version = new IesCli.Version().getVersion()[0];
+        return Requests.validated(cl, q::validateFiles);
+    }
+
+    /**
+     * Runs an explain job with the options shared by {@code ies explain} and {@code ies demo} (device, threads, TN
+     * spheres, version), progress and log lines on standard error prefixed with the command's name, and warnings
+     * printed after it.
+     */
+    io.github.ies.pipeline.ExplainPipeline.Result run(io.github.ies.pipeline.ExplainJob.Request q, picocli.CommandLine cl) throws Exception {
         String name = "ies " + cl.getCommandName();
         java.io.PrintWriter err = cl.getErr();
         io.github.ies.pipeline.ExplainPipeline.Result r = io.github.ies.pipeline.ExplainJob.run(q, progress(err), s -> {

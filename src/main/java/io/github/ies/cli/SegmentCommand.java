@@ -55,13 +55,13 @@ public final class SegmentCommand implements Callable<Integer> {
     @Option(names = "--threshold", paramLabel = "T", description = "lesion threshold of the probability (default: the bundle's)")
     Double threshold;
 
-    @Option(names = "--device", paramLabel = "D", defaultValue = "auto", description = "auto, cpu, gpu or gpu:N (default: ${DEFAULT-VALUE})")
+    @Option(names = "--device", paramLabel = "D", defaultValue = io.github.ies.model.DeviceSpec.DEFAULT, description = "auto, cpu, gpu or gpu:N (default: ${DEFAULT-VALUE})")
     String device;
 
     @Option(names = "--threads", paramLabel = "N", defaultValue = "0", description = "CPU threads (default: ${DEFAULT-VALUE}, all cores)")
     int threads;
 
-    @Option(names = "--batch-size", paramLabel = "B", defaultValue = "4", description = "patches per network call (default: ${DEFAULT-VALUE})")
+    @Option(names = "--batch-size", paramLabel = "B", defaultValue = "" + Segmenter.Options.DEFAULT_BATCH_SIZE, description = "patches per network call (default: ${DEFAULT-VALUE})")
     int batchSize;
 
     @Option(names = "--gt", paramLabel = "FILE",
@@ -74,10 +74,10 @@ public final class SegmentCommand implements Callable<Integer> {
     @Option(names = "--connectivity", paramLabel = "C", description = "6, 18 or 26 (default: the bundle's connectivity)")
     Integer connectivity;
 
-    @Option(names = "--tn-spheres", paramLabel = "N", defaultValue = "10", description = "TN spheres sampled with --gt (default: ${DEFAULT-VALUE})")
+    @Option(names = "--tn-spheres", paramLabel = "N", defaultValue = "" + InstanceParams.DEFAULT_TN_SPHERES, description = "TN spheres sampled with --gt (default: ${DEFAULT-VALUE})")
     int tnSpheres;
 
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "seed of the TN sphere placement (default: ${DEFAULT-VALUE})")
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "" + InstanceParams.DEFAULT_SEED, description = "seed of the TN sphere placement (default: ${DEFAULT-VALUE})")
     long seed;
 
     @Option(names = "--quiet", description = "no progress output")
@@ -88,73 +88,37 @@ public final class SegmentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        long t0 = System.nanoTime();
-        Map<String, Path> files = CliInputs.parse(spec.commandLine(), inputs);
-        NonFinite.Policy policy = NonFiniteOption.parse(spec.commandLine(), nonFinite);
-        CliInputs.checkSegmentation(spec.commandLine(), connectivity, threshold);
-        if (minVoxels != null && minVoxels < 0) throw new CommandLine.ParameterException(spec.commandLine(), "--min-voxels must be >= 0, got " + minVoxels);
-        if (tnSpheres < 0) throw new CommandLine.ParameterException(spec.commandLine(), "--tn-spheres must be >= 0, got " + tnSpheres);
-        if (batchSize < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--batch-size must be >= 1, got " + batchSize);
-        try {
-            io.github.ies.model.DeviceSpec.parse(device);
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
-        }
-
+        CommandLine cl = spec.commandLine();
+        Map<String, Path> files = CliInputs.parse(cl, inputs);
+        NonFinite.Policy policy = NonFiniteOption.parse(cl, nonFinite);
+        LesionSegmentation.Options lo = request(cl, policy);
         List<Path> given = new ArrayList<>(files.values());
         given.add(model);
         given.add(brainMask);
         given.add(gt);
-        OutputFolder.check(out, given, "segment");                   // a bad output folder is reported before any work
+        OutputFolder.check(out, given, "segment");                   // a bad output folder is reported before any reading
         ModelBundle bundle = io.github.ies.pipeline.InputFiles.bundle(model);
-        List<String> readWarnings = new ArrayList<>();
-        Volume[] channels = io.github.ies.pipeline.InputFiles.channels(bundle, files, policy, readWarnings, null);
-        Volume mask = brainMask == null ? null : InputVolumes.read(brainMask, "brain mask", policy, readWarnings);
-        Volume gtVol = gt == null ? null : InputVolumes.read(gt, "ground truth", policy, readWarnings);
-        PrintWriter err0 = spec.commandLine().getErr();
-        for (String w : readWarnings) err0.println("ies segment: warning: " + w);
-        try (OutputFolder folder = OutputFolder.open(out, "ies segment", given)) {
-            for (String w : folder.warnings()) err0.println("ies segment: warning: " + w);
-            readWarnings.addAll(folder.warnings());
-            segmentInto(folder, bundle, channels, mask, gtVol, files, policy, readWarnings, t0);
-            folder.keep();
-        }
-        return IesCli.EXIT_OK;
-    }
-
-    private void segmentInto(OutputFolder folder, ModelBundle bundle, Volume[] channels, Volume mask, Volume gtVol,
-            Map<String, Path> files, NonFinite.Policy policy, List<String> readWarnings, long t0) throws Exception {
-        Segmenter.Options o = new Segmenter.Options();
-        o.device = device;
-        o.threads = threads;
-        o.batchSize = batchSize;
-        o.threshold = threshold;
-        o.nonFinite = policy;
-        PrintWriter err = spec.commandLine().getErr();
-        ProgressListener progress = ProgressPrinter.of(err, quiet);
-        LesionSegmentation.Options lo = new LesionSegmentation.Options();
-        lo.segmenter.device = o.device;
-        lo.segmenter.threads = o.threads;
-        lo.segmenter.batchSize = o.batchSize;
-        lo.segmenter.threshold = o.threshold;
-        lo.segmenter.nonFinite = policy;
-        lo.connectivity = connectivity;
-        lo.minLesionVoxels = minVoxels;
-        lo.tnSpheres = tnSpheres;
-        lo.seed = seed;
-        LesionSegmentation ls = LesionSegmentation.run(bundle, channels, gtVol, mask, lo, progress, seg -> {
-            if (!quiet) {
-                err.println("model " + bundle.name() + " on " + seg.device() + " (requested " + device + ", PyTorch "
-                        + TorchRuntime.pytorchVersion() + ", " + TorchRuntime.threads() + " CPU threads)");
-            }
-        });
+        List<String> warnings = new ArrayList<>();
+        Volume[] channels = io.github.ies.pipeline.InputFiles.channels(bundle, files, policy, warnings, null);
+        Volume mask = brainMask == null ? null : InputVolumes.read(brainMask, "brain mask", policy, warnings);
+        Volume gtVol = gt == null ? null : InputVolumes.read(gt, "ground truth", policy, warnings);
+        PrintWriter err = cl.getErr();
+        for (String w : warnings) err.println("ies segment: warning: " + w);
+        int shown = warnings.size();
+        long t0 = System.nanoTime();
+        LesionSegmentation ls = SegmentJob.run(bundle, channels, gtVol, mask, lo, out, "segment", given, r -> record(r, bundle, files), warnings,
+                ProgressPrinter.of(err, quiet), seg -> {
+                    if (!quiet) {
+                        err.println("model " + bundle.name() + " on " + seg.device() + " (requested " + device + ", PyTorch "
+                                + TorchRuntime.pytorchVersion() + ", " + TorchRuntime.threads() + " CPU threads)");
+                    }
+                });
+        for (String w : warnings.subList(shown, warnings.size())) err.println("ies segment: warning: " + w);
+        for (String w : ls.segmentation.warnings()) err.println("ies segment: warning: " + w);
+        for (String w : ls.instances.warnings()) err.println("ies segment: warning: " + w);
         SegmentationResult r = ls.segmentation;
         InstanceResult ir = ls.instances;
-        InstanceParams ip = ls.params;
-        for (String w : r.warnings()) err.println("ies segment: warning: " + w);
-        for (String w : ir.warnings()) err.println("ies segment: warning: " + w);
-        write(folder, ls, bundle, files, readWarnings, t0);
-        PrintWriter outw = spec.commandLine().getOut();
+        PrintWriter outw = cl.getOut();
         outw.printf(Locale.ROOT, "wrote %s: %d windows on %s, %d mask voxels (threshold %.3g), %d lesions in %.1f s%n", out, r.windows(),
                 r.device(), r.maskVoxels(), r.threshold(), ir.predicted().count(), (System.nanoTime() - t0) / 1e9);
         if (ir.hasGroundTruth()) {
@@ -163,11 +127,26 @@ public final class SegmentCommand implements Callable<Integer> {
                     mt.lesionTp, mt.lesionFp, mt.lesionFn);
         }
         outw.flush();
+        return IesCli.EXIT_OK;
     }
 
-    /** Writes all outputs into a staging folder, then moves them into place (nothing partial on failure). */
-    private void write(OutputFolder folder, LesionSegmentation ls, ModelBundle bundle, Map<String, Path> files, List<String> readWarnings,
-            long t0) throws IOException {
+    /** The options as the job's request, checked before any work. */
+    LesionSegmentation.Options request(CommandLine cl, NonFinite.Policy policy) {
+        LesionSegmentation.Options lo = new LesionSegmentation.Options();
+        lo.segmenter.device = device;
+        lo.segmenter.threads = threads;
+        lo.segmenter.batchSize = batchSize;
+        lo.segmenter.threshold = threshold;
+        lo.segmenter.nonFinite = policy;
+        lo.connectivity = connectivity;
+        lo.minLesionVoxels = minVoxels;
+        lo.tnSpheres = tnSpheres;
+        lo.seed = seed;
+        return Requests.validated(cl, lo::validate);
+    }
+
+    /** The run record with this command line's parameters (the job adds the model, environment and results). */
+    private RunRecord record(LesionSegmentation ls, ModelBundle bundle, Map<String, Path> files) {
         RunRecord rec = new RunRecord("segment", new IesCli.Version().getVersion()[0]);
         JsonObject params = rec.parameters();
         params.addProperty("model", model.toString());
@@ -188,6 +167,6 @@ public final class SegmentCommand implements Callable<Integer> {
         params.addProperty("seed", ls.params.seed);
         params.addProperty("non_finite", nonFinite);
         params.addProperty("out", out.toString());
-        SegmentJob.write(folder, ls, bundle, rec, readWarnings, t0);
+        return rec;
     }
 }

@@ -93,12 +93,7 @@ final class CommandSupport {
 
     /** null for a negative threshold (the bundle's), else the value, which must be in [0, 1]. */
     static Double threshold(double t) {
-        if (t < 0) return null;
-        try {
-            return io.github.ies.model.Segmenter.checkThreshold(t);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(e.getMessage() + " (or negative for the model's)", e);
-        }
+        return t < 0 ? null : io.github.ies.model.Segmenter.checkThreshold(t);
     }
 
     /** null for a negative minimum size (the bundle's). */
@@ -164,20 +159,35 @@ final class CommandSupport {
     }
 
     /**
-     * The {@code run.json} of a Fiji command that writes into an output folder, in the same blocks as the command
-     * line's ({@link io.github.ies.pipeline.RunRecord}): {@code command} (the menu command), {@code parameters} (every
-     * input parameter of the command under its macro key: images by title, files by path), the model and environment
-     * when a model ran, the command's {@code result}, warnings and seconds.
+     * The {@code run.json} record of a Fiji command that writes into an output folder, in the same blocks as the
+     * command line's ({@link io.github.ies.pipeline.RunRecord}): {@code command} (the menu command) and
+     * {@code parameters} (every input parameter of the command under its macro key: images by title, files by path);
+     * the job adds the model, environment, result, warnings and seconds.
      */
-    static void writeRunRecord(java.nio.file.Path out, String command, Object cmd, io.github.ies.model.ModelBundle bundleOrNull, String device,
-            com.google.gson.JsonObject result, List<String> warnings, double seconds) throws java.io.IOException {
+    static io.github.ies.pipeline.RunRecord runRecord(String command, Object cmd) {
         io.github.ies.pipeline.RunRecord rec = new io.github.ies.pipeline.RunRecord(command, version());
         inputParameters(cmd, rec.parameters());
-        if (bundleOrNull != null) rec.model(bundleOrNull).environment(device);
-        rec.add("result", result);
-        String json = rec.toJson(warnings, seconds);
-        io.github.ies.io.Nifti.writeAtomically(out.resolve(io.github.ies.io.ExplainLayout.RUN),
-                os -> os.write(json.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        return rec;
+    }
+
+    /** The saliency parameters of a Fiji command mapped onto {@link io.github.ies.saliency.SaliencySettings} (checked there). */
+    static io.github.ies.saliency.SaliencySettings saliencySettings(String methods, int samples, double noiseLevel, long seed, String context) {
+        return io.github.ies.saliency.SaliencySettings.builder().methods(io.github.ies.saliency.Method.parseList(methods)).samples(samples)
+                .noiseLevel(noiseLevel).seed(seed).context(io.github.ies.saliency.SaliencyContext.parse(context)).build();
+    }
+
+    /** Fiji's names of the request keys that are not its macro keys. */
+    private static final java.util.Map<String, String> MACRO_KEYS = java.util.Map.of("context", "saliency_context", "explain_dir", "explain_folders");
+
+    /**
+     * The one-line message of a failure: a value out of range ({@link io.github.ies.request.InvalidRequest}, found by
+     * the request that owns the setting) names it by its macro key.
+     */
+    static String message(Throwable e) {
+        if (e instanceof io.github.ies.request.InvalidRequest) {
+            return ((io.github.ies.request.InvalidRequest) e).render(k -> MACRO_KEYS.getOrDefault(k, k));
+        }
+        return e.getMessage() == null ? e.toString() : e.getMessage();
     }
 
     /** The command's input parameters (fields annotated with SciJava's {@code @Parameter}, not outputs or services). */
@@ -210,16 +220,5 @@ final class CommandSupport {
     static String version() {
         String v = CommandSupport.class.getPackage() == null ? null : CommandSupport.class.getPackage().getImplementationVersion();
         return "ies " + (v == null ? "development" : v);
-    }
-
-    /** Copies the files under {@code from} to the same relative paths under {@code to} (for staging a finished result). */
-    static void copyTree(java.nio.file.Path from, java.nio.file.Path to) throws java.io.IOException {
-        try (java.util.stream.Stream<java.nio.file.Path> st = java.nio.file.Files.walk(from)) {
-            for (java.nio.file.Path p : (Iterable<java.nio.file.Path>) st.filter(java.nio.file.Files::isRegularFile)::iterator) {
-                java.nio.file.Path dst = to.resolve(from.relativize(p).toString());
-                java.nio.file.Files.createDirectories(dst.getParent());
-                java.nio.file.Files.copy(p, dst, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
     }
 }

@@ -44,7 +44,7 @@ public class ContextExperimentCommand extends ModelCommand implements TableResul
     private double threshold = -1;
 
     @Parameter(label = "Device", choices = {"auto", "cpu", "gpu"}, persist = false)
-    private String device = "auto";
+    private String device = io.github.ies.model.DeviceSpec.DEFAULT;
 
     @Parameter(label = "Output folder (none, or a folder for context.csv, context_lesions.csv, context.png)", style = "directory", required = false,
             persist = false)
@@ -73,18 +73,23 @@ public class ContextExperimentCommand extends ModelCommand implements TableResul
         AnalysisSupport.show(context_table, TITLE);
     }
 
-    private void experiment() throws Exception {
-        long t0 = System.nanoTime();
-        Path out = OptionalImages.folder(output_folder);
-        ImagePlus gtImage = OptionalImages.resolve(ground_truth, "ground_truth"), labelImage = OptionalImages.resolve(labels, "labels");
-        if (out != null) io.github.ies.io.OutputFolder.check(out, inputFiles(gtImage, labelImage), TITLE_RUN);    // before any work
+    /** The parameters as the job's request, checked before any work. */
+    ContextJob.Request request() {
         ContextJob.Request q = new ContextJob.Request();
         q.minVoxels = min_voxels;
         q.maxVoxels = max_voxels;
         q.steps = steps;
         q.threshold = CommandSupport.threshold(threshold);
         q.device = device;
-        q.validate();
+        return q.validate();
+    }
+
+    private void experiment() throws Exception {
+        long t0 = System.nanoTime();
+        Path out = OptionalImages.folder(output_folder);
+        ImagePlus gtImage = OptionalImages.resolve(ground_truth, "ground_truth"), labelImage = OptionalImages.resolve(labels, "labels");
+        if (out != null) io.github.ies.io.OutputFolder.check(out, inputFiles(gtImage, labelImage), TITLE_RUN);    // before any work
+        ContextJob.Request q = request();
         ModelBundle bundle = loadBundle();
         Volume[] ch = channels(bundle);
         java.util.List<String> idWarnings = new java.util.ArrayList<>();
@@ -99,8 +104,7 @@ public class ContextExperimentCommand extends ModelCommand implements TableResul
         context_plot = AnalysisSupport.image("Context " + flairImage.getShortTitle(), o.figure);
         if (out != null) {
             // as ies experiment context: staged in the output folder with its run.json, then moved into place
-            io.github.ies.pipeline.RunRecord rec = new io.github.ies.pipeline.RunRecord(TITLE_RUN, CommandSupport.version());
-            CommandSupport.inputParameters(this, rec.parameters());
+            io.github.ies.pipeline.RunRecord rec = CommandSupport.runRecord(TITLE_RUN, this);
             ContextJob.write(out, TITLE_RUN, inputFiles(gtImage, labelImage), o, rec, warnings, (System.nanoTime() - t0) / 1e9);
         }
         if (log != null) log.info(TITLE_RUN + ": " + o.summary());

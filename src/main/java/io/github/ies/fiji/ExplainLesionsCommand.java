@@ -44,23 +44,23 @@ public class ExplainLesionsCommand extends SegmentingCommand implements TableRes
     private String ground_truth = OptionalImages.NONE;
 
     @Parameter(label = "TN spheres (with ground truth)", min = "0", persist = false)
-    private int tn_spheres = 10;
+    private int tn_spheres = io.github.ies.instances.InstanceParams.DEFAULT_TN_SPHERES;
 
-    @Parameter(label = "Methods", description = "comma-separated: smoothgrad-max, smoothgrad-mean, gradcampp, class-gradcampp", persist = false)
-    private String methods = "smoothgrad-max,gradcampp";
+    @Parameter(label = "Methods", description = "all, or comma-separated: smoothgrad-max, smoothgrad-mean, gradcampp, class-gradcampp", persist = false)
+    private String methods = Method.ALL;
 
     @Parameter(label = "SmoothGrad samples", min = "1", persist = false)
-    private int samples = 50;
+    private int samples = SaliencySettings.DEFAULT_SAMPLES;
 
     @Parameter(label = "Noise level", min = "0", persist = false)
-    private double noise_level = 0.05;
+    private double noise_level = SaliencySettings.DEFAULT_NOISE_LEVEL;
 
     @Parameter(label = "Seed", persist = false)
-    private long seed = 1;
+    private long seed = SaliencySettings.DEFAULT_SEED;
 
     /** The saliency context (named so because the command's SciJava context is already called "context"). */
     @Parameter(label = "Context (network input around the lesion)", choices = {"patch", "full", "local"}, persist = false)
-    private String saliency_context = "patch";
+    private String saliency_context = SaliencyContext.DEFAULT.key;
 
     @Parameter(label = "Lesions (all, roi-manager or ids such as 3,7,12)", persist = false)
     private String lesions = "all";
@@ -98,13 +98,26 @@ public class ExplainLesionsCommand extends SegmentingCommand implements TableRes
         CommandSupport.showInGui(lesion_table, rois, overview);
     }
 
+    /** The parameters as the pipeline's request, checked before any work (the lesions to explain are set when known). */
+    ExplainPipeline.Request request() {
+        ExplainPipeline.Request q = new ExplainPipeline.Request();
+        q.settings = CommandSupport.saliencySettings(methods, samples, noise_level, seed, saliency_context);
+        q.device = device;
+        q.threshold = thresholdOrModel();
+        q.minLesionVoxels = minSizeOrModel();
+        q.connectivity = connectivityOrModel();
+        q.command = "fiji-explain";
+        q.version = CommandSupport.version();
+        q.tnSpheres = tn_spheres;
+        return q.validate();
+    }
+
     private void explain() throws Exception {
         ImagePlus labelImage = OptionalImages.resolve(labels, "labels");
         ImagePlus gtImage = OptionalImages.resolve(ground_truth, "ground_truth");
         Path outFolder = OptionalImages.folder(output_folder);
-        SaliencySettings o = settings(methods, samples, noise_level, seed, saliency_context);
-        checkedDevice();
-        if (tn_spheres < 0) throw new IllegalArgumentException("tn_spheres must be >= 0, got " + tn_spheres);
+        ExplainPipeline.Request q = request();
+        SaliencySettings o = q.settings;
         ModelBundle bundle = loadBundle();
         Map<String, Volume> in = CommandSupport.inputs(flairImage, mprageImage);
         Volume ref = in.get("FLAIR");
@@ -152,15 +165,6 @@ public class ExplainLesionsCommand extends SegmentingCommand implements TableRes
             inputs.groundTruth = gt;
             inputs.groundTruthSource = "image '" + gtImage.getTitle() + "'";
         }
-        ExplainPipeline.Request q = new ExplainPipeline.Request();
-        q.settings = o;
-        q.device = device;
-        q.threshold = thresholdOrModel();
-        q.minLesionVoxels = minSizeOrModel();
-        q.connectivity = connectivityOrModel();
-        q.command = "fiji-explain";
-        q.version = CommandSupport.version();
-        q.tnSpheres = tn_spheres;
         q.lesions = ids;
         Displays displays = new Displays(in, o);
         List<Path> inputFiles = inputFiles(labelImage, gtImage);
@@ -282,23 +286,6 @@ public class ExplainLesionsCommand extends SegmentingCommand implements TableRes
             gallery = g;
             overview = ov.build(base + "_saliency_overview");
             rois = LesionRois.build(explained, new ViewSpace(ref.geometry(), ref.dims()), cat -> labelsOf.of(cat));
-        }
-    }
-
-    /**
-     * The macro keys of the saliency parameters mapped onto {@link SaliencySettings} (validated there); messages
-     * name the macro keys.
-     */
-    static SaliencySettings settings(String methods, int samples, double noiseLevel, long seed, String context) {
-        try {
-            return SaliencySettings.builder().methods(Method.parseList(methods)).samples(samples).noiseLevel(noiseLevel)
-                    .seed(seed).context(SaliencyContext.parse(context)).build();
-        } catch (IllegalArgumentException e) {
-            String m = e.getMessage();
-            for (String[] k : new String[][] {{"noise level", "noise_level"}, {"context", "saliency_context"}, {"no method", "methods: no method"}}) {
-                if (m.startsWith(k[0])) m = k[1] + m.substring(k[0].length());
-            }
-            throw new IllegalArgumentException(m, e);
         }
     }
 

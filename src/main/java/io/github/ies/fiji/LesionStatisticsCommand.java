@@ -4,7 +4,7 @@ import ij.ImagePlus;
 import io.github.ies.io.ExplainLayout;
 import ij.measure.ResultsTable;
 import io.github.ies.analysis.CohortAnalysis;
-import io.github.ies.report.CohortFigures;
+import io.github.ies.jobs.AnalyzeJob;
 import org.scijava.ItemIO;
 import org.scijava.app.StatusService;
 import org.scijava.command.Command;
@@ -30,19 +30,20 @@ import java.util.List;
 @Plugin(type = Command.class, menuPath = "Plugins>Instance Saliency>Lesion Statistics", label = "Lesion Statistics", headless = true)
 public class LesionStatisticsCommand extends ContextCommand implements TableResults {
 
+    static final String TITLE = "Lesion Statistics";
     public static final String TESTS_TITLE = "Group Tests", SUMMARY_TITLE = "Group Summary", CONTRIBUTIONS_TITLE = "Channel Contributions";
 
     @Parameter(label = "Explain output folder(s) (comma-separated)", persist = false)
     private String explain_folders;
 
     @Parameter(label = "Discard map values in (-t, t)", persist = false)
-    private double threshold = 0.1;
+    private double threshold = CohortAnalysis.Options.DEFAULT_THRESHOLD;
 
     @Parameter(label = "Perilesional bin width (mm; 0: the voxel size)", min = "0", persist = false)
     private double bin_mm = 0;
 
     @Parameter(label = "Perilesional shells up to (mm)", persist = false)
-    private double max_mm = 10;
+    private double max_mm = CohortAnalysis.Options.DEFAULT_MAX_MM;
 
     @Parameter(label = "Output folder (none, or a folder for the tables and figures as files)", style = "directory", required = false, persist = false)
     private File output_folder = new File(OptionalImages.NONE);
@@ -65,39 +66,32 @@ public class LesionStatisticsCommand extends ContextCommand implements TableResu
     @Parameter(required = false)
     private LogService log;
 
+    /** The parameters as the job's request, checked before any work. */
+    AnalyzeJob.Request request() {
+        AnalyzeJob.Request q = new AnalyzeJob.Request();
+        q.explainDirs = folders(explain_folders);
+        q.analysis.threshold = threshold;
+        q.analysis.binMm = bin_mm == 0 ? null : bin_mm;       // 0: the voxel size
+        q.analysis.maxMm = max_mm;
+        return q.validate();
+    }
+
     @Override
     public void run() {
         Path tmp = null;
         try {
-            List<Path> dirs = folders(explain_folders);
-            if (!(threshold >= 0)) throw new IllegalArgumentException("threshold must be >= 0, got " + threshold);
-            if (!(bin_mm >= 0) || !(max_mm > 0)) throw new IllegalArgumentException("bin_mm must be >= 0 (0: the voxel size) and max_mm > 0");
+            AnalyzeJob.Request q = request();
             long t0 = System.nanoTime();
             Path keep = OptionalImages.folder(output_folder);
-            List<Path> records = new ArrayList<>();
-            for (Path d : dirs) records.add(new ExplainLayout(d).run());
-            if (keep != null) io.github.ies.io.OutputFolder.check(keep, records, "Lesion Statistics");   // before any work
-            Path out = tmp = Files.createTempDirectory("ies-statistics-");
-            CohortAnalysis.Options o = new CohortAnalysis.Options();
-            o.threshold = threshold;
-            o.binMm = bin_mm > 0 ? bin_mm : null;
-            o.maxMm = max_mm;
-            CohortAnalysis.Result r = new CohortAnalysis(o).run(dirs, s -> {
-                if (status != null) status.showStatus("Lesion Statistics: " + s);
-            });
+            if (keep != null) AnalyzeJob.checkFolder(keep, TITLE, q);   // before any work
+            CohortAnalysis.Result r = AnalyzeJob.run(q, s -> {
+                if (status != null) status.showStatus(TITLE + ": " + s);
+            }, null);
             if (isCanceled()) return;
-            CohortAnalysis.writeTables(r, out);
-            List<Path> figs = CohortFigures.write(r, out.resolve(ExplainLayout.FIGURES));
-            if (keep != null) {
-                // as ies analyze: staged in the output folder with its run.json, then moved into place
-                com.google.gson.JsonObject res = new com.google.gson.JsonObject();
-                res.addProperty("instances", r.instances);
-                res.addProperty("instances_with_maps", r.instancesWithMaps);
-                io.github.ies.io.OutputFolder.write(keep, "Lesion Statistics", records, staging -> {
-                    CommandSupport.copyTree(out, staging);
-                    CommandSupport.writeRunRecord(staging, "Lesion Statistics", this, null, null, res, r.warnings, (System.nanoTime() - t0) / 1e9);
-                });
-            }
+            // as ies analyze: the same files, staged in the output folder with its run.json, then moved into place
+            if (keep != null) AnalyzeJob.write(keep, TITLE, q, r, CommandSupport.runRecord(TITLE, this), (System.nanoTime() - t0) / 1e9);
+            Path out = tmp = Files.createTempDirectory("ies-statistics-");
+            List<Path> figs = AnalyzeJob.writeFiles(q, r, out);
             group_tests = AnalysisSupport.table(out.resolve(ExplainLayout.GROUP_TESTS));
             group_summary = AnalysisSupport.table(out.resolve(ExplainLayout.GROUP_SUMMARY));
             channel_contributions = AnalysisSupport.table(out.resolve(ExplainLayout.CHANNEL_CONTRIBUTIONS));
@@ -107,7 +101,7 @@ public class LesionStatisticsCommand extends ContextCommand implements TableResu
                 names.add(p.getFileName().toString().replaceAll("\\.png$", ""));
                 imgs.add(ImageIO.read(p.toFile()));
             }
-            plots = AnalysisSupport.stack("Lesion Statistics plots", names, imgs);
+            plots = AnalysisSupport.stack(TITLE + " plots", names, imgs);
             for (String w : r.warnings) if (log != null) log.warn("Lesion Statistics: " + w);
             if (log != null) {
                 log.info(CommandSupport.fmt("Lesion Statistics: %d instance(s) (%d with maps), groups %s, channels %s", r.instances,
@@ -117,9 +111,9 @@ public class LesionStatisticsCommand extends ContextCommand implements TableResu
             AnalysisSupport.show(group_summary, SUMMARY_TITLE);
             AnalysisSupport.show(channel_contributions, CONTRIBUTIONS_TITLE);
         } catch (Exception e) {
-            String msg = e.getMessage() == null ? e.toString() : e.getMessage();
-            Failures.log(log, "Lesion Statistics: " + msg);
-            cancel("Lesion Statistics: " + msg);
+            String msg = CommandSupport.message(e);
+            Failures.log(log, TITLE + ": " + msg);
+            cancel(TITLE + ": " + msg);
         } finally {
             try {
                 io.github.ies.io.OutputFolder.deleteTree(tmp);
@@ -130,16 +124,14 @@ public class LesionStatisticsCommand extends ContextCommand implements TableResu
         }
     }
 
-    /** The folders of explain_folders (comma- or semicolon-separated); each must exist. */
+    /** The folders of explain_folders (comma- or semicolon-separated; checked by the request). */
     static List<Path> folders(String s) {
         if (s == null || s.isBlank()) throw new IllegalArgumentException("no explain folder given (explain_folders=...)");
         List<Path> out = new ArrayList<>();
         for (String p : s.split("[,;]")) {
             String t = p.trim();
             if (t.isEmpty()) continue;
-            Path d = Paths.get(t);
-            if (!Files.isDirectory(d)) throw new IllegalArgumentException("explain_folders: " + d + " is not a folder");
-            out.add(d);
+            out.add(Paths.get(t));
         }
         if (out.isEmpty()) throw new IllegalArgumentException("no explain folder in '" + s + "'");
         return out;

@@ -172,7 +172,7 @@ public abstract class ModelCommand extends DynamicCommand {
             Failures.log(log, title() + ": " + msg);
             cancel(title() + ": " + msg);
         } catch (Exception e) {
-            String msg = e.getMessage() == null ? e.toString() : e.getMessage();
+            String msg = CommandSupport.message(e);
             Failures.log(log, title() + ": " + msg);
             cancel(title() + ": " + msg);
         } finally {

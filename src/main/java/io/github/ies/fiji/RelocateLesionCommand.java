@@ -7,6 +7,9 @@ import ij.measure.ResultsTable;
 import io.github.ies.analysis.RelocateExperiment;
 import io.github.ies.io.Volume;
 import io.github.ies.model.ModelBundle;
+import io.github.ies.saliency.Method;
+import io.github.ies.saliency.SaliencyContext;
+import io.github.ies.saliency.SaliencySettings;
 import org.scijava.ItemIO;
 import org.scijava.command.Command;
 import org.scijava.plugin.Parameter;
@@ -50,22 +53,22 @@ public class RelocateLesionCommand extends ModelCommand implements TableResults 
     private int clearance = RelocateJob.DEFAULT_CLEARANCE;
 
     @Parameter(label = "Methods", persist = false)
-    private String methods = "smoothgrad-max,gradcampp";
+    private String methods = Method.ALL;
 
     @Parameter(label = "SmoothGrad samples", persist = false)
-    private int samples = 50;
+    private int samples = SaliencySettings.DEFAULT_SAMPLES;
 
     @Parameter(label = "Noise level (fraction of the input range)", persist = false)
-    private double noise_level = 0.05;
+    private double noise_level = SaliencySettings.DEFAULT_NOISE_LEVEL;
 
     @Parameter(label = "Seed (placement and noise)", persist = false)
-    private long seed = 1;
+    private long seed = SaliencySettings.DEFAULT_SEED;
 
     @Parameter(label = "Saliency context", choices = {"patch", "full", "local"}, persist = false)
-    private String saliency_context = "patch";
+    private String saliency_context = SaliencyContext.DEFAULT.key;
 
     @Parameter(label = "Device", choices = {"auto", "cpu", "gpu"}, persist = false)
-    private String device = "auto";
+    private String device = io.github.ies.model.DeviceSpec.DEFAULT;
 
     @Parameter(label = "Output folder (none: a temporary folder, deleted after)", style = "directory", required = false,
             persist = false)
@@ -111,14 +114,13 @@ public class RelocateLesionCommand extends ModelCommand implements TableResults 
 
     /** The parameters as the job's request, checked before any work (lesion 0: the most conspicuous). */
     private RelocateJob.Request request() {
-        if (lesion < 0) throw new IllegalArgumentException("lesion must be >= 0 (0: the most conspicuous), got " + lesion);
         RelocateJob.Request q = new RelocateJob.Request();
         q.lesion = lesion == 0 ? null : lesion;
         q.minVoxels = min_voxels;
         q.wmLabel = wm_label;
         q.shellMm = shell_mm;
         q.clearance = clearance;
-        q.saliency = ExplainLesionsCommand.settings(methods, samples, noise_level, seed, saliency_context);
+        q.saliency = CommandSupport.saliencySettings(methods, samples, noise_level, seed, saliency_context);
         q.device = device;
         return q.validate();
     }
@@ -147,8 +149,7 @@ public class RelocateLesionCommand extends ModelCommand implements TableResults 
         result = o.result;
         relocation = AnalysisSupport.table(result.csv());
         relocation_figure = AnalysisSupport.image("Relocation " + flairImage.getShortTitle() + " lesion " + result.lesionId, o.figure);
-        io.github.ies.pipeline.RunRecord rec = new io.github.ies.pipeline.RunRecord(TITLE_RUN, CommandSupport.version());
-        CommandSupport.inputParameters(this, rec.parameters());
+        io.github.ies.pipeline.RunRecord rec = CommandSupport.runRecord(TITLE_RUN, this);
         java.util.List<String> warnings = new java.util.ArrayList<>(inputWarnings());
         warnings.addAll(idWarnings);
         RelocateJob.record(out, bundle, q, o, rec, warnings, (System.nanoTime() - t0) / 1e9);

@@ -7,7 +7,6 @@ import io.github.ies.pipeline.LesionSegmentation;
 import io.github.ies.instances.InstanceResult;
 import io.github.ies.io.Volume;
 import io.github.ies.model.ModelBundle;
-import io.github.ies.model.ProgressListener;
 import io.github.ies.model.SegmentationResult;
 import io.github.ies.model.Segmenter;
 import org.scijava.ItemIO;
@@ -17,7 +16,6 @@ import org.scijava.plugin.Plugin;
 
 import java.io.File;
 import io.github.ies.io.OutputFolder;
-import io.github.ies.pipeline.RunRecord;
 import io.github.ies.pipeline.SegmentJob;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -67,16 +65,22 @@ public class SegmentLesionsCommand extends SegmentingCommand implements TableRes
         CommandSupport.showInGui(lesions, rois, labels);
     }
 
+    /** The parameters as the job's request, checked before any work. */
+    LesionSegmentation.Options request() {
+        LesionSegmentation.Options lo = new LesionSegmentation.Options();
+        lo.segmenter.device = device;
+        lo.segmenter.threshold = thresholdOrModel();
+        lo.connectivity = connectivityOrModel();
+        lo.minLesionVoxels = minSizeOrModel();
+        return lo.validate();
+    }
+
     private void segment() throws Exception {
-        long t0 = System.nanoTime();
         Path out = OptionalImages.folder(output_folder);
         ImagePlus gtImage = OptionalImages.resolve(ground_truth, "ground_truth");
+        LesionSegmentation.Options lo = request();
         List<Path> inputFiles = inputFiles(gtImage);
-        if (out != null) OutputFolder.check(out, inputFiles, COMMAND);          // a bad output folder before any work
-        Double t = thresholdOrModel();
-        Integer conn = connectivityOrModel();
-        Integer min = minSizeOrModel();
-        checkedDevice();
+        if (out != null) OutputFolder.check(out, inputFiles, COMMAND);          // a bad output folder before any reading
         ModelBundle bundle = loadBundle();
         Map<String, Volume> named = CommandSupport.inputs(flairImage, mprageImage);
         Volume[] channels = Segmenter.matchInputs(bundle, named, CommandSupport.sources(flairImage, mprageImage));
@@ -84,14 +88,9 @@ public class SegmentLesionsCommand extends SegmentingCommand implements TableRes
         if (gt != null && !gt.sameGrid(channels[0])) {
             throw new IllegalArgumentException("ground_truth '" + gtImage.getTitle() + "' is not on the FLAIR's grid (dims and affine must match)");
         }
-        LesionSegmentation.Options lo = new LesionSegmentation.Options();
-        lo.segmenter.device = device;
-        lo.segmenter.threshold = t;
-        lo.connectivity = conn;
-        lo.minLesionVoxels = min;
-        ProgressListener pl = progress();
-        LesionSegmentation ls = LesionSegmentation.run(bundle, channels, gt, null, lo, pl, null);
-        pl.checkCancelled();
+        List<String> warnings = new ArrayList<>(inputWarnings());
+        LesionSegmentation ls = SegmentJob.run(bundle, channels, gt, null, lo, out, COMMAND, inputFiles, r -> CommandSupport.runRecord(COMMAND, this),
+                warnings, progress(), null);
         SegmentationResult sr = ls.segmentation;
         InstanceResult ir = ls.instances;
         String base = flairImage.getShortTitle();
@@ -102,18 +101,7 @@ public class SegmentLesionsCommand extends SegmentingCommand implements TableRes
         int[] dims = channels[0].dims();
         rois = LesionRois.build(ir.table(), new ViewSpace(channels[0].geometry(), dims), cat -> io.github.ies.instances.Categories.FN.equals(cat) ? ir.fnLabels()
                 : io.github.ies.instances.Categories.TN.equals(cat) ? ir.tnLabels() : ir.predicted().labels());
-        if (out != null) {
-            try (OutputFolder folder = OutputFolder.open(out, "ies " + COMMAND, inputFiles)) {
-                RunRecord rec = new RunRecord(COMMAND, CommandSupport.version());
-                CommandSupport.inputParameters(this, rec.parameters());
-                List<String> warnings = new ArrayList<>(inputWarnings());
-                warnings.addAll(folder.warnings());
-                pl.checkCancelled();
-                SegmentJob.write(folder, ls, bundle, rec, warnings, t0);
-                folder.keep();
-            }
-            if (log != null) log.info("Segment Lesions: wrote " + out);
-        }
+        if (out != null && log != null) log.info("Segment Lesions: wrote " + out);
         if (log != null) {
             log.info(CommandSupport.fmt("Segment Lesions: %d lesion(s), %d table row(s), threshold %.3g", ir.predicted().count(),
                     ir.table().rowCount(), sr.threshold()));

@@ -9,7 +9,7 @@ import org.scijava.plugin.Parameter;
 public abstract class SegmentingCommand extends ModelCommand {
 
     @Parameter(label = "Device", choices = {"auto", "cpu", "gpu"}, persist = false)
-    protected String device = "auto";
+    protected String device = io.github.ies.model.DeviceSpec.DEFAULT;
 
     @Parameter(label = "Threshold (negative: the model's)", persist = false)
     protected double threshold = -1;
@@ -19,12 +19,6 @@ public abstract class SegmentingCommand extends ModelCommand {
 
     @Parameter(label = "Connectivity", choices = {"model", "6", "18", "26"}, persist = false)
     protected String connectivity = "model";
-
-    /** The device string, checked ({@link io.github.ies.model.DeviceSpec#parse}: a clear error when invalid). */
-    protected String checkedDevice() {
-        io.github.ies.model.DeviceSpec.parse(device);
-        return device;
-    }
 
     /** The threshold, or null for the model's. */
     protected Double thresholdOrModel() { return CommandSupport.threshold(threshold); }

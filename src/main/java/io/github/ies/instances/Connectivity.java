@@ -1,5 +1,7 @@
 package io.github.ies.instances;
 
+import io.github.ies.request.InvalidRequest;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,7 +26,7 @@ public enum Connectivity {
     /** The connectivity for 6, 18 or 26; anything else is an {@link IllegalArgumentException}. */
     public static Connectivity of(int neighbours) {
         for (Connectivity c : values()) if (c.neighbours == neighbours) return c;
-        throw new IllegalArgumentException("connectivity must be 6, 18 or 26, got " + neighbours);
+        throw new InvalidRequest("{connectivity} must be 6, 18 or 26, got " + neighbours);
     }
 
     /**
@@ -44,13 +46,13 @@ public enum Connectivity {
      */
     public static Integer parseOption(String text) {
         if (text == null || text.isBlank() || text.trim().equalsIgnoreCase("model")) return null;
+        int c;
         try {
-            int c = Integer.parseInt(text.trim());
-            if (c == 6 || c == 18 || c == 26) return c;
-        } catch (NumberFormatException ignored) {
-            // message below
+            c = Integer.parseInt(text.trim());
+        } catch (NumberFormatException e) {
+            throw new InvalidRequest("{connectivity} must be model, 6, 18 or 26, got '" + text + "'");
         }
-        throw new IllegalArgumentException("connectivity must be model, 6, 18 or 26, got '" + text + "'");
+        return of(c).neighbours;
     }
 
     /** True when (di, dj, dk), each in {-1, 0, 1} and not all 0, is a neighbour offset. */

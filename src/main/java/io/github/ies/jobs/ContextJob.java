@@ -1,5 +1,6 @@
 package io.github.ies.jobs;
 
+import io.github.ies.request.InvalidRequest;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.github.ies.analysis.ContextExperiment;

@@ -1,5 +1,7 @@
 package io.github.ies.model;
 
+import io.github.ies.request.InvalidRequest;
+
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 
@@ -11,6 +13,9 @@ import java.util.Locale;
  */
 public final class DeviceSpec {
 
+    /** The device when none is named. */
+    public static final String DEFAULT = "auto";
+
     public final String text;
 
     private DeviceSpec(String text) { this.text = text; }
@@ -18,7 +23,7 @@ public final class DeviceSpec {
     public static DeviceSpec parse(String s) {
         String t = s == null ? "auto" : s.trim().toLowerCase(Locale.ROOT);
         if (t.equals("auto") || t.equals("cpu") || t.equals("gpu") || t.matches("gpu:\\d+")) return new DeviceSpec(t);
-        throw new IllegalArgumentException("device must be auto, cpu, gpu or gpu:N, got '" + s + "'");
+        throw new InvalidRequest("{device} must be auto, cpu, gpu or gpu:N, got '" + s + "'");
     }
 
     /** Resolves the request against the PyTorch engine (starting it if needed). */

@@ -1,5 +1,7 @@
 package io.github.ies.model;
 
+import io.github.ies.request.InvalidRequest;
+
 import ai.djl.Device;
 import io.github.ies.io.NonFinite;
 import io.github.ies.io.Volume;
@@ -25,12 +27,13 @@ public final class Segmenter implements AutoCloseable {
 
     /** Run options. */
     public static final class Options {
+        public static final int DEFAULT_BATCH_SIZE = 4;
         /** auto, cpu, gpu or gpu:N. */
-        public String device = "auto";
+        public String device = DeviceSpec.DEFAULT;
         /** CPU threads; 0 or less: all cores. */
         public int threads = 0;
         /** Patches per network call (MONAI's sw_batch_size). */
-        public int batchSize = 4;
+        public int batchSize = DEFAULT_BATCH_SIZE;
         /** Overrides the bundle's threshold when not null. */
         public Double threshold = null;
         /**
@@ -38,6 +41,14 @@ public final class Segmenter implements AutoCloseable {
          * and to probability 0 (output) with a warning giving the count and the channel.
          */
         public NonFinite.Policy nonFinite = NonFinite.Policy.ERROR;
+
+        /** The one check of these options, for every interface, before any work. @throws InvalidRequest naming the setting */
+        public Options validate() {
+            if (batchSize < 1) throw new InvalidRequest("{batch_size} must be >= 1, got " + batchSize);
+            checkThreshold(threshold);
+            DeviceSpec.parse(device);
+            return this;
+        }
     }
 
     private final ModelBundle bundle;
@@ -50,11 +61,11 @@ public final class Segmenter implements AutoCloseable {
     /**
      * The one check of a segmentation threshold option, for every interface: null (the bundle's) or in [0, 1].
      *
-     * @throws IllegalArgumentException "threshold must be in [0, 1], got ..."
+     * @throws InvalidRequest "{threshold} must be in [0, 1], got ..."
      */
     public static Double checkThreshold(Double threshold) {
         if (threshold != null && !(threshold >= 0 && threshold <= 1)) {
-            throw new IllegalArgumentException("threshold must be in [0, 1], got " + threshold);
+            throw new InvalidRequest("{threshold} must be in [0, 1], got " + threshold);
         }
         return threshold;
     }
@@ -63,9 +74,7 @@ public final class Segmenter implements AutoCloseable {
     public Segmenter(ModelBundle bundle, Options options) throws BundleException {
         this.bundle = bundle;
         this.options = options;
-        if (options.batchSize < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + options.batchSize);
-        checkThreshold(options.threshold);
-        DeviceSpec spec = DeviceSpec.parse(options.device);
+        DeviceSpec spec = DeviceSpec.parse(options.validate().device);
         long t0 = System.nanoTime();
         TorchRuntime.configure(options.threads);
         Device device = spec.resolve();

@@ -43,16 +43,23 @@ public final class ExplainJob {
         public Path brainMask;
         /** The output folder, already opened and locked by the caller (ies batch); null: the job opens {@link #out}. */
         public OutputFolder outputFolder;
+
+        /** The request's own checks (files that exclude each other) and the pipeline's, before any work. */
+        public Request validateFiles() {
+            if (segmentation != null && (labels != null || groundTruth != null || brainMask != null)) {
+                throw new io.github.ies.request.InvalidRequest("{segmentation} brings its instances, ground truth and brain mask (its run.json); "
+                        + "give none of {labels}, {gt} and {brain_mask} with it");
+            }
+            validate();
+            return this;
+        }
     }
 
     /** Runs a request on files; see the class comment. */
     public static ExplainPipeline.Result run(Request q, ProgressListener progress, Consumer<String> log) throws Exception {
+        q.validateFiles();
         SegmentationFolder seg = null;
         if (q.segmentation != null) {
-            if (q.labels != null || q.groundTruth != null || q.brainMask != null) {
-                throw new IllegalArgumentException("--segmentation takes the instances, ground truth and brain mask of that run (its run.json); "
-                        + "give none of --labels, --gt and --brain-mask with it");
-            }
             seg = SegmentationFolder.read(q.segmentation);
             q.labels = seg.labels;
             q.groundTruth = seg.groundTruth;
@@ -96,6 +103,7 @@ public final class ExplainJob {
      */
     public static ExplainPipeline.Result inMemory(ExplainPipeline.Inputs in, ExplainPipeline.Request q, Path out, List<Path> inputFiles,
             ExplainPipeline.Sink extra, List<String> readWarnings, ProgressListener progress, Consumer<String> log) throws Exception {
+        q.validate();
         if (out == null) {
             ExplainPipeline.Result r = ExplainPipeline.run(in, q, extra == null ? (m, ref) -> { } : extra, progress, log);
             r.warnings.addAll(0, readWarnings);

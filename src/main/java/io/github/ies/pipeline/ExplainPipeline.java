@@ -79,10 +79,10 @@ public final class ExplainPipeline {
     /** The run's parameters (everything but the inputs); {@link ExplainJob.Request} adds the files. */
     public static class Request {
         public SaliencySettings settings = SaliencySettings.builder().build();
-        public String device = "auto";
+        public String device = io.github.ies.model.DeviceSpec.DEFAULT;
         public int threads = 0;
         /** TN spheres placed with a ground truth. */
-        public int tnSpheres = InstanceParams.defaults().tnSpheres;
+        public int tnSpheres = InstanceParams.DEFAULT_TN_SPHERES;
         /** The command recorded in run.json ("explain", "demo", "fiji-explain", ...). */
         public String command = "explain";
         public String version = "development";
@@ -98,6 +98,19 @@ public final class ExplainPipeline {
         public List<Integer> lesions;
         /** The output folder as recorded in run.json (null: none). */
         public String outputFolderName;
+
+        /**
+         * The one check of the request, for every interface, before any work (the saliency settings are checked when
+         * built). @throws InvalidRequest naming the setting by key
+         */
+        public Request validate() {
+            InstanceParams.check(minLesionVoxels, tnSpheres);
+            io.github.ies.model.Segmenter.checkThreshold(threshold);
+            io.github.ies.instances.Connectivity.checkOption(connectivity);
+            io.github.ies.model.DeviceSpec.parse(device);
+            if (lesions != null) for (int id : lesions) if (id < 1) throw new io.github.ies.request.InvalidRequest("{lesions} must be ids >= 1, got " + id);
+            return this;
+        }
     }
 
     /** Where the results go; the caller owns it. Calls come in this order, from the thread that runs the pipeline. */
@@ -183,7 +196,7 @@ public final class ExplainPipeline {
     /** Runs the pipeline; the results go to {@code sink} and are returned. */
     public static Result run(Inputs in, Request q, Sink sink, ProgressListener progress, Consumer<String> log) throws Exception {
         ExplainPipeline p = new ExplainPipeline(in, q, sink, progress, log);
-        DeviceSpec spec = DeviceSpec.parse(q.device);
+        DeviceSpec spec = DeviceSpec.parse(q.validate().device);
         TorchRuntime.configure(q.threads);
         Device device = spec.resolve();
         p.instances();

@@ -34,8 +34,16 @@ public final class LesionSegmentation {
         public Integer connectivity;
         /** Null: the bundle's {@code min_lesion_voxels}. */
         public Integer minLesionVoxels;
-        public int tnSpheres = InstanceParams.defaults().tnSpheres;
-        public long seed = InstanceParams.defaults().seed;
+        public int tnSpheres = InstanceParams.DEFAULT_TN_SPHERES;
+        public long seed = InstanceParams.DEFAULT_SEED;
+
+        /** The one check of these options, for every interface, before any work. @throws io.github.ies.request.InvalidRequest naming the setting */
+        public Options validate() {
+            segmenter.validate();
+            InstanceParams.check(minLesionVoxels, tnSpheres);
+            io.github.ies.instances.Connectivity.checkOption(connectivity);
+            return this;
+        }
     }
 
     /** The probability and mask on the input's grid; the normalised input is the one the model saw. */
@@ -73,6 +81,7 @@ public final class LesionSegmentation {
      */
     public static LesionSegmentation run(ModelBundle bundle, Volume[] channels, Volume gtOrNull, Volume brainMaskOrNull,
             Options o, ProgressListener progress, Consumer<Segmenter> onLoaded) throws Exception {
+        o.validate();
         ModelGrid grid = ModelGrid.plan(channels[0].dims(), channels[0].geometry(), bundle.geometry());
         InstanceParams ip = instanceParams(bundle, o);
         if (grid.identity()) {

@@ -47,11 +47,20 @@ public final class HtmlReport {
         /** Anatomy per input channel (as named in run.json, e.g. FLAIR), overriding run.json's paths; may be empty. */
         public Map<String, Path> inputs = new LinkedHashMap<>();
         public CohortAnalysis.Options analysis = new CohortAnalysis.Options();
+        public static final int DEFAULT_MAX_LESIONS = 60;
+        public static final String DEFAULT_TITLE = "IES report";
         /** Most lesion figures per folder. */
-        public int maxLesions = 60;
-        public String title = "IES report";
+        public int maxLesions = DEFAULT_MAX_LESIONS;
+        public String title = DEFAULT_TITLE;
         /** Told (figures done, figures in all) as the lesion figures are drawn. */
         public Progress progress = (done, total) -> { };
+
+        /** The one check of these options, for every interface, before any work. @throws io.github.ies.request.InvalidRequest naming the setting */
+        public Options validate() {
+            analysis.validate();
+            if (maxLesions < 0) throw new io.github.ies.request.InvalidRequest("{max_lesions} must be >= 0, got " + maxLesions);
+            return this;
+        }
     }
 
     /** Progress of the lesion figures. */

@@ -27,6 +27,9 @@ public enum Method {
      *
      * @throws IllegalArgumentException naming the unknown key and the known ones
      */
+    /** Every method: the default of every interface ({@link #parseList} reads it). */
+    public static final String ALL = "all";
+
     public static Set<Method> parseList(String text) {
         Set<Method> out = EnumSet.noneOf(Method.class);
         if (text == null || text.isBlank()) throw new IllegalArgumentException("no method given (" + keys() + ")");

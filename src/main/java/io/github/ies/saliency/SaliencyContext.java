@@ -1,8 +1,13 @@
 package io.github.ies.saliency;
 
+import io.github.ies.request.InvalidRequest;
+
 /** What the network sees while one instance is explained (docs/saliency.md, "Contexts"). */
 public enum SaliencyContext {
     FULL("full"), PATCH("patch"), LOCAL("local");
+
+    /** The context when none is named. */
+    public static final SaliencyContext DEFAULT = PATCH;
 
     public final String key;
 
@@ -14,10 +19,10 @@ public enum SaliencyContext {
         return null;
     }
 
-    /** The one parser of a context, for every interface. @throws IllegalArgumentException naming the value */
+    /** The one parser of a context, for every interface. @throws InvalidRequest naming the value */
     public static SaliencyContext parse(String s) {
         SaliencyContext c = s == null ? null : fromKey(s);
-        if (c == null) throw new IllegalArgumentException("context must be patch, full or local, got '" + s + "'");
+        if (c == null) throw new InvalidRequest("{context} must be patch, full or local, got '" + s + "'");
         return c;
     }
 }

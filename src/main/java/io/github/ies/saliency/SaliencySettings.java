@@ -1,5 +1,7 @@
 package io.github.ies.saliency;
 
+import io.github.ies.request.InvalidRequest;
+
 import java.util.EnumSet;
 import java.util.Set;
 
@@ -12,6 +14,15 @@ public final class SaliencySettings {
 
     /** Largest SmoothGrad crop for which the automatic rule runs one single-threaded worker per PyTorch thread. */
     public static final int WORKER_CROP_VOXELS = 96 * 96 * 96;
+
+    /** The defaults of every interface (the command line's options and Fiji's fields refer to these). */
+    public static final int DEFAULT_SAMPLES = 50;
+    public static final double DEFAULT_NOISE_LEVEL = 0.05;
+    public static final long DEFAULT_SEED = 1;
+    public static final int DEFAULT_MARGIN = 8;
+    public static final int DEFAULT_LOCAL_MARGIN = 16;
+    public static final int DEFAULT_BATCH_SIZE = 0;
+    public static final int DEFAULT_WORKERS = 0;
 
     public final Set<Method> methods;
     /** N, the number of noisy copies. */
@@ -109,13 +120,13 @@ public final class SaliencySettings {
     /** Mutable settings; {@link #build()} validates them. */
     public static final class Builder {
         private Set<Method> methods = EnumSet.allOf(Method.class);
-        private int samples = 50;
-        private double noiseLevel = 0.05;
-        private long seed = 1;
-        private SaliencyContext context = SaliencyContext.PATCH;
-        private int margin = 8;
-        private int localMargin = 16;
-        private int batchSize = 0;
+        private int samples = DEFAULT_SAMPLES;
+        private double noiseLevel = DEFAULT_NOISE_LEVEL;
+        private long seed = DEFAULT_SEED;
+        private SaliencyContext context = SaliencyContext.DEFAULT;
+        private int margin = DEFAULT_MARGIN;
+        private int localMargin = DEFAULT_LOCAL_MARGIN;
+        private int batchSize = DEFAULT_BATCH_SIZE;
         private boolean keepGraph = true;
         private boolean uncertainty = false;
         private Double threshold = null;
@@ -123,7 +134,7 @@ public final class SaliencySettings {
         private long memoryBudgetBytes = 1L << 30;
         private boolean receptiveFieldCrop = true;
         private boolean checkReceptiveField = true;
-        private int workers = 0;
+        private int workers = DEFAULT_WORKERS;
         private boolean backendCheck = true;
 
         private Builder() {}
@@ -148,23 +159,20 @@ public final class SaliencySettings {
         public Builder backendCheck(boolean v) { backendCheck = v; return this; }
 
         /**
-         * The one validation of the saliency parameters, with messages in the words of every interface.
+         * The one validation of the saliency parameters; its messages name the settings by key, which each front-end
+         * renders as it names them.
          *
-         * @throws IllegalArgumentException naming the parameter, its value and what it must be
+         * @throws InvalidRequest naming the parameter, its value and what it must be
          */
         public SaliencySettings build() {
-            if (methods.isEmpty()) throw new IllegalArgumentException("no method selected (" + Method.keys() + ")");
-            if (samples < 1) throw new IllegalArgumentException("samples must be >= 1, got " + samples);
-            if (!(noiseLevel >= 0) || Double.isInfinite(noiseLevel)) {
-                throw new IllegalArgumentException("noise level must be >= 0, got " + noiseLevel);
-            }
-            if (context == null) throw new IllegalArgumentException("context must be patch, full or local");
-            if (margin < 0 || localMargin < 0) throw new IllegalArgumentException("margins must be >= 0, got " + margin + " and " + localMargin);
-            if (batchSize < 0) throw new IllegalArgumentException("batch size must be >= 0 (0: automatic), got " + batchSize);
-            if (workers < 0) throw new IllegalArgumentException("workers must be >= 0 (0: automatic), got " + workers);
-            if (threshold != null && !(threshold >= 0 && threshold <= 1)) {
-                throw new IllegalArgumentException("threshold must be between 0 and 1, got " + threshold);
-            }
+            if (methods.isEmpty()) throw new InvalidRequest("{methods}: no method selected (" + Method.keys() + ")");
+            if (samples < 1) throw new InvalidRequest("{samples} must be >= 1, got " + samples);
+            if (!(noiseLevel >= 0) || Double.isInfinite(noiseLevel)) throw new InvalidRequest("{noise_level} must be >= 0, got " + noiseLevel);
+            if (context == null) throw new InvalidRequest("{context} must be patch, full or local");
+            if (margin < 0 || localMargin < 0) throw new InvalidRequest("{margin} and {local_margin} must be >= 0, got " + margin + " and " + localMargin);
+            if (batchSize < 0) throw new InvalidRequest("{batch_size} must be >= 0 (0: automatic), got " + batchSize);
+            if (workers < 0) throw new InvalidRequest("{workers} must be >= 0 (0: automatic), got " + workers);
+            if (threshold != null && !(threshold >= 0 && threshold <= 1)) throw new InvalidRequest("{threshold} must be in [0, 1], got " + threshold);
             if (memoryBudgetBytes < 1) throw new IllegalArgumentException("memory budget must be positive");
             return new SaliencySettings(this);
         }

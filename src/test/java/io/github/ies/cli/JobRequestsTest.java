@@ -3,7 +3,7 @@ package io.github.ies.cli;
 import io.github.ies.fiji.ContextExperimentCommand;
 import io.github.ies.fiji.RelocateLesionCommand;
 import io.github.ies.jobs.ContextJob;
-import io.github.ies.jobs.InvalidRequest;
+import io.github.ies.request.InvalidRequest;
 import io.github.ies.jobs.RelocateJob;
 import org.junit.Test;
 import picocli.CommandLine;

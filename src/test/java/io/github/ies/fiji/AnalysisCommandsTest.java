@@ -141,7 +141,7 @@ public class AnalysisCommandsTest {
         in.put("explain_folders", tmp.getRoot() + "/nope");
         FijiRun m3 = FijiRun.run(context, LesionStatisticsCommand.class, in);
         assertTrue(m3.isCanceled());
-        assertTrue(m3.getCancelReason(), m3.getCancelReason().contains("nope is not a folder"));
+        assertTrue(m3.getCancelReason(), m3.getCancelReason().contains("explain_folders " + tmp.getRoot() + "/nope: not a folder"));
     }
 
     @Test

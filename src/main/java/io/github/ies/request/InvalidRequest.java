@@ -1,4 +1,4 @@
-package io.github.ies.jobs;
+package io.github.ies.request;
 
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;

@@ -55,7 +55,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
         }
         List<Path> records = new ArrayList<>();
         for (Path d : dirs) records.add(new ExplainLayout(d).run());
-        io.github.ies.io.OutputFolder.check(out, records, "analyze");      // e.g. --out = an explain folder: its run.json would be replaced
+        io.github.ies.io.OutputFolder.check(out, records, io.github.ies.io.OutputKind.ANALYSIS, "analyze");      // e.g. --out = an explain folder: its run.json would be replaced
         long t0 = System.nanoTime();
         CohortAnalysis.Options o = new CohortAnalysis.Options();
         o.threshold = threshold;
@@ -84,7 +84,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
         res.add("channels", channels);
         rec.add("result", res);
         // tables, figures and run.json staged, then moved into place (locked; nothing half-written on failure)
-        io.github.ies.io.OutputFolder.write(out, "analyze", records, staging -> {
+        io.github.ies.io.OutputFolder.write(out, io.github.ies.io.OutputKind.ANALYSIS, "analyze", records, staging -> {
             CohortAnalysis.writeTables(r, staging);
             if (!noFigures) CohortFigures.write(r, staging.resolve(ExplainLayout.FIGURES));
             String json = rec.toJson(r.warnings, (System.nanoTime() - t0) / 1e9);

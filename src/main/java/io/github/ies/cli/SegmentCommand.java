@@ -105,7 +105,7 @@ public final class SegmentCommand implements Callable<Integer> {
         given.add(model);
         given.add(brainMask);
         given.add(gt);
-        OutputFolder.check(out, given, "segment");                   // a bad output folder is reported before any work
+        OutputFolder.check(out, given, io.github.ies.io.OutputKind.SEGMENT, "segment");                   // a bad output folder is reported before any work
         ModelBundle bundle = io.github.ies.pipeline.InputFiles.bundle(model);
         List<String> readWarnings = new ArrayList<>();
         Volume[] channels = io.github.ies.pipeline.InputFiles.channels(bundle, files, policy, readWarnings, null);

@@ -76,7 +76,7 @@ public class LesionStatisticsCommand extends ContextCommand implements TableResu
             Path keep = OptionalImages.folder(output_folder);
             List<Path> records = new ArrayList<>();
             for (Path d : dirs) records.add(new ExplainLayout(d).run());
-            if (keep != null) io.github.ies.io.OutputFolder.check(keep, records, "Lesion Statistics");   // before any work
+            if (keep != null) io.github.ies.io.OutputFolder.check(keep, records, io.github.ies.io.OutputKind.ANALYSIS, "Lesion Statistics");   // before any work
             Path out = tmp = Files.createTempDirectory("ies-statistics-");
             CohortAnalysis.Options o = new CohortAnalysis.Options();
             o.threshold = threshold;
@@ -93,7 +93,7 @@ public class LesionStatisticsCommand extends ContextCommand implements TableResu
                 com.google.gson.JsonObject res = new com.google.gson.JsonObject();
                 res.addProperty("instances", r.instances);
                 res.addProperty("instances_with_maps", r.instancesWithMaps);
-                io.github.ies.io.OutputFolder.write(keep, "Lesion Statistics", records, staging -> {
+                io.github.ies.io.OutputFolder.write(keep, io.github.ies.io.OutputKind.ANALYSIS, "Lesion Statistics", records, staging -> {
                     CommandSupport.copyTree(out, staging);
                     CommandSupport.writeRunRecord(staging, "Lesion Statistics", this, null, null, res, r.warnings, (System.nanoTime() - t0) / 1e9);
                 });

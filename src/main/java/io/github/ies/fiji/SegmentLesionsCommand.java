@@ -72,7 +72,7 @@ public class SegmentLesionsCommand extends SegmentingCommand implements TableRes
         Path out = OptionalImages.folder(output_folder);
         ImagePlus gtImage = OptionalImages.resolve(ground_truth, "ground_truth");
         List<Path> inputFiles = inputFiles(gtImage);
-        if (out != null) OutputFolder.check(out, inputFiles, COMMAND);          // a bad output folder before any work
+        if (out != null) OutputFolder.check(out, inputFiles, io.github.ies.io.OutputKind.SEGMENT, COMMAND);          // a bad output folder before any work
         Double t = thresholdOrModel();
         Integer conn = connectivityOrModel();
         Integer min = minSizeOrModel();

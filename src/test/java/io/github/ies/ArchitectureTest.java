@@ -10,10 +10,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
 /** The import rules of docs/architecture.md, checked on the sources: a wrong import fails here. */
@@ -69,6 +71,68 @@ public class ArchitectureTest {
         }
         assertTrue("read the sources", files > 50);
         assertTrue(String.join("\n", broken), broken.isEmpty());
+    }
+
+    /** Words of the io layer that are subcommand names but no command labels: a folder's name, a JSON key. */
+    private static final Set<String> NOT_LABELS = Set.of(
+            "ExplainLayout.java explain",          // a relocation case's explain sub-folder
+            "FolderChecks.java experiment");       // the key of an earlier version's context.json / relocate.json
+
+    /** Every package under io.github.ies has a row in the table, and every row a package (no rule left unchecked). */
+    @Test
+    public void theTableCoversEveryPackage() throws IOException {
+        Set<String> packages = new TreeSet<>();
+        try (Stream<Path> s = Files.list(Paths.get("src/main/java/io/github/ies"))) {
+            s.filter(Files::isDirectory).forEach(d -> packages.add(d.getFileName().toString()));
+        }
+        assertEquals(new TreeSet<>(ALLOWED.keySet()), packages);
+    }
+
+    /**
+     * The io layer names no front-end: no Fiji command's title (its {@code @Plugin} label or menu entry) appears in its
+     * sources, comments included, and no {@code ies} subcommand's name is a string literal there (a command label
+     * such as "analyze" or "experiment context"). Front-ends give io the kind of their output folder
+     * ({@code OutputKind}) and declare their run.json labels themselves.
+     */
+    @Test
+    public void theIoLayerNamesNoFrontEnd() throws IOException {
+        Set<String> titles = new TreeSet<>();
+        Pattern plugin = Pattern.compile("@Plugin\\((?s:.*?)\\)\\s*public");
+        Pattern label = Pattern.compile("\\blabel = \"([^\"]+)\""), menu = Pattern.compile("menuPath = \"[^\"]*>([^\">]+)\"");
+        try (Stream<Path> s = Files.list(Paths.get("src/main/java/io/github/ies/fiji"))) {
+            for (Path f : (Iterable<Path>) s.filter(p -> p.toString().endsWith("Command.java"))::iterator) {
+                Matcher p = plugin.matcher(Files.readString(f));
+                while (p.find()) {
+                    for (Matcher m : List.of(label.matcher(p.group()), menu.matcher(p.group()))) if (m.find()) titles.add(m.group(1));
+                }
+            }
+        }
+        assertTrue("the Fiji titles: " + titles, titles.contains("Lesion Statistics") && titles.contains("Relocate Lesion") && titles.size() >= 7);
+        Set<String> names = new TreeSet<>();
+        Pattern command = Pattern.compile("@Command\\(name = \"([^\"]+)\"");
+        try (Stream<Path> s = Files.list(Paths.get("src/main/java/io/github/ies/cli"))) {
+            for (Path f : (Iterable<Path>) s.filter(p -> p.toString().endsWith(".java"))::iterator) {
+                Matcher m = command.matcher(Files.readString(f));
+                while (m.find()) if (!m.group(1).equals("ies")) names.add(m.group(1));
+            }
+        }
+        assertTrue("the ies subcommands: " + names, names.contains("analyze") && names.contains("context") && names.size() >= 10);
+        Pattern literal = Pattern.compile("\"((?:ies )?(?:experiment )?([a-z]+))\"");
+        List<String> found = new ArrayList<>();
+        int files = 0;
+        try (Stream<Path> s = Files.list(Paths.get("src/main/java/io/github/ies/io"))) {
+            for (Path f : (Iterable<Path>) s.filter(p -> p.toString().endsWith(".java"))::iterator) {
+                files++;
+                String src = Files.readString(f);
+                for (String t : titles) if (src.contains(t)) found.add(f.getFileName() + " names the Fiji command " + t);
+                Matcher m = literal.matcher(src);
+                while (m.find()) {
+                    if (names.contains(m.group(2)) && !NOT_LABELS.contains(f.getFileName() + " " + m.group(1))) found.add(f.getFileName() + " names the ies subcommand \"" + m.group(1) + "\"");
+                }
+            }
+        }
+        assertTrue("read the io sources", files > 10);
+        assertTrue(String.join("\n", found), found.isEmpty());
     }
 
     private static void check(Path f, String pkg, String imp, Set<String> allowed, List<String> broken) {

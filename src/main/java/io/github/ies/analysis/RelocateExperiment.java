@@ -327,6 +327,7 @@ public final class RelocateExperiment {
                 q.device = o.device;
                 q.threads = o.threads;
                 q.command = "experiment relocate";
+                q.kind = io.github.ies.io.OutputKind.RELOCATE;
                 ExplainPipeline.Result er = ExplainJob.run(q, null, null);
                 res.warnings.addAll(er.warnings);
                 LesionTable t = LesionTable.read(q.out.resolve(ExplainLayout.LESIONS));

@@ -42,9 +42,9 @@ import java.util.concurrent.Callable;
                         + "--shard i/n for cluster job arrays, summary CSV in OUT."})
 public final class BatchCommand implements Callable<Integer> {
 
-    static final String DONE = "ies-batch-done.json", FAILED = "ies-batch-failed.json";
+    static final String DONE = io.github.ies.io.BatchMarkers.DONE, FAILED = io.github.ies.io.BatchMarkers.FAILED;
     /** Written into every subject folder that ies batch creates: only folders with one of the markers are ever cleared. */
-    static final String OWNER = "ies-batch-subject.json";
+    static final String OWNER = io.github.ies.io.BatchMarkers.OWNER;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -103,7 +103,7 @@ public final class BatchCommand implements Callable<Integer> {
         List<Subjects.Subject> mine = pick(pick(all, sh), wk);
         List<Path> cohortFiles = new ArrayList<>(List.of(model, subjects));
         for (Subjects.Subject s : all) cohortFiles.addAll(s.files());
-        OutputFolder.check(out, cohortFiles, "batch");          // e.g. --out = the subjects folder: refused, nothing touched
+        OutputFolder.check(out, cohortFiles, io.github.ies.io.OutputKind.BATCH, "batch");          // e.g. --out = the subjects folder: refused, nothing touched
         for (Subjects.Subject s : mine) {
             String why = ownership(s);
             if (why != null) refused.put(s.name, why);
@@ -158,7 +158,7 @@ public final class BatchCommand implements Callable<Integer> {
         List<Path> in = new ArrayList<>(s.files());
         in.add(model);
         try {
-            OutputFolder.check(dir, in, "batch");
+            OutputFolder.check(dir, in, io.github.ies.io.OutputKind.BATCH, "batch");
         } catch (OutputFolder.OutputFolderException e) {
             return e.getMessage();
         }

@@ -73,7 +73,7 @@ public final class EvaluateCommand implements Callable<Integer> {
             return Connectivity.of(connectivity);
         });
         long t0 = System.nanoTime();
-        if (out != null) io.github.ies.io.OutputFolder.check(out, java.util.Arrays.asList(pred, gt, brainMask), "evaluate");
+        if (out != null) io.github.ies.io.OutputFolder.check(out, java.util.Arrays.asList(pred, gt, brainMask), io.github.ies.io.OutputKind.EVALUATION, "evaluate");
         Volume p = read(pred, "--pred");
         Volume g = read(gt, "--gt");
         Volume b = brainMask == null ? null : read(brainMask, "--brain-mask");
@@ -101,7 +101,7 @@ public final class EvaluateCommand implements Callable<Integer> {
             rec.add("metrics", m.toJson());
             String json = rec.toJson(r.warnings(), (System.nanoTime() - t0) / 1e9);
             // label images, table, metrics and run.json staged, then moved into place (locked; nothing half-written)
-            io.github.ies.io.OutputFolder.write(out, "evaluate", java.util.Arrays.asList(pred, gt, brainMask), staging -> {
+            io.github.ies.io.OutputFolder.write(out, io.github.ies.io.OutputKind.EVALUATION, "evaluate", java.util.Arrays.asList(pred, gt, brainMask), staging -> {
                 r.writeTo(staging);
                 io.github.ies.io.Nifti.writeAtomically(staging.resolve(io.github.ies.io.ExplainLayout.RUN),
                         os -> os.write(json.getBytes(java.nio.charset.StandardCharsets.UTF_8)));

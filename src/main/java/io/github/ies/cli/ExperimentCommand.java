@@ -94,7 +94,7 @@ public final class ExperimentCommand implements Runnable {
             subject.check(cl);
             ContextJob.Request q = request(cl);
             long t0 = System.nanoTime();
-            io.github.ies.io.OutputFolder.check(out, subject.files(), "experiment context");
+            io.github.ies.io.OutputFolder.check(out, subject.files(), io.github.ies.io.OutputKind.CONTEXT, "experiment context");
             PrintWriter err = cl.getErr();
             io.github.ies.model.ProgressListener progress = ProgressPrinter.of(err, quiet);
             subject.load(cl, nonFinite, device, threads, progress);

@@ -96,7 +96,7 @@ public final class SegmentCommand implements Callable<Integer> {
         given.add(model);
         given.add(brainMask);
         given.add(gt);
-        OutputFolder.check(out, given, "segment");                   // a bad output folder is reported before any reading
+        OutputFolder.check(out, given, io.github.ies.io.OutputKind.SEGMENT, "segment");                   // a bad output folder is reported before any reading
         ModelBundle bundle = io.github.ies.pipeline.InputFiles.bundle(model);
         List<String> warnings = new ArrayList<>();
         Volume[] channels = io.github.ies.pipeline.InputFiles.channels(bundle, files, policy, warnings, null);

@@ -88,7 +88,7 @@ public class ContextExperimentCommand extends ModelCommand implements TableResul
         long t0 = System.nanoTime();
         Path out = OptionalImages.folder(output_folder);
         ImagePlus gtImage = OptionalImages.resolve(ground_truth, "ground_truth"), labelImage = OptionalImages.resolve(labels, "labels");
-        if (out != null) io.github.ies.io.OutputFolder.check(out, inputFiles(gtImage, labelImage), TITLE_RUN);    // before any work
+        if (out != null) io.github.ies.io.OutputFolder.check(out, inputFiles(gtImage, labelImage), io.github.ies.io.OutputKind.CONTEXT, TITLE_RUN);    // before any work
         ContextJob.Request q = request();
         ModelBundle bundle = loadBundle();
         Volume[] ch = channels(bundle);

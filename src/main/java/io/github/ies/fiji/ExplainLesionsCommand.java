@@ -83,6 +83,9 @@ public class ExplainLesionsCommand extends SegmentingCommand implements TableRes
     private List<Roi> rois = new ArrayList<>();
     private LesionTable table;
 
+    /** The command's label in run.json. */
+    static final String COMMAND = "fiji-explain";
+
     @Override
     protected String title() {
         return "Explain Lesions";
@@ -106,7 +109,7 @@ public class ExplainLesionsCommand extends SegmentingCommand implements TableRes
         q.threshold = thresholdOrModel();
         q.minLesionVoxels = minSizeOrModel();
         q.connectivity = connectivityOrModel();
-        q.command = "fiji-explain";
+        q.command = COMMAND;
         q.version = CommandSupport.version();
         q.tnSpheres = tn_spheres;
         return q.validate();

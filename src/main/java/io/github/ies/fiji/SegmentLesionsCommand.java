@@ -80,7 +80,7 @@ public class SegmentLesionsCommand extends SegmentingCommand implements TableRes
         ImagePlus gtImage = OptionalImages.resolve(ground_truth, "ground_truth");
         LesionSegmentation.Options lo = request();
         List<Path> inputFiles = inputFiles(gtImage);
-        if (out != null) OutputFolder.check(out, inputFiles, COMMAND);          // a bad output folder before any reading
+        if (out != null) OutputFolder.check(out, inputFiles, io.github.ies.io.OutputKind.SEGMENT, COMMAND);          // a bad output folder before any reading
         ModelBundle bundle = loadBundle();
         Map<String, Volume> named = CommandSupport.inputs(flairImage, mprageImage);
         Volume[] channels = Segmenter.matchInputs(bundle, named, CommandSupport.sources(flairImage, mprageImage));

@@ -97,14 +97,14 @@ public final class ExplainLayout {
         return LABELS;
     }
 
-    /** {@code ies analyze} and Lesion Statistics: the figures folder and the tables. */
+    /** An analysis: the figures folder and the tables. */
     public static final String FIGURES = "figures", GROUP_TESTS = "group_tests.csv", GROUP_SUMMARY = "group_summary.csv",
             CHANNEL_CONTRIBUTIONS = "channel_contributions.csv", CONTRIBUTIONS_FIGURE = "contributions.png";
     /** {@code ies report}'s default file, beside the first explain folder. */
     public static final String REPORT = "report.html";
-    /** {@code ies experiment context} and the Perilesional Context Experiment. */
+    /** A context experiment. */
     public static final String CONTEXT_CSV = "context.csv", CONTEXT_LESIONS_CSV = "context_lesions.csv", CONTEXT_FIGURE = "context.png";
-    /** {@code ies experiment relocate} and Relocate Lesion: per case folder the modified channels, the pasted mask, an explain folder. */
+    /** A relocation experiment: per case folder the modified channels, the pasted mask, an explain folder. */
     public static final String RELOCATE_CSV = "relocate.csv", RELOCATE_FIGURE = "relocate.png",
             PASTED = "pasted.nii.gz", EXPLAIN = "explain";
 

@@ -52,7 +52,7 @@ public final class AnalyzeJob {
 
     /** The output folder check, before any work (e.g. an explain folder as the output: its run.json would be replaced). */
     public static void checkFolder(Path out, String command, Request q) throws IOException {
-        OutputFolder.check(out, q.records(), command);
+        OutputFolder.check(out, q.records(), io.github.ies.io.OutputKind.ANALYSIS, command);
     }
 
     /** Runs the analysis; {@code status} hears each step. */
@@ -76,7 +76,7 @@ public final class AnalyzeJob {
         res.add("channels", channels);
         rec.add("result", res);
         String json = rec.toJson(r.warnings, seconds);
-        OutputFolder.write(out, command, q.records(), staging -> {
+        OutputFolder.write(out, io.github.ies.io.OutputKind.ANALYSIS, command, q.records(), staging -> {
             writeFiles(q, r, staging);
             ContextJob.text(staging.resolve(ExplainLayout.RUN), json);
         });

@@ -144,7 +144,7 @@ public final class ContextJob {
         List<String> w = new ArrayList<>(warnings);
         w.addAll(r.warnings);
         String json = rec.toJson(w, seconds);
-        OutputFolder.write(out, command, inputs, staging -> {
+        OutputFolder.write(out, io.github.ies.io.OutputKind.CONTEXT, command, inputs, staging -> {
             text(staging.resolve(ExplainLayout.CONTEXT_CSV), r.csv());
             text(staging.resolve(ExplainLayout.CONTEXT_LESIONS_CSV), r.detailCsv());
             Figures.writePng(o.figure, staging.resolve(ExplainLayout.CONTEXT_FIGURE));

@@ -172,7 +172,7 @@ public final class RelocateJob {
      * ({@code command} is the run's command), and for folders named like a case that no relocation run wrote.
      */
     public static void checkFolder(Path out, String command, Collection<Path> inputs) throws IOException {
-        OutputFolder.check(out, inputs, command);
+        OutputFolder.check(out, inputs, io.github.ies.io.OutputKind.RELOCATE, command);
         RelocateExperiment.checkOutput(out);
     }
 

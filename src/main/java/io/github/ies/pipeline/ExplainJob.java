@@ -2,6 +2,7 @@ package io.github.ies.pipeline;
 
 import io.github.ies.instances.LesionTable;
 import io.github.ies.io.OutputFolder;
+import io.github.ies.io.OutputKind;
 import io.github.ies.io.Volume;
 import io.github.ies.model.ModelBundle;
 import io.github.ies.model.ProgressListener;
@@ -43,6 +44,8 @@ public final class ExplainJob {
         public Path brainMask;
         /** The output folder, already opened and locked by the caller (ies batch); null: the job opens {@link #out}. */
         public OutputFolder outputFolder;
+        /** The kind of folder {@link #out} is (a subject's explanation unless the caller says otherwise). */
+        public OutputKind kind = OutputKind.EXPLAIN;
 
         /** The request's own checks (files that exclude each other) and the pipeline's, before any work. */
         public Request validateFiles() {
@@ -72,7 +75,7 @@ public final class ExplainJob {
         List<Path> inputFiles = new ArrayList<>(q.inputs.values());
         inputFiles.addAll(Arrays.asList(q.model, q.labels, q.groundTruth, q.brainMask));
         if (seg != null) inputFiles.addAll(Arrays.asList(seg.mask, seg.probability));
-        if (q.outputFolder == null) OutputFolder.check(q.out, inputFiles, q.command);     // before any work
+        if (q.outputFolder == null) OutputFolder.check(q.out, inputFiles, q.kind, q.command);     // before any work
         ModelBundle bundle = InputFiles.bundle(q.model);
         List<String> warnings = new ArrayList<>();
         Map<String, String> sources = new LinkedHashMap<>();
@@ -109,7 +112,7 @@ public final class ExplainJob {
             r.warnings.addAll(0, readWarnings);
             return r;
         }
-        OutputFolder.check(out, inputFiles, q.command);
+        OutputFolder.check(out, inputFiles, OutputKind.EXPLAIN, q.command);
         q.outputFolderName = out.toString();
         return intoFolder(in, q, OutputFolder.open(out, "ies " + q.command, inputFiles), true, extra, readWarnings, progress, log);
     }

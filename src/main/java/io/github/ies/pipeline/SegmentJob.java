@@ -46,7 +46,7 @@ public final class SegmentJob {
             ProgressListener progress, Consumer<Segmenter> onLoaded) throws Exception {
         long t0 = System.nanoTime();
         o.validate();
-        if (out != null) OutputFolder.check(out, inputFiles, command);
+        if (out != null) OutputFolder.check(out, inputFiles, io.github.ies.io.OutputKind.SEGMENT, command);
         LesionSegmentation ls = LesionSegmentation.run(bundle, channels, gtOrNull, brainMaskOrNull, o, progress, onLoaded);
         if (progress != null) progress.checkCancelled();
         if (out == null) return ls;

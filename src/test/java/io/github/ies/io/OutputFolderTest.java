@@ -249,11 +249,15 @@ public class OutputFolderTest {
         Path explain = tmp.newFolder("explain").toPath();
         Files.writeString(explain.resolve("lesions.csv"), "id,category");
         Files.writeString(explain.resolve("run.json"), EARLIER_RUN);
-        OutputFolder.check(explain, List.of(), "explain");
-        OutputFolder.check(explain, List.of(), "segment");
-        for (String other : new String[] {"experiment context", "analyze", "evaluate", "experiment relocate", "Lesion Statistics"}) {
+        OutputFolder.check(explain, List.of(), OutputKind.EXPLAIN, "explain");
+        OutputFolder.check(explain, List.of(), OutputKind.SEGMENT, "segment");
+        OutputFolder.check(explain, List.of(), OutputKind.BATCH, "batch");
+        String[] others = {"experiment context", "analyze", "evaluate", "experiment relocate", "Lesion Statistics"};
+        OutputKind[] kinds = {OutputKind.CONTEXT, OutputKind.ANALYSIS, OutputKind.EVALUATION, OutputKind.RELOCATE, OutputKind.ANALYSIS};
+        for (int i = 0; i < others.length; i++) {
+            String other = others[i];
             try {
-                OutputFolder.check(explain, List.of(), other);
+                OutputFolder.check(explain, List.of(), kinds[i], other);
                 fail(other + " must not replace an explain folder's run.json");
             } catch (OutputFolder.OutputFolderException e) {
                 assertTrue(e.getMessage(), e.getMessage().contains("'explain'") && e.getMessage().contains("nothing was changed"));
@@ -264,26 +268,49 @@ public class OutputFolderTest {
         OutputFolder.claim(analysis, "analyze", "0.1.0");
         Files.writeString(analysis.resolve("group_tests.csv"), "method");
         assertEquals("analyze", OutputFolder.runCommand(analysis));
-        OutputFolder.check(analysis, List.of(), "analyze");
-        OutputFolder.check(analysis, List.of(), "Lesion Statistics");
+        OutputFolder.check(analysis, List.of(), OutputKind.ANALYSIS, "analyze");
+        OutputFolder.check(analysis, List.of(), OutputKind.ANALYSIS, "Lesion Statistics");
         // folders of earlier versions: context.json of an experiment, an IES metrics.json, the four analyze tables
         Path ctx = tmp.newFolder("ctx").toPath();
         Files.writeString(ctx.resolve("context.csv"), "step");
         Files.writeString(ctx.resolve("context.json"), "{\"experiment\": \"context\"}");
-        OutputFolder.check(ctx, List.of(), "experiment context");
+        OutputFolder.check(ctx, List.of(), OutputKind.CONTEXT, "experiment context");
         Path eval = tmp.newFolder("eval").toPath();
         Files.writeString(eval.resolve("labels.nii.gz"), "x");
         Files.writeString(eval.resolve("metrics.json"), "{\"dice\": 0.5, \"ndsc_r\": 0.001}");
-        OutputFolder.check(eval, List.of(), "evaluate");
+        OutputFolder.check(eval, List.of(), OutputKind.EVALUATION, "evaluate");
         Path old = tmp.newFolder("old-analysis").toPath();
         for (String t : new String[] {"group_tests.csv", "group_summary.csv", "channel_contributions.csv", "peaks.csv"}) Files.writeString(old.resolve(t), "x");
-        OutputFolder.check(old, List.of(), "analyze");
+        OutputFolder.check(old, List.of(), OutputKind.ANALYSIS, "analyze");
         Files.delete(old.resolve("peaks.csv"));
         try {
-            OutputFolder.check(old, List.of(), "analyze");
+            OutputFolder.check(old, List.of(), OutputKind.ANALYSIS, "analyze");
             fail("three tables of those names are not proof of an earlier analysis");
         } catch (OutputFolder.OutputFolderException expected) {
             // refused
+        }
+    }
+    /**
+     * The kind of an earlier run's folder comes from its run.json's command label, as the front-ends declare them
+     * ({@link OutputKind.Labels}): a Fiji analysis folder may be replaced by ies analyze, not by an explanation.
+     */
+    @Test
+    public void theFrontEndsDeclareTheKindOfTheirLabels() throws Exception {
+        assertEquals(OutputKind.ANALYSIS, OutputKind.ofLabel("Lesion Statistics"));
+        assertEquals(OutputKind.ANALYSIS, OutputKind.ofLabel("analyze"));
+        assertEquals(OutputKind.CONTEXT, OutputKind.ofLabel("Perilesional Context Experiment"));
+        assertEquals(OutputKind.RELOCATE, OutputKind.ofLabel("Relocate Lesion"));
+        assertEquals(OutputKind.SEGMENT, OutputKind.ofLabel("fiji-segment"));
+        assertEquals(OutputKind.EVALUATION, OutputKind.ofLabel("evaluate"));
+        assertEquals("a label no front-end declares is a subject's folder", OutputKind.EXPLAIN, OutputKind.ofLabel("from a later version"));
+        Path fiji = tmp.newFolder("fiji-analysis").toPath();
+        OutputFolder.claim(fiji, "Lesion Statistics", "0.1.0");
+        OutputFolder.check(fiji, List.of(), OutputKind.ANALYSIS, "analyze");
+        try {
+            OutputFolder.check(fiji, List.of(), OutputKind.EXPLAIN, "explain");
+            fail("an explanation must not replace an analysis");
+        } catch (OutputFolder.OutputFolderException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("holds the outputs of an analysis ('Lesion Statistics', its run.json); explain would"));
         }
     }
 }

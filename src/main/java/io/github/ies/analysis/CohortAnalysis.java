@@ -4,7 +4,12 @@ import io.github.ies.request.InvalidRequest;
 
 import io.github.ies.io.ExplainLayout;
 import io.github.ies.instances.Categories;
+import io.github.ies.instances.LesionColumns;
+import io.github.ies.instances.LesionRow;
+import io.github.ies.instances.LesionRows;
 import io.github.ies.instances.LesionTable;
+import io.github.ies.instances.Peak;
+import io.github.ies.instances.PeakKey;
 import io.github.ies.io.Nifti;
 import io.github.ies.io.Volume;
 
@@ -170,7 +175,7 @@ public final class CohortAnalysis {
 
     /** The statistics of a method/channel pair's peaks: {@code peak_pos} and {@code peak_neg}, only the first for a layer map (a ReLU). */
     public static List<String> statistics(String[] methodChannel) {
-        return ExplainLayout.hasNegativePeak(methodChannel[1]) ? List.of("peak_pos", "peak_neg") : List.of("peak_pos");
+        return new PeakKey(methodChannel[0], methodChannel[1]).hasNegative() ? List.of("peak_pos", "peak_neg") : List.of("peak_pos");
     }
 
     /**
@@ -217,14 +222,18 @@ public final class CohortAnalysis {
         if (Double.isNaN(binMm)) binMm = voxelSizeMm(explainDirs);
         res.binMm = binMm;
         res.regionNames.addAll(regionNames(binMm));
-        List<LesionTable> tables = new ArrayList<>();
+        List<LesionRows> tables = new ArrayList<>();
         long total = 0, done = 0;
         for (Path dir : explainDirs) {
             Path csv = new ExplainLayout(dir).lesions();
             if (!Files.isRegularFile(csv)) throw new IOException(dir + ": no lesions.csv (not an 'ies explain' output folder?)");
-            LesionTable t = LesionTable.read(csv);
+            LesionTable text = LesionTable.read(csv);
+            if (!text.hasColumn(LesionColumns.ID) || !text.hasColumn(LesionColumns.CATEGORY)) {
+                throw new IOException(csv + ": needs columns 'id' and 'category'");
+            }
+            LesionRows t = lesionRows(text, dir);
             tables.add(t);
-            total += t.rowCount();
+            total += t.size();
         }
         Set<String> groups = new LinkedHashSet<>(), channels = new LinkedHashSet<>();
         Map<String, String[]> mcs = new LinkedHashMap<>();
@@ -232,43 +241,32 @@ public final class CohortAnalysis {
             Path dir = explainDirs.get(d);
             ExplainLayout layout = new ExplainLayout(dir);
             Path csv = layout.lesions();
-            LesionTable t = tables.get(d);
-            if (!t.hasColumn("id") || !t.hasColumn("category")) throw new IOException(csv + ": needs columns 'id' and 'category'");
-            List<String> prefixes = new ArrayList<>();
-            for (String c : t.columns()) {
-                String prefix = ExplainLayout.prefixOfPeakColumn(c);
-                if (prefix != null) prefixes.add(prefix);
-            }
-            if (prefixes.isEmpty()) throw new IOException(csv + ": no <method>_<channel>_peak_pos columns (run ies explain)");
+            LesionRows t = tables.get(d);
+            if (t.peakKeys().isEmpty()) throw new IOException(csv + ": no <method>_<channel>_peak_pos columns (run ies explain)");
             Map<String, String[]> dirMaps = mapFiles(layout.saliency());
             Map<String, Volume> labelCache = new HashMap<>();
-            for (int r = 0; r < t.rowCount(); r++) {
+            for (LesionRow row : t.rows()) {
                 pl.checkCancelled();
                 pl.progress("analyze", done++, total);
-                int id = t.getInt(r, "id");
-                String g = group(t.get(r, "category"));
-                boolean explained = false;
-                for (String p : prefixes) explained |= !t.get(r, ExplainLayout.peakColumn(p, true, false)).isEmpty();
-                if (!explained) continue;            // a row of the table that was not explained: nothing to analyse
+                int id = row.id();
+                String g = group(row.category());
+                if (!row.explained()) continue;            // a row of the table that was not explained: nothing to analyse
                 groups.add(g);
                 res.instances++;
-                for (String p : prefixes) {
-                    String negColumn = ExplainLayout.peakColumn(p, false, false);
-                    double pos = t.getDouble(r, ExplainLayout.peakColumn(p, true, false));
-                    double neg = t.hasColumn(negColumn) ? t.getDouble(r, negColumn) : Double.NaN;
-                    if (Double.isNaN(pos)) continue;
-                    String[] mc = splitPrefix(p, dirMaps);
-                    if (ExplainLayout.hasNegativePeak(mc[1]) && Double.isNaN(neg)) continue;
-                    if (!ExplainLayout.hasNegativePeak(mc[1])) neg = Double.NaN;  // a ReLU map: older folders' always-0 column is not a statistic
-                    mcs.putIfAbsent(p, mc);
+                for (PeakKey k : t.peakKeys()) {
+                    Peak p = row.peak(k);
+                    if (p == null || Float.isNaN(p.pos())) continue;
+                    if (k.hasNegative() && Float.isNaN(p.neg())) continue;
+                    String[] mc = {k.method(), k.channel()};
+                    mcs.putIfAbsent(k.columnPrefix(), mc);
                     PeakRow pr = new PeakRow();
                     pr.source = dir.toString();
                     pr.group = g;
                     pr.id = id;
                     pr.method = mc[0];
                     pr.channel = mc[1];
-                    pr.peakPos = pos;
-                    pr.peakNeg = neg;
+                    pr.peakPos = Peak.decimal(p.pos());
+                    pr.peakNeg = k.hasNegative() ? Peak.decimal(p.neg()) : Double.NaN;  // a ReLU map: older folders' always-0 column is not a statistic
                     res.peaks.add(pr);
                 }
                 // contributions from the maps of the chosen method
@@ -277,10 +275,10 @@ public final class CohortAnalysis {
                     String[] f = e.getValue(); // id, method, channel
                     if (!f[0].equals(Integer.toString(id)) || !f[1].equals(options.method)) continue;
                     Volume map = Nifti.read(layout.saliency().resolve(e.getKey()));
-                    String lf = ExplainLayout.labelFileFor(t.get(r, "category"));
+                    String lf = ExplainLayout.labelFileFor(row.category());
                     Volume labels = labelCache.get(lf);
                     if (labels == null) {
-                        Path lp = labelImage(dir, t.get(r, "category"));
+                        Path lp = labelImage(dir, row.category());
                         if (lp == null) {
                             throw new IOException(dir + ": instance " + id + " (" + g + ") needs " + lf + ", not found in the folder"
                                     + (ExplainLayout.LABELS.equals(lf) ? " and run.json names no label image that exists" : ""));
@@ -300,7 +298,7 @@ public final class CohortAnalysis {
                 }
                 if (any) res.instancesWithMaps++;
             }
-            say.accept(dir + ": " + t.rowCount() + " instance(s)");
+            say.accept(dir + ": " + t.size() + " instance(s)");
         }
         pl.progress("analyze", total, total);
         res.groups.addAll(ordered(groups));
@@ -337,17 +335,16 @@ public final class CohortAnalysis {
         return out;
     }
 
-    /** Splits a column prefix (method_channel with '_' for '-') into method and channel keys, using the map files. */
-    static String[] splitPrefix(String prefix, Map<String, String[]> files) {
-        for (String[] f : files.values()) {
-            if ((f[1] + "_" + f[2]).replace('-', '_').equals(prefix)) return new String[] {f[1], f[2]};
-        }
-        for (String m : List.of("smoothgrad-max", "smoothgrad-mean", "gradcampp")) {
-            String mk = m.replace('-', '_') + "_";
-            if (prefix.startsWith(mk)) return new String[] {m, prefix.substring(mk.length())};
-        }
-        int u = prefix.lastIndexOf('_');
-        return u < 0 ? new String[] {prefix, ""} : new String[] {prefix.substring(0, u), prefix.substring(u + 1)};
+    /**
+     * A folder's lesions.csv as typed rows: its peak columns split into method and channel by the folder's map files
+     * (their keys), else by the method keys.
+     */
+    public static LesionRows lesionRows(LesionTable text, Path dir) throws IOException {
+        List<PeakKey> known = new ArrayList<>();
+        for (String[] f : mapFiles(new ExplainLayout(dir).saliency()).values()) known.add(new PeakKey(f[1], f[2]));
+        List<String> methods = new ArrayList<>();
+        for (io.github.ies.saliency.Method m : io.github.ies.saliency.Method.values()) methods.add(m.key);
+        return LesionRows.of(text, known, methods);
     }
 
     private void collect(Volume map, Volume labels, int id, Pool pool, Result res, Path dir, String name) {

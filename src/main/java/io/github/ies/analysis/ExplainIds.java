@@ -45,7 +45,7 @@ public final class ExplainIds {
         int maxComp = 0;
         for (float v : c) maxComp = Math.max(maxComp, (int) v);
         int next = 0;
-        for (int r = 0; r < ir.table().rowCount(); r++) next = Math.max(next, ir.table().getInt(r, "id"));
+        for (int id : ir.rows().ids()) next = Math.max(next, id);
         next++;
         int[] idOf = new int[maxComp + 1];
         // each component's best instance and how many of its voxels that instance holds

@@ -1,7 +1,10 @@
 package io.github.ies.analysis;
 
 import io.github.ies.io.ExplainLayout;
-import io.github.ies.instances.LesionTable;
+import io.github.ies.instances.LesionColumns;
+import io.github.ies.instances.LesionRows;
+import io.github.ies.instances.Peak;
+import io.github.ies.instances.PeakKey;
 import io.github.ies.io.Nifti;
 import io.github.ies.io.NiftiDataType;
 import io.github.ies.io.Volume;
@@ -330,8 +333,12 @@ public final class RelocateExperiment {
                 q.kind = io.github.ies.io.OutputKind.RELOCATE;
                 ExplainPipeline.Result er = ExplainJob.run(q, null, null);
                 res.warnings.addAll(er.warnings);
-                LesionTable t = LesionTable.read(q.out.resolve(ExplainLayout.LESIONS));
-                for (String col : t.columns()) if (col.endsWith(ExplainLayout.peakColumn("", true, false)) || col.endsWith(ExplainLayout.peakColumn("", false, false))) c.peaks.put(col, t.getDouble(0, col));
+                LesionRows t = LesionRows.read(q.out.resolve(ExplainLayout.LESIONS), List.of(), List.of());
+                for (PeakKey k : t.peakKeys()) {
+                    Peak pk = t.get(0).peak(k);
+                    c.peaks.put(LesionColumns.peakColumn(k, true, false), Peak.decimal(pk == null ? Float.NaN : pk.pos()));
+                    if (k.hasNegative()) c.peaks.put(LesionColumns.peakColumn(k, false, false), Peak.decimal(pk == null ? Float.NaN : pk.neg()));
+                }
                 res.cases.add(c);
                 say.accept(String.format(Locale.ROOT, "%s: offset %s, mean score %.3f, max %.3f, %s", name, Arrays.toString(off), c.meanScore,
                         c.maxScore, c.detected ? "detected" : "not detected"));

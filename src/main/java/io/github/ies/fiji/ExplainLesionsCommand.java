@@ -4,6 +4,8 @@ import ij.CompositeImage;
 import ij.ImagePlus;
 import ij.gui.Roi;
 import ij.measure.ResultsTable;
+import io.github.ies.instances.LesionRow;
+import io.github.ies.instances.LesionRows;
 import io.github.ies.instances.LesionTable;
 import io.github.ies.io.ExplainLayout;
 import io.github.ies.io.NonFinite;
@@ -175,7 +177,7 @@ public class ExplainLesionsCommand extends SegmentingCommand implements TableRes
             if (log != null) log.info("Explain Lesions: " + s);
         });
         if (log != null) for (String warn : res.warnings) if (!assumed.contains(warn)) log.warn("Explain Lesions: " + warn);
-        table = res.table;
+        table = res.table.table();
         lesion_table = LesionResults.toResultsTable(table);
         if (res.rows.isEmpty()) {
             if (log != null) log.info("Explain Lesions: no lesion to explain");
@@ -197,7 +199,7 @@ public class ExplainLesionsCommand extends SegmentingCommand implements TableRes
         private final int gcIndex;
         private final List<LesionGallery.Frame> frames = new ArrayList<>();
         private LesionOverview ov;
-        private LesionTable t;
+        private LesionRows t;
         private ExplainPipeline.Labels labelsOf;
         private int[] size;
         private boolean gcSigned;
@@ -221,7 +223,7 @@ public class ExplainLesionsCommand extends SegmentingCommand implements TableRes
         }
 
         @Override
-        public void instances(LesionTable t, List<Integer> ids, ExplainPipeline.Labels labels) {
+        public void instances(LesionRows t, List<Integer> ids, ExplainPipeline.Labels labels) {
             this.t = t;
             labelsOf = labels;
             int[] nd = in.get("FLAIR").dims();
@@ -229,11 +231,7 @@ public class ExplainLesionsCommand extends SegmentingCommand implements TableRes
             size = new int[3];
             for (int a = 0; a < 3; a++) {
                 int ext = 0;
-                char ax = "ijk".charAt(a);
-                for (int id : ids) {
-                    int row = t.rowOfId(id);
-                    ext = Math.max(ext, t.getInt(row, "bbox_" + ax + "_max") - t.getInt(row, "bbox_" + ax + "_min") + 1);
-                }
+                for (int id : ids) ext = Math.max(ext, t.byId(id).extent(a));
                 size[a] = crop_size > 0 ? crop_size : Math.max(48, ext + 16);
                 size[a] = Math.min(size[a], nd[a]);
             }
@@ -242,10 +240,9 @@ public class ExplainLesionsCommand extends SegmentingCommand implements TableRes
 
         @Override
         public void lesion(LesionMaps m, Volume ref) {
-            int row = t.rowOfId(m.id);
-            String cat = t.get(row, "category");
-            int[] centre = {(int) Math.round(t.getDouble(row, "centroid_i")), (int) Math.round(t.getDouble(row, "centroid_j")),
-                    (int) Math.round(t.getDouble(row, "centroid_k"))};
+            LesionRow row = t.byId(m.id);
+            String cat = row.category();
+            int[] centre = row.centreVoxel();
             Map<String, float[]> crops = new HashMap<>();
             for (Map.Entry<String, Volume> e : in.entrySet()) crops.put(e.getKey(), LesionGallery.crop(e.getValue(), centre, size));
             if (sg != null) {
@@ -274,13 +271,9 @@ public class ExplainLesionsCommand extends SegmentingCommand implements TableRes
         void build(String base, Volume ref, List<ExplainPipeline.Row> rows) {
             List<LesionGallery.Frame> ordered = new ArrayList<>();
             for (ExplainPipeline.Row r : rows) for (LesionGallery.Frame f : frames) if (f.id == r.id) ordered.add(f);
-            LesionTable explained = new LesionTable(t.columns());
-            for (LesionGallery.Frame f : ordered) {
-                int row = t.rowOfId(f.id);
-                String[] vals = new String[t.columns().size()];
-                for (int c = 0; c < vals.length; c++) vals[c] = t.get(row, t.columns().get(c));
-                explained.addRow((Object[]) vals);
-            }
+            List<LesionRow> explainedRows = new ArrayList<>();
+            for (LesionGallery.Frame f : ordered) explainedRows.add(t.byId(f.id));
+            LesionRows explained = t.withRows(explainedRows);
             if (gc && gcSigned) {
                 channels.set(gcIndex, new LesionGallery.Channel("Grad-CAM++", LesionGallery.Kind.SIGNED));
                 ov.kind("Grad-CAM++", LesionGallery.Kind.SIGNED);

@@ -5,7 +5,8 @@ import ij.gui.Roi;
 import ij.plugin.filter.ThresholdToSelection;
 import ij.process.ByteProcessor;
 import ij.process.ImageProcessor;
-import io.github.ies.instances.LesionTable;
+import io.github.ies.instances.LesionRow;
+import io.github.ies.instances.LesionRows;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -54,31 +55,29 @@ public final class LesionRois {
     }
 
     /** ROIs of predicted instances only: {@code labels} (NIfTI order) holds every id of the table. */
-    public static List<Roi> build(int[] labels, ViewSpace view, LesionTable table) {
+    public static List<Roi> build(int[] labels, ViewSpace view, LesionRows table) {
         return build(table, view, category -> labels);
     }
 
     /**
      * ROIs of every row of {@code table} in {@code view}'s coordinates; {@code labelsFor} gives the label array (NIfTI
-     * order) holding an instance of a category (predicted, FN or TN labels: see {@link LesionTable#labelFileFor}).
+     * order) holding an instance of a category (predicted, FN or TN labels: see {@link io.github.ies.io.ExplainLayout#labelFileFor}).
      */
-    public static List<Roi> build(LesionTable table, ViewSpace view, Function<String, int[]> labelsFor) {
+    public static List<Roi> build(LesionRows table, ViewSpace view, Function<String, int[]> labelsFor) {
         List<Roi> out = new ArrayList<>();
         int[] vd = view.viewDims();
         int nx = vd[0], ny = vd[1], nz = vd[2], plane = nx * ny;
-        boolean bbox = table.hasColumn("bbox_i_min") && table.hasColumn("bbox_k_max");
         java.util.Map<int[], int[]> inView = new java.util.IdentityHashMap<>();
-        for (int r = 0; r < table.rowCount(); r++) {
-            int id = table.getInt(r, "id");
-            String cat = table.hasColumn("category") ? table.get(r, "category") : "";
+        for (LesionRow row : table.rows()) {
+            int id = row.id();
+            String cat = row.category();
             int[] nifti = labelsFor.apply(cat);
             if (nifti == null) continue;
             int[] lab = inView.computeIfAbsent(nifti, view::toView);
             int k0 = 0, k1 = nz - 1;
-            if (bbox && !table.get(r, "bbox_k_min").isEmpty()) {
+            if (row.bboxMin() != null && row.bboxMax() != null) {
                 // the view slices of the bounding box's corners
-                int[] lo = {table.getInt(r, "bbox_i_min"), table.getInt(r, "bbox_j_min"), table.getInt(r, "bbox_k_min")};
-                int[] hi = {table.getInt(r, "bbox_i_max"), table.getInt(r, "bbox_j_max"), table.getInt(r, "bbox_k_max")};
+                int[] lo = row.bboxMin(), hi = row.bboxMax();
                 int za = view.screen(lo)[2], zb = view.screen(hi)[2];
                 k0 = Math.max(0, Math.min(za, zb));
                 k1 = Math.min(nz - 1, Math.max(za, zb));

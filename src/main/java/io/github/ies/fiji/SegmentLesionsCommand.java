@@ -97,14 +97,14 @@ public class SegmentLesionsCommand extends SegmentingCommand implements TableRes
         probability = VolumeImages.toImagePlus(sr.probability(), base + "_probability");
         probability.setDisplayRange(0, 1);
         labels = LabelImages.toImagePlus(ir.predicted().toVolume(ir.geometry(), 0), base + "_labels");
-        lesions = LesionResults.toResultsTable(ir.table());
+        lesions = LesionResults.toResultsTable(ir.rows().table());
         int[] dims = channels[0].dims();
-        rois = LesionRois.build(ir.table(), new ViewSpace(channels[0].geometry(), dims), cat -> io.github.ies.instances.Categories.FN.equals(cat) ? ir.fnLabels()
+        rois = LesionRois.build(ir.rows(), new ViewSpace(channels[0].geometry(), dims), cat -> io.github.ies.instances.Categories.FN.equals(cat) ? ir.fnLabels()
                 : io.github.ies.instances.Categories.TN.equals(cat) ? ir.tnLabels() : ir.predicted().labels());
         if (out != null && log != null) log.info("Segment Lesions: wrote " + out);
         if (log != null) {
             log.info(CommandSupport.fmt("Segment Lesions: %d lesion(s), %d table row(s), threshold %.3g", ir.predicted().count(),
-                    ir.table().rowCount(), sr.threshold()));
+                    ir.rows().size(), sr.threshold()));
         }
     }
 

@@ -51,20 +51,18 @@ public final class InstanceAnalysis {
 
         Labeling pred = ConnectedComponents.label(mask, params.connectivity).withMinVoxels(params.minLesionVoxels);
         List<Instance> predInst = pred.instances(g);
-        LesionTable table = new LesionTable(LesionTable.BASE_COLUMNS);
         float[] prob = probability == null ? null : probability.data();
         double[][] pstats = probabilityStats(pred.labels(), pred.count(), prob);
-        for (Instance in : predInst) {
-            String cat = "";
-            addRow(table, in, in.id, cat, pstats, in.id);
-        }
+        List<LesionRow> rows = new ArrayList<>();
+        for (Instance in : predInst) rows.add(row(in, in.id, "", pstats, in.id));
+        LesionRows table = new LesionRows(rows);
         if (gtOrNull == null) {
             return new InstanceResult(g, dims, pred, null, null, null, table, null, warnings, params);
         }
 
         Labeling gt = ConnectedComponents.label(gtOrNull, params.connectivity);
         Categories cats = Categories.of(pred, gt);
-        for (Instance in : predInst) table.set(in.id - 1, "category", cats.predicted(in.id));
+        for (Instance in : predInst) table.set(in.id - 1, table.get(in.id - 1).withCategory(cats.predicted(in.id)));
         boolean[] forbidden = new boolean[mask.size()];
         float[] md = mask.data(), gd = gtOrNull.data();
         for (int idx = 0; idx < forbidden.length; idx++) forbidden[idx] = md[idx] != 0 || gd[idx] != 0;
@@ -107,9 +105,10 @@ public final class InstanceAnalysis {
         Labeling given = Labeling.fromLabelVolume(labels, params.connectivity);
         float[] prob = probabilityOrNull == null ? null : probabilityOrNull.data();
         double[][] pstats = probabilityStats(given.labels(), given.count(), prob);
-        LesionTable table = new LesionTable(LesionTable.BASE_COLUMNS);
         List<Instance> inst = given.instances(g);
-        for (Instance in : inst) addRow(table, in, in.id, "", pstats, in.id);
+        List<LesionRow> rows = new ArrayList<>();
+        for (Instance in : inst) rows.add(row(in, in.id, "", pstats, in.id));
+        LesionRows table = new LesionRows(rows);
         if (gtOrNull == null) return new InstanceResult(g, dims, given, null, null, null, table, null, warnings, params);
 
         boolean[] region = null;
@@ -129,7 +128,7 @@ public final class InstanceAnalysis {
         Labeling compact = new Labeling(cl, dims, n, sizes, params.connectivity);
         Labeling gt = ConnectedComponents.label(gtOrNull, params.connectivity);
         Categories cats = Categories.of(compact, gt);
-        for (int r = 0; r < inst.size(); r++) table.set(r, "category", cats.predicted(rank[inst.get(r).id]));
+        for (int r = 0; r < inst.size(); r++) table.set(r, table.get(r).withCategory(cats.predicted(rank[inst.get(r).id])));
         boolean[] forbidden = new boolean[gl.length];
         float[] gd = gtOrNull.data(), av = avoidOrNull == null ? null : avoidOrNull.data();
         for (int idx = 0; idx < forbidden.length; idx++) forbidden[idx] = (av != null ? av[idx] != 0 : gl[idx] != 0) || gd[idx] != 0;
@@ -147,7 +146,7 @@ public final class InstanceAnalysis {
      * the TN spheres (ids m+f+1..; inside the brain: the region, else the nonzero voxels of the first input, else the
      * grid; away from {@code forbidden}), with their table rows.
      */
-    private static Missed missedAndTn(LesionTable table, Labeling gt, Categories cats, int m, float[] prob, boolean[] forbidden,
+    private static Missed missedAndTn(LesionRows table, Labeling gt, Categories cats, int m, float[] prob, boolean[] forbidden,
             boolean[] region, Volume firstInput, Geometry g, int[] dims, InstanceParams params, List<String> warnings) {
         int size = forbidden.length;
         int[] fnIds = cats.falseNegativeGtIds();
@@ -160,7 +159,7 @@ public final class InstanceAnalysis {
         double[][] fnStats = probabilityStats(fnLabels, m + fnIds.length, prob);
         for (int t = 0; t < fnIds.length; t++) {
             Instance src = gtInst.get(fnIds[t] - 1);
-            addRow(table, src, m + 1 + t, Categories.FN, fnStats, m + 1 + t);
+            table.add(row(src, m + 1 + t, Categories.FN, fnStats, m + 1 + t));
         }
 
         // TN spheres
@@ -187,7 +186,7 @@ public final class InstanceAnalysis {
                 Labeling tnLab = new Labeling(tn.labels, dims, tn.placed, sizes(tn.labels, tn.placed), params.connectivity);
                 List<Instance> tnInst = tnLab.instances(g);
                 double[][] tnStats = probabilityStats(tn.labels, tn.placed, prob);
-                for (Instance in : tnInst) addRow(table, in, off + in.id, Categories.TN, tnStats, in.id);
+                for (Instance in : tnInst) table.add(row(in, off + in.id, Categories.TN, tnStats, in.id));
             }
         }
         return new Missed(fnLabels, tnLabels, tn);
@@ -225,11 +224,10 @@ public final class InstanceAnalysis {
         return s;
     }
 
-    private static void addRow(LesionTable t, Instance in, int id, String category, double[][] pstats, int statId) {
-        t.addRow(id, category, in.voxels, in.volumeMm3, in.centroidVoxel[0], in.centroidVoxel[1], in.centroidVoxel[2],
-                in.centroidWorld[0], in.centroidWorld[1], in.centroidWorld[2], in.bboxMin[0], in.bboxMin[1],
-                in.bboxMin[2], in.bboxMax[0], in.bboxMax[1], in.bboxMax[2],
-                pstats == null ? null : pstats[0][statId], pstats == null ? null : (Object) (float) pstats[1][statId]);
+    /** An instance's row: its measurements and the mean and max probability of label {@code statId} (NaN without a map). */
+    private static LesionRow row(Instance in, int id, String category, double[][] pstats, int statId) {
+        return LesionRow.of(in, id, category, pstats == null ? Double.NaN : pstats[0][statId],
+                pstats == null ? Float.NaN : (float) pstats[1][statId]);
     }
 
     /** {mean, max} of the probability per label id (index), or null without a probability map (the max is a float32 value). */

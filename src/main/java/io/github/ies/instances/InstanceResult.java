@@ -26,7 +26,7 @@ public final class InstanceResult {
     private final Labeling predicted;
     private final int[] fnLabels, tnLabels;
     private final TnSpheres.Result tn;
-    private final LesionTable table;
+    private final LesionRows table;
     private final Metrics metrics;
     private final List<String> warnings;
     private final InstanceParams params;
@@ -34,7 +34,7 @@ public final class InstanceResult {
     private String metricsGrid;
 
     InstanceResult(Geometry geometry, int[] dims, Labeling predicted, int[] fnLabels, int[] tnLabels,
-            TnSpheres.Result tn, LesionTable table, Metrics metrics, List<String> warnings, InstanceParams params) {
+            TnSpheres.Result tn, LesionRows table, Metrics metrics, List<String> warnings, InstanceParams params) {
         this.geometry = geometry;
         this.dims = dims.clone();
         this.predicted = predicted;
@@ -48,7 +48,8 @@ public final class InstanceResult {
     }
 
     public Labeling predicted() { return predicted; }
-    public LesionTable table() { return table; }
+    /** The lesion table: typed rows (the pipeline adds the peaks to it; {@link #writeTo} writes it). */
+    public LesionRows rows() { return table; }
     /** Null without ground truth. */
     public Metrics metrics() { return metrics; }
     /** The grid the metrics were found on when it is not this result's own (a model grid), else null. */
@@ -66,9 +67,9 @@ public final class InstanceResult {
 
     /** The voxels (true) of instance {@code id}, whatever its category. */
     public boolean[] mask(int id) {
-        int row = table.rowOfId(id);
-        if (row < 0) throw new IllegalArgumentException("no instance with id " + id);
-        String cat = table.get(row, "category");
+        LesionRow row = table.byId(id);
+        if (row == null) throw new IllegalArgumentException("no instance with id " + id);
+        String cat = row.category();
         int[] src = Categories.FN.equals(cat) ? fnLabels : Categories.TN.equals(cat) ? tnLabels : predicted.labels();
         boolean[] m = new boolean[src.length];
         for (int idx = 0; idx < src.length; idx++) m[idx] = src[idx] == id;
@@ -88,79 +89,61 @@ public final class InstanceResult {
     public InstanceResult onGrid(Geometry g, int[] dims, int[] pred, int[] fn, int[] tn, float[] probability,
             double[][] nativeFromModel, String metricsGrid) {
         List<String> w = new java.util.ArrayList<>(warnings);
-        int rows = table.rowCount();
-        int maxId = 0;
-        for (int r = 0; r < rows; r++) maxId = Math.max(maxId, table.getInt(r, "id"));
         int m = predicted.count();
         for (int l : pred) m = Math.max(m, l);      // a given label image may hold ids with no voxel on the model grid
         int[] predSizes = new int[m + 1];
         for (int l : pred) if (l > 0 && l <= m) predSizes[l]++;
         Labeling predOnGrid = new Labeling(pred, dims, m, predSizes, predicted.connectivity());
-        LesionTable t = new LesionTable(table.columns());
-        for (int r = 0; r < rows; r++) {
-            int id = table.getInt(r, "id");
-            String cat = table.get(r, "category");
+        List<LesionRow> rows = new java.util.ArrayList<>();
+        for (LesionRow row : table.rows()) {
+            int id = row.id();
+            String cat = row.category();
             int[] src = Categories.FN.equals(cat) ? fn : Categories.TN.equals(cat) ? tn : pred;
             int[] one = new int[src.length];
             int n = 0;
             for (int idx = 0; idx < src.length; idx++) if (src[idx] == id) { one[idx] = 1; n++; }
-            Object[] vals = new Object[table.columns().size()];
-            for (int c = 0; c < vals.length; c++) vals[c] = table.get(r, table.columns().get(c));
-            t.addRow(vals);
             if (n == 0) {
                 w.add("instance " + id + " (" + (cat.isEmpty() ? "predicted" : cat) + ") has no voxel left on the input's grid "
                         + java.util.Arrays.toString(dims) + " (smaller than one voxel there)");
-                t.set(r, "voxels", 0);
-                t.set(r, "volume_mm3", 0.0);
-                mapBox(t, r, nativeFromModel, dims);
-                t.set(r, "mean_probability", null);
-                t.set(r, "max_probability", null);
+                rows.add(mapBox(row, nativeFromModel, dims));
                 continue;
             }
             Instance in = new Labeling(one, dims, 1, new int[] {0, n}, predicted.connectivity()).instances(g).get(0);
-            t.set(r, "voxels", in.voxels);
-            t.set(r, "volume_mm3", in.volumeMm3);
-            String[] ax = {"i", "j", "k"}, wx = {"x", "y", "z"};
-            for (int d = 0; d < 3; d++) {
-                t.set(r, "centroid_" + ax[d], in.centroidVoxel[d]);
-                t.set(r, "centroid_" + wx[d], in.centroidWorld[d]);
-                t.set(r, "bbox_" + ax[d] + "_min", in.bboxMin[d]);
-                t.set(r, "bbox_" + ax[d] + "_max", in.bboxMax[d]);
-            }
             double[][] ps = InstanceAnalysis.probabilityStats(one, 1, probability);
-            if (ps != null) {
-                t.set(r, "mean_probability", ps[0][1]);
-                t.set(r, "max_probability", ps[1][1]);
-            }
+            rows.add(new LesionRow(id, cat, in.voxels, in.volumeMm3, in.centroidVoxel, in.centroidWorld, in.bboxMin, in.bboxMax,
+                    ps != null ? ps[0][1] : row.meanProbability(), ps != null ? (float) ps[1][1] : row.maxProbability(),
+                    ps != null || row.maxProbabilityRounded(), row.peaks()));
         }
-        InstanceResult out = new InstanceResult(g, dims, predOnGrid, fnLabels == null ? null : fn, tnLabels == null ? null : tn, this.tn, t,
-                metrics, w, params);
+        InstanceResult out = new InstanceResult(g, dims, predOnGrid, fnLabels == null ? null : fn, tnLabels == null ? null : tn, this.tn,
+                table.withRows(rows), metrics, w, params);
         out.metricsGrid = metricsGrid;
         return out;
     }
 
     /**
-     * A row's model-grid centroid and box (voxel indices) on the native grid: the centroid mapped through
-     * {@code a} (continuous), the box the native voxels covering the mapped corners of the model box, clamped.
+     * A row with no voxel on the native grid: 0 voxels and mm3, no probabilities, its model-grid centroid and box
+     * (voxel indices) on the native grid: the centroid mapped through {@code a} (continuous; the world centroid kept),
+     * the box the native voxels covering the mapped corners of the model box, clamped.
      */
-    private static void mapBox(LesionTable t, int r, double[][] a, int[] dims) {
-        String[] ax = {"i", "j", "k"};
-        double[] c = new double[3];
-        for (int d = 0; d < 3; d++) c[d] = t.getDouble(r, "centroid_" + ax[d]);
+    private static LesionRow mapBox(LesionRow row, double[][] a, int[] dims) {
+        double[] c = new double[3];             // as the table's text holds it (6 significant digits), as this always mapped it
+        for (int d = 0; d < 3; d++) c[d] = LesionColumns.asWritten(row.centroidVoxel()[d]);
         double[] nc = apply(a, c);
         double[] lo = {Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY};
         double[] hi = {Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY};
         for (int corner = 0; corner < 8; corner++) {
             double[] p = new double[3];
-            for (int d = 0; d < 3; d++) p[d] = ((corner >> d) & 1) == 0 ? t.getInt(r, "bbox_" + ax[d] + "_min") : t.getInt(r, "bbox_" + ax[d] + "_max");
+            for (int d = 0; d < 3; d++) p[d] = ((corner >> d) & 1) == 0 ? row.bboxMin()[d] : row.bboxMax()[d];
             double[] q = apply(a, p);
             for (int d = 0; d < 3; d++) { lo[d] = Math.min(lo[d], q[d]); hi[d] = Math.max(hi[d], q[d]); }
         }
+        int[] bmin = new int[3], bmax = new int[3];
         for (int d = 0; d < 3; d++) {
-            t.set(r, "centroid_" + ax[d], nc[d]);
-            t.set(r, "bbox_" + ax[d] + "_min", (int) Math.max(0, Math.min(dims[d] - 1, Math.round(lo[d]))));
-            t.set(r, "bbox_" + ax[d] + "_max", (int) Math.max(0, Math.min(dims[d] - 1, Math.round(hi[d]))));
+            bmin[d] = (int) Math.max(0, Math.min(dims[d] - 1, Math.round(lo[d])));
+            bmax[d] = (int) Math.max(0, Math.min(dims[d] - 1, Math.round(hi[d])));
         }
+        return new LesionRow(row.id(), row.category(), 0, 0.0, nc, row.centroidWorld(), bmin, bmax, Double.NaN, Float.NaN,
+                row.maxProbabilityRounded(), row.peaks());
     }
 
     private static double[] apply(double[][] a, double[] p) {

@@ -16,17 +16,12 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The lesion table ({@code lesions.csv}): one row per instance, named columns, values kept as text. Other stages
- * add columns (e.g. saliency peaks) with {@link #addColumn}. CSV dialect: RFC 4180 (comma separator, CRLF line
+ * A table as text: named columns, one string per cell: the CSV view of the lesion table ({@link LesionRows#table},
+ * whose columns {@link LesionColumns} defines) and of IES's other tables (e.g. {@code ies batch}'s summary). CSV dialect: RFC 4180 (comma separator, CRLF line
  * ends, fields quoted when they contain a comma, quote or line break, quotes doubled), UTF-8, '.' as decimal
  * separator ({@link Locale#ROOT}), an empty field for a missing or undefined (NaN) value.
  */
 public final class LesionTable {
-
-    /** The columns {@link InstanceAnalysis} writes, in order. */
-    public static final List<String> BASE_COLUMNS = List.of("id", "category", "voxels", "volume_mm3", "centroid_i",
-            "centroid_j", "centroid_k", "centroid_x", "centroid_y", "centroid_z", "bbox_i_min", "bbox_j_min",
-            "bbox_k_min", "bbox_i_max", "bbox_j_max", "bbox_k_max", "mean_probability", "max_probability");
 
     private final List<String> columns;
     private final List<String[]> rows = new ArrayList<>();

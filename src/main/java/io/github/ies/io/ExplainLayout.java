@@ -13,10 +13,8 @@ import java.util.regex.Pattern;
  * saliency/lesion-&lt;id&gt;_&lt;method&gt;_&lt;channel&gt;[_se].nii.gz     saliency/class_gradcampp_layer.nii.gz
  * </pre>
  * with the id zero-padded to three digits ({@code lesion-007_smoothgrad-max_flair.nii.gz}; folders written before
- * the padding, {@code lesion-7_...}, are still read: {@link #existingMap}, {@link #parseMapName}), and the
- * {@code lesions.csv} columns of the maps' peaks, {@code <method>_<channel>_peak_pos} / {@code _peak_neg} (with
- * {@code -} as {@code _}, e.g. {@code smoothgrad_max_flair_peak_pos}) and their {@code _se}. Layer maps (Grad-CAM++)
- * are a ReLU, never negative: they have only the {@code _peak_pos} column ({@link #hasNegativePeak}).
+ * the padding, {@code lesion-7_...}, are still read: {@link #existingMap}, {@link #parseMapName}). The columns of
+ * {@code lesions.csv} (the maps' peaks among them) are {@code instances.LesionColumns}'.
  */
 public final class ExplainLayout {
 
@@ -116,26 +114,6 @@ public final class ExplainLayout {
     /** The file-name channel of an input name: lower case, other characters as {@code -} ("FLAIR" -> "flair"). */
     public static String channelKey(String inputName) {
         return inputName.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-");
-    }
-
-    /** {@code <method>_<channel>} with {@code -} as {@code _}: the prefix of a map's lesions.csv columns. */
-    public static String columnPrefix(String method, String channel) {
-        return (method + "_" + channel).replace('-', '_');
-    }
-
-    /** A peak column: {@code <prefix>_peak_pos} or {@code _peak_neg}, {@code _se} appended for its standard error. */
-    public static String peakColumn(String prefix, boolean positive, boolean standardError) {
-        return prefix + (positive ? "_peak_pos" : "_peak_neg") + (standardError ? "_se" : "");
-    }
-
-    /** Whether a map of this channel has a negative-peak column: SmoothGrad maps yes, layer maps (a ReLU) no. */
-    public static boolean hasNegativePeak(String channel) {
-        return !LAYER.equals(channel);
-    }
-
-    /** The prefix of a positive-peak column ({@code ..._peak_pos}), or null for any other column. */
-    public static String prefixOfPeakColumn(String column) {
-        return column.endsWith("_peak_pos") ? column.substring(0, column.length() - "_peak_pos".length()) : null;
     }
 
     /** A parsed map file name. */

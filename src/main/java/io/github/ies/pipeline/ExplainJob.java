@@ -1,6 +1,6 @@
 package io.github.ies.pipeline;
 
-import io.github.ies.instances.LesionTable;
+import io.github.ies.instances.LesionRows;
 import io.github.ies.io.OutputFolder;
 import io.github.ies.io.OutputKind;
 import io.github.ies.io.Volume;
@@ -93,7 +93,7 @@ public final class ExplainJob {
             in.probability = InputFiles.onGrid(seg.probability, "probability map", channels[0], q.nonFinite, warnings);
             in.segmentationSource = seg.dir.toString();
             java.nio.file.Path table = seg.dir.resolve(io.github.ies.io.ExplainLayout.LESIONS);
-            if (java.nio.file.Files.isRegularFile(table)) in.segmentationTable = io.github.ies.instances.LesionTable.read(table);
+            if (java.nio.file.Files.isRegularFile(table)) in.segmentationTable = LesionRows.read(table, List.of(), List.of());
         }
         OutputFolder folder = q.outputFolder != null ? q.outputFolder : OutputFolder.open(q.out, "ies " + q.command, inputFiles);
         q.outputFolderName = q.out == null ? null : q.out.toString();
@@ -130,7 +130,7 @@ public final class ExplainJob {
                     files.segmentation(s);
                     if (extra != null) extra.segmentation(s);
                 }
-                @Override public void instances(LesionTable t, List<Integer> ids, ExplainPipeline.Labels l) throws IOException {
+                @Override public void instances(LesionRows t, List<Integer> ids, ExplainPipeline.Labels l) throws IOException {
                     files.instances(t, ids, l);
                     if (extra != null) extra.instances(t, ids, l);
                 }

@@ -7,7 +7,10 @@ import io.github.ies.geometry.ModelGrid;
 import io.github.ies.instances.InstanceAnalysis;
 import io.github.ies.instances.InstanceParams;
 import io.github.ies.instances.InstanceResult;
-import io.github.ies.instances.LesionTable;
+import io.github.ies.instances.LesionColumns;
+import io.github.ies.instances.LesionRows;
+import io.github.ies.instances.Peak;
+import io.github.ies.instances.PeakKey;
 import io.github.ies.io.ExplainLayout;
 import io.github.ies.io.NonFinite;
 import io.github.ies.io.Volume;
@@ -67,7 +70,7 @@ public final class ExplainPipeline {
         /** Sources of the optional volumes and of the model, for run.json (null when absent). */
         public String groundTruthSource, brainMaskSource, labelsSource, modelSource, segmentationSource;
         /** An {@code ies segment} folder's lesions.csv (with {@link #labels} from that folder), checked against the ids found here. */
-        public LesionTable segmentationTable;
+        public LesionRows segmentationTable;
 
         public Inputs(ModelBundle bundle, Volume[] channels, Map<String, String> sources) {
             this.bundle = bundle;
@@ -119,7 +122,7 @@ public final class ExplainPipeline {
         default void segmentation(LesionSegmentation segmentation) throws IOException { }
 
         /** The instance table and the ids that will be explained, with each category's label image. */
-        default void instances(LesionTable table, List<Integer> ids, Labels labels) throws IOException { }
+        default void instances(LesionRows table, List<Integer> ids, Labels labels) throws IOException { }
 
         /** One lesion's maps (crops on their regions), once complete; its table row already holds its peaks. */
         void lesion(LesionMaps maps, Volume reference) throws IOException;
@@ -155,7 +158,7 @@ public final class ExplainPipeline {
         public double seconds;
         public int segmentedLesions = -1;
         /** The instance table with the peak columns. */
-        public LesionTable table;
+        public LesionRows table;
         /** The instance analysis (null when a label image was given). */
         public InstanceResult instances;
         /** run.json's text. */
@@ -177,7 +180,7 @@ public final class ExplainPipeline {
     /** Ids of a given label image with no voxel on the model grid (left out of the table). */
     private final java.util.TreeSet<Integer> lostIds = new java.util.TreeSet<>();
     private float[] x;
-    private LesionTable table;
+    private LesionRows table;
     private InstanceResult ir;
     /** The instances on the model's grid (targets come from there; ir itself when the grids are one). */
     private InstanceResult modelIr;
@@ -228,7 +231,7 @@ public final class ExplainPipeline {
             modelIr = ls.modelInstances;
             result.warnings.addAll(ir.warnings());
             result.warnings.addAll(sr.warnings());
-            table = ir.table();
+            table = ir.rows();
             result.segmentedLesions = ir.predicted().count();
             segmentationRecord.addProperty("threshold", sr.threshold());
             segmentationRecord.addProperty("windows", sr.windows());
@@ -237,7 +240,7 @@ public final class ExplainPipeline {
             JsonObject st = new JsonObject();
             sr.timings().forEach(st::addProperty);
             segmentationRecord.add("timings_s", st);
-            say.accept(String.format(Locale.ROOT, "segmented: %d instance(s), %d table row(s)", ir.predicted().count(), table.rowCount()));
+            say.accept(String.format(Locale.ROOT, "segmented: %d instance(s), %d table row(s)", ir.predicted().count(), table.size()));
         } else {
             grid = ModelGrid.plan(nd, in.channels[0].geometry(), in.bundle.geometry());
             Volume[] onModel = in.channels;
@@ -255,9 +258,9 @@ public final class ExplainPipeline {
             }
             if (in.segmentationTable != null) compareWithSegmentation(result.warnings);
             result.warnings.addAll(ir.warnings());
-            table = ir.table();
+            table = ir.rows();
             say.accept(String.format(Locale.ROOT, "%d instance(s) in the label image, %d table row(s)", ir.predicted().instances(
-                    in.channels[0].geometry()).size(), table.rowCount()));
+                    in.channels[0].geometry()).size(), table.size()));
         }
         md = grid.modelDims();
         result.table = table;
@@ -309,18 +312,17 @@ public final class ExplainPipeline {
      * instances exactly); otherwise a warning names the rows that differ.
      */
     private void compareWithSegmentation(List<String> warnings) {
-        LesionTable seg = in.segmentationTable;
+        LesionRows seg = in.segmentationTable;
         List<String> differ = new ArrayList<>();
-        for (int r = 0; r < seg.rowCount(); r++) {
-            int id = seg.getInt(r, "id");
-            String there = seg.hasColumn("category") ? seg.get(r, "category") : "";
-            int row = ir.table().rowOfId(id);
-            String here = row < 0 ? "none" : ir.table().get(row, "category");
+        for (io.github.ies.instances.LesionRow r : seg.rows()) {
+            int id = r.id();
+            String there = r.category();
+            io.github.ies.instances.LesionRow row = ir.rows().byId(id);
+            String here = row == null ? "none" : row.category();
             if (!there.equals(here)) differ.add(id + " " + (there.isEmpty() ? "-" : there) + " -> " + (here.isEmpty() ? "-" : here));
         }
-        for (int r = 0; r < ir.table().rowCount(); r++) {
-            int id = ir.table().getInt(r, "id");
-            if (seg.rowOfId(id) < 0) differ.add(id + " none -> " + ir.table().get(r, "category"));
+        for (io.github.ies.instances.LesionRow r : ir.rows().rows()) {
+            if (seg.indexOf(r.id()) < 0) differ.add(r.id() + " none -> " + r.category());
         }
         if (!differ.isEmpty()) {
             warnings.add(differ.size() + " instance(s) differ from the segmentation folder's lesions.csv (id: category there -> here): "
@@ -356,14 +358,14 @@ public final class ExplainPipeline {
     private List<Target> targets() throws IOException {
         List<Integer> ids = new ArrayList<>();
         if (q.lesions == null) {
-            for (int r = 0; r < table.rowCount(); r++) ids.add(table.getInt(r, "id"));
+            ids.addAll(table.ids());
         } else {
             for (int id : q.lesions) {
                 if (lostIds.contains(id)) {
                     throw new IllegalArgumentException("instance " + id + " has no voxel on " + grid.modelGridText()
                             + " (smaller than one voxel there); explain it with a model without a declared spacing, or leave it out");
                 }
-                if (table.rowOfId(id) < 0) {
+                if (table.indexOf(id) < 0) {
                     throw new IllegalArgumentException("no instance with id " + id + " (ids: " + idList() + ")"
                             + (ir.hasGroundTruth() ? "" : "; FN and TN ids exist only with a ground truth (--gt) or an ies segment folder "
                             + "(--segmentation)"));
@@ -399,16 +401,12 @@ public final class ExplainPipeline {
         for (Method m : o.methods) {
             if (m == Method.CLASS_GRADCAMPP) continue;
             for (String c : m.smoothGrad() ? channelKeys() : List.of(ExplainLayout.LAYER)) {
-                String p = ExplainLayout.columnPrefix(m.key, c);
-                result.columns.add(ExplainLayout.peakColumn(p, true, false));
-                if (ExplainLayout.hasNegativePeak(c)) result.columns.add(ExplainLayout.peakColumn(p, false, false));
-                if (o.uncertainty && m.smoothGrad()) {
-                    result.columns.add(ExplainLayout.peakColumn(p, true, true));
-                    result.columns.add(ExplainLayout.peakColumn(p, false, true));
-                }
+                PeakKey k = new PeakKey(m.key, c);
+                boolean se = o.uncertainty && m.smoothGrad();
+                result.columns.addAll(LesionColumns.peakColumns(k, se));
+                table.addPeakColumns(k, se);
             }
         }
-        for (String c : result.columns) if (!table.hasColumn(c)) table.addColumn(c);
     }
 
     /** Step 4: the engine, lesion by lesion into the sink, and the class map. */
@@ -429,7 +427,7 @@ public final class ExplainPipeline {
             engine.explain(x, md, targets, onModel -> {
                 LesionMaps m = toNative(onModel);   // the maps on the input's grid; the boxes below are the engine's
                 Row row = peaks(m, chans);
-                row.category = table.get(table.rowOfId(m.id), "category");
+                row.category = table.byId(m.id).category();
                 rows.put(m.id, row);
                 sink.lesion(m, ref);
                 JsonObject j = new JsonObject();
@@ -472,7 +470,7 @@ public final class ExplainPipeline {
             if (se != null) ses.put(e.getKey(), back(se, m.regionOf(e.getKey()), modelRef));
         }
         Box box = nonZeroBox(maps.values());
-        LesionMaps out = LesionMaps.on(m.id, table.getInt(table.rowOfId(m.id), "voxels"), box, box, m.seconds);
+        LesionMaps out = LesionMaps.on(m.id, table.byId(m.id).voxels(), box, box, m.seconds);
         maps.forEach((k, v) -> out.maps.put(k, crop(v, box)));
         ses.forEach((k, v) -> out.standardErrors.put(k, crop(v, box)));
         return out;
@@ -531,7 +529,6 @@ public final class ExplainPipeline {
      * with their standard errors; non-finite values by the policy first.
      */
     private Row peaks(LesionMaps m, List<String> chans) {
-        int row = table.rowOfId(m.id);
         Row out = new Row();
         out.id = m.id;
         out.voxels = m.voxels;
@@ -551,23 +548,25 @@ public final class ExplainPipeline {
                     if (a[i] > a[pos]) pos = i;
                     if (a[i] < a[neg]) neg = i;
                 }
-                String p = ExplainLayout.columnPrefix(meth.key, ch);
+                PeakKey k = new PeakKey(meth.key, ch);
                 float peakPos = zeroOutside ? Math.max(a[pos], 0f) : a[pos], peakNeg = zeroOutside ? Math.min(a[neg], 0f) : a[neg];
-                put(row, out, ExplainLayout.peakColumn(p, true, false), peakPos);
-                if (ExplainLayout.hasNegativePeak(ch)) put(row, out, ExplainLayout.peakColumn(p, false, false), peakNeg);
-                if (se != null) {
-                    put(row, out, ExplainLayout.peakColumn(p, true, true), peakPos == a[pos] ? se[c][pos] : 0f);
-                    put(row, out, ExplainLayout.peakColumn(p, false, true), peakNeg == a[neg] ? se[c][neg] : 0f);
-                }
+                Peak peak = new Peak(peakPos, k.hasNegative() ? peakNeg : Float.NaN, se == null ? Float.NaN : peakPos == a[pos] ? se[c][pos] : 0f,
+                        se == null ? Float.NaN : peakNeg == a[neg] ? se[c][neg] : 0f);
+                put(m.id, out, k, peak, se != null);
             }
         }
         return out;
     }
 
-    /** A float32 map value into the table (written as the shortest text that reads back as the same float) and the row. */
-    private void put(int row, Row out, String column, float value) {
-        table.set(row, column, value);
-        out.values.put(column, (double) value);
+    /** A map's peak into the table (float32 values, written as the shortest text that reads back as the same float) and the row. */
+    private void put(int id, Row out, PeakKey k, Peak p, boolean standardErrors) {
+        table.setPeak(id, k, p);
+        out.values.put(LesionColumns.peakColumn(k, true, false), (double) p.pos());
+        if (k.hasNegative()) out.values.put(LesionColumns.peakColumn(k, false, false), (double) p.neg());
+        if (standardErrors) {
+            out.values.put(LesionColumns.peakColumn(k, true, true), (double) p.posSe());
+            out.values.put(LesionColumns.peakColumn(k, false, true), (double) p.negSe());
+        }
     }
 
     /** Non-finite values in a computed map: an error, or set to 0 with a warning (the policy). */
@@ -654,7 +653,7 @@ public final class ExplainPipeline {
 
     private String idList() {
         StringBuilder sb = new StringBuilder();
-        for (int r = 0; r < table.rowCount(); r++) sb.append(r > 0 ? "," : "").append(table.get(r, "id"));
+        for (int id : table.ids()) sb.append(sb.length() > 0 ? "," : "").append(id);
         return sb.length() == 0 ? "none" : sb.toString();
     }
 

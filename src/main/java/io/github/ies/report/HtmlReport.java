@@ -6,7 +6,12 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.github.ies.analysis.CohortAnalysis;
 import io.github.ies.analysis.Statistics;
+import io.github.ies.instances.LesionColumns;
+import io.github.ies.instances.LesionRow;
+import io.github.ies.instances.LesionRows;
 import io.github.ies.instances.LesionTable;
+import io.github.ies.instances.Peak;
+import io.github.ies.instances.PeakKey;
 import io.github.ies.geometry.DisplayOrientation;
 import io.github.ies.io.ExplainLayout;
 import io.github.ies.io.Nifti;
@@ -79,6 +84,8 @@ public final class HtmlReport {
     private static final class Folder {
         Path dir;
         JsonObject run, metrics;
+        /** lesions.csv as typed rows, and as text (the lesion table of the page shows the cells as the CSV has them). */
+        LesionRows rows;
         LesionTable table;
         List<Integer> explainedRows = new ArrayList<>();
         Map<String, Path> inputFiles = new LinkedHashMap<>();
@@ -128,12 +135,14 @@ public final class HtmlReport {
         ExplainLayout l = new ExplainLayout(dir);
         if (!Files.isRegularFile(l.lesions())) throw new IOException(dir + ": no lesions.csv (not an 'ies explain' output folder?)");
         f.table = LesionTable.read(l.lesions());
+        try {
+            f.rows = CohortAnalysis.lesionRows(f.table, dir);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(l.lesions() + ": " + e.getMessage(), e);
+        }
         if (Files.isRegularFile(l.run())) f.run = JsonParser.parseString(Files.readString(l.run(), StandardCharsets.UTF_8)).getAsJsonObject();
         if (Files.isRegularFile(l.metrics())) f.metrics = JsonParser.parseString(Files.readString(l.metrics(), StandardCharsets.UTF_8)).getAsJsonObject();
-        List<String> peaks = peakColumns(f.table);
-        for (int r = 0; r < f.table.rowCount(); r++) {
-            for (String c : peaks) if (!f.table.get(r, c).isEmpty()) { f.explainedRows.add(r); break; }
-        }
+        for (int r = 0; r < f.rows.size(); r++) if (f.rows.get(r).explained()) f.explainedRows.add(r);
         JsonObject p = f.run == null ? null : f.run.getAsJsonObject("parameters");
         if (p != null && p.has("inputs") && p.get("inputs").isJsonObject()) {
             for (Map.Entry<String, JsonElement> e : p.getAsJsonObject("inputs").entrySet()) {
@@ -150,22 +159,17 @@ public final class HtmlReport {
         return f;
     }
 
-    /** The peak columns of a table ({@code ..._peak_pos} and {@code ..._peak_neg}, not their standard errors). */
-    static List<String> peakColumns(LesionTable t) {
-        List<String> out = new ArrayList<>();
-        for (String c : t.columns()) if (c.endsWith("_peak_pos") || c.endsWith("_peak_neg")) out.add(c);
-        return out;
-    }
-
     /** Per SmoothGrad column prefix, the largest |peak| over every folder: the one display range of that map. */
     private static Map<String, Double> signedRanges(List<Folder> folders) {
         Map<String, Double> r = new HashMap<>();
         for (Folder f : folders) {
-            for (String c : peakColumns(f.table)) {
-                String prefix = c.replaceAll("_peak_(pos|neg)$", "");
+            for (PeakKey k : f.rows.peakKeys()) {
                 for (int row : f.explainedRows) {
-                    double v = f.table.getDouble(row, c);
-                    if (Double.isFinite(v)) r.merge(prefix, Math.abs(v), Math::max);
+                    Peak p = f.rows.get(row).peak(k);
+                    if (p == null) continue;
+                    for (double v : new double[] {Peak.decimal(p.pos()), Peak.decimal(p.neg())}) {
+                        if (Double.isFinite(v)) r.merge(k.columnPrefix(), Math.abs(v), Math::max);
+                    }
                 }
             }
         }
@@ -235,7 +239,7 @@ public final class HtmlReport {
         Map<String, int[]> counts = new LinkedHashMap<>();
         for (String c : List.of("TP", "FP", "FN", "TN")) counts.put(c, new int[2]);
         for (int r = 0; r < f.table.rowCount(); r++) {
-            String c = f.table.hasColumn("category") ? f.table.get(r, "category") : "";
+            String c = f.rows.get(r).category();
             counts.computeIfAbsent(c.isEmpty() ? "no category" : c, k -> new int[2])[0]++;
             if (f.explainedRows.contains(r)) counts.get(c.isEmpty() ? "no category" : c)[1]++;
         }
@@ -261,8 +265,8 @@ public final class HtmlReport {
     /** The table's columns for display: id, category, size, the peaks, then the rest. */
     static List<String> displayColumns(LesionTable t) {
         List<String> out = new ArrayList<>();
-        for (String c : List.of("id", "category", "voxels", "volume_mm3")) if (t.hasColumn(c)) out.add(c);
-        for (String c : t.columns()) if ((c.contains("_peak_pos") || c.contains("_peak_neg")) && !out.contains(c)) out.add(c);
+        for (String c : List.of(LesionColumns.ID, LesionColumns.CATEGORY, LesionColumns.VOXELS, LesionColumns.VOLUME)) if (t.hasColumn(c)) out.add(c);
+        for (String c : t.columns()) if (LesionColumns.isPeakOrError(c) && !out.contains(c)) out.add(c);
         for (String c : t.columns()) if (!out.contains(c)) out.add(c);
         return out;
     }
@@ -294,7 +298,7 @@ public final class HtmlReport {
         List<String> cols = displayColumns(t);
         h.append("<div class=scroll><table class=sortable><thead><tr>");
         for (String c : cols) {
-            boolean text = c.equals("category");
+            boolean text = c.equals(LesionColumns.CATEGORY);
             String sn = shortName(c);
             int u = sn.lastIndexOf('_');
             String head = sn.length() > 8 && u > 0 ? esc(sn.substring(0, u)) + "_<br>" + esc(sn.substring(u + 1)) : esc(sn);
@@ -307,11 +311,11 @@ public final class HtmlReport {
             boolean explained = f.explainedRows.contains(r);
             for (String c : cols) {
                 String v = t.get(r, c);
-                if (c.equals("id")) {
-                    int id = t.getInt(r, "id");
+                if (c.equals(LesionColumns.ID)) {
+                    int id = f.rows.get(r).id();
                     h.append("<td data-v=\"").append(id).append("\">").append(explained ? "<a href=\"#" + esc(a) + "-lesion-" + id + "\">" + id + "</a>" : id)
                             .append("</td>");
-                } else if (c.equals("category")) {
+                } else if (c.equals(LesionColumns.CATEGORY)) {
                     h.append("<td class=\"l cat-").append(esc(v)).append("\">").append(esc(v)).append("</td>");
                 } else {
                     h.append("<td data-v=\"").append(esc(v)).append("\">").append(esc(short4(v))).append("</td>");
@@ -360,8 +364,9 @@ public final class HtmlReport {
                 break;
             }
             LesionTable t = f.table;
-            int id = t.getInt(r, "id");
-            String cat = t.hasColumn("category") ? t.get(r, "category") : "";
+            LesionRow row = f.rows.get(r);
+            int id = row.id();
+            String cat = row.category();
             Path lp = CohortAnalysis.labelImage(f.dir, cat);
             Volume lab = null;
             if (lp != null) {
@@ -376,13 +381,12 @@ public final class HtmlReport {
                 lesion = new boolean[lab.size()];
                 for (int v = 0; v < lesion.length; v++) lesion[v] = lab.data()[v] == id;
             }
-            int[] centroid = {(int) Math.round(num(t, r, "centroid_i")), (int) Math.round(num(t, r, "centroid_j")), (int) Math.round(num(t, r, "centroid_k"))};
+            int[] centroid = row.centreVoxel() == null ? new int[3] : row.centreVoxel();
             double fov = 64;
-            if (t.hasColumn("bbox_i_min")) {
+            if (row.bboxMin() != null && row.bboxMax() != null) {
                 double[] sp = ref.spacing();
                 for (int a = 0; a < 3; a++) {
-                    char ax = "ijk".charAt(a);
-                    double ext = (num(t, r, "bbox_" + ax + "_max") - num(t, r, "bbox_" + ax + "_min") + 1) * sp[a];
+                    double ext = row.extent(a) * sp[a];
                     if (Double.isFinite(ext)) fov = Math.max(fov, ext + 24);
                 }
             }
@@ -394,14 +398,14 @@ public final class HtmlReport {
                     if (!Files.isRegularFile(mp)) continue;
                     Volume map = Nifti.read(mp);
                     if (!map.sameGrid(ref)) continue;
-                    String prefix = ExplainLayout.columnPrefix(spec[0], ch);
-                    boolean signed = ExplainLayout.hasNegativePeak(ch);
+                    PeakKey key = new PeakKey(spec[0], ch);
+                    boolean signed = key.hasNegative();
                     Volume an = anatomy.getOrDefault(ch, ref);
                     double[] win = windows.getOrDefault(ch, windows.get(anatomy.keySet().iterator().next()));
                     double range;
                     String note;
                     if (signed) {
-                        range = ranges.getOrDefault(prefix, 1.0);
+                        range = ranges.getOrDefault(key.columnPrefix(), 1.0);
                         note = "all lesions";
                     } else {
                         range = 0;
@@ -416,8 +420,8 @@ public final class HtmlReport {
             if (rows.isEmpty()) continue;
             BufferedImage img = LesionFigure.render(rows, lesion, centroid, fov);
             String title = String.format(Locale.ROOT, "lesion %s%s%s%s", ExplainLayout.paddedId(id), cat.isEmpty() ? "" : " (" + cat + ")",
-                    t.hasColumn("voxels") ? ": " + t.get(r, "voxels") + " voxels" : "",
-                    t.hasColumn("volume_mm3") ? ", " + short4(t.get(r, "volume_mm3")) + " mm3" : "");
+                    t.hasColumn(LesionColumns.VOXELS) ? ": " + t.get(r, LesionColumns.VOXELS) + " voxels" : "",
+                    t.hasColumn(LesionColumns.VOLUME) ? ", " + short4(t.get(r, LesionColumns.VOLUME)) + " mm3" : "");
             h.append("<figure id=\"").append(esc(anchor(f.dir))).append("-lesion-").append(id).append("\"><figcaption class=\"cat-").append(esc(cat))
                     .append("\">").append(esc(title)).append("</figcaption><img alt=\"").append(esc(title)).append("\" width=").append(img.getWidth())
                     .append(" src=\"data:image/png;base64,").append(Base64.getEncoder().encodeToString(Figures.png(img))).append("\"></figure>\n");
@@ -491,10 +495,6 @@ public final class HtmlReport {
     private static String anchor(Path dir) {
         Path n = dir.toAbsolutePath().normalize().getFileName();
         return (n == null ? "folder" : n.toString()).replaceAll("[^A-Za-z0-9_-]+", "-");
-    }
-
-    private static double num(LesionTable t, int r, String c) {
-        return t.hasColumn(c) ? t.getDouble(r, c) : Double.NaN;
     }
 
     private static String str(JsonObject o, String k) {

@@ -55,8 +55,9 @@ public final class RelocateFigure {
             for (int v = 0; v < mask.length; v++) mask[v] = pasted.data()[v] != 0;
             double[] win = HtmlReport.window(in);
             Volume map = maps.get(n);
-            Double pp = c.peaks.get(ExplainLayout.peakColumn(ExplainLayout.columnPrefix("smoothgrad-max", key), true, false));
-            Double pn = c.peaks.get(ExplainLayout.peakColumn(ExplainLayout.columnPrefix("smoothgrad-max", key), false, false));
+            io.github.ies.instances.PeakKey pk = new io.github.ies.instances.PeakKey("smoothgrad-max", key);
+            Double pp = c.peaks.get(io.github.ies.instances.LesionColumns.peakColumn(pk, true, false));
+            Double pn = c.peaks.get(io.github.ies.instances.LesionColumns.peakColumn(pk, false, false));
             String[] labels = {c.name + " (" + firstInput + ")",
                 String.format(Locale.ROOT, "score %.2f (max %.2f), %s", c.meanScore, c.maxScore, c.detected ? "detected" : "missed"),
                 pp == null ? "SmoothGrad-max: none" : String.format(Locale.ROOT, "SmoothGrad-max %s: %+.2f / %+.2f", firstInput, pp, pn)};

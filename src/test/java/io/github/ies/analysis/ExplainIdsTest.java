@@ -31,7 +31,7 @@ public class ExplainIdsTest {
         box(gt, 20, 20, 5, 2, 1);       // B: missed, FN
         box(gt, 25, 2, 5, 2, 1);        // C: missed, FN
         InstanceResult ir = InstanceAnalysis.run(null, pred, gt, null, null, InstanceParams.defaults().withTnSpheres(0));
-        assertEquals(4, ir.table().rowCount());          // 2 predicted, 2 FN
+        assertEquals(4, ir.rows().table().rowCount());          // 2 predicted, 2 FN
         List<String> w = new ArrayList<>();
         Volume ids = ExplainIds.renumber(ContextExperiment.componentsOf(gt), ir, w);
         assertTrue(w.toString(), w.isEmpty());
@@ -39,8 +39,8 @@ public class ExplainIdsTest {
         // the FN ids of the table: m + 1 .. in ground-truth raster order (C comes first: it starts at a lower j)
         int fnC = -1, fnB = -1;
         for (int r = 0; r < 4; r++) {
-            if (!"FN".equals(ir.table().get(r, "category"))) continue;
-            int id = ir.table().getInt(r, "id");
+            if (!"FN".equals(ir.rows().table().get(r, "category"))) continue;
+            int id = ir.rows().table().getInt(r, "id");
             boolean[] m = ir.mask(id);
             if (m[ids.index(25, 2, 5)]) fnC = id;
             if (m[ids.index(20, 20, 5)]) fnB = id;

@@ -290,7 +290,7 @@ public class FijiCommandsTest {
         assertFalse(em.getCancelReason(), em.isCanceled());
         LesionTable csv = LesionTable.read(out.resolve("lesions.csv"));
         assertEquals(n, csv.rowCount());
-        for (String c : io.github.ies.instances.LesionTable.BASE_COLUMNS) {
+        for (String c : io.github.ies.instances.LesionColumns.BASE) {
             for (int r = 0; r < n; r++) {
                 String s = csv.get(r, c);
                 if (c.equals("category")) continue;

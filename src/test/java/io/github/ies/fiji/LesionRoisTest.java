@@ -41,7 +41,7 @@ public class LesionRoisTest {
         // a voxel-order view (no orientation in the header): view = NIfTI order
         ViewSpace view = new ViewSpace(io.github.ies.io.Geometry.spacingOnly(new double[] {1, 1, 1}), dims);
         assertArrayEquals(lab, LesionRois.toLabels(List.of(known, drawn, g1, g2), view));
-        List<Roi> rois = LesionRois.build(lab, view, t);
+        List<Roi> rois = LesionRois.build(lab, view, io.github.ies.instances.LesionRows.of(t, List.of(), List.of()));
         assertEquals(2, rois.size());
         assertEquals("lesion 007 (TP) slice 5", rois.get(0).getName());
         assertEquals(5, rois.get(0).getZPosition());

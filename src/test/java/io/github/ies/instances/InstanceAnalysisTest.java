@@ -53,7 +53,7 @@ public class InstanceAnalysisTest {
         Volume[] s = scene();
         InstanceParams params = InstanceParams.defaults().withTnSpheres(4).withSeed(5);
         InstanceResult r = InstanceAnalysis.run(s[0], s[1], s[2], null, s[3], params);
-        LesionTable t = r.table();
+        LesionTable t = r.rows().table();
         assertEquals(2 + 1 + 4, t.rowCount());
         // predicted (raster order of first voxel: A' starts at k = 11, the FP at k = 14)
         assertEquals("TP", t.get(0, "category"));
@@ -121,7 +121,7 @@ public class InstanceAnalysisTest {
         for (int row = 0; row < t.rowCount(); row++)
             for (String c : t.columns()) assertEquals(t.get(row, c), back.get(row, c));
         String csv = Files.readString(dir.resolve("lesions.csv"), StandardCharsets.UTF_8);
-        assertTrue(csv.startsWith(String.join(",", LesionTable.BASE_COLUMNS) + "\r\n"));
+        assertTrue(csv.startsWith(String.join(",", LesionColumns.BASE) + "\r\n"));
         JsonObject mj = JsonParser.parseString(Files.readString(dir.resolve("metrics.json"))).getAsJsonObject();
         assertEquals(1, mj.get("lesion_tp").getAsInt());
         assertEquals(1, mj.get("lesion_fp").getAsInt());
@@ -139,8 +139,8 @@ public class InstanceAnalysisTest {
     public void withoutGroundTruth() throws Exception {
         Volume[] s = scene();
         InstanceResult r = InstanceAnalysis.run(s[0], s[1], null, null, s[3], InstanceParams.defaults());
-        assertEquals(2, r.table().rowCount());
-        assertEquals("", r.table().get(0, "category"));
+        assertEquals(2, r.rows().table().rowCount());
+        assertEquals("", r.rows().table().get(0, "category"));
         assertFalse(r.hasGroundTruth());
         Path dir = tmp.newFolder("nogt").toPath();
         r.writeTo(dir);
@@ -150,8 +150,8 @@ public class InstanceAnalysisTest {
         assertFalse(Files.exists(dir.resolve("fn_labels.nii.gz")));
         // probability optional: empty columns
         InstanceResult np = InstanceAnalysis.run(null, s[1], null, null, null, InstanceParams.defaults());
-        assertEquals("", np.table().get(0, "mean_probability"));
-        assertTrue(Double.isNaN(np.table().getDouble(0, "max_probability")));
+        assertEquals("", np.rows().table().get(0, "mean_probability"));
+        assertTrue(Double.isNaN(np.rows().table().getDouble(0, "max_probability")));
     }
 
     @Test
@@ -161,7 +161,7 @@ public class InstanceAnalysisTest {
         assertEquals(0, r.tnLabels().length == 0 ? 0 : countNonZero(r.tnLabels()));
         assertEquals(1, r.warnings().size());
         assertTrue(r.warnings().get(0).contains("no TN spheres"));
-        assertEquals("FP", r.table().get(0, "category"));
+        assertEquals("FP", r.rows().table().get(0, "category"));
         assertTrue(r.metricsJson().get("lesion_recall").isJsonNull());
     }
 
@@ -264,7 +264,7 @@ public class InstanceAnalysisTest {
         java.util.Arrays.fill(np, 0.5f);
         double[][] half = {{0.5, 0, 0, -0.25}, {0, 0.5, 0, -0.25}, {0, 0, 0.5, -0.25}, {0, 0, 0, 1}};
         InstanceResult n = m.onGrid(ng, nd, pred, new int[64], new int[64], np, half, "the model's grid [8, 8, 8] RAS 1x1x1 mm");
-        LesionTable t = n.table();
+        LesionTable t = n.rows().table();
         int r1 = t.rowOfId(1), r2 = t.rowOfId(2);
         assertEquals(4, t.getInt(r1, "voxels"));
         assertEquals(32.0, t.getDouble(r1, "volume_mm3"), 0);
@@ -279,7 +279,7 @@ public class InstanceAnalysisTest {
         assertEquals(3, t.getInt(r2, "bbox_k_max"));     // 3.25 rounds to 3, within the 4 voxels
         assertEquals("", t.get(r2, "mean_probability"));
         assertEquals("", t.get(r2, "max_probability"));
-        assertEquals(m.table().get(r2, "centroid_x"), t.get(r2, "centroid_x"));     // the same world position
+        assertEquals(m.rows().table().get(r2, "centroid_x"), t.get(r2, "centroid_x"));     // the same world position
         assertTrue(n.warnings().stream().anyMatch(w -> w.startsWith("instance 2 ")));
         assertEquals(m.metrics().values(), n.metrics().values());
         assertEquals("the model's grid [8, 8, 8] RAS 1x1x1 mm", n.metricsJson().get("computed_on").getAsString());

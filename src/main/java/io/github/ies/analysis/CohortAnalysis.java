@@ -5,6 +5,7 @@ import io.github.ies.instances.Categories;
 import io.github.ies.instances.LesionTable;
 import io.github.ies.io.Nifti;
 import io.github.ies.io.Volume;
+import io.github.ies.saliency.SaliencyMethods;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -336,7 +337,7 @@ public final class CohortAnalysis {
         for (String[] f : files.values()) {
             if ((f[1] + "_" + f[2]).replace('-', '_').equals(prefix)) return new String[] {f[1], f[2]};
         }
-        for (String m : List.of("smoothgrad-max", "smoothgrad-mean", "gradcampp")) {
+        for (String m : SaliencyMethods.lesionKeys()) {
             String mk = m.replace('-', '_') + "_";
             if (prefix.startsWith(mk)) return new String[] {m, prefix.substring(mk.length())};
         }

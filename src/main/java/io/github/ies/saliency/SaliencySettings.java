@@ -1,19 +1,20 @@
 package io.github.ies.saliency;
 
-import java.util.EnumSet;
+import java.util.Collections;
 import java.util.Set;
 
 /**
  * The saliency parameters, immutable: built with {@link #builder()} and checked by one {@link Builder#build()
  * validate} step. The command line and the Fiji commands only map their inputs onto a builder (with
- * {@link Method#parseList} and {@link SaliencyContext#parse}); the engine reads the fields.
+ * {@link SaliencyMethods#parseList} and {@link SaliencyContext#parse}); the engine reads the fields.
  */
 public final class SaliencySettings {
 
     /** Largest SmoothGrad crop for which the automatic rule runs one single-threaded worker per PyTorch thread. */
     public static final int WORKER_CROP_VOXELS = 96 * 96 * 96;
 
-    public final Set<Method> methods;
+    /** The selected methods, in registry order ({@link SaliencyMethods}). */
+    public final Set<SaliencyMethod> methods;
     /** N, the number of noisy copies. */
     public final int samples;
     /** Noise sigma = noiseLevel x (max - min) of the first normalised channel; 0: plain gradients. */
@@ -59,7 +60,7 @@ public final class SaliencySettings {
     public final boolean backendCheck;
 
     private SaliencySettings(Builder b) {
-        this.methods = EnumSet.copyOf(b.methods.isEmpty() ? EnumSet.noneOf(Method.class) : b.methods);
+        this.methods = Collections.unmodifiableSet(SaliencyMethods.sorted(b.methods));
         this.samples = b.samples;
         this.noiseLevel = b.noiseLevel;
         this.seed = b.seed;
@@ -78,13 +79,13 @@ public final class SaliencySettings {
         this.backendCheck = b.backendCheck;
     }
 
-    /** The defaults: all methods, N = 50, noise level 0.05, seed 1, the {@code patch} context. */
+    /** The defaults: all registered methods, N = 50, noise level 0.05, seed 1, the {@code patch} context. */
     public static Builder builder() { return new Builder(); }
 
     /** A builder holding these settings. */
     public Builder toBuilder() {
         Builder b = new Builder();
-        b.methods = EnumSet.copyOf(methods);
+        b.methods = SaliencyMethods.sorted(methods);
         b.samples = samples;
         b.noiseLevel = noiseLevel;
         b.seed = seed;
@@ -104,11 +105,15 @@ public final class SaliencySettings {
         return b;
     }
 
-    public boolean smoothGrad() { return methods.contains(Method.SMOOTHGRAD_MAX) || methods.contains(Method.SMOOTHGRAD_MEAN); }
+    /** Whether a selected method makes per-channel (input-gradient) maps, computed on the lesions' receptive-field boxes. */
+    public boolean perChannel() {
+        for (SaliencyMethod m : methods) if (m.kind == SaliencyMethod.Kind.PER_CHANNEL) return true;
+        return false;
+    }
 
     /** Mutable settings; {@link #build()} validates them. */
     public static final class Builder {
-        private Set<Method> methods = EnumSet.allOf(Method.class);
+        private Set<SaliencyMethod> methods = SaliencyMethods.sorted(SaliencyMethods.all());
         private int samples = 50;
         private double noiseLevel = 0.05;
         private long seed = 1;
@@ -128,8 +133,12 @@ public final class SaliencySettings {
 
         private Builder() {}
 
-        public Builder methods(Set<Method> v) { methods = EnumSet.noneOf(Method.class); methods.addAll(v); return this; }
-        public Builder methods(Method first, Method... rest) { return methods(EnumSet.of(first, rest)); }
+        public Builder methods(Set<SaliencyMethod> v) { methods = SaliencyMethods.sorted(v); return this; }
+        public Builder methods(SaliencyMethod first, SaliencyMethod... rest) {
+            Set<SaliencyMethod> v = SaliencyMethods.sorted(java.util.List.of(rest));
+            v.add(first);
+            return methods(v);
+        }
         public Builder samples(int v) { samples = v; return this; }
         public Builder noiseLevel(double v) { noiseLevel = v; return this; }
         public Builder seed(long v) { seed = v; return this; }
@@ -153,7 +162,7 @@ public final class SaliencySettings {
          * @throws IllegalArgumentException naming the parameter, its value and what it must be
          */
         public SaliencySettings build() {
-            if (methods.isEmpty()) throw new IllegalArgumentException("no method selected (" + Method.keys() + ")");
+            if (methods.isEmpty()) throw new IllegalArgumentException("no method selected (" + SaliencyMethods.keys() + ")");
             if (samples < 1) throw new IllegalArgumentException("samples must be >= 1, got " + samples);
             if (!(noiseLevel >= 0) || Double.isInfinite(noiseLevel)) {
                 throw new IllegalArgumentException("noise level must be >= 0, got " + noiseLevel);

@@ -163,6 +163,9 @@ public final class SaliencySettings {
          */
         public SaliencySettings build() {
             if (methods.isEmpty()) throw new IllegalArgumentException("no method selected (" + SaliencyMethods.keys() + ")");
+            for (SaliencyMethod m : methods) {
+                if (SaliencyMethods.fromKey(m.key) != m) throw new IllegalArgumentException("method " + m.key + " is not registered (" + SaliencyMethods.keys() + ")");
+            }
             if (samples < 1) throw new IllegalArgumentException("samples must be >= 1, got " + samples);
             if (!(noiseLevel >= 0) || Double.isInfinite(noiseLevel)) {
                 throw new IllegalArgumentException("noise level must be >= 0, got " + noiseLevel);

@@ -35,6 +35,22 @@ public class AddedMethodTest {
     private static final Geometry GEOM = Geometry.axisAligned(new double[] {2, 2, 2}, new double[] {-10, 4, 7});
 
     @Test
+    public void anUnregisteredMethodIsRefused() {
+        try {
+            SaliencyMethods.parseList("smoothgrad-max,lesion-indicator");
+            fail("parsed an unregistered key");
+        } catch (IllegalArgumentException e) {
+            assertEquals("unknown method 'lesion-indicator' (expected smoothgrad-max, smoothgrad-mean, gradcampp or class-gradcampp)", e.getMessage());
+        }
+        try {
+            SaliencySettings.builder().methods(LesionIndicator.METHOD).build();
+            fail("settings with an unregistered method");
+        } catch (IllegalArgumentException e) {
+            assertTrue(e.getMessage(), e.getMessage().startsWith("method lesion-indicator is not registered"));
+        }
+    }
+
+    @Test
     public void aRegisteredMethodIsParsedRunWrittenAndTabulated() throws Exception {
         Path root = tmp.getRoot().toPath();
         Path f = root.resolve("flair.nii.gz"), m = root.resolve("mprage.nii.gz"), lab = root.resolve("labels.nii.gz");

@@ -31,7 +31,8 @@ public class ArchitectureTest {
             Map.entry("saliency", Set.of("request", "io", "model")),
             Map.entry("pipeline", Set.of("request", "io", "geometry", "model", "instances", "saliency")),
             Map.entry("analysis", Set.of("request", "io", "geometry", "model", "instances", "saliency", "pipeline")),
-            Map.entry("report", Set.of("request", "io", "geometry", "instances", "analysis")),
+            // the report's figure rows come from the saliency method registry (saliency.SaliencyMethods)
+            Map.entry("report", Set.of("request", "io", "geometry", "instances", "saliency", "analysis")),
             Map.entry("jobs", Set.of("request", "io", "geometry", "model", "instances", "saliency", "pipeline", "analysis", "report")),
             Map.entry("fiji", Set.of("request", "io", "geometry", "model", "instances", "phantom", "saliency", "pipeline", "analysis", "report", "jobs")),
             // ies run drives the Fiji commands (fiji.HeadlessRunner) in a SciJava context of its own

@@ -12,6 +12,7 @@ import io.github.ies.instances.Peak;
 import io.github.ies.instances.PeakKey;
 import io.github.ies.io.Nifti;
 import io.github.ies.io.Volume;
+import io.github.ies.saliency.SaliencyMethods;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -342,9 +343,7 @@ public final class CohortAnalysis {
     public static LesionRows lesionRows(LesionTable text, Path dir) throws IOException {
         List<PeakKey> known = new ArrayList<>();
         for (String[] f : mapFiles(new ExplainLayout(dir).saliency()).values()) known.add(new PeakKey(f[1], f[2]));
-        List<String> methods = new ArrayList<>();
-        for (io.github.ies.saliency.Method m : io.github.ies.saliency.Method.values()) methods.add(m.key);
-        return LesionRows.of(text, known, methods);
+        return LesionRows.of(text, known, SaliencyMethods.lesionKeys());
     }
 
     private void collect(Volume map, Volume labels, int id, Pool pool, Result res, Path dir, String name) {

@@ -1,7 +1,7 @@
 package io.github.ies.cli;
 
 import io.github.ies.model.DeviceSpec;
-import io.github.ies.saliency.Method;
+import io.github.ies.saliency.SaliencyMethods;
 import io.github.ies.saliency.SaliencyContext;
 import io.github.ies.saliency.SaliencySettings;
 import picocli.CommandLine;
@@ -12,9 +12,17 @@ import java.util.Locale;
 /** Saliency options shared by {@code ies explain} and {@code ies demo} (a picocli mixin). */
 public final class SaliencyOptions {
 
-    @Option(names = "--methods", paramLabel = "M[,M...]", split = ",",
-            description = "smoothgrad-max, smoothgrad-mean, gradcampp, class-gradcampp (default: all four)")
+    @Option(names = "--methods", paramLabel = "M[,M...]", split = ",", completionCandidates = MethodKeys.class,
+            description = "${COMPLETION-CANDIDATES} (default: all)")
     java.util.List<String> methods;
+
+    /** The registered method keys ({@link SaliencyMethods}), for the help text. */
+    static final class MethodKeys implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return SaliencyMethods.all().stream().map(m -> m.key).iterator();
+        }
+    }
 
     @Option(names = "--samples", paramLabel = "N",
             description = "noisy copies for SmoothGrad; the time grows linearly with N (default: ${DEFAULT-VALUE}; 50 is the paper's, "
@@ -104,7 +112,7 @@ public final class SaliencyOptions {
                     .receptiveFieldCrop(!noReceptiveFieldCrop)
                     .backendCheck(!noBackendCheck)
                     .uncertainty(uncertainty);
-            if (methods != null) b.methods(Method.parseList(String.join(",", methods)));
+            if (methods != null) b.methods(SaliencyMethods.parseList(String.join(",", methods)));
             NonFiniteOption.parse(cl, nonFinite);
             return b.build();
         });

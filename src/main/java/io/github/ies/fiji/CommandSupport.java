@@ -172,7 +172,7 @@ final class CommandSupport {
 
     /** The saliency parameters of a Fiji command mapped onto {@link io.github.ies.saliency.SaliencySettings} (checked there). */
     static io.github.ies.saliency.SaliencySettings saliencySettings(String methods, int samples, double noiseLevel, long seed, String context) {
-        return io.github.ies.saliency.SaliencySettings.builder().methods(io.github.ies.saliency.Method.parseList(methods)).samples(samples)
+        return io.github.ies.saliency.SaliencySettings.builder().methods(io.github.ies.saliency.SaliencyMethods.parseList(methods)).samples(samples)
                 .noiseLevel(noiseLevel).seed(seed).context(io.github.ies.saliency.SaliencyContext.parse(context)).build();
     }
 

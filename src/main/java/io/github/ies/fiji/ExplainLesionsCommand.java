@@ -12,7 +12,8 @@ import io.github.ies.io.NonFinite;
 import io.github.ies.io.Volume;
 import io.github.ies.model.ModelBundle;
 import io.github.ies.saliency.LesionMaps;
-import io.github.ies.saliency.Method;
+import io.github.ies.saliency.SaliencyMethod;
+import io.github.ies.saliency.SaliencyMethods;
 import io.github.ies.saliency.SaliencyContext;
 import io.github.ies.pipeline.ExplainJob;
 import io.github.ies.pipeline.ExplainPipeline;
@@ -48,8 +49,9 @@ public class ExplainLesionsCommand extends SegmentingCommand implements TableRes
     @Parameter(label = "TN spheres (with ground truth)", min = "0", persist = false)
     private int tn_spheres = io.github.ies.instances.InstanceParams.DEFAULT_TN_SPHERES;
 
-    @Parameter(label = "Methods", description = "all, or comma-separated: smoothgrad-max, smoothgrad-mean, gradcampp, class-gradcampp", persist = false)
-    private String methods = Method.ALL;
+    @Parameter(label = "Methods", description = "all, or comma-separated: smoothgrad-max, smoothgrad-mean, gradcampp, class-gradcampp",
+            initializer = "initMethods", persist = false)
+    private String methods = SaliencyMethods.EVERY;
 
     @Parameter(label = "SmoothGrad samples", min = "1", persist = false)
     private int samples = SaliencySettings.DEFAULT_SAMPLES;
@@ -193,32 +195,33 @@ public class ExplainLesionsCommand extends SegmentingCommand implements TableRes
      */
     private final class Displays implements ExplainPipeline.Sink {
         private final Map<String, Volume> in;
-        private final Method sg;
-        private final boolean gc;
+        /** The first selected per-channel method (registry order), one gallery channel per input. */
+        private final SaliencyMethod sg;
+        /** Each selected layer method and its gallery channel. */
+        private final Map<SaliencyMethod, Integer> layers = new java.util.LinkedHashMap<>();
+        private final java.util.Set<SaliencyMethod> signed = new java.util.LinkedHashSet<>();
         private final List<LesionGallery.Channel> channels = new ArrayList<>();
-        private final int gcIndex;
         private final List<LesionGallery.Frame> frames = new ArrayList<>();
         private LesionOverview ov;
         private LesionRows t;
         private ExplainPipeline.Labels labelsOf;
         private int[] size;
-        private boolean gcSigned;
         private final Map<String, int[]> labelCache = new HashMap<>();
 
         Displays(Map<String, Volume> in, SaliencySettings o) {
             this.in = in;
-            this.sg = o.methods.contains(Method.SMOOTHGRAD_MAX) ? Method.SMOOTHGRAD_MAX
-                    : o.methods.contains(Method.SMOOTHGRAD_MEAN) ? Method.SMOOTHGRAD_MEAN : null;
-            this.gc = o.methods.contains(Method.GRADCAMPP);
+            SaliencyMethod first = null;
+            for (SaliencyMethod m : o.methods) if (first == null && m.kind == SaliencyMethod.Kind.PER_CHANNEL) first = m;
+            this.sg = first;
             for (String n : in.keySet()) channels.add(new LesionGallery.Channel(n, LesionGallery.Kind.IMAGE));
             if (sg != null) {
-                for (String n : in.keySet()) {
-                    channels.add(new LesionGallery.Channel((sg == Method.SMOOTHGRAD_MAX ? "SmoothGrad-max " : "SmoothGrad-mean ") + n,
-                            LesionGallery.Kind.SIGNED));
-                }
+                for (String n : in.keySet()) channels.add(new LesionGallery.Channel(sg.displayName + " " + n, LesionGallery.Kind.SIGNED));
             }
-            gcIndex = channels.size();
-            if (gc) channels.add(new LesionGallery.Channel("Grad-CAM++", LesionGallery.Kind.PER_FRAME));
+            for (SaliencyMethod m : o.methods) {
+                if (m.kind != SaliencyMethod.Kind.LAYER) continue;
+                layers.put(m, channels.size());
+                channels.add(new LesionGallery.Channel(m.displayName, LesionGallery.Kind.PER_FRAME));
+            }
             channels.add(new LesionGallery.Channel("lesion mask", LesionGallery.Kind.MASK));
         }
 
@@ -248,17 +251,17 @@ public class ExplainLesionsCommand extends SegmentingCommand implements TableRes
             if (sg != null) {
                 int c = 0;
                 for (String n : in.keySet()) {
-                    String name = (sg == Method.SMOOTHGRAD_MAX ? "SmoothGrad-max " : "SmoothGrad-mean ") + n;
+                    String name = sg.displayName + " " + n;
                     Volume map = ExplainPipeline.paste(m.maps.get(sg)[c++], m.regionOf(sg), ref);
                     crops.put(name, LesionGallery.crop(map, centre, size));
                     ov.add(name, LesionGallery.Kind.SIGNED, map);
                 }
             }
-            if (gc) {
-                Volume map = ExplainPipeline.paste(m.maps.get(Method.GRADCAMPP)[0], m.regionOf(Method.GRADCAMPP), ref);
-                crops.put("Grad-CAM++", LesionGallery.crop(map, centre, size));
-                for (float x : map.data()) if (x < 0) { gcSigned = true; break; }
-                ov.add("Grad-CAM++", LesionGallery.Kind.POSITIVE, map);
+            for (SaliencyMethod lm : layers.keySet()) {
+                Volume map = ExplainPipeline.paste(m.maps.get(lm)[0], m.regionOf(lm), ref);
+                crops.put(lm.displayName, LesionGallery.crop(map, centre, size));
+                for (float x : map.data()) if (x < 0) { signed.add(lm); break; }
+                ov.add(lm.displayName, LesionGallery.Kind.POSITIVE, map);
             }
             int[] lab = labelCache.computeIfAbsent(ExplainLayout.labelFileFor(cat), f -> labelsOf.of(cat));
             float[] mask = new float[lab.length];
@@ -274,15 +277,20 @@ public class ExplainLesionsCommand extends SegmentingCommand implements TableRes
             List<LesionRow> explainedRows = new ArrayList<>();
             for (LesionGallery.Frame f : ordered) explainedRows.add(t.byId(f.id));
             LesionRows explained = t.withRows(explainedRows);
-            if (gc && gcSigned) {
-                channels.set(gcIndex, new LesionGallery.Channel("Grad-CAM++", LesionGallery.Kind.SIGNED));
-                ov.kind("Grad-CAM++", LesionGallery.Kind.SIGNED);
+            for (SaliencyMethod lm : signed) {
+                channels.set(layers.get(lm), new LesionGallery.Channel(lm.displayName, LesionGallery.Kind.SIGNED));
+                ov.kind(lm.displayName, LesionGallery.Kind.SIGNED);
             }
             CompositeImage g = LesionGallery.build(base + "_lesion_gallery", channels, ordered, new ViewSpace(ref.geometry(), size));
             gallery = g;
             overview = ov.build(base + "_saliency_overview");
             rois = LesionRois.build(explained, new ViewSpace(ref.geometry(), ref.dims()), cat -> labelsOf.of(cat));
         }
+    }
+
+    /** Initializer of {@code methods}: its description lists the registered method keys ({@link SaliencyMethods}). */
+    protected void initMethods() {
+        getInfo().getMutableInput("methods", String.class).setDescription("all, or comma-separated: " + SaliencyMethods.keyList());
     }
 
     public ImagePlus getGallery() { return gallery; }

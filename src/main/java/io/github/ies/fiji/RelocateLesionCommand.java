@@ -7,7 +7,7 @@ import ij.measure.ResultsTable;
 import io.github.ies.analysis.RelocateExperiment;
 import io.github.ies.io.Volume;
 import io.github.ies.model.ModelBundle;
-import io.github.ies.saliency.Method;
+import io.github.ies.saliency.SaliencyMethods;
 import io.github.ies.saliency.SaliencyContext;
 import io.github.ies.saliency.SaliencySettings;
 import org.scijava.ItemIO;
@@ -53,7 +53,7 @@ public class RelocateLesionCommand extends ModelCommand implements TableResults 
     private int clearance = RelocateJob.DEFAULT_CLEARANCE;
 
     @Parameter(label = "Methods", persist = false)
-    private String methods = Method.ALL;
+    private String methods = SaliencyMethods.EVERY;
 
     @Parameter(label = "SmoothGrad samples", persist = false)
     private int samples = SaliencySettings.DEFAULT_SAMPLES;

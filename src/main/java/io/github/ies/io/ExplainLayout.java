@@ -59,6 +59,9 @@ public final class ExplainLayout {
     public Path saliency() { return root.resolve(SALIENCY); }
     public Path classMap() { return saliency().resolve(CLASS_MAP); }
 
+    /** A whole-volume map: {@code saliency/<method>_layer.nii.gz} with {@code _} for {@code -} ({@link #CLASS_MAP} for class-gradcampp). */
+    public Path volumeMap(String method) { return saliency().resolve((method + "_" + LAYER).replace('-', '_') + ".nii.gz"); }
+
     /** The label image holding the instances of a category ({@code FN}, {@code TN} or a predicted one). */
     public Path labelsFor(String category) { return root.resolve(labelFileFor(category)); }
 

@@ -7,6 +7,7 @@ import io.github.ies.io.Volume;
 import io.github.ies.model.ModelBundle;
 import io.github.ies.model.ProgressListener;
 import io.github.ies.saliency.LesionMaps;
+import io.github.ies.saliency.SaliencyMethod;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -138,9 +139,9 @@ public final class ExplainJob {
                     files.lesion(m, ref);
                     if (extra != null) extra.lesion(m, ref);
                 }
-                @Override public void classMap(Volume map) throws IOException {
-                    files.classMap(map);
-                    if (extra != null) extra.classMap(map);
+                @Override public void volumeMap(SaliencyMethod method, Volume map) throws IOException {
+                    files.volumeMap(method, map);
+                    if (extra != null) extra.volumeMap(method, map);
                 }
                 @Override public void finish(ExplainPipeline.Result r) throws IOException {
                     r.warnings.addAll(0, pre);

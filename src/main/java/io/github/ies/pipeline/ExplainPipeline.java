@@ -23,7 +23,7 @@ import io.github.ies.model.TorchModel;
 import io.github.ies.model.TorchRuntime;
 import io.github.ies.saliency.Box;
 import io.github.ies.saliency.LesionMaps;
-import io.github.ies.saliency.Method;
+import io.github.ies.saliency.SaliencyMethod;
 import io.github.ies.saliency.SaliencyContext;
 import io.github.ies.saliency.SaliencyEngine;
 import io.github.ies.saliency.SaliencySettings;
@@ -127,8 +127,8 @@ public final class ExplainPipeline {
         /** One lesion's maps (crops on their regions), once complete; its table row already holds its peaks. */
         void lesion(LesionMaps maps, Volume reference) throws IOException;
 
-        /** The class-level Grad-CAM++ map on the input grid. */
-        default void classMap(Volume map) throws IOException { }
+        /** A whole-volume map ({@link SaliencyMethod.Kind#VOLUME}, e.g. class-level Grad-CAM++) on the input grid. */
+        default void volumeMap(SaliencyMethod method, Volume map) throws IOException { }
 
         /** The end: the table with the peak columns and the run record. */
         default void finish(Result result) throws IOException { }
@@ -398,18 +398,18 @@ public final class ExplainPipeline {
     /** Step 3: the table's peak columns, per method and channel. */
     private void peakColumns() {
         SaliencySettings o = q.settings;
-        for (Method m : o.methods) {
-            if (m == Method.CLASS_GRADCAMPP) continue;
-            for (String c : m.smoothGrad() ? channelKeys() : List.of(ExplainLayout.LAYER)) {
+        for (SaliencyMethod m : o.methods) {
+            if (!m.perLesion()) continue;
+            for (String c : m.channels(channelKeys())) {
                 PeakKey k = new PeakKey(m.key, c);
-                boolean se = o.uncertainty && m.smoothGrad();
+                boolean se = o.uncertainty && m.standardErrors;
                 result.columns.addAll(LesionColumns.peakColumns(k, se));
                 table.addPeakColumns(k, se);
             }
         }
     }
 
-    /** Step 4: the engine, lesion by lesion into the sink, and the class map. */
+    /** Step 4: the engine, lesion by lesion into the sink, and the whole-volume maps. */
     private SaliencyEngine saliency(Device device, List<Target> targets) throws Exception {
         SaliencySettings o = q.settings;
         List<String> chans = channelKeys();
@@ -443,12 +443,13 @@ public final class ExplainPipeline {
             }, listener);
             for (Target t : targets) result.rows.add(rows.get(t.id));
             result.warnings.addAll(engine.log());
-            if (o.methods.contains(Method.CLASS_GRADCAMPP)) {
+            for (SaliencyMethod vm : o.methods) {
+                if (vm.perLesion()) continue;
                 listener.checkCancelled();
-                float[] cls = engine.classGradCam(x, md);
-                checkMap(cls, "the class Grad-CAM++ map", q.nonFinite, result.warnings);
+                float[] cls = engine.volumeMap(vm, x, md);
+                checkMap(cls, "the " + vm.displayName + " map", q.nonFinite, result.warnings);
                 Volume map = Volume.fromTensorLayout(cls, 0, md, grid.modelGeometry());
-                sink.classMap(grid.identity() ? Volume.fromTensorLayout(cls, 0, nd, ref.geometry()) : grid.toNative(map, ModelGrid.Interpolation.LINEAR));
+                sink.volumeMap(vm, grid.identity() ? Volume.fromTensorLayout(cls, 0, nd, ref.geometry()) : grid.toNative(map, ModelGrid.Interpolation.LINEAR));
             }
             say.accept(String.format(Locale.ROOT, "saliency: %.1f s", (System.nanoTime() - te) / 1e9));
             return engine;
@@ -463,8 +464,8 @@ public final class ExplainPipeline {
     private LesionMaps toNative(LesionMaps m) {
         if (grid.identity()) return m;
         Volume modelRef = new Volume(new float[md[0] * md[1] * md[2]], md, grid.modelGeometry());
-        Map<Method, float[][]> maps = new LinkedHashMap<>(), ses = new LinkedHashMap<>();
-        for (Map.Entry<Method, float[][]> e : m.maps.entrySet()) {
+        Map<SaliencyMethod, float[][]> maps = new LinkedHashMap<>(), ses = new LinkedHashMap<>();
+        for (Map.Entry<SaliencyMethod, float[][]> e : m.maps.entrySet()) {
             maps.put(e.getKey(), back(e.getValue(), m.regionOf(e.getKey()), modelRef));
             float[][] se = m.standardErrors.get(e.getKey());
             if (se != null) ses.put(e.getKey(), back(se, m.regionOf(e.getKey()), modelRef));
@@ -533,14 +534,14 @@ public final class ExplainPipeline {
         out.id = m.id;
         out.voxels = m.voxels;
         out.seconds = m.seconds;
-        for (Map.Entry<Method, float[][]> e : m.maps.entrySet()) {
-            Method meth = e.getKey();
+        for (Map.Entry<SaliencyMethod, float[][]> e : m.maps.entrySet()) {
+            SaliencyMethod meth = e.getKey();
             float[][] maps = e.getValue();
             float[][] se = m.standardErrors.get(meth);
             Box region = m.regionOf(meth);
             boolean zeroOutside = (long) region.voxels() < (long) nd[0] * nd[1] * nd[2];
             for (int c = 0; c < maps.length; c++) {
-                String ch = meth.smoothGrad() ? chans.get(c) : ExplainLayout.LAYER;
+                String ch = meth.channels(chans).get(c);
                 checkMap(maps[c], "the " + meth.key + " map of lesion " + m.id + " (" + ch + ")", q.nonFinite, result.warnings);
                 int pos = 0, neg = 0;
                 float[] a = maps[c];

@@ -6,7 +6,7 @@ import io.github.ies.io.NiftiDataType;
 import io.github.ies.io.Volume;
 import io.github.ies.saliency.Box;
 import io.github.ies.saliency.LesionMaps;
-import io.github.ies.saliency.Method;
+import io.github.ies.saliency.SaliencyMethod;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +17,7 @@ import java.util.Map;
 
 /**
  * Writes an explain run as files in a folder, named by {@link ExplainLayout}: the segmentation maps, each lesion's
- * maps on the full input grid with the input's affine (zero outside the computed region), the class map, the
+ * maps on the full input grid with the input's affine (zero outside the computed region), the whole-volume maps, the
  * tables and run.json. The folder is normally a staging folder that {@link ExplainJob} moves into place.
  */
 public final class FolderSink implements ExplainPipeline.Sink {
@@ -39,13 +39,13 @@ public final class FolderSink implements ExplainPipeline.Sink {
 
     @Override
     public void lesion(LesionMaps m, Volume ref) throws IOException {
-        for (Map.Entry<Method, float[][]> e : m.maps.entrySet()) {
-            Method meth = e.getKey();
+        for (Map.Entry<SaliencyMethod, float[][]> e : m.maps.entrySet()) {
+            SaliencyMethod meth = e.getKey();
             float[][] maps = e.getValue();
             float[][] se = m.standardErrors.get(meth);
             Box region = m.regionOf(meth);
             for (int c = 0; c < maps.length; c++) {
-                String ch = meth.smoothGrad() ? channels.get(c) : ExplainLayout.LAYER;
+                String ch = meth.channels(channels).get(c);
                 Nifti.write(ExplainPipeline.paste(maps[c], region, ref), layout.map(m.id, meth.key, ch, false), NiftiDataType.FLOAT32);
                 if (se != null) {
                     Nifti.write(ExplainPipeline.paste(se[c], region, ref), layout.map(m.id, meth.key, ch, true), NiftiDataType.FLOAT32);
@@ -55,8 +55,8 @@ public final class FolderSink implements ExplainPipeline.Sink {
     }
 
     @Override
-    public void classMap(Volume map) throws IOException {
-        Nifti.write(map, layout.classMap(), NiftiDataType.FLOAT32);
+    public void volumeMap(SaliencyMethod method, Volume map) throws IOException {
+        Nifti.write(map, layout.volumeMap(method.key), NiftiDataType.FLOAT32);
     }
 
     @Override

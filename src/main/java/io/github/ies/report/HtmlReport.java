@@ -16,6 +16,8 @@ import io.github.ies.geometry.DisplayOrientation;
 import io.github.ies.io.ExplainLayout;
 import io.github.ies.io.Nifti;
 import io.github.ies.io.Volume;
+import io.github.ies.saliency.SaliencyMethod;
+import io.github.ies.saliency.SaliencyMethods;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -73,12 +75,18 @@ public final class HtmlReport {
         void progress(long done, long total);
     }
 
-    /** The map rows of a lesion figure, in order: method, channel (null: every input channel), label. */
-    private static final String[][] ROWS = {
-        {"smoothgrad-max", null, "SmoothGrad-max"},
-        {"smoothgrad-mean", null, "SmoothGrad-mean"},
-        {"gradcampp", ExplainLayout.LAYER, "Grad-CAM++"},
-    };
+    /**
+     * The map rows of a lesion figure, in registry order ({@link SaliencyMethods}): method, channel (null: every input
+     * channel), label; one per method with lesion maps.
+     */
+    private static List<String[]> rows() {
+        List<String[]> out = new ArrayList<>();
+        for (SaliencyMethod m : SaliencyMethods.all()) {
+            if (!m.perLesion()) continue;
+            out.add(new String[] {m.key, m.kind == SaliencyMethod.Kind.PER_CHANNEL ? null : ExplainLayout.LAYER, m.displayName});
+        }
+        return out;
+    }
 
     /** One explain folder as read for the report. */
     private static final class Folder {
@@ -391,7 +399,7 @@ public final class HtmlReport {
                 }
             }
             List<LesionFigure.Row> rows = new ArrayList<>();
-            for (String[] spec : ROWS) {
+            for (String[] spec : rows()) {
                 List<String> chans = spec[1] != null ? List.of(spec[1]) : new ArrayList<>(anatomy.keySet());
                 for (String ch : chans) {
                     Path mp = layout.existingMap(id, spec[0], ch, false);

@@ -18,7 +18,21 @@ import java.util.Map;
  * ({@link Resample}). Instance maps for a group sharing a context box (one forward pass, one backward pass per
  * target), the class map on the whole volume.
  */
-final class GradCamRunner {
+final class GradCamRunner implements SaliencyMethod.Runner {
+
+    /** Instance and class Grad-CAM++ share one runner per engine (its feature-layer shapes). */
+    static final SaliencyMethod.Computation COMPUTATION = new SaliencyMethod.Computation() {
+        @Override
+        public SaliencyMethod.Runner start(Session s) { return new GradCamRunner(s); }
+
+        @Override
+        public void check(io.github.ies.model.ModelBundle bundle) {
+            if (!bundle.features()) {
+                throw new IllegalArgumentException(bundle.source() + ": Grad-CAM++ needs a bundle exported with forward_features "
+                        + "(\"features\": true in ies-model.json)");
+            }
+        }
+    };
 
     private final Session s;
     private final Map<List<Integer>, long[]> featureShapes = new HashMap<>();
@@ -43,6 +57,27 @@ final class GradCamRunner {
             featureShapes.put(key, f);
         }
         return f;
+    }
+
+    /** Instance Grad-CAM++ of a group (the backend checked on its context box first); progress advances by its size. */
+    @Override
+    public void lesions(LesionGroup g, java.util.Set<SaliencyMethod> methods) {
+        Box box = g.box;
+        float[] x = g.x;
+        int[] dims = g.dims;
+        int gb = Math.min(SmoothGradRunner.batchSize(s, box), g.size());
+        s.guard.ensureSound(box, x, dims, 1);
+        if (gb > 1 && !s.guard.ensureSound(box, x, dims, gb)) gb = 1;
+        int rest = g.size() % Math.max(gb, 1);
+        if (gb > 1 && rest > 1 && !s.guard.ensureSound(box, x, dims, rest)) gb = 1;
+        instance(box, g.region, box.extract(x, s.channels, dims), g.targets, g.out, dims, gb);
+        g.advance(g.size());
+    }
+
+    /** Class Grad-CAM++ with the settings' threshold, else the bundle's. */
+    @Override
+    public float[] volume(SaliencyMethod m, float[] x, int[] dims) {
+        return classMap(x, dims, s.o.threshold != null ? s.o.threshold : s.bundle.threshold());
     }
 
     /**
@@ -131,8 +166,7 @@ final class GradCamRunner {
                 }
         Box crop = hi[0] < 0 ? new Box(region.origin, new int[] {1, 1, 1})
                 : new Box(lo, new int[] {hi[0] - lo[0] + 1, hi[1] - lo[1] + 1, hi[2] - lo[2] + 1});
-        m.gradCamRegion = crop;
-        m.maps.put(Method.GRADCAMPP, new float[][] {box.sub(up, 0, crop)});
+        m.put(SaliencyMethods.GRADCAMPP, new float[][] {box.sub(up, 0, crop)}, null, crop);
     }
 
     /**

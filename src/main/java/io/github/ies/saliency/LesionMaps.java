@@ -1,7 +1,8 @@
 package io.github.ies.saliency;
 
-import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.TreeMap;
 
 /** The maps of one instance, as crops on their regions (C order, k fastest). */
 public final class LesionMaps {
@@ -16,17 +17,17 @@ public final class LesionMaps {
      * ({@link SaliencyEngine#smoothGradBox}); the gradients are exactly zero outside it.
      */
     public final Box smoothGradRegion;
-    /** Per method, one crop per input channel (SmoothGrad) or one crop (Grad-CAM++). */
-    public final Map<Method, float[][]> maps = new EnumMap<>(Method.class);
-    /** Per SmoothGrad method with uncertainty: the standard error crops per channel. */
-    public final Map<Method, float[][]> standardErrors = new EnumMap<>(Method.class);
+    /** Per method (in registry order), one crop per input channel ({@link SaliencyMethod.Kind#PER_CHANNEL}) or one crop. */
+    public final Map<SaliencyMethod, float[][]> maps = new TreeMap<>(SaliencyMethods.ORDER);
+    /** Per method with standard errors, with uncertainty: the standard error crops per channel. */
+    public final Map<SaliencyMethod, float[][]> standardErrors = new TreeMap<>(SaliencyMethods.ORDER);
     /** Seconds spent on this instance (shared work split between the lesions sharing it). */
     public double seconds;
     /**
-     * The region of the instance Grad-CAM++ map: the bounding box of its nonzero voxels inside {@link #region} (the
-     * map is zero elsewhere; one voxel when it is all zero); null before the map is computed.
+     * The regions of the maps stored with {@link #put}, e.g. the instance Grad-CAM++ map's: the bounding box of its
+     * nonzero voxels inside {@link #region} (the map is zero elsewhere; one voxel when it is all zero).
      */
-    Box gradCamRegion;
+    private final Map<SaliencyMethod, Box> regions = new HashMap<>();
 
     LesionMaps(int id, int voxels, Box context, Box region, Box smoothGradRegion) {
         this.id = id;
@@ -42,14 +43,24 @@ public final class LesionMaps {
      */
     public static LesionMaps on(int id, int voxels, Box context, Box region, double seconds) {
         LesionMaps m = new LesionMaps(id, voxels, context, region, region);
-        m.gradCamRegion = region;
         m.seconds = seconds;
         return m;
     }
 
-    /** The region a method's crops live on. */
-    public Box regionOf(Method m) {
-        if (m.smoothGrad()) return smoothGradRegion;
-        return gradCamRegion != null ? gradCamRegion : region;
+    /** Stores a method's crops (one per channel) and their standard errors (or null), all on {@code on}. */
+    public void put(SaliencyMethod m, float[][] crops, float[][] se, Box on) {
+        maps.put(m, crops);
+        if (se != null) standardErrors.put(m, se);
+        regions.put(m, on);
+    }
+
+    /**
+     * The region a method's crops live on: the one given to {@link #put}; else {@link #smoothGradRegion} for
+     * per-channel maps and {@link #region} for the others.
+     */
+    public Box regionOf(SaliencyMethod m) {
+        Box b = regions.get(m);
+        if (b != null) return b;
+        return m.kind == SaliencyMethod.Kind.PER_CHANNEL ? smoothGradRegion : region;
     }
 }

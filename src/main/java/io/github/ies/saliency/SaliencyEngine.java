@@ -7,10 +7,12 @@ import io.github.ies.model.TorchModel;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Instance-level saliency (paper sections 2.3-2.4) for any voxel sets of one subject, through the bundle's
@@ -31,8 +33,10 @@ import java.util.Map;
  * <p>The parts: {@link NetworkProbe} (alignment, receptive field), {@link ContextGeometry} (context, receptive-field
  * and cell boxes), {@link BackendGuard} (the gradient self-check and finite gradients), {@link ReceptiveFieldCheck},
  * {@link SmoothGradRunner} with {@link VjpScheduler} (copies, per-cell tasks, workers, batches), and
- * {@link GradCamRunner}. This class groups the targets by context box (a group shares forward passes) and hands
- * each lesion's maps to the {@link Sink}, one lesion at a time.
+ * {@link GradCamRunner}: the computations of the methods in {@link SaliencyMethods}. This class groups the targets by
+ * context box (a group shares forward passes), runs each selected method's computation once per group (methods that
+ * share a computation share the run: SmoothGrad max and mean, one set of noisy copies) and hands each lesion's maps
+ * to the {@link Sink}, one lesion at a time.
  */
 public final class SaliencyEngine {
 
@@ -48,15 +52,15 @@ public final class SaliencyEngine {
     private final String alignmentSource;
     private final String rfSource;
     private final SmoothGradRunner smoothGrad;
-    private final GradCamRunner gradCam;
+    /** The selected methods' runners, in the order a group runs them ({@link SaliencyMethods#runRank}), with their methods. */
+    private final Map<SaliencyMethod.Runner, Set<SaliencyMethod>> runners = new LinkedHashMap<>();
+    /** The runner of each computation started so far (one per computation). */
+    private final Map<SaliencyMethod.Computation, SaliencyMethod.Runner> started = new LinkedHashMap<>();
     private String rfCheck;
 
     /** {@code model} must be loaded with {@code trainParam = true}; its parameters are frozen here. */
     public SaliencyEngine(TorchModel model, SaliencySettings settings) {
-        if ((settings.methods.contains(Method.GRADCAMPP) || settings.methods.contains(Method.CLASS_GRADCAMPP)) && !model.bundle().features()) {
-            throw new IllegalArgumentException(model.bundle().source() + ": Grad-CAM++ needs a bundle exported with forward_features "
-                    + "(\"features\": true in ies-model.json)");
-        }
+        for (SaliencyMethod m : settings.methods) m.computation.check(model.bundle());
         // no parameter gradients: only input (and delta) gradients are needed, and weight gradients cost as much again
         model.freeze();
         List<String> log = new ArrayList<>();
@@ -67,7 +71,12 @@ public final class SaliencyEngine {
                 settings, model.bundle().patchSize());
         this.s = new Session(model, settings, geometry, log);
         this.smoothGrad = new SmoothGradRunner(s);
-        this.gradCam = new GradCamRunner(s);
+        List<SaliencyMethod> byRank = new ArrayList<>(settings.methods);
+        byRank.sort(Comparator.comparingInt(m -> SaliencyMethods.runRank(m.computation)));
+        for (SaliencyMethod m : byRank) {
+            SaliencyMethod.Runner r = runner(m);
+            if (m.perLesion()) runners.computeIfAbsent(r, k -> SaliencyMethods.sorted(List.of())).add(m);
+        }
     }
 
     /** Test hook: replaces the seeded noise. */
@@ -129,7 +138,7 @@ public final class SaliencyEngine {
             throw new IllegalArgumentException("input has " + x.length + " values, expected " + s.channels + " x " + Arrays.toString(dims));
         }
         double sigma = s.sigma(x, dims);
-        boolean sg = s.o.smoothGrad(), gc = s.o.methods.contains(Method.GRADCAMPP);
+        boolean sg = s.o.perChannel();
         if (s.geometry.bounded() && s.o.checkReceptiveField && !targets.isEmpty() && sg) {
             rfCheck = ReceptiveFieldCheck.run(s, x, dims, targets.get(0));
         }
@@ -137,7 +146,9 @@ public final class SaliencyEngine {
         // the per-cell tasks of the whole group at once (lesions whose cells coincide share those forward passes)
         Map<Box, List<Target>> groups = new LinkedHashMap<>();
         for (Target t : targets) groups.computeIfAbsent(contextBox(t, dims), b -> new ArrayList<>()).add(t);
-        long total = (long) targets.size() * ((sg ? s.o.samples : 0) + (gc ? 1 : 0));
+        long steps = 0;
+        for (SaliencyMethod.Runner r : runners.keySet()) steps += r.steps();
+        long total = (long) targets.size() * steps;
         long[] done = {0};
         for (Map.Entry<Box, List<Target>> g : groups.entrySet()) {
             Box box = g.getKey();
@@ -149,7 +160,8 @@ public final class SaliencyEngine {
                 long bytes = 0;
                 while (to < all.size()) {
                     Box sb = sg ? smoothGradBox(all.get(to), box) : box;
-                    long more = sg ? smoothGrad.accumulatorBytes(sb) : 0;
+                    long more = 0;
+                    for (Map.Entry<SaliencyMethod.Runner, Set<SaliencyMethod>> r : runners.entrySet()) more += r.getKey().bytes(sb, r.getValue());
                     if (to > from && bytes + more > s.o.memoryBudgetBytes) break;
                     bytes += more;
                     sgBoxes.add(sb);
@@ -161,7 +173,7 @@ public final class SaliencyEngine {
         }
     }
 
-    /** One group of targets sharing a context box: Grad-CAM++, then SmoothGrad, then each lesion's maps to the sink. */
+    /** One group of targets sharing a context box: each computation (Grad-CAM++, then SmoothGrad, ...), then each lesion's maps to the sink. */
     private void explainGroup(Box box, List<Target> group, List<Box> sgBoxes, float[] x, int[] dims, double sigma, Sink sink,
             ProgressListener listener, long[] done, long total) throws IOException {
         Box region = box.clip(dims);
@@ -170,26 +182,14 @@ public final class SaliencyEngine {
             out.add(new LesionMaps(group.get(t).id, group.get(t).voxels.length, box, region, sgBoxes.get(t).clip(dims)));
         }
         double[] secs = new double[group.size()];
-        if (s.o.methods.contains(Method.GRADCAMPP)) {
+        LesionGroup g = new LesionGroup(box, region, group, sgBoxes, out, x, dims, sigma, listener, done, total);
+        for (Map.Entry<SaliencyMethod.Runner, Set<SaliencyMethod>> r : runners.entrySet()) {
             long t0 = System.nanoTime();
-            int gb = Math.min(batchSize(box), group.size());
-            s.guard.ensureSound(box, x, dims, 1);
-            if (gb > 1 && !s.guard.ensureSound(box, x, dims, gb)) gb = 1;
-            int rest = group.size() % Math.max(gb, 1);
-            if (gb > 1 && rest > 1 && !s.guard.ensureSound(box, x, dims, rest)) gb = 1;
-            gradCam.instance(box, region, box.extract(x, s.channels, dims), group, out, dims, gb);
-            double each = (System.nanoTime() - t0) / 1e9 / group.size();
-            for (int t = 0; t < secs.length; t++) secs[t] += each;
-            done[0] += group.size();
-            listener.progress("explain", done[0], total);
-        }
-        if (s.o.smoothGrad()) {
-            long t0 = System.nanoTime();
-            smoothGrad.run(box, sgBoxes, x, dims, sigma, group, out, listener, done, total);
-            // shared work split in proportion to each lesion's VJPs per copy
-            double sec = (System.nanoTime() - t0) / 1e9, vjps = 0;
-            for (Target t : group) vjps += t.voxels.length + 1;
-            for (int t = 0; t < secs.length; t++) secs[t] += sec * (group.get(t).voxels.length + 1) / vjps;
+            r.getKey().lesions(g, r.getValue());
+            // shared work split in proportion to each lesion's weight (SmoothGrad: its VJPs per copy)
+            double sec = (System.nanoTime() - t0) / 1e9, weights = 0;
+            for (Target t : group) weights += r.getKey().weight(t);
+            for (int t = 0; t < secs.length; t++) secs[t] += sec * r.getKey().weight(group.get(t)) / weights;
         }
         for (int t = 0; t < out.size(); t++) {
             out.get(t).seconds = secs[t];
@@ -203,12 +203,24 @@ public final class SaliencyEngine {
      * when no voxel exceeds the threshold.
      */
     public float[] classGradCam(float[] x, int[] dims) {
-        return gradCam.classMap(x, dims, s.o.threshold != null ? s.o.threshold : s.bundle.threshold());
+        return volumeMap(SaliencyMethods.CLASS_GRADCAMPP, x, dims);
+    }
+
+    /** A selected {@link SaliencyMethod.Kind#VOLUME} method's map of {@code x [C, dims]}: C order on {@code dims}. */
+    public float[] volumeMap(SaliencyMethod m, float[] x, int[] dims) {
+        return runner(m).volume(m, x, dims);
+    }
+
+    /** The runner of a method's computation, started on first use. */
+    private SaliencyMethod.Runner runner(SaliencyMethod m) {
+        return started.computeIfAbsent(m.computation, c -> c == SaliencyMethods.SMOOTHGRAD_MAX.computation ? smoothGrad : c.start(s));
     }
 
     /** A one-line description of the parameters (for logs). */
     public String describe() {
+        List<String> names = new ArrayList<>();   // as constant names: SMOOTHGRAD_MAX for smoothgrad-max
+        for (SaliencyMethod m : s.o.methods) names.add(m.key.toUpperCase(Locale.ROOT).replace('-', '_'));
         return String.format(Locale.ROOT, "methods %s, N %d, noise %.3g, seed %d, context %s, alignment %d, keepGraph %b",
-                s.o.methods, s.o.samples, s.o.noiseLevel, s.o.seed, s.o.context.key, alignment(), s.o.keepGraph);
+                names, s.o.samples, s.o.noiseLevel, s.o.seed, s.o.context.key, alignment(), s.o.keepGraph);
     }
 }

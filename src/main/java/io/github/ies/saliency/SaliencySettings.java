@@ -2,13 +2,13 @@ package io.github.ies.saliency;
 
 import io.github.ies.request.InvalidRequest;
 
-import java.util.EnumSet;
+import java.util.Collections;
 import java.util.Set;
 
 /**
  * The saliency parameters, immutable: built with {@link #builder()} and checked by one {@link Builder#build()
  * validate} step. The command line and the Fiji commands only map their inputs onto a builder (with
- * {@link Method#parseList} and {@link SaliencyContext#parse}); the engine reads the fields.
+ * {@link SaliencyMethods#parseList} and {@link SaliencyContext#parse}); the engine reads the fields.
  */
 public final class SaliencySettings {
 
@@ -24,7 +24,8 @@ public final class SaliencySettings {
     public static final int DEFAULT_BATCH_SIZE = 0;
     public static final int DEFAULT_WORKERS = 0;
 
-    public final Set<Method> methods;
+    /** The selected methods, in registry order ({@link SaliencyMethods}). */
+    public final Set<SaliencyMethod> methods;
     /** N, the number of noisy copies. */
     public final int samples;
     /** Noise sigma = noiseLevel x (max - min) of the first normalised channel; 0: plain gradients. */
@@ -70,7 +71,7 @@ public final class SaliencySettings {
     public final boolean backendCheck;
 
     private SaliencySettings(Builder b) {
-        this.methods = EnumSet.copyOf(b.methods.isEmpty() ? EnumSet.noneOf(Method.class) : b.methods);
+        this.methods = Collections.unmodifiableSet(SaliencyMethods.sorted(b.methods));
         this.samples = b.samples;
         this.noiseLevel = b.noiseLevel;
         this.seed = b.seed;
@@ -89,13 +90,13 @@ public final class SaliencySettings {
         this.backendCheck = b.backendCheck;
     }
 
-    /** The defaults: all methods, N = 50, noise level 0.05, seed 1, the {@code patch} context. */
+    /** The defaults: all registered methods, N = 50, noise level 0.05, seed 1, the {@code patch} context. */
     public static Builder builder() { return new Builder(); }
 
     /** A builder holding these settings. */
     public Builder toBuilder() {
         Builder b = new Builder();
-        b.methods = EnumSet.copyOf(methods);
+        b.methods = SaliencyMethods.sorted(methods);
         b.samples = samples;
         b.noiseLevel = noiseLevel;
         b.seed = seed;
@@ -115,11 +116,15 @@ public final class SaliencySettings {
         return b;
     }
 
-    public boolean smoothGrad() { return methods.contains(Method.SMOOTHGRAD_MAX) || methods.contains(Method.SMOOTHGRAD_MEAN); }
+    /** Whether a selected method makes per-channel (input-gradient) maps, computed on the lesions' receptive-field boxes. */
+    public boolean perChannel() {
+        for (SaliencyMethod m : methods) if (m.kind == SaliencyMethod.Kind.PER_CHANNEL) return true;
+        return false;
+    }
 
     /** Mutable settings; {@link #build()} validates them. */
     public static final class Builder {
-        private Set<Method> methods = EnumSet.allOf(Method.class);
+        private Set<SaliencyMethod> methods = SaliencyMethods.sorted(SaliencyMethods.all());
         private int samples = DEFAULT_SAMPLES;
         private double noiseLevel = DEFAULT_NOISE_LEVEL;
         private long seed = DEFAULT_SEED;
@@ -139,8 +144,12 @@ public final class SaliencySettings {
 
         private Builder() {}
 
-        public Builder methods(Set<Method> v) { methods = EnumSet.noneOf(Method.class); methods.addAll(v); return this; }
-        public Builder methods(Method first, Method... rest) { return methods(EnumSet.of(first, rest)); }
+        public Builder methods(Set<SaliencyMethod> v) { methods = SaliencyMethods.sorted(v); return this; }
+        public Builder methods(SaliencyMethod first, SaliencyMethod... rest) {
+            Set<SaliencyMethod> v = SaliencyMethods.sorted(java.util.List.of(rest));
+            v.add(first);
+            return methods(v);
+        }
         public Builder samples(int v) { samples = v; return this; }
         public Builder noiseLevel(double v) { noiseLevel = v; return this; }
         public Builder seed(long v) { seed = v; return this; }
@@ -165,7 +174,10 @@ public final class SaliencySettings {
          * @throws InvalidRequest naming the parameter, its value and what it must be
          */
         public SaliencySettings build() {
-            if (methods.isEmpty()) throw new InvalidRequest("{methods}: no method selected (" + Method.keys() + ")");
+            if (methods.isEmpty()) throw new InvalidRequest("{methods}: no method selected (" + SaliencyMethods.keys() + ")");
+            for (SaliencyMethod m : methods) {
+                if (SaliencyMethods.fromKey(m.key) != m) throw new InvalidRequest("{methods}: " + m.key + " is not registered (" + SaliencyMethods.keys() + ")");
+            }
             if (samples < 1) throw new InvalidRequest("{samples} must be >= 1, got " + samples);
             if (!(noiseLevel >= 0) || Double.isInfinite(noiseLevel)) throw new InvalidRequest("{noise_level} must be >= 0, got " + noiseLevel);
             if (context == null) throw new InvalidRequest("{context} must be patch, full or local");

@@ -20,16 +20,23 @@ import java.util.Map;
  * products of each copy planned as per-cell tasks on a kept graph ({@link VjpScheduler}) or, on a GPU or without a
  * kept graph, as batches of replicated inputs; the copies' maps accumulated into the means (and standard errors).
  */
-final class SmoothGradRunner {
+final class SmoothGradRunner implements SaliencyMethod.Runner {
 
     private final Session s;
 
     SmoothGradRunner(Session s) { this.s = s; }
 
+    @Override
+    public long steps() { return s.o.samples; }
+
+    /** Shared work split in proportion to each lesion's VJPs per copy. */
+    @Override
+    public double weight(Target t) { return t.voxels.length + 1; }
+
     /** Accumulator memory of one target's SmoothGrad box (for the group's memory budget). */
-    long accumulatorBytes(Box box) {
-        int sgMethods = (s.o.methods.contains(Method.SMOOTHGRAD_MAX) ? 1 : 0)
-                + (s.o.methods.contains(Method.SMOOTHGRAD_MEAN) ? 1 : 0);
+    @Override
+    public long bytes(Box box, java.util.Set<SaliencyMethod> methods) {
+        int sgMethods = methods.size();
         return (long) box.voxels() * s.channels * sgMethods * (s.o.uncertainty ? 20 : 12) + 4L * box.voxels() * (1 + s.channels * sgMethods);
     }
 
@@ -39,7 +46,10 @@ final class SmoothGradRunner {
      * measured faster in every context on the demo, see docs/saliency.md); else (GPU, or no kept graph) from a rough
      * activation-memory estimate, 1 to 8.
      */
-    int batchSize(Box box) {
+    int batchSize(Box box) { return batchSize(s, box); }
+
+    /** See {@link #batchSize(Box)}. */
+    static int batchSize(Session s, Box box) {
         if (s.o.batchSize > 0) return s.o.batchSize;
         if (s.o.keepGraph && !s.model.device().isGpu()) return 1;
         long perElement = (long) box.voxels() * 512L;
@@ -47,13 +57,18 @@ final class SmoothGradRunner {
     }
 
     /**
-     * SmoothGrad of a group whose targets' maps live on their SmoothGrad boxes {@code sgBoxes} inside the context box
-     * {@code ctx}; progress advances by the group's size per copy from {@code done[0]}.
+     * SmoothGrad of a group whose targets' maps live on their SmoothGrad boxes inside the context box; progress
+     * advances by the group's size per copy.
      */
-    void run(Box ctx, List<Box> sgBoxes, float[] x, int[] dims, double sigma, List<Target> group,
+    @Override
+    public void lesions(LesionGroup gr, java.util.Set<SaliencyMethod> methods) {
+        run(gr.box, gr.lesionBoxes, gr.x, gr.dims, gr.sigma, gr.targets, gr.out, gr.listener, gr.done, gr.total);
+    }
+
+    private void run(Box ctx, List<Box> sgBoxes, float[] x, int[] dims, double sigma, List<Target> group,
             List<LesionMaps> out, ProgressListener listener, long[] done, long total) {
-        boolean doMax = s.o.methods.contains(Method.SMOOTHGRAD_MAX);
-        boolean doMean = s.o.methods.contains(Method.SMOOTHGRAD_MEAN);
+        boolean doMax = s.o.methods.contains(SaliencyMethods.SMOOTHGRAD_MAX);
+        boolean doMean = s.o.methods.contains(SaliencyMethods.SMOOTHGRAD_MEAN);
         int g = group.size();
         List<VjpItem> items = new ArrayList<>();
         Box largestBox = sgBoxes.get(0);
@@ -86,16 +101,16 @@ final class SmoothGradRunner {
         for (int t = 0; t < g; t++) {
             LesionMaps m = out.get(t);
             Box bt = sgBoxes.get(t);
-            if (doMax) put(m, Method.SMOOTHGRAD_MAX, acc[0][t], bt, m.smoothGradRegion);
-            if (doMean) put(m, Method.SMOOTHGRAD_MEAN, acc[1][t], bt, m.smoothGradRegion);
+            if (doMax) put(m, SaliencyMethods.SMOOTHGRAD_MAX, acc[0][t], bt, m.smoothGradRegion);
+            if (doMean) put(m, SaliencyMethods.SMOOTHGRAD_MEAN, acc[1][t], bt, m.smoothGradRegion);
         }
     }
 
     /** All N copies of a group with one batch size; returns the accumulators {max, mean} per target and channel. */
     private SmoothGradAccumulator[][][] copies(Box ctx, List<Box> sgBoxes, float[] x, int[] dims, double sigma,
             List<Target> group, List<VjpItem> items, int batch, ProgressListener listener, long[] done, long total) {
-        boolean doMax = s.o.methods.contains(Method.SMOOTHGRAD_MAX);
-        boolean doMean = s.o.methods.contains(Method.SMOOTHGRAD_MEAN);
+        boolean doMax = s.o.methods.contains(SaliencyMethods.SMOOTHGRAD_MAX);
+        boolean doMean = s.o.methods.contains(SaliencyMethods.SMOOTHGRAD_MEAN);
         int g = group.size();
         List<VjpScheduler.Task> tasks = batch == 1 && s.o.keepGraph ? VjpScheduler.plan(s.geometry, ctx, sgBoxes, items) : null;
         int w = tasks == null ? 1 : VjpScheduler.workers(s, VjpScheduler.largest(tasks), items.size());
@@ -148,14 +163,13 @@ final class SmoothGradRunner {
         return ok;
     }
 
-    private void put(LesionMaps m, Method method, SmoothGradAccumulator[] acc, Box box, Box region) {
+    private void put(LesionMaps m, SaliencyMethod method, SmoothGradAccumulator[] acc, Box box, Box region) {
         float[][] maps = new float[s.channels][], se = s.o.uncertainty ? new float[s.channels][] : null;
         for (int c = 0; c < s.channels; c++) {
             maps[c] = box.sub(acc[c].mean(), 0, region);
             if (se != null) se[c] = box.sub(acc[c].standardError(), 0, region);
         }
-        m.maps.put(method, maps);
-        if (se != null) m.standardErrors.put(method, se);
+        m.put(method, maps, se, region);
     }
 
     /**

@@ -11,7 +11,6 @@ import org.junit.Before;
 import org.junit.BeforeClass;
 import org.junit.Test;
 
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 
@@ -53,8 +52,8 @@ public class BackendFallbackTest {
         o.seed(3);
         o.batchSize(batch);
         o.keepGraph(keepGraph);
-        o.methods(EnumSet.of(Method.SMOOTHGRAD_MAX, Method.SMOOTHGRAD_MEAN,
-                Method.GRADCAMPP));
+        o.methods(java.util.Set.of(SaliencyMethods.SMOOTHGRAD_MAX, SaliencyMethods.SMOOTHGRAD_MEAN,
+                SaliencyMethods.GRADCAMPP));
         return o;
     }
 
@@ -62,7 +61,7 @@ public class BackendFallbackTest {
         assertFalse(what + ": no maps to compare", want.isEmpty());
         assertEquals(want.keySet(), got.keySet());
         for (int id : want.keySet()) {
-            for (Method m : want.get(id).maps.keySet()) {
+            for (SaliencyMethod m : want.get(id).maps.keySet()) {
                 float[][] w = want.get(id).maps.get(m), g = got.get(id).maps.get(m);
                 for (int c = 0; c < w.length; c++) {
                     assertClose(what + " lesion " + id + " " + m.key + " channel " + c, paste(w[c], want.get(id).regionOf(m), dims),
@@ -128,7 +127,7 @@ public class BackendFallbackTest {
         CorruptingGradients bad = new CorruptingGradients(CorruptingGradients.Fault.NAN_WHEN_ARMED);
         tiny.setGradients(bad);
         SaliencySettings.Builder o = options(0, true);
-        o.methods(EnumSet.of(Method.SMOOTHGRAD_MAX));
+        o.methods(java.util.Set.of(SaliencyMethods.SMOOTHGRAD_MAX));
         o.workers(1);
         java.util.List<Integer> written = new java.util.ArrayList<>();
         ProgressListener armAfterFirstCopy = new ProgressListener() {
@@ -150,7 +149,7 @@ public class BackendFallbackTest {
         CorruptingGradients bad = new CorruptingGradients(CorruptingGradients.Fault.ALWAYS_WRONG);
         tiny.setGradients(bad);
         SaliencySettings.Builder o = options(0, true);
-        o.methods(EnumSet.of(Method.SMOOTHGRAD_MAX));
+        o.methods(java.util.Set.of(SaliencyMethods.SMOOTHGRAD_MAX));
         List<Integer> written = new java.util.ArrayList<>();
         try {
             new SaliencyEngine(tiny, o.build()).explain(x, dims, targets(), m -> written.add(m.id), null);

@@ -38,6 +38,6 @@ public class ExplainJobTest {
         assertArrayEquals(new int[] {(1 * 3 + 2) * 5 + 4, (3 * 3 + 0) * 5 + 1}, t.voxels);
         assertArrayEquals(new int[] {1, 0, 1}, t.bboxMin);
         assertArrayEquals(new int[] {3, 2, 4}, t.bboxMax);
-        assertEquals("smoothgrad_max_flair", new io.github.ies.instances.PeakKey(Method.SMOOTHGRAD_MAX.key, "flair").columnPrefix());
+        assertEquals("smoothgrad_max_flair", new io.github.ies.instances.PeakKey(SaliencyMethods.SMOOTHGRAD_MAX.key, "flair").columnPrefix());
     }
 }

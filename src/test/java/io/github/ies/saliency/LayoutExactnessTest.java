@@ -13,7 +13,6 @@ import org.junit.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -121,7 +120,7 @@ public class LayoutExactnessTest {
                 o.localMargin(meta.get("local_margin").getAsInt());
                 o.noiseLevel(0);
                 o.samples(1);
-                o.methods(EnumSet.of(Method.SMOOTHGRAD_MAX, Method.SMOOTHGRAD_MEAN, Method.GRADCAMPP));
+                o.methods(java.util.Set.of(SaliencyMethods.SMOOTHGRAD_MAX, SaliencyMethods.SMOOTHGRAD_MEAN, SaliencyMethods.GRADCAMPP));
                 SaliencyEngine e = new SaliencyEngine(model, o.build());
                 last = e;
                 String what = name + " " + c + " " + ctx;
@@ -140,7 +139,7 @@ public class LayoutExactnessTest {
                 JsonObject refMaps = want.has("same_as") ? contexts.getAsJsonObject(want.get("same_as").getAsString()).getAsJsonObject("maps")
                         : want.getAsJsonObject("maps");
                 JsonObject fullMaps = contexts.getAsJsonObject("full").getAsJsonObject("maps");
-                for (Method meth : List.of(Method.SMOOTHGRAD_MAX, Method.SMOOTHGRAD_MEAN, Method.GRADCAMPP)) {
+                for (SaliencyMethod meth : List.of(SaliencyMethods.SMOOTHGRAD_MAX, SaliencyMethods.SMOOTHGRAD_MEAN, SaliencyMethods.GRADCAMPP)) {
                     JsonArray refs = refMaps.getAsJsonArray(meth.key);
                     for (int ch = 0; ch < refs.size(); ch++) {
                         String w = what + " " + meth.key + " channel " + ch;

@@ -106,7 +106,7 @@ public final class SaliencyBenchmark {
                 TorchRuntime.pytorchVersion());
 
         try (TorchModel tm = TorchModel.load(bundle, Device.cpu(), true)) {
-            SaliencySettings base = SaliencySettings.builder().methods(Method.SMOOTHGRAD_MAX).samples(samples).seed(seed)
+            SaliencySettings base = SaliencySettings.builder().methods(SaliencyMethods.SMOOTHGRAD_MAX).samples(samples).seed(seed)
                     .localMargin(localMargin).margin(margin).batchSize(batchSize).workers(workers).build();
             if (a.containsKey("--batch-probe")) batchProbe(tm, base, x, dims, targets.get(0));
 
@@ -167,8 +167,8 @@ public final class SaliencyBenchmark {
                     Map<Integer, float[][]> em = new LinkedHashMap<>();
                     long t0 = System.nanoTime();
                     e.explain(x, dims, targets, lm -> {
-                        float[][] full = new float[lm.maps.get(Method.SMOOTHGRAD_MAX).length][];
-                        for (int ch = 0; ch < full.length; ch++) full[ch] = paste(lm.maps.get(Method.SMOOTHGRAD_MAX)[ch], lm.smoothGradRegion, dims);
+                        float[][] full = new float[lm.maps.get(SaliencyMethods.SMOOTHGRAD_MAX).length][];
+                        for (int ch = 0; ch < full.length; ch++) full[ch] = paste(lm.maps.get(SaliencyMethods.SMOOTHGRAD_MAX)[ch], lm.smoothGradRegion, dims);
                         em.put(lm.id, full);
                     }, null);
                     double s1 = (System.nanoTime() - t0) / 1e9 / targets.size();

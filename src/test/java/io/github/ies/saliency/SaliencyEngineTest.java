@@ -22,7 +22,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -123,7 +122,7 @@ public class SaliencyEngineTest {
         for (String id : xcheck.getAsJsonObject("lesions").keySet()) ids.add(Integer.parseInt(id));
         assertEquals("every xcheck lesion has maps", ids, new java.util.TreeSet<>(maps.keySet()));
         for (LesionMaps m : maps.values()) {
-            for (Method meth : List.of(Method.SMOOTHGRAD_MAX, Method.SMOOTHGRAD_MEAN)) {
+            for (SaliencyMethod meth : List.of(SaliencyMethods.SMOOTHGRAD_MAX, SaliencyMethods.SMOOTHGRAD_MEAN)) {
                 float[] ref = floats("lesion-" + m.id + "_" + meth.key + ".f32");
                 for (int c = 0; c < 2; c++) {
                     assertClose("lesion " + m.id + " " + meth.key + " channel " + c, channel(ref, c, n),
@@ -131,7 +130,7 @@ public class SaliencyEngineTest {
                 }
             }
             assertClose("lesion " + m.id + " gradcampp", floats("lesion-" + m.id + "_gradcampp.f32"),
-                    paste(m.maps.get(Method.GRADCAMPP)[0], m.regionOf(Method.GRADCAMPP), dims), 1e-5);
+                    paste(m.maps.get(SaliencyMethods.GRADCAMPP)[0], m.regionOf(SaliencyMethods.GRADCAMPP), dims), 1e-5);
         }
     }
 
@@ -153,8 +152,8 @@ public class SaliencyEngineTest {
             o.samples(xcheck.get("samples").getAsInt());
             o.noiseLevel(xcheck.get("noise_level").getAsDouble());
             o.batchSize(batch);
-            o.methods(EnumSet.of(Method.SMOOTHGRAD_MAX, Method.SMOOTHGRAD_MEAN,
-                    Method.GRADCAMPP));
+            o.methods(java.util.Set.of(SaliencyMethods.SMOOTHGRAD_MAX, SaliencyMethods.SMOOTHGRAD_MEAN,
+                    SaliencyMethods.GRADCAMPP));
             SaliencyEngine e = new SaliencyEngine(tiny, o.build());
             assertEquals(xcheck.get("sigma").getAsDouble(), e.sigma(x, dims), 1e-6);
             e.setNoise(NoiseSource.fromArray(floats("noise.f32"), o.build().samples, 2, dims));
@@ -164,7 +163,7 @@ public class SaliencyEngineTest {
         }
         // max and mean aggregation differ for a multi-voxel lesion (the comparison is not vacuous)
         LesionMaps m3 = maps.get(3);
-        assertTrue(maxAbs(m3.maps.get(Method.SMOOTHGRAD_MAX)[0]) > 1.5 * maxAbs(m3.maps.get(Method.SMOOTHGRAD_MEAN)[0]));
+        assertTrue(maxAbs(m3.maps.get(SaliencyMethods.SMOOTHGRAD_MAX)[0]) > 1.5 * maxAbs(m3.maps.get(SaliencyMethods.SMOOTHGRAD_MEAN)[0]));
 
         o.threshold(xcheck.get("class_threshold").getAsDouble());
         assertClose("class gradcampp", floats("class_gradcampp.f32"), new SaliencyEngine(tiny, o.build()).classGradCam(x, dims), 1e-5);
@@ -182,7 +181,7 @@ public class SaliencyEngineTest {
                 o.seed(42);
                 o.batchSize(4);
                 o.keepGraph(keep);
-                o.methods(EnumSet.of(Method.SMOOTHGRAD_MAX));
+                o.methods(java.util.Set.of(SaliencyMethods.SMOOTHGRAD_MAX));
                 SaliencyEngine e = new SaliencyEngine(tiny, o.build());
                 Map<Integer, LesionMaps> maps = run(e, x, dims, t);
                 for (Target tg : t) {
@@ -190,7 +189,7 @@ public class SaliencyEngineTest {
                     for (int c = 0; c < 2; c++) {
                         LesionMaps lm = maps.get(tg.id);
                         assertClose("lesion " + tg.id + " noise " + noise + " keepGraph " + keep + " channel " + c, naive[c],
-                                paste(lm.maps.get(Method.SMOOTHGRAD_MAX)[c], lm.smoothGradRegion, dims), 1e-5);
+                                paste(lm.maps.get(SaliencyMethods.SMOOTHGRAD_MAX)[c], lm.smoothGradRegion, dims), 1e-5);
                     }
                 }
             }
@@ -212,14 +211,14 @@ public class SaliencyEngineTest {
         o.noiseLevel(0);
         o.float64(true);
         o.batchSize(3);
-        o.methods(EnumSet.of(Method.SMOOTHGRAD_MAX, Method.SMOOTHGRAD_MEAN));
+        o.methods(java.util.Set.of(SaliencyMethods.SMOOTHGRAD_MAX, SaliencyMethods.SMOOTHGRAD_MEAN));
         SaliencyEngine e = new SaliencyEngine(tiny64, o.build());
         LesionMaps m = run(e, in, d, List.of(t)).get(1);
         assertEquals(new Box(new int[3], d), m.region);
         float[][] gmax = new float[2][], gmean = new float[2][];
         for (int c = 0; c < 2; c++) {
-            gmax[c] = paste(m.maps.get(Method.SMOOTHGRAD_MAX)[c], m.smoothGradRegion, d);
-            gmean[c] = paste(m.maps.get(Method.SMOOTHGRAD_MEAN)[c], m.smoothGradRegion, d);
+            gmax[c] = paste(m.maps.get(SaliencyMethods.SMOOTHGRAD_MAX)[c], m.smoothGradRegion, d);
+            gmean[c] = paste(m.maps.get(SaliencyMethods.SMOOTHGRAD_MEAN)[c], m.smoothGradRegion, d);
         }
         double scale = Math.max(maxAbs(gmax[0]), maxAbs(gmax[1]));
         assertTrue(scale > 1e-3);
@@ -274,18 +273,18 @@ public class SaliencyEngineTest {
             o.seed(7);
             o.batchSize(b);
             o.uncertainty(true);
-            o.methods(EnumSet.of(Method.SMOOTHGRAD_MAX));
+            o.methods(java.util.Set.of(SaliencyMethods.SMOOTHGRAD_MAX));
             LesionMaps m = run(new SaliencyEngine(tiny, o.build()), x, dims, t).get(3);
-            float[][] got = m.maps.get(Method.SMOOTHGRAD_MAX);
-            assertTrue(maxAbs(m.standardErrors.get(Method.SMOOTHGRAD_MAX)[0]) > 0);
+            float[][] got = m.maps.get(SaliencyMethods.SMOOTHGRAD_MAX);
+            assertTrue(maxAbs(m.standardErrors.get(SaliencyMethods.SMOOTHGRAD_MAX)[0]) > 0);
             if (ref == null) ref = got;
             else for (int c = 0; c < 2; c++) assertClose("batch " + b + " channel " + c, ref[c], got[c], 1e-6);
         }
         SaliencySettings.Builder o = SaliencySettings.builder();
         o.samples(3);
         o.seed(8);
-        o.methods(EnumSet.of(Method.SMOOTHGRAD_MAX));
-        float[] other = run(new SaliencyEngine(tiny, o.build()), x, dims, t).get(3).maps.get(Method.SMOOTHGRAD_MAX)[0];
+        o.methods(java.util.Set.of(SaliencyMethods.SMOOTHGRAD_MAX));
+        float[] other = run(new SaliencyEngine(tiny, o.build()), x, dims, t).get(3).maps.get(SaliencyMethods.SMOOTHGRAD_MAX)[0];
         double diff = 0;
         for (int i = 0; i < other.length; i++) diff = Math.max(diff, Math.abs(other[i] - ref[0][i]));
         assertTrue("another seed gives other noise", diff > 1e-4 * maxAbs(ref[0]));
@@ -323,7 +322,7 @@ public class SaliencyEngineTest {
     @Test
     public void contextBoxes() throws Exception {
         SaliencySettings.Builder o = SaliencySettings.builder();
-        o.methods(EnumSet.of(Method.SMOOTHGRAD_MAX));
+        o.methods(java.util.Set.of(SaliencyMethods.SMOOTHGRAD_MAX));
         int[] d = {40, 50, 12};
         // a lesion spanning i 3..5, j 20..40, k 5
         List<Integer> v = new ArrayList<>();
@@ -356,7 +355,7 @@ public class SaliencyEngineTest {
         SaliencySettings.Builder o = SaliencySettings.builder();
         o.samples(5);
         o.batchSize(1);
-        o.methods(EnumSet.of(Method.SMOOTHGRAD_MAX));
+        o.methods(java.util.Set.of(SaliencyMethods.SMOOTHGRAD_MAX));
         List<Integer> seen = new ArrayList<>();
         ProgressListener cancelAfterFirst = new ProgressListener() {
             long last;
@@ -413,7 +412,7 @@ public class SaliencyEngineTest {
             o.seed(5);
             o.float64(f64);
             o.uncertainty(true);
-            o.methods(EnumSet.of(Method.SMOOTHGRAD_MAX, Method.SMOOTHGRAD_MEAN));
+            o.methods(java.util.Set.of(SaliencyMethods.SMOOTHGRAD_MAX, SaliencyMethods.SMOOTHGRAD_MEAN));
             SaliencyEngine crop = new SaliencyEngine(model, o.build());
             assertNotNull("receptive field of " + model.bundle().name(), crop.receptiveField());
             for (Target tg : t) {
@@ -436,7 +435,7 @@ public class SaliencyEngineTest {
             for (Target tg : t) {
                 LesionMaps g = got.get(tg.id), w = want.get(tg.id);
                 assertEquals(new Box(new int[3], d), w.smoothGradRegion);
-                for (Method m : o.build().methods) {
+                for (SaliencyMethod m : o.build().methods) {
                     for (int c = 0; c < 2; c++) {
                         String what = model.bundle().name() + " lesion " + tg.id + " " + m.key + " channel " + c;
                         assertClose(what, paste(w.maps.get(m)[c], w.smoothGradRegion, d), paste(g.maps.get(m)[c], g.smoothGradRegion, d), 1e-5);
@@ -449,7 +448,7 @@ public class SaliencyEngineTest {
             o.workers(1);
             Map<Integer, LesionMaps> serial = run(new SaliencyEngine(model, o.build()), in, d, t);
             for (Target tg : t) {
-                for (Method m : o.build().methods) {
+                for (SaliencyMethod m : o.build().methods) {
                     for (int c = 0; c < 2; c++) {
                         assertClose(model.bundle().name() + " one worker, lesion " + tg.id + " " + m.key + " channel " + c,
                                 serial.get(tg.id).maps.get(m)[c], got.get(tg.id).maps.get(m)[c], 1e-6);
@@ -459,7 +458,7 @@ public class SaliencyEngineTest {
             float[][] naive = NaiveSmoothGrad.maxAggregation(crop, model, in, d, t.get(2));
             LesionMaps g3 = got.get(3);
             for (int c = 0; c < 2; c++) {
-                assertClose("naive lesion 3 channel " + c, naive[c], paste(g3.maps.get(Method.SMOOTHGRAD_MAX)[c], g3.smoothGradRegion, d), 1e-5);
+                assertClose("naive lesion 3 channel " + c, naive[c], paste(g3.maps.get(SaliencyMethods.SMOOTHGRAD_MAX)[c], g3.smoothGradRegion, d), 1e-5);
             }
         }
     }
@@ -475,7 +474,7 @@ public class SaliencyEngineTest {
             o.samples(2);
             o.seed(9);
             o.workers(w);
-            o.methods(EnumSet.of(Method.SMOOTHGRAD_MAX, Method.SMOOTHGRAD_MEAN));
+            o.methods(java.util.Set.of(SaliencyMethods.SMOOTHGRAD_MAX, SaliencyMethods.SMOOTHGRAD_MEAN));
             SaliencyEngine e = new SaliencyEngine(tiny, o.build());
             assertEquals(Math.min(w, 7), e.workers(e.contextBox(t.get(0), dims), 7));
             Map<Integer, LesionMaps> got = run(e, x, dims, t);
@@ -484,7 +483,7 @@ public class SaliencyEngineTest {
                 continue;
             }
             for (Target tg : t) {
-                for (Method m : o.build().methods) {
+                for (SaliencyMethod m : o.build().methods) {
                     for (int c = 0; c < 2; c++) {
                         assertClose("workers " + w + " lesion " + tg.id + " " + m.key + " channel " + c,
                                 ref.get(tg.id).maps.get(m)[c], got.get(tg.id).maps.get(m)[c], 1e-6);
@@ -504,7 +503,7 @@ public class SaliencyEngineTest {
     public void receptiveFieldProbeAndBundleKey() throws Exception {
         SaliencySettings.Builder o = SaliencySettings.builder();
         o.context(SaliencyContext.FULL);
-        o.methods(EnumSet.of(Method.SMOOTHGRAD_MAX));
+        o.methods(java.util.Set.of(SaliencyMethods.SMOOTHGRAD_MAX));
         int[] d = {40, 36, 28};
         Target t = box(1, d, new int[] {20, 18, 14}, new int[] {21, 18, 14});
         try (TorchModel inst = TorchModel.load(ModelBundle.load(resource("/saliency/engine/instnorm-bundle")), Device.cpu(), true)) {
@@ -558,8 +557,8 @@ public class SaliencyEngineTest {
                 whole.receptiveFieldCrop(false);
                 LesionMaps want = run(new SaliencyEngine(m, whole.build()), in, d, List.of(t)).get(1);
                 for (int c = 0; c < 2; c++) {
-                    assertClose("after a failed check, channel " + c, want.maps.get(Method.SMOOTHGRAD_MAX)[c],
-                            got.maps.get(Method.SMOOTHGRAD_MAX)[c], 1e-6);
+                    assertClose("after a failed check, channel " + c, want.maps.get(SaliencyMethods.SMOOTHGRAD_MAX)[c],
+                            got.maps.get(SaliencyMethods.SMOOTHGRAD_MAX)[c], 1e-6);
                 }
             }
             // the probed bound passes the check

@@ -2,6 +2,7 @@ package io.github.ies.analysis;
 
 import io.github.ies.instances.Connectivity;
 import io.github.ies.instances.Labeling;
+import io.github.ies.io.Crops;
 import io.github.ies.io.Volume;
 import io.github.ies.model.ModelBundle;
 import io.github.ies.model.ProgressListener;
@@ -220,12 +221,11 @@ public final class ContextExperiment {
             for (int s = 0; s < steps; s++) {
                 if (s > 0) region = Operators.dilate18(region, dims);
                 listener.checkCancelled();
-                // keep-mask in tensor order
-                boolean[] keepT = new boolean[region.length];
-                for (int v = 0; v < region.length; v++) {
-                    if (!region[v]) continue;
-                    int i = v % d0, j = (v / d0) % d1, k = v / (d0 * d1);
-                    keepT[(i * d1 + j) * d2 + k] = true;
+                // the inputs kept on the region only (x in C order, the region in NIfTI order)
+                float[] xm = new float[x.length];
+                for (int c = 0; c < cin; c++) {
+                    Crops.paste(Crops.wrap(x, c * d0 * d1 * d2, dims, Crops.Order.C), Crops.wrap(region, dims, Crops.Order.NIFTI), new long[3],
+                            Crops.wrap(xm, c * d0 * d1 * d2, dims, Crops.Order.C));
                 }
                 int nv = les.tensorIndex.length;
                 float[] out = null, count = new float[nv];
@@ -233,7 +233,7 @@ public final class ContextExperiment {
                 for (int w0 = 0; w0 < use.size(); w0 += Math.max(1, o.batchSize)) {
                     int b = Math.min(Math.max(1, o.batchSize), use.size() - w0);
                     float[] batch = new float[b * cin * pvox];
-                    for (int bi = 0; bi < b; bi++) extract(x, keepT, cin, dims, pad, use.get(w0 + bi), p, batch, bi * cin * pvox);
+                    for (int bi = 0; bi < b; bi++) extract(xm, cin, dims, pad, use.get(w0 + bi), p, batch, bi * cin * pvox);
                     float[] pred = model.forward(batch, new long[] {b, cin, p[0], p[1], p[2]});
                     int kk = pred.length / (b * pvox);
                     if (out == null) { kch = kk; out = new float[kch * nv]; }
@@ -264,18 +264,10 @@ public final class ContextExperiment {
         return r;
     }
 
-    /** Copies the window at origin o (padded coordinates) of x [C, i, j, k], zero outside keepT, into dst. */
-    private static void extract(float[] x, boolean[] keepT, int cin, int[] dims, int[] pad, int[] o, int[] p, float[] dst, int off) {
-        int d0 = dims[0], d1 = dims[1], d2 = dims[2], vox = d0 * d1 * d2;
-        int d = off;
-        for (int c = 0; c < cin; c++)
-            for (int a = 0; a < p[0]; a++)
-                for (int b = 0; b < p[1]; b++)
-                    for (int e = 0; e < p[2]; e++, d++) {
-                        int i = o[0] + a - pad[0], j = o[1] + b - pad[1], k = o[2] + e - pad[2];
-                        if (i < 0 || j < 0 || k < 0 || i >= d0 || j >= d1 || k >= d2) continue;
-                        int t = (i * d1 + j) * d2 + k;
-                        if (keepT[t]) dst[d] = x[c * vox + t];
-                    }
+    /** Copies the window at origin o (padded coordinates) of xm [C, i, j, k], zero outside the volume, into dst. */
+    private static void extract(float[] xm, int cin, int[] dims, int[] pad, int[] o, int[] p, float[] dst, int off) {
+        int vox = dims[0] * dims[1] * dims[2], pvox = p[0] * p[1] * p[2];
+        int[] origin = {o[0] - pad[0], o[1] - pad[1], o[2] - pad[2]};
+        for (int c = 0; c < cin; c++) Crops.crop(xm, c * vox, dims, Crops.Order.C, origin, dst, off + c * pvox, p, Crops.Order.C);
     }
 }

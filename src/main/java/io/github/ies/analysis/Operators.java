@@ -1,5 +1,6 @@
 package io.github.ies.analysis;
 
+import io.github.ies.io.Crops;
 import io.github.ies.io.Volume;
 
 import java.util.Arrays;
@@ -169,22 +170,23 @@ public final class Operators {
         int ni = dims[0], nj = dims[1], nk = dims[2];
         Volume[] out = new Volume[channels.length];
         for (int c = 0; c < channels.length; c++) out[c] = channels[c].copy();
-        if (pastedOut != null) Arrays.fill(pastedOut, false);
-        for (int k = 0; k < nk; k++) {
-            for (int j = 0; j < nj; j++) {
-                for (int i = 0; i < ni; i++) {
-                    int v = i + ni * (j + nj * k);
-                    if (!region[v]) continue;
-                    int ii = i + offset[0], jj = j + offset[1], kk = k + offset[2];
-                    if (ii < 0 || jj < 0 || kk < 0 || ii >= ni || jj >= nj || kk >= nk) {
-                        throw new IllegalArgumentException("pasted region leaves the volume: voxel (" + i + "," + j + "," + k
-                                + ") + offset " + Arrays.toString(offset) + " is outside " + Arrays.toString(dims));
-                    }
-                    int w = ii + ni * (jj + nj * kk);
-                    for (int c = 0; c < channels.length; c++) out[c].data()[w] = channels[c].data()[v];
-                    if (pastedOut != null) pastedOut[w] = true;
-                }
+        for (int v = 0; v < region.length; v++) {
+            if (!region[v]) continue;
+            int i = v % ni, j = (v / ni) % nj, k = v / (ni * nj);
+            int ii = i + offset[0], jj = j + offset[1], kk = k + offset[2];
+            if (ii < 0 || jj < 0 || kk < 0 || ii >= ni || jj >= nj || kk >= nk) {
+                throw new IllegalArgumentException("pasted region leaves the volume: voxel (" + i + "," + j + "," + k
+                        + ") + offset " + Arrays.toString(offset) + " is outside " + Arrays.toString(dims));
             }
+        }
+        long[] shift = {offset[0], offset[1], offset[2]};
+        var mask = Crops.wrap(region, dims, Crops.Order.NIFTI);
+        for (int c = 0; c < channels.length; c++) {
+            Crops.paste(channels[c].img(), mask, shift, out[c].img());
+        }
+        if (pastedOut != null) {
+            Arrays.fill(pastedOut, false);
+            Crops.paste(mask, mask, shift, Crops.wrap(pastedOut, dims, Crops.Order.NIFTI));
         }
         return out;
     }

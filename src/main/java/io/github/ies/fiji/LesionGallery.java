@@ -6,6 +6,7 @@ import ij.ImagePlus;
 import ij.ImageStack;
 import ij.process.FloatProcessor;
 import ij.process.LUT;
+import io.github.ies.io.Crops;
 import io.github.ies.io.Volume;
 
 import java.awt.Color;
@@ -60,24 +61,8 @@ public final class LesionGallery {
      * i fastest; voxels outside the volume are 0.
      */
     public static float[] crop(Volume v, int[] centre, int[] size) {
-        int[] d = v.dims();
-        float[] out = new float[size[0] * size[1] * size[2]];
-        float[] src = v.data();
-        int o0 = centre[0] - size[0] / 2, o1 = centre[1] - size[1] / 2, o2 = centre[2] - size[2] / 2;
-        for (int c = 0; c < size[2]; c++) {
-            int k = o2 + c;
-            if (k < 0 || k >= d[2]) continue;
-            for (int b = 0; b < size[1]; b++) {
-                int j = o1 + b;
-                if (j < 0 || j >= d[1]) continue;
-                for (int a = 0; a < size[0]; a++) {
-                    int i = o0 + a;
-                    if (i < 0 || i >= d[0]) continue;
-                    out[a + size[0] * (b + size[1] * c)] = src[i + d[0] * (j + d[1] * k)];
-                }
-            }
-        }
-        return out;
+        int[] origin = {centre[0] - size[0] / 2, centre[1] - size[1] / 2, centre[2] - size[2] / 2};
+        return Crops.crop(v.data(), v.dims(), Crops.Order.NIFTI, origin, size);
     }
 
     /** The frame label of a lesion, "lesion 007 (TP)". */

@@ -1,5 +1,7 @@
 package io.github.ies.model;
 
+import io.github.ies.io.Crops;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -184,14 +186,8 @@ public final class SlidingWindow {
     }
 
     private void extract(float[] x, int channels, int[] size, int[] o, float[] dst, int dstOff) {
-        int d = dstOff;
-        for (int c = 0; c < channels; c++)
-            for (int a = 0; a < patch[0]; a++)
-                for (int b = 0; b < patch[1]; b++) {
-                    int src = ((c * size[0] + o[0] + a) * size[1] + o[1] + b) * size[2] + o[2];
-                    System.arraycopy(x, src, dst, d, patch[2]);
-                    d += patch[2];
-                }
+        int vox = size[0] * size[1] * size[2], pvox = patch[0] * patch[1] * patch[2];
+        for (int c = 0; c < channels; c++) Crops.crop(x, c * vox, size, Crops.Order.C, o, dst, dstOff + c * pvox, patch, Crops.Order.C);
     }
 
     private void accumulate(float[] pred, int off, int k, int[] o, int[] size, float[] imp, float[] out, float[] count) {
@@ -214,26 +210,16 @@ public final class SlidingWindow {
     }
 
     static float[] pad(float[] in, int channels, int[] dims, int[] size, int[] before) {
-        float[] out = new float[channels * size[0] * size[1] * size[2]];
-        for (int c = 0; c < channels; c++)
-            for (int a = 0; a < dims[0]; a++)
-                for (int b = 0; b < dims[1]; b++) {
-                    int src = ((c * dims[0] + a) * dims[1] + b) * dims[2];
-                    int dst = ((c * size[0] + a + before[0]) * size[1] + b + before[1]) * size[2] + before[2];
-                    System.arraycopy(in, src, out, dst, dims[2]);
-                }
+        int vox = dims[0] * dims[1] * dims[2], pvox = size[0] * size[1] * size[2];
+        float[] out = new float[channels * pvox];
+        for (int c = 0; c < channels; c++) Crops.paste(in, c * vox, dims, Crops.Order.C, before, out, c * pvox, size, Crops.Order.C);
         return out;
     }
 
     static float[] crop(float[] in, int channels, int[] size, int[] dims, int[] before) {
-        float[] out = new float[channels * dims[0] * dims[1] * dims[2]];
-        for (int c = 0; c < channels; c++)
-            for (int a = 0; a < dims[0]; a++)
-                for (int b = 0; b < dims[1]; b++) {
-                    int src = ((c * size[0] + a + before[0]) * size[1] + b + before[1]) * size[2] + before[2];
-                    int dst = ((c * dims[0] + a) * dims[1] + b) * dims[2];
-                    System.arraycopy(in, src, out, dst, dims[2]);
-                }
+        int vox = dims[0] * dims[1] * dims[2], pvox = size[0] * size[1] * size[2];
+        float[] out = new float[channels * vox];
+        for (int c = 0; c < channels; c++) Crops.crop(in, c * pvox, size, Crops.Order.C, before, out, c * vox, dims, Crops.Order.C);
         return out;
     }
 }

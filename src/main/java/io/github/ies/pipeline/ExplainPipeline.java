@@ -11,6 +11,7 @@ import io.github.ies.instances.LesionColumns;
 import io.github.ies.instances.LesionRows;
 import io.github.ies.instances.Peak;
 import io.github.ies.instances.PeakKey;
+import io.github.ies.io.Crops;
 import io.github.ies.io.ExplainLayout;
 import io.github.ies.io.NonFinite;
 import io.github.ies.io.Volume;
@@ -499,18 +500,8 @@ public final class ExplainPipeline {
 
     /** C-order arrays on the whole input grid cropped to a box (C order within it). */
     private float[][] crop(float[][] whole, Box box) {
-        int[] o = box.origin(), z = box.size();
         float[][] out = new float[whole.length][];
-        for (int c = 0; c < whole.length; c++) {
-            float[] a = new float[box.voxels()];
-            int idx = 0;
-            for (int i = 0; i < z[0]; i++)
-                for (int j = 0; j < z[1]; j++) {
-                    System.arraycopy(whole[c], ((o[0] + i) * nd[1] + o[1] + j) * nd[2] + o[2], a, idx, z[2]);
-                    idx += z[2];
-                }
-            out[c] = a;
-        }
+        for (int c = 0; c < whole.length; c++) out[c] = Crops.crop(whole[c], nd, Crops.Order.C, box.origin(), box.size());
         return out;
     }
 
@@ -662,12 +653,7 @@ public final class ExplainPipeline {
     public static Volume paste(float[] crop, Box region, Volume ref) {
         int[] nd = ref.dims();
         float[] full = new float[nd[0] * nd[1] * nd[2]];
-        int[] og = region.origin(), s = region.size();
-        io.github.ies.io.Grid g = new io.github.ies.io.Grid(nd);
-        for (int a = 0; a < s[0]; a++)
-            for (int b = 0; b < s[1]; b++)
-                for (int c = 0; c < s[2]; c++)
-                    full[g.nifti(og[0] + a, og[1] + b, og[2] + c)] = crop[(a * s[1] + b) * s[2] + c];
+        Crops.paste(crop, 0, region.size(), Crops.Order.C, region.origin(), full, 0, nd, Crops.Order.NIFTI);
         return new Volume(full, nd, ref.geometry());
     }
 }

@@ -1,5 +1,7 @@
 package io.github.ies.saliency;
 
+import io.github.ies.io.Crops;
+
 import java.util.Arrays;
 
 /**
@@ -54,34 +56,19 @@ public final class Box {
     float[] extract(float[] x, int channels, int[] dims) {
         float[] out = new float[channels * voxels()];
         int vol = dims[0] * dims[1] * dims[2];
-        for (int c = 0; c < channels; c++) {
-            for (int a = 0; a < size[0]; a++) {
-                int i = origin[0] + a;
-                if (i < 0 || i >= dims[0]) continue;
-                for (int b = 0; b < size[1]; b++) {
-                    int j = origin[1] + b;
-                    if (j < 0 || j >= dims[1]) continue;
-                    int k0 = Math.max(0, origin[2]), k1 = Math.min(dims[2], origin[2] + size[2]);
-                    if (k1 <= k0) continue;
-                    int src = c * vol + (i * dims[1] + j) * dims[2] + k0;
-                    int dst = c * voxels() + (a * size[1] + b) * size[2] + (k0 - origin[2]);
-                    System.arraycopy(x, src, out, dst, k1 - k0);
-                }
-            }
-        }
+        for (int c = 0; c < channels; c++) Crops.crop(x, c * vol, dims, Crops.Order.C, origin, out, c * voxels(), size, Crops.Order.C);
         return out;
     }
 
     /** Copies the part of a crop on this box that lies inside {@code inner} (a sub-box) into a crop on inner. */
     float[] sub(float[] crop, int cropOffset, Box inner) {
-        float[] out = new float[inner.voxels()];
-        for (int a = 0; a < inner.size[0]; a++) {
-            for (int b = 0; b < inner.size[1]; b++) {
-                int src = local(inner.origin[0] + a, inner.origin[1] + b, inner.origin[2]);
-                if (src < 0) throw new IllegalArgumentException(inner + " is not inside " + this);
-                System.arraycopy(crop, cropOffset + src, out, (a * inner.size[1] + b) * inner.size[2], inner.size[2]);
-            }
+        int[] at = new int[3];
+        for (int d = 0; d < 3; d++) {
+            at[d] = inner.origin[d] - origin[d];
+            if (at[d] < 0 || at[d] + inner.size[d] > size[d]) throw new IllegalArgumentException(inner + " is not inside " + this);
         }
+        float[] out = new float[inner.voxels()];
+        Crops.crop(crop, cropOffset, size, Crops.Order.C, at, out, 0, inner.size, Crops.Order.C);
         return out;
     }
 

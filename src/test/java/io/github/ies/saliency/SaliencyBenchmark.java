@@ -4,6 +4,7 @@ import ai.djl.Device;
 import io.github.ies.instances.ConnectedComponents;
 import io.github.ies.instances.Connectivity;
 import io.github.ies.instances.Labeling;
+import io.github.ies.io.Crops;
 import io.github.ies.io.Nifti;
 import io.github.ies.io.Volume;
 import io.github.ies.model.ModelBundle;
@@ -256,12 +257,7 @@ public final class SaliencyBenchmark {
     }
 
     static float[] paste(float[] crop, Box region, int[] d) {
-        float[] full = new float[d[0] * d[1] * d[2]];
-        int[] o = region.origin(), s = region.size();
-        for (int i = 0; i < s[0]; i++)
-            for (int j = 0; j < s[1]; j++)
-                System.arraycopy(crop, (i * s[1] + j) * s[2], full, ((o[0] + i) * d[1] + o[1] + j) * d[2] + o[2], s[2]);
-        return full;
+        return Crops.paste(crop, region.size(), Crops.Order.C, region.origin(), d);
     }
 
     static double relL2(float[] got, float[] want) {

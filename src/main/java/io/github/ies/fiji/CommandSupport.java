@@ -5,6 +5,7 @@ import ij.gui.Roi;
 import ij.measure.ResultsTable;
 import ij.plugin.frame.RoiManager;
 import io.github.ies.io.Volume;
+import io.github.ies.model.ModelBundle;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -41,11 +42,12 @@ final class CommandSupport {
         }
     }
 
-    /** FLAIR and MPRAGE under the names the bundles use. */
-    static Map<String, Volume> inputs(ImagePlus flair, ImagePlus mprage) {
+    /** FLAIR and MPRAGE under the bundle's names of its two inputs ({@link InputImageDefaults#bundleInputs}). */
+    static Map<String, Volume> inputs(ModelBundle bundle, ImagePlus flair, ImagePlus mprage) {
+        String[] names = InputImageDefaults.bundleInputs(bundle.inputs());
         Map<String, Volume> m = new LinkedHashMap<>();
-        m.put("FLAIR", volume(flair, "flair"));
-        m.put("MPRAGE", volume(mprage, "mprage"));
+        m.put(names[0], volume(flair, "flair"));
+        m.put(names[1], volume(mprage, "mprage"));
         return m;
     }
 
@@ -75,10 +77,12 @@ final class CommandSupport {
         return out;
     }
 
-    static Map<String, String> sources(ImagePlus flair, ImagePlus mprage) {
+    /** Where FLAIR and MPRAGE came from (for messages), under the bundle's names of its inputs. */
+    static Map<String, String> sources(ModelBundle bundle, ImagePlus flair, ImagePlus mprage) {
+        String[] names = InputImageDefaults.bundleInputs(bundle.inputs());
         Map<String, String> m = new LinkedHashMap<>();
-        m.put("FLAIR", "image '" + flair.getTitle() + "'");
-        m.put("MPRAGE", "image '" + mprage.getTitle() + "'");
+        m.put(names[0], "image '" + flair.getTitle() + "'");
+        m.put(names[1], "image '" + mprage.getTitle() + "'");
         return m;
     }
 

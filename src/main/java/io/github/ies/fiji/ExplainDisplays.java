@@ -64,7 +64,7 @@ final class ExplainDisplays implements ExplainPipeline.Sink {
     public void instances(LesionRows t, List<Integer> ids, ExplainPipeline.Labels labels) {
         this.t = t;
         labelsOf = labels;
-        int[] nd = in.get("FLAIR").dims();
+        int[] nd = in.values().iterator().next().dims();
         // one crop size for all lesions, from the explained lesions' bounding boxes
         size = new int[3];
         for (int a = 0; a < 3; a++) {
@@ -73,7 +73,8 @@ final class ExplainDisplays implements ExplainPipeline.Sink {
             size[a] = cropSize > 0 ? cropSize : Math.max(48, ext + 16);
             size[a] = Math.min(size[a], nd[a]);
         }
-        ov = new LesionOverview(in.get("FLAIR"), "FLAIR");
+        Map.Entry<String, Volume> first = in.entrySet().iterator().next();      // FLAIR under the bundle's name
+        ov = new LesionOverview(first.getValue(), first.getKey());
     }
 
     @Override

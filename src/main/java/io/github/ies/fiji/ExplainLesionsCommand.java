@@ -126,17 +126,18 @@ public class ExplainLesionsCommand extends SegmentingCommand implements TableRes
         ExplainPipeline.Request q = request();
         SaliencySettings o = q.settings;
         ModelBundle bundle = loadBundle();
-        Map<String, Volume> in = CommandSupport.inputs(flairImage, mprageImage);
-        Volume ref = in.get("FLAIR");
+        Map<String, Volume> in = CommandSupport.inputs(bundle, flairImage, mprageImage);    // under the bundle's names
+        Volume ref = in.values().iterator().next();                // FLAIR's grid, the reference
         int[] nd = ref.dims();
         List<String> assumed = inputWarnings();                   // logged by ModelCommand.run, recorded in run.json
         List<String> readWarnings = new ArrayList<>(assumed);
+        ImagePlus[] images = {flairImage, mprageImage};
+        int c = 0;
         for (Map.Entry<String, Volume> e : in.entrySet()) {
-            String w = NonFinite.check(e.getValue(), e.getKey() + " '" + (e.getKey().equals("FLAIR") ? flairImage : mprageImage).getTitle() + "'",
-                    NonFinite.Policy.ERROR);
+            String w = NonFinite.check(e.getValue(), e.getKey() + " '" + images[c++].getTitle() + "'", NonFinite.Policy.ERROR);
             if (w != null) readWarnings.add(w);
         }
-        ExplainPipeline.Inputs inputs = new ExplainPipeline.Inputs(bundle, channels(bundle), CommandSupport.sources(flairImage, mprageImage));
+        ExplainPipeline.Inputs inputs = new ExplainPipeline.Inputs(bundle, channels(bundle), CommandSupport.sources(bundle, flairImage, mprageImage));
         inputs.modelSource = CommandSupport.bundlePath(model).toString();
 
         int[] userLabels = null;

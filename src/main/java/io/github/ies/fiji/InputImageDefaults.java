@@ -16,6 +16,23 @@ final class InputImageDefaults {
 
     private InputImageDefaults() {}
 
+    /**
+     * The bundle's names of the FLAIR and MPRAGE inputs, {FLAIR, MPRAGE}: its two inputs recognised by name, with the
+     * same patterns the dialogs use for image titles ({@code FLAIR}/{@code T2_FLAIR}/{@code t2}; {@code MPRAGE},
+     * {@code MP2RAGE}, {@code T1}, {@code t1w}). The Fiji commands take one FLAIR and one MPRAGE image; a bundle with
+     * other inputs is refused in one line that says what to do.
+     */
+    static String[] bundleInputs(java.util.List<String> inputs) {
+        String f = inputs.size() == 2 ? byName(inputs.toArray(new String[0]), FLAIR, null) : null;
+        String m = f == null ? null : byName(inputs.toArray(new String[0]), MPRAGE, f);
+        if (f == null || m == null) {
+            throw new IllegalArgumentException("the model's inputs are " + inputs + "; the Fiji commands give one FLAIR and one MPRAGE (T1) image: "
+                    + "use a bundle whose two inputs are named for them (e.g. FLAIR and MPRAGE, or T2_FLAIR and T1w), "
+                    + "or the command line, which takes any inputs ('ies explain --input NAME=FILE ...')");
+        }
+        return new String[] {f, m};
+    }
+
     /** Whether a dialog can show the defaults (not headless); the tests' emulated Fiji says yes. */
     static volatile java.util.function.BooleanSupplier dialogs = () -> !java.awt.GraphicsEnvironment.isHeadless();
 

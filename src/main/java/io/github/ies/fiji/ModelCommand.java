@@ -199,7 +199,7 @@ public abstract class ModelCommand extends DynamicCommand {
 
     /** FLAIR and MPRAGE in the bundle's channel order, checked for a common grid. */
     protected Volume[] channels(ModelBundle bundle) {
-        return Segmenter.matchInputs(bundle, CommandSupport.inputs(flairImage, mprageImage), CommandSupport.sources(flairImage, mprageImage));
+        return Segmenter.matchInputs(bundle, CommandSupport.inputs(bundle, flairImage, mprageImage), CommandSupport.sources(bundle, flairImage, mprageImage));
     }
 
     /** Progress to the status bar / ImageJ progress bar; throws CancellationException once the user cancelled. */

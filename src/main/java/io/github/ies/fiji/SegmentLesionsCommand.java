@@ -8,7 +8,6 @@ import io.github.ies.instances.InstanceResult;
 import io.github.ies.io.Volume;
 import io.github.ies.model.ModelBundle;
 import io.github.ies.model.SegmentationResult;
-import io.github.ies.model.Segmenter;
 import org.scijava.ItemIO;
 import org.scijava.command.Command;
 import org.scijava.plugin.Parameter;
@@ -20,7 +19,6 @@ import io.github.ies.pipeline.SegmentJob;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Segments MS lesions with a model bundle (the engine of {@code ies segment} and {@code ies explain}): shows the
@@ -82,8 +80,7 @@ public class SegmentLesionsCommand extends SegmentingCommand implements TableRes
         List<Path> inputFiles = inputFiles(gtImage);
         if (out != null) OutputFolder.check(out, inputFiles, io.github.ies.io.OutputKind.SEGMENT, COMMAND);          // a bad output folder before any reading
         ModelBundle bundle = loadBundle();
-        Map<String, Volume> named = CommandSupport.inputs(flairImage, mprageImage);
-        Volume[] channels = Segmenter.matchInputs(bundle, named, CommandSupport.sources(flairImage, mprageImage));
+        Volume[] channels = channels(bundle);
         Volume gt = gtImage == null ? null : CommandSupport.volume(gtImage, "ground_truth");
         if (gt != null && !gt.sameGrid(channels[0])) {
             throw new IllegalArgumentException("ground_truth '" + gtImage.getTitle() + "' is not on the FLAIR's grid (dims and affine must match)");

@@ -176,6 +176,59 @@ public class DemoSubjectFijiTest {
         for (int r = 0; r < ta.size(); r++) assertEquals(ta.getValue("voxels", r), tb.getValue("voxels", r), 0);
     }
 
+    /**
+     * Issue 21: the Fiji commands take the bundle's names of its inputs (not FLAIR and MPRAGE written in the plugin):
+     * the demo bundle with its inputs renamed T2_FLAIR and T1w gives the same lesions; a bundle whose inputs are not a
+     * FLAIR and a T1 is refused in one line that says what to do.
+     */
+    @Test
+    public void theInputsAreTheBundles() throws Exception {
+        Path renamed = tmp.newFolder("renamed-bundle").toPath(), other = tmp.newFolder("other-bundle").toPath();
+        String json = Files.readString(MODEL.resolve("ies-model.json"));
+        assertTrue(json.contains("\"FLAIR\",") && json.contains("\"MPRAGE\""));
+        for (Path dir : List.of(renamed, other)) {
+            try (java.util.stream.Stream<Path> files = Files.list(MODEL)) {
+                for (Path f : (Iterable<Path>) files::iterator) if (!f.getFileName().toString().equals("ies-model.json")) Files.copy(f, dir.resolve(f.getFileName()));
+            }
+        }
+        Files.writeString(renamed.resolve("ies-model.json"), json.replace("\"FLAIR\",", "\"T2_FLAIR\",").replace("\"MPRAGE\"", "\"T1w\""));
+        Files.writeString(other.resolve("ies-model.json"), json.replace("\"FLAIR\",", "\"DWI\",").replace("\"MPRAGE\"", "\"ADC\""));
+        Map<String, Object> in = new HashMap<>();
+        in.put("device", "cpu");
+        in.put("flair", flair);
+        in.put("mprage", mprage);
+        in.put("model", MODEL.toFile());
+        ImagePlus a = (ImagePlus) FijiRun.run(context, SegmentLesionsCommand.class, in).getOutput("labels");
+        in.put("model", renamed.toFile());
+        FijiRun r = FijiRun.run(context, SegmentLesionsCommand.class, in);
+        assertFalse(r.getCancelReason(), r.isCanceled());
+        ImagePlus b = (ImagePlus) r.getOutput("labels");
+        for (int z = 1; z <= a.getStackSize(); z++) {
+            assertArrayEquals("slice " + z, (float[]) a.getStack().getProcessor(z).convertToFloatProcessor().getPixels(),
+                    (float[]) b.getStack().getProcessor(z).convertToFloatProcessor().getPixels(), 0f);
+        }
+        in.put("model", other.toFile());
+        FijiRun refused = FijiRun.run(context, SegmentLesionsCommand.class, in);
+        assertTrue(refused.isCanceled());
+        assertTrue(refused.getCancelReason(), refused.getCancelReason().contains("the model's inputs are [DWI, ADC]")
+                && refused.getCancelReason().contains("ies explain --input NAME=FILE"));
+    }
+
+    @Test
+    public void bundleInputsAreRecognisedByName() {
+        assertArrayEquals(new String[] {"FLAIR", "MPRAGE"}, InputImageDefaults.bundleInputs(List.of("FLAIR", "MPRAGE")));
+        assertArrayEquals(new String[] {"T2_FLAIR", "T1w"}, InputImageDefaults.bundleInputs(List.of("T1w", "T2_FLAIR")));
+        assertArrayEquals(new String[] {"flair", "mp2rage"}, InputImageDefaults.bundleInputs(List.of("flair", "mp2rage")));
+        for (List<String> bad : List.of(List.of("flair", "t1", "t1ce"), List.of("DWI", "ADC"), List.of("FLAIR"), List.of("FLAIR", "FLAIR2"))) {
+            try {
+                InputImageDefaults.bundleInputs(bad);
+                fail(bad + " accepted");
+            } catch (IllegalArgumentException e) {
+                assertTrue(e.getMessage(), e.getMessage().startsWith("the model's inputs are " + bad));
+            }
+        }
+    }
+
     /** What ImageJ keeps of an image saved as TIFF and opened again: the voxels and the calibration, not our properties. */
     private static ImagePlus stripped(ImagePlus imp, String title) {
         ImagePlus c = new ImagePlus(title, imp.getStack().duplicate());

@@ -3,6 +3,7 @@ package io.github.ies;
 import io.github.ies.analysis.CohortAnalysis;
 import io.github.ies.cli.IesCli;
 import io.github.ies.jobs.AnalyzeJob;
+import io.github.ies.jobs.BatchJob;
 import io.github.ies.jobs.ContextJob;
 import io.github.ies.jobs.RelocateJob;
 import io.github.ies.pipeline.ExplainJob;
@@ -51,7 +52,7 @@ public class FrontEndOptionsTest {
     private static final String[] SUBJECT = {"--model", "m", "--input", "FLAIR=f.nii.gz", "--input", "MPRAGE=t1.nii.gz", "--out", "o"};
 
     /** Fields that name the run rather than configure it (files, the command's name and version). */
-    private static final Set<String> NOT_SETTINGS = Set.of("model", "inputs", "out", "command", "version", "explainDirs", "progress",
+    private static final Set<String> NOT_SETTINGS = Set.of("model", "inputs", "out", "command", "version", "explainDirs", "subjects", "progress",
             "outputFolder", "outputFolderName");
 
     // ------------------------------------------------------------------ defaults: every command's mapping of no option
@@ -65,7 +66,9 @@ public class FrontEndOptionsTest {
         assertSame("ies report", new HtmlReport.Options(), cliRequest("report", "--explain-dir", tmpDir()));
         assertSame("ies experiment context", new ContextJob.Request(), cliRequest("experiment context", SUBJECT));
         assertSame("ies experiment relocate", new RelocateJob.Request(), cliRequest("experiment relocate", SUBJECT));
-        assertSame("ies batch", new ExplainJob.Request(), cliRequest("batch", "--model", "m", "--subjects", "s", "--out", "o"));
+        BatchJob.Request batch = (BatchJob.Request) cliRequest("batch", "--model", "m", "--subjects", "s", "--out", "o");
+        assertSame("ies batch", new BatchJob.Request(), batch);
+        assertSame("ies batch (each subject's explain)", new ExplainPipeline.Request(), batch.explain);
     }
 
     @Test

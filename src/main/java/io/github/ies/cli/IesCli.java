@@ -1,5 +1,6 @@
 package io.github.ies.cli;
 
+import io.github.ies.io.Messages;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

@@ -74,14 +74,14 @@ public class ConsoleRun extends AbstractConsoleArgument {
      */
     @Override
     public boolean supports(LinkedList<String> args) {
-        return headless.getAsBoolean() && super.supports(args) && HeadlessRunner.find(commands, args.get(1)) != null;
+        return headless.getAsBoolean() && super.supports(args) && IesCommands.find(commands, args.get(1)) != null;
     }
 
     @Override
     public void handle(LinkedList<String> args) {
         if (!supports(args)) return;
         args.removeFirst();                                   // --run
-        CommandInfo info = HeadlessRunner.find(commands, args.removeFirst());
+        CommandInfo info = IesCommands.find(commands, args.removeFirst());
         String arguments = getParam(args);
         if (arguments != null) args.removeFirst();
         startup.addOperation(() -> run(info, arguments));
@@ -94,7 +94,7 @@ public class ConsoleRun extends AbstractConsoleArgument {
         try {
             Map<String, Object> inputs;
             try {
-                inputs = HeadlessRunner.inputs(info, HeadlessRunner.parseArgs(arguments));
+                inputs = CommandInputs.inputs(info, MacroArgs.parse(arguments));
             } catch (HeadlessRunner.UsageException e) {
                 fail(USAGE, title + ": " + e.getMessage());
                 return;

@@ -4,6 +4,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.stream.JsonReader;
 import io.github.ies.instances.LesionTable;
+import io.github.ies.io.Messages;
 import io.github.ies.io.Geometry;
 import io.github.ies.io.Nifti;
 import io.github.ies.io.NiftiDataType;

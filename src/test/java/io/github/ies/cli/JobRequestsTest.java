@@ -2,6 +2,7 @@ package io.github.ies.cli;
 
 import io.github.ies.fiji.ContextExperimentCommand;
 import io.github.ies.fiji.RelocateLesionCommand;
+import io.github.ies.jobs.BatchJob;
 import io.github.ies.jobs.ContextJob;
 import io.github.ies.request.InvalidRequest;
 import io.github.ies.jobs.RelocateJob;
@@ -84,5 +85,63 @@ public class JobRequestsTest {
         CliRun run = CliRun.of("experiment", "context", "--model", "m", "--input", "FLAIR=f", "--gt", "g", "--min-voxels", "0", "--out", "o");
         assertEquals(2, run.rc);
         assertTrue(run.err, run.err.contains("need 1 <= --min-voxels <= --max-voxels"));
+    }
+
+    private static String refusal(BatchJob.Request q) {
+        try {
+            q.validate();
+        } catch (InvalidRequest e) {
+            return e.render(k -> "{" + k + "}");
+        }
+        throw new AssertionError("accepted");
+    }
+
+    private static BatchJob.Request batch() {
+        BatchJob.Request q = new BatchJob.Request();
+        q.subjects = java.nio.file.Path.of("cohort");
+        q.out = java.nio.file.Path.of("out");
+        q.model = java.nio.file.Path.of("model");
+        return q;
+    }
+
+    @Test
+    public void batchRequestChecksJobsPartsAndTheExplainSettingsByKey() {
+        BatchJob.Request q = batch();
+        assertSame(q, q.validate());
+        q = batch();
+        q.jobs = 0;
+        assertEquals("{jobs} must be >= 1, got 0", refusal(q));
+        for (String bad : new String[] {"3/2", "0/2", "1/0", "x", "1/2/3", "a/b"}) {
+            q = batch();
+            q.shard = BatchJob.Part.parse(bad);
+            assertEquals(bad, "{shard} must be i/n with 1 <= i <= n, got '" + bad + "'", refusal(q));
+            q = batch();
+            q.worker = BatchJob.Part.parse(bad);
+            assertEquals(bad, "{worker} must be i/n with 1 <= i <= n, got '" + bad + "'", refusal(q));
+        }
+        q = batch();
+        q.shard = new BatchJob.Part(5, 4);
+        assertEquals("{shard} must be i/n with 1 <= i <= n, got '5/4'", refusal(q));
+        q = batch();
+        q.shard = BatchJob.Part.parse(" 2 / 4");
+        q.worker = new BatchJob.Part(1, 1);
+        assertSame(q, q.validate());
+        assertEquals(2, q.shard.i);
+        assertEquals(4, q.shard.n);
+        assertEquals(" 2 / 4", q.shard.text);
+        assertNull(BatchJob.Part.parse(null));
+        q = batch();
+        q.explain.tnSpheres = -1;
+        assertEquals("{tn_spheres} must be >= 0, got -1", refusal(q));
+        q = batch();
+        q.subjects = null;
+        assertEquals("{subjects}, {out} and {model} are required", refusal(q));
+        // the command line says it with its option names, before any work (exit 2)
+        CliRun run = CliRun.of("batch", "--model", "m", "--subjects", "s", "--out", "o", "--jobs", "0");
+        assertEquals(2, run.rc);
+        assertTrue(run.err, run.err.contains("usage error: --jobs must be >= 1, got 0"));
+        run = CliRun.of("batch", "--model", "m", "--subjects", "s", "--out", "o", "--worker", "2/1");
+        assertEquals(2, run.rc);
+        assertTrue(run.err, run.err.contains("usage error: --worker must be i/n with 1 <= i <= n, got '2/1'"));
     }
 }

@@ -97,7 +97,7 @@ public class FijiCommandsTest {
     @Test
     public void everyOutputIsAnImageImageJ2CanShow() {
         int commandsSeen = 0;
-        for (CommandInfo ci : HeadlessRunner.commands(commands)) {
+        for (CommandInfo ci : IesCommands.commands(commands)) {
             commandsSeen++;
             for (org.scijava.module.ModuleItem<?> out : ci.outputs()) {
                 assertTrue(ci.getTitle() + " output '" + out.getName() + "' is a " + out.getType().getName(),

@@ -1,4 +1,4 @@
-package io.github.ies.cli;
+package io.github.ies.jobs;
 
 import io.github.ies.instances.LesionTable;
 
@@ -14,14 +14,14 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /** The subjects of a cohort for {@code ies batch}: one folder per subject, or a CSV of paths. */
-final class Subjects {
+public final class Subjects {
 
     /** One subject's inputs (gt and brain mask optional). */
-    static final class Subject {
-        final String name;
-        final Path flair, mprage, gt, brainMask;
+    public static final class Subject {
+        public final String name;
+        public final Path flair, mprage, gt, brainMask;
 
-        Subject(String name, Path flair, Path mprage, Path gt, Path brainMask) {
+        public Subject(String name, Path flair, Path mprage, Path gt, Path brainMask) {
             this.name = name;
             this.flair = flair;
             this.mprage = mprage;
@@ -30,7 +30,7 @@ final class Subjects {
         }
 
         /** The subject's input files (no nulls). */
-        List<Path> files() {
+        public List<Path> files() {
             List<Path> l = new ArrayList<>();
             for (Path p : new Path[] {flair, mprage, gt, brainMask}) if (p != null) l.add(p);
             return l;
@@ -40,7 +40,7 @@ final class Subjects {
     private Subjects() {}
 
     /** Subjects of a folder (each sub-folder with a FLAIR and an MPRAGE file) or a CSV, sorted by name. */
-    static List<Subject> load(Path source) throws IOException {
+    public static List<Subject> load(Path source) throws IOException {
         List<Subject> out = Files.isDirectory(source) ? fromFolder(source) : fromCsv(source);
         out.sort(Comparator.comparing(s -> s.name));
         Set<String> seen = new HashSet<>();

@@ -1,4 +1,4 @@
-package io.github.ies.cli;
+package io.github.ies.io;
 
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
@@ -9,13 +9,14 @@ import java.nio.file.NotDirectoryException;
 
 /**
  * One-line error messages that say what is wrong and what to do. Java's file-system exceptions carry only a path
- * as their message ("ies segment: error: /data/out"); they are spelled out here.
+ * as their message ("error: /data/out"); they are spelled out here (a front-end's error lines, a batch's failure
+ * markers).
  */
-final class Messages {
+public final class Messages {
 
     private Messages() {}
 
-    static String describe(Throwable e) {
+    public static String describe(Throwable e) {
         String m = describe0(e);
         return m.replace('\n', ' ').replace('\r', ' ');
     }

@@ -99,6 +99,8 @@ public class FrontEndOptionsTest {
         {"segment", "--batch-size", null, null, "0", "{batch_size} must be >= 1, got 0"},
         {"analyze", "--threshold", "LesionStatisticsCommand", "threshold", "-0.5", "{threshold} must be >= 0, got -0.5"},
         {"analyze", "--max-mm", "LesionStatisticsCommand", "max_mm", "0", "{bin_mm} and {max_mm} must be > 0"},
+        {"analyze", "--min-group-size", "LesionStatisticsCommand", "min_group_size", "1", "{min_group_size} must be >= 2, got 1"},
+        {"report", "--min-group-size", null, null, "0", "{min_group_size} must be >= 2, got 0"},
         {"report", "--max-lesions", null, null, "-1", "{max_lesions} must be >= 0, got -1"},
         {"experiment context", "--steps", "ContextExperimentCommand", "steps", "-1", "{steps} must be >= 0"},
         {"experiment relocate", "--shell-mm", "RelocateLesionCommand", "shell_mm", "-1", "{shell_mm} and {clearance} must be >= 0"},

@@ -45,6 +45,12 @@ public final class CohortAnalysis {
     /** Parameters. */
     public static final class Options {
         public static final double DEFAULT_THRESHOLD = 0.1, DEFAULT_MAX_MM = 10;
+        /**
+         * The fewest lesions a group needs before it is tested (docs/analysis.md, "Group size"): with 5 and 5 the
+         * smallest two-sided Mann-Whitney p-value is 2/C(10, 5) = 0.008; with 4 and 4 it is 0.029 and with 3 and 3 it is
+         * 0.10, so that no outcome could be significant; a smaller group gets its median, not a test.
+         */
+        public static final int DEFAULT_MIN_GROUP_SIZE = 5;
         /** Values in (-threshold, threshold) are discarded (paper: 0.1). */
         public double threshold = DEFAULT_THRESHOLD;
         /**
@@ -56,11 +62,14 @@ public final class CohortAnalysis {
         public double maxMm = DEFAULT_MAX_MM;
         /** The method whose maps are read for the contributions (file key). */
         public String method = "smoothgrad-max";
+        /** Groups of fewer lesions (instances) than this are not tested (no p-value, no rank-biserial r; a note instead). */
+        public int minGroupSize = DEFAULT_MIN_GROUP_SIZE;
 
         /** The one check of these options, for every interface, before any work. @throws InvalidRequest naming the setting */
         public Options validate() {
             if (!(threshold >= 0) || Double.isInfinite(threshold)) throw new InvalidRequest("{threshold} must be >= 0, got " + threshold);
             if ((binMm != null && !(binMm > 0)) || !(maxMm > 0)) throw new InvalidRequest("{bin_mm} and {max_mm} must be > 0");
+            if (minGroupSize < 2) throw new InvalidRequest("{min_group_size} must be >= 2, got " + minGroupSize);
             return this;
         }
     }
@@ -105,6 +114,65 @@ public final class CohortAnalysis {
         public final List<String> warnings = new ArrayList<>();
         /** Explained instances (rows with peaks) and those of them with maps. */
         public int instances, instancesWithMaps;
+        /** Explained instances (lesions) per group, in group order. */
+        public final Map<String, Integer> groupSizes = new LinkedHashMap<>();
+        /** The groups with fewer lesions than {@link Options#minGroupSize} (not tested). */
+        public final List<String> smallGroups = new ArrayList<>();
+        /** {@link Options#minGroupSize} of this run. */
+        public int minGroupSize = Options.DEFAULT_MIN_GROUP_SIZE;
+    }
+
+    /** Status of a group test: tested, or not tested because a group has fewer lesions than the minimum. */
+    public static final String TESTED = "tested", TOO_FEW = "too_few_lesions";
+
+    /** One pair of groups of one method, channel and statistic: its test, or why there is none. */
+    public static final class GroupTest {
+        public final String method, channel, statistic, groupA, groupB;
+        public final int nA, nB;
+        /** The test; null when {@link #status} is {@link #TOO_FEW}. */
+        public final Statistics.MannWhitney test;
+        public final String status, note;
+
+        GroupTest(String[] mc, String stat, String a, String b, int nA, int nB, Statistics.MannWhitney test, String status, String note) {
+            this.method = mc[0];
+            this.channel = mc[1];
+            this.statistic = stat;
+            this.groupA = a;
+            this.groupB = b;
+            this.nA = nA;
+            this.nB = nB;
+            this.test = test;
+            this.status = status;
+            this.note = note;
+        }
+    }
+
+    /**
+     * Every pair of groups of every method, channel and statistic with values in both: a two-sided Mann-Whitney test
+     * when both have at least {@link Result#minGroupSize} values (one per lesion), else no test and a note saying why.
+     */
+    public static List<GroupTest> groupTests(Result r) {
+        List<GroupTest> out = new ArrayList<>();
+        int min = r.minGroupSize;
+        for (String[] mc : r.methodChannels) {
+            for (String stat : statistics(mc)) {
+                Map<String, double[]> byGroup = peakValues(r, mc[0], mc[1], stat);
+                List<String> gs = new ArrayList<>(byGroup.keySet());
+                for (int a = 0; a < gs.size(); a++) for (int b = a + 1; b < gs.size(); b++) {
+                    double[] x = byGroup.get(gs.get(a)), y = byGroup.get(gs.get(b));
+                    if (x.length == 0 || y.length == 0) continue;
+                    if (x.length < min || y.length < min) {
+                        out.add(new GroupTest(mc, stat, gs.get(a), gs.get(b), x.length, y.length, null, TOO_FEW,
+                                String.format(Locale.ROOT, "not tested: %s has %d and %s %d lesion(s); min_group_size is %d",
+                                        gs.get(a), x.length, gs.get(b), y.length, min)));
+                    } else {
+                        Statistics.MannWhitney t = Statistics.mannWhitney(x, y);
+                        out.add(new GroupTest(mc, stat, gs.get(a), gs.get(b), t.nA, t.nB, t, TESTED, ""));
+                    }
+                }
+            }
+        }
+        return out;
     }
 
     /** A growable array of doubles. */
@@ -303,6 +371,17 @@ public final class CohortAnalysis {
         }
         pl.progress("analyze", total, total);
         res.groups.addAll(ordered(groups));
+        res.minGroupSize = options.minGroupSize;
+        for (String g : res.groups) res.groupSizes.put(g, 0);
+        for (LesionRows t : tables) for (LesionRow row : t.rows()) if (row.explained()) res.groupSizes.merge(group(row.category()), 1, Integer::sum);
+        for (Map.Entry<String, Integer> e : res.groupSizes.entrySet()) if (e.getValue() < options.minGroupSize) res.smallGroups.add(e.getKey());
+        if (!res.smallGroups.isEmpty()) {
+            StringBuilder w = new StringBuilder();
+            for (String g : res.smallGroups) w.append(w.length() > 0 ? ", " : "").append(g).append(" ").append(res.groupSizes.get(g));
+            res.warnings.add(0, "small groups: " + w + " lesion(s), fewer than min_group_size " + options.minGroupSize
+                    + ": no Mann-Whitney test (p-value, r) for a pair with one of them (group_tests.csv status '" + TOO_FEW
+                    + "'); their medians are descriptive only");
+        }
         res.channels.addAll(channels);
         res.methodChannels.addAll(mcs.values());
         if (res.instancesWithMaps == 0) res.warnings.add("no " + options.method + " maps found: channel contributions are empty");
@@ -384,7 +463,11 @@ public final class CohortAnalysis {
 
     // ---------------------------------------------------------------- tables
 
-    public static final String GROUP_TESTS_HEADER = "method,channel,statistic,group_a,group_b,n_a,n_b,u,p_value,rank_biserial";
+    /**
+     * The columns of group_tests.csv: {@code status} is {@value #TESTED} or {@value #TOO_FEW} (then u, p_value and
+     * rank_biserial are empty and {@code note} says which group is too small).
+     */
+    public static final String GROUP_TESTS_HEADER = "method,channel,statistic,group_a,group_b,n_a,n_b,u,p_value,rank_biserial,status,note";
 
     /** Writes peaks.csv, group_summary.csv, group_tests.csv and channel_contributions.csv into out. */
     public static void writeTables(Result r, Path out) throws IOException {
@@ -405,15 +488,13 @@ public final class CohortAnalysis {
                     sum.append(String.join(",", mc[0], mc[1], stat, e.getKey(), Integer.toString(m.n), fmt(m.median), fmt(m.lo), fmt(m.hi),
                             fmt(m.coverage))).append("\r\n");
                 }
-                List<String> gs = new ArrayList<>(byGroup.keySet());
-                for (int a = 0; a < gs.size(); a++) for (int b = a + 1; b < gs.size(); b++) {
-                    double[] x = byGroup.get(gs.get(a)), y = byGroup.get(gs.get(b));
-                    if (x.length == 0 || y.length == 0) continue;
-                    Statistics.MannWhitney t = Statistics.mannWhitney(x, y);
-                    tests.append(String.join(",", mc[0], mc[1], stat, gs.get(a), gs.get(b), Integer.toString(t.nA), Integer.toString(t.nB),
-                            fmt(t.u), fmt(t.pValue), fmt(t.rankBiserial))).append("\r\n");
-                }
             }
+        }
+        for (GroupTest t : groupTests(r)) {
+            boolean tested = t.test != null;
+            tests.append(String.join(",", t.method, t.channel, t.statistic, t.groupA, t.groupB, Integer.toString(t.nA), Integer.toString(t.nB),
+                    tested ? fmt(t.test.u) : "", tested ? fmt(t.test.pValue) : "", tested ? fmt(t.test.rankBiserial) : "", t.status, csv(t.note)))
+                    .append("\r\n");
         }
         write(out.resolve(ExplainLayout.GROUP_SUMMARY), sum);
         write(out.resolve(ExplainLayout.GROUP_TESTS), tests);

@@ -40,6 +40,10 @@ public final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--max-mm", paramLabel = "MM", defaultValue = "" + CohortAnalysis.Options.DEFAULT_MAX_MM, description = "outer limit of the perilesional shells in mm (default: ${DEFAULT-VALUE})")
     double maxMm;
 
+    @Option(names = "--min-group-size", paramLabel = "N", defaultValue = "" + CohortAnalysis.Options.DEFAULT_MIN_GROUP_SIZE,
+            description = "test two groups only when both have at least N lesions; smaller groups get medians, no p-value (default: ${DEFAULT-VALUE})")
+    int minGroupSize;
+
     @Option(names = "--no-figures", description = "tables only")
     boolean noFigures;
 
@@ -53,6 +57,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
         q.analysis.threshold = threshold;
         q.analysis.binMm = binMm;
         q.analysis.maxMm = maxMm;
+        q.analysis.minGroupSize = minGroupSize;
         q.figures = !noFigures;
         return Requests.validated(spec.commandLine(), q::validate);
     }
@@ -74,6 +79,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
         rec.parameters().addProperty("threshold", threshold);
         rec.parameters().addProperty("bin_mm", r.binMm);
         rec.parameters().addProperty("max_mm", maxMm);
+        rec.parameters().addProperty("min_group_size", minGroupSize);
         rec.parameters().addProperty("figures", !noFigures);
         rec.parameters().addProperty("out", out.toString());
         AnalyzeJob.write(out, "analyze", q, r, rec, (System.nanoTime() - t0) / 1e9);

@@ -75,7 +75,37 @@ public final class DemoCommand implements Callable<Integer> {
         o.print(summary(r));
         o.printf(Locale.ROOT, "wrote %s (lesions.csv, saliency/, run.json) in %.1f s%n", out, r.seconds);
         o.flush();
+        Path report = report(spec.commandLine(), saliency.quiet);
+        o.printf(Locale.ROOT, "wrote %s (open it in a browser)%n", report);
+        o.println("next: the statistics over this folder (or several): ies analyze --explain-dir " + out + " --out " + sibling("analysis"));
+        o.println("      your own subject: ies segment ... then ies explain --segmentation ... (README, \"Workflow\"); "
+                + "the report again, e.g. with other options: ies report --explain-dir " + out);
+        o.flush();
         return IesCli.EXIT_OK;
+    }
+
+    /** A folder next to the output folder, for the printed next commands. */
+    private String sibling(String name) {
+        Path parent = out.toAbsolutePath().normalize().getParent();
+        Path p = parent == null ? Path.of(name) : out.resolveSibling(name);
+        return p.toString();
+    }
+
+    /**
+     * The HTML report of the demo folder, as {@code ies report --explain-dir OUT} writes it (the same code:
+     * {@link io.github.ies.report.HtmlReport#build} with the request's defaults, into {@code OUT/report.html}).
+     */
+    private Path report(CommandLine cl, boolean quiet) throws Exception {
+        io.github.ies.report.HtmlReport.Options o = new io.github.ies.report.HtmlReport.Options().validate();
+        PrintWriter err = cl.getErr();
+        io.github.ies.model.ProgressListener progress = ProgressPrinter.of(err, quiet);
+        o.progress = (done, total) -> progress.progress("report", done, total);
+        String html = io.github.ies.report.HtmlReport.build(java.util.List.of(out), o, s -> {
+            if (!quiet) { err.println("ies demo: report: " + s); err.flush(); }
+        });
+        Path target = out.resolve(io.github.ies.io.ExplainLayout.REPORT);
+        io.github.ies.io.Nifti.writeAtomically(target, os -> os.write(html.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        return target;
     }
 
     /** The per-lesion table: id, category, voxels, seconds, then the peak columns (FLAIR/MPRAGE/layer). */
@@ -99,7 +129,27 @@ public final class DemoCommand implements Callable<Integer> {
             for (int i = 0; i < cols.size(); i++) sb.append(i > 0 ? ", " : "").append(shortName(cols.get(i))).append(" = ").append(cols.get(i));
             sb.append('\n');
         }
+        String zero = zeroGradCam(r, cols);
+        if (zero != null) sb.append(zero).append('\n');
         return sb.toString();
+    }
+
+    /**
+     * The footer line for Grad-CAM++ peaks of 0 (a map zero everywhere), or null when there is none: what it means
+     * and where it is explained.
+     */
+    static String zeroGradCam(ExplainPipeline.Result r, java.util.List<String> cols) {
+        java.util.List<String> ids = new java.util.ArrayList<>();
+        for (ExplainPipeline.Row row : r.rows) {
+            for (String c : cols) {
+                Double v = row.values.get(c);
+                if (c.startsWith("gradcampp") && v != null && v == 0) { ids.add(Integer.toString(row.id)); break; }
+            }
+        }
+        if (ids.isEmpty()) return null;
+        return "gcam = 0.000 (lesions " + String.join(", ", ids) + "): that lesion's Grad-CAM++ map is zero everywhere. Its weights keep "
+                + "only positive gradients, and nearly all of this network's layer gradients are negative (the layer ends in a PReLU): "
+                + "the method on this network, not a failure (docs/saliency.md, \"Where the Grad-CAM++ map sits, and why\").";
     }
 
     /** sg_max_flair+ for smoothgrad_max_flair_peak_pos, etc. */

@@ -21,8 +21,9 @@ import java.util.concurrent.Callable;
 
 /** {@code ies evaluate}: voxel-wise and lesion-wise metrics of a binary prediction against a ground truth. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
-        description = {"Dice, nDSC, lesion-wise TP/FP/FN, precision, recall, F1 and volume difference of a predicted",
-            "lesion mask against a ground-truth mask (nonzero = lesion). See docs/instances.md for definitions."})
+        description = {"Dice, nDSC, lesion-wise TP/FP/FN, precision, recall, F1 and volume difference of a predicted lesion mask "
+            + "against a ground-truth mask (nonzero = lesion), with the definitions and size filter of 'ies segment'. "
+            + "See docs/instances.md for definitions."})
 public final class EvaluateCommand implements Callable<Integer> {
 
     @CommandLine.Spec
@@ -42,8 +43,9 @@ public final class EvaluateCommand implements Callable<Integer> {
             description = "Lesion connectivity: 6, 18 or 26 (default: ${DEFAULT-VALUE}).")
     int connectivity;
 
-    @Option(names = "--min-voxels", paramLabel = "N", defaultValue = "1",
-            description = "Drop predicted lesions with fewer voxels (default: ${DEFAULT-VALUE}, keep all).")
+    @Option(names = "--min-voxels", paramLabel = "N", defaultValue = "" + InstanceParams.DEFAULT_MIN_LESION_VOXELS,
+            description = "Drop predicted lesions with fewer voxels before counting, as 'ies segment' does (default: ${DEFAULT-VALUE}, "
+                + "segment's default, so that its mask.nii.gz gives segment's metrics; 1 keeps every lesion).")
     int minVoxels;
 
     @Option(names = "--json", description = "Print the metrics as one JSON object (undefined values as null).")

@@ -58,6 +58,8 @@ public final class IesCli implements Runnable {
             CommandLine cmd = ex.getCommandLine();
             PrintWriter err = cmd.getErr();
             err.println(label(cmd) + ": usage error: " + ex.getMessage());
+            // an unknown option or subcommand: picocli's "Did you mean" suggestions (close names)
+            CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
             err.println("Try '" + label(cmd) + " --help' for more information.");
             err.flush();
             return EXIT_USAGE;

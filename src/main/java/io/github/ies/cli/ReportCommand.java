@@ -49,6 +49,10 @@ public final class ReportCommand implements Callable<Integer> {
             description = "outer limit of the perilesional shells in mm (default: ${DEFAULT-VALUE})")
     double maxMm;
 
+    @Option(names = "--min-group-size", paramLabel = "N", defaultValue = "" + CohortAnalysis.Options.DEFAULT_MIN_GROUP_SIZE,
+            description = "group tests only when both groups have at least N lesions (default: ${DEFAULT-VALUE})")
+    int minGroupSize;
+
     @Option(names = "--max-lesions", paramLabel = "N", defaultValue = "" + HtmlReport.Options.DEFAULT_MAX_LESIONS, description = "most lesion figures per folder (default: ${DEFAULT-VALUE})")
     int maxLesions;
 
@@ -66,6 +70,7 @@ public final class ReportCommand implements Callable<Integer> {
         o.analysis.threshold = threshold;
         o.analysis.binMm = binMm;
         o.analysis.maxMm = maxMm;
+        o.analysis.minGroupSize = minGroupSize;
         o.maxLesions = maxLesions;
         o.title = title;
         return Requests.validated(cl, o::validate);

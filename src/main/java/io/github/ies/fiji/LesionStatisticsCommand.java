@@ -45,6 +45,9 @@ public class LesionStatisticsCommand extends ContextCommand implements TableResu
     @Parameter(label = "Perilesional shells up to (mm)", persist = false)
     private double max_mm = CohortAnalysis.Options.DEFAULT_MAX_MM;
 
+    @Parameter(label = "Test groups of at least (lesions)", persist = false)
+    private int min_group_size = CohortAnalysis.Options.DEFAULT_MIN_GROUP_SIZE;
+
     @Parameter(label = "Output folder (none, or a folder for the tables and figures as files)", style = "directory", required = false, persist = false)
     private File output_folder = new File(OptionalImages.NONE);
 
@@ -73,6 +76,7 @@ public class LesionStatisticsCommand extends ContextCommand implements TableResu
         q.analysis.threshold = threshold;
         q.analysis.binMm = bin_mm == 0 ? null : bin_mm;       // 0: the voxel size
         q.analysis.maxMm = max_mm;
+        q.analysis.minGroupSize = min_group_size;
         return q.validate();
     }
 

@@ -166,7 +166,8 @@ public final class Metrics {
     public String toText() {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "Dice                  %s%n", fmt(dice)));
-        sb.append(String.format(Locale.ROOT, "nDSC (r=%s)        %s%n", NDSC_R, fmt(ndsc)));
+        sb.append(String.format(Locale.ROOT, "nDSC (r=%s)        %s (N = %d voxels evaluated: the brain mask's, else the whole grid)%n",
+                NDSC_R, fmt(ndsc), nVoxels));
         sb.append(String.format(Locale.ROOT, "Lesions predicted     %d (TP %d, FP %d)%n", nPredLesions, lesionTp, lesionFp));
         sb.append(String.format(Locale.ROOT, "Lesions in GT         %d (detected %d, FN %d)%n", nGtLesions, gtDetected, lesionFn));
         sb.append(String.format(Locale.ROOT, "Lesion precision      %s%n", fmt(precision)));

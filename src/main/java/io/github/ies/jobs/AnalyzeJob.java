@@ -30,7 +30,7 @@ public final class AnalyzeJob {
     /** What to run; the field names are the macro keys'. */
     public static final class Request {
         public List<Path> explainDirs = new ArrayList<>();
-        /** The analysis options (threshold, bin_mm, max_mm), checked by {@link CohortAnalysis.Options#validate}. */
+        /** The analysis options (threshold, bin_mm, max_mm, min_group_size), checked by {@link CohortAnalysis.Options#validate}. */
         public final CohortAnalysis.Options analysis = new CohortAnalysis.Options();
         public boolean figures = true;
 
@@ -74,6 +74,13 @@ public final class AnalyzeJob {
         r.channels.forEach(channels::add);
         res.add("groups", groups);
         res.add("channels", channels);
+        JsonObject sizes = new JsonObject();
+        r.groupSizes.forEach(sizes::addProperty);
+        res.add("group_sizes", sizes);
+        res.addProperty("min_group_size", r.minGroupSize);
+        JsonArray small = new JsonArray();
+        r.smallGroups.forEach(small::add);
+        res.add("groups_below_min_group_size", small);
         rec.add("result", res);
         String json = rec.toJson(r.warnings, seconds);
         OutputFolder.write(out, io.github.ies.io.OutputKind.ANALYSIS, command, q.records(), staging -> {

@@ -62,6 +62,7 @@ public final class ExplainJob {
     /** Runs a request on files; see the class comment. */
     public static ExplainPipeline.Result run(Request q, ProgressListener progress, Consumer<String> log) throws Exception {
         q.validateFiles();
+        if (log != null) log.accept("reading " + q.inputs.size() + " input(s) and the model " + q.model);   // a first line at once
         SegmentationFolder seg = null;
         if (q.segmentation != null) {
             seg = SegmentationFolder.read(q.segmentation);

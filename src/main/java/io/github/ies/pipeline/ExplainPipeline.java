@@ -424,6 +424,20 @@ public final class ExplainPipeline {
                         + "stride %d; see docs/saliency.md)", md[0], md[1], md[2], md[0] + pad[0], md[1] + pad[1], md[2] + pad[2], engine.alignment()));
             }
             long te = System.nanoTime();
+            // one progress stage for the whole saliency time: the engine's steps (its checks before the first are in
+            // the stage's clock from its start, reported here as step 0) plus one step per whole-volume map, so that
+            // 100% comes when the last map is done (issue 22)
+            long volumeSteps = o.methods.stream().filter(vm -> !vm.perLesion()).count();
+            long[] engineTotal = {0};
+            ProgressListener stage = new ProgressListener() {
+                @Override public void progress(String name, long done, long total) {
+                    engineTotal[0] = total;
+                    listener.progress(name, done, total + volumeSteps);
+                }
+
+                @Override public boolean isCancelled() { return listener.isCancelled(); }
+            };
+            listener.progress("explain", 0, 1 + volumeSteps);
             Map<Integer, Row> rows = new LinkedHashMap<>();
             engine.explain(x, md, targets, onModel -> {
                 LesionMaps m = toNative(onModel);   // the maps on the input's grid; the boxes below are the engine's
@@ -441,8 +455,9 @@ public final class ExplainPipeline {
                 j.add("smoothgrad_origin", RunRecord.ints(onModel.smoothGradRegion.origin()));
                 j.add("smoothgrad_size", RunRecord.ints(onModel.smoothGradRegion.size()));
                 perLesion.add(j);
-            }, listener);
+            }, stage);
             for (Target t : targets) result.rows.add(rows.get(t.id));
+            long volumeDone = 0;
             result.warnings.addAll(engine.log());
             for (SaliencyMethod vm : o.methods) {
                 if (vm.perLesion()) continue;
@@ -451,7 +466,9 @@ public final class ExplainPipeline {
                 checkMap(cls, "the " + vm.displayName + " map", q.nonFinite, result.warnings);
                 Volume map = Volume.fromTensorLayout(cls, 0, md, grid.modelGeometry());
                 sink.volumeMap(vm, grid.identity() ? Volume.fromTensorLayout(cls, 0, nd, ref.geometry()) : grid.toNative(map, ModelGrid.Interpolation.LINEAR));
+                listener.progress("explain", engineTotal[0] + ++volumeDone, engineTotal[0] + volumeSteps);
             }
+            if (volumeSteps == 0 && engineTotal[0] == 0) listener.progress("explain", 1, 1);   // nothing was explained: end the stage
             say.accept(String.format(Locale.ROOT, "saliency: %.1f s", (System.nanoTime() - te) / 1e9));
             return engine;
         }

@@ -72,7 +72,7 @@ public final class RunRecord {
         JsonObject out = new JsonObject();
         out.add("command", json.get("command"));
         out.add("ies_version", json.get("ies_version"));
-        out.addProperty("finished", Instant.now().toString());
+        out.addProperty("finished", Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS).toString());   // millis, not nanoseconds
         out.add("parameters", parameters);
         for (String k : new String[] {"model", "environment"}) if (json.has(k)) out.add(k, json.get(k));
         for (String k : tail.keySet()) out.add(k, tail.get(k));

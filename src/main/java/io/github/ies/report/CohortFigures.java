@@ -26,8 +26,13 @@ public final class CohortFigures {
             List<BufferedImage> panels = new ArrayList<>();
             for (String stat : CohortAnalysis.statistics(mc)) {
                 Map<String, double[]> v = CohortAnalysis.peakValues(r, mc[0], mc[1], stat);
+                Map<String, String> sizes = new LinkedHashMap<>();
+                for (Map.Entry<String, double[]> e : v.entrySet()) {
+                    int n = e.getValue().length;
+                    sizes.put(e.getKey(), lesions(n) + (n > 0 && n < r.minGroupSize ? ": points" : ""));
+                }
                 panels.add(Figures.image(Figures.boxPlot((stat.equals("peak_pos") ? "maximum" : "minimum") + " of " + mc[0] + " / " + mc[1],
-                        stat.equals("peak_pos") ? "peak (max)" : "trough (min)", v)));
+                        stat.equals("peak_pos") ? "peak (max)" : "trough (min)", v, sizes, r.minGroupSize)));
             }
             Path p = dir.resolve("peaks_" + mc[0] + "_" + mc[1] + ".png");
             Figures.writePng(Figures.stack(panels, true), p);
@@ -37,11 +42,15 @@ public final class CohortFigures {
             List<BufferedImage> panels = new ArrayList<>();
             for (String c : r.channels) {
                 Map<String, double[]> v = new LinkedHashMap<>();
+                Map<String, String> sizes = new LinkedHashMap<>();
                 for (String g : r.groups) {
                     CohortAnalysis.Pool pool = r.pools.get(g + "\t" + c);
-                    if (pool != null) v.put(g, pool.regions.get("all").toArray());
+                    if (pool == null) continue;
+                    v.put(g, pool.regions.get("all").toArray());
+                    // the values are voxels, not independent samples: say from how many lesions they come
+                    sizes.put(g, "n = " + v.get(g).length + " voxels from " + lesions(pool.instances));
                 }
-                panels.add(Figures.image(Figures.boxPlot("SmoothGrad-max values outside (-t, t): " + c, "saliency", v)));
+                panels.add(Figures.image(Figures.boxPlot("SmoothGrad-max values outside (-t, t): " + c, "saliency", v, sizes, 1)));
             }
             Path p = dir.resolve(ExplainLayout.CONTRIBUTIONS_FIGURE);
             Figures.writePng(Figures.stack(panels, true), p);
@@ -72,5 +81,27 @@ public final class CohortFigures {
             }
         }
         return out;
+    }
+
+    private static String lesions(int n) {
+        return n + (n == 1 ? " lesion" : " lesions");
+    }
+
+    /** What a figure of {@link #write} shows, for its caption (its file name when unknown). */
+    public static String caption(Path figure, int minGroupSize) {
+        String n = figure.getFileName().toString().replaceAll("\\.png$", "");
+        if (n.startsWith("peaks_")) {
+            return "Peaks (left) and troughs (right) of " + n.substring("peaks_".length()).replace('_', ' ')
+                    + " by category: one value per lesion; groups of fewer than " + minGroupSize + " lesions are drawn as points, not boxes.";
+        }
+        if (n.equals(ExplainLayout.CONTRIBUTIONS_FIGURE.replaceAll("\\.png$", ""))) {
+            return "Channel contributions: the SmoothGrad-max values outside (-t, t) of every voxel, pooled per category and channel; "
+                    + "n counts voxels, which are not independent samples (see the number of lesions they come from).";
+        }
+        if (n.startsWith("shell_profile_")) {
+            return "Perilesional profile of " + n.substring("shell_profile_".length()) + ": fraction of positive values and median value "
+                    + "by distance from the lesion (0 = inside), per category.";
+        }
+        return figure.getFileName().toString();
     }
 }

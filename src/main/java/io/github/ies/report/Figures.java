@@ -32,30 +32,53 @@ public final class Figures {
      * drawn) of each named sample along x, labelled with its name and size.
      */
     public static Plot boxPlot(String title, String yLabel, Map<String, double[]> groups) {
+        return boxPlot(title, yLabel, groups, null, 1);
+    }
+
+    /**
+     * Box plot of each named sample along x (box = quartiles, line = median, whiskers = 1.5 IQR clipped to the data,
+     * points beyond the whiskers drawn); a sample of fewer than {@code minBox} values is drawn as its points only (a
+     * box of one or two values would show a spread that is not there). Under each sample its name and the line
+     * {@code sizes.get(name)} (null or missing: "n = size"); no numbers on the x axis.
+     */
+    public static Plot boxPlot(String title, String yLabel, Map<String, double[]> groups, Map<String, String> sizes, int minBox) {
         List<String> names = new ArrayList<>(groups.keySet());
-        StringBuilder xl = new StringBuilder();
         double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
+        int longest = 0;
         for (String n : names) {
             for (double v : groups.get(n)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+            longest = Math.max(longest, sizeText(n, groups.get(n), sizes).length());
         }
         if (!(lo <= hi)) { lo = 0; hi = 1; }
-        double pad = (hi - lo) * 0.08 + 1e-12;
+        double span = hi > lo ? hi - lo : Math.max(Math.abs(hi), 1e-6);
+        double pad = span * 0.08, below = span * 0.24;    // room for two lines of labels under the lowest value
         Plot plot = new Plot(title, "", yLabel);
-        plot.setSize(120 + 110 * Math.max(2, names.size()), 380);
-        plot.setLimits(0.4, names.size() + 0.6, lo - pad, hi + pad);
-        plot.setXTicks(false);
-        plot.setXMinorTicks(false);
+        int slot = Math.max(110, 7 * longest + 16);
+        plot.setSize(120 + slot * Math.max(2, names.size()), 380);
+        plot.setLimits(0.4, names.size() + 0.6, lo - pad - below, hi + pad);
+        plot.setFormatFlags(plot.getFlags() & ~(Plot.X_NUMBERS | Plot.X_TICKS | Plot.X_MINOR_TICKS));
         for (int g = 0; g < names.size(); g++) {
             double x = g + 1;
             double[] s = groups.get(names.get(g)).clone();
             Arrays.sort(s);
-            xl.append(g > 0 ? "      " : "").append(names.get(g)).append(" (n=").append(s.length).append(")");
+            Color c = color(g);
+            plot.setColor(Color.BLACK);
+            plot.setJustification(Plot.CENTER);
+            plot.addText(names.get(g), x, lo - pad - below * 0.35);
+            plot.addText(sizeText(names.get(g), s, sizes), x, lo - pad - below * 0.8);
             if (s.length == 0) continue;
+            if (s.length < minBox) {                       // too few for a box: the values themselves
+                double[] xs = new double[s.length];
+                Arrays.fill(xs, x);
+                plot.setColor(c, c);
+                plot.setLineWidth(2);
+                plot.addPoints(xs, s, Plot.CIRCLE);
+                continue;
+            }
             double q1 = q(s, 0.25), q2 = q(s, 0.5), q3 = q(s, 0.75), iqr = q3 - q1;
             double wl = s[0], wh = s[s.length - 1];
             for (double v : s) if (v >= q1 - 1.5 * iqr) { wl = v; break; }
             for (int i = s.length - 1; i >= 0; i--) if (s[i] <= q3 + 1.5 * iqr) { wh = s[i]; break; }
-            Color c = color(g);
             plot.setColor(c);
             plot.setLineWidth(2);
             double w = 0.3;
@@ -79,8 +102,14 @@ public final class Figures {
             }
         }
         plot.setColor(Color.BLACK);
-        plot.setXYLabels(xl.toString(), yLabel);
+        plot.setJustification(Plot.LEFT);
+        plot.setXYLabels("", yLabel);
         return plot;
+    }
+
+    private static String sizeText(String name, double[] values, Map<String, String> sizes) {
+        String t = sizes == null ? null : sizes.get(name);
+        return t != null ? t : "n = " + values.length;
     }
 
     static double q(double[] s, double p) {
@@ -172,14 +201,18 @@ public final class Figures {
     /** An image with a title in a white band above it. */
     static BufferedImage titled(BufferedImage img, String title) {
         int band = 22;
-        BufferedImage out = new BufferedImage(img.getWidth(), img.getHeight() + band, BufferedImage.TYPE_INT_RGB);
+        java.awt.Font font = new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.BOLD, 13);
+        Graphics2D m = img.createGraphics();
+        int tw = m.getFontMetrics(font).stringWidth(title) + 16;   // a title wider than the plot widens the image, never clipped
+        m.dispose();
+        BufferedImage out = new BufferedImage(Math.max(img.getWidth(), tw), img.getHeight() + band, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = out.createGraphics();
         g.setColor(Color.WHITE);
         g.fillRect(0, 0, out.getWidth(), out.getHeight());
         g.drawImage(img, 0, band, null);
         g.setRenderingHint(java.awt.RenderingHints.KEY_TEXT_ANTIALIASING, java.awt.RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
         g.setColor(Color.BLACK);
-        g.setFont(new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.BOLD, 13));
+        g.setFont(font);
         g.drawString(title, 8, band - 6);
         g.dispose();
         return out;

@@ -460,6 +460,8 @@ public final class HtmlReport {
                 + "Grad-CAM++ maps are a ReLU (never negative): only their maxima are compared. Channel contributions: SmoothGrad-max values outside (-")
                 .append(o.analysis.threshold).append(", ").append(o.analysis.threshold).append("), perilesional shells of ")
                 .append(LesionTable.round(r.binMm, 4)).append(" mm up to ").append(LesionTable.round(o.analysis.maxMm, 4)).append(" mm.</p>\n");
+        // the analysis' warnings (small groups first) before its numbers, so that no p-value is read without them
+        for (String w : r.warnings) h.append("<p class=warning><b>Warning:</b> ").append(esc(w)).append("</p>\n");
         h.append("<h3>Group summary</h3><table class=sortable><thead><tr><th class=l>method</th><th class=l>channel</th><th class=l>statistic</th>"
                 + "<th class=l>group</th><th>n</th><th>median</th><th>95% CI</th></tr></thead><tbody>\n");
         for (String[] mc : r.methodChannels) for (String stat : CohortAnalysis.statistics(mc)) {
@@ -473,16 +475,12 @@ public final class HtmlReport {
         }
         h.append("</tbody></table>\n<h3>Group tests</h3><table class=sortable><thead><tr><th class=l>method</th><th class=l>channel</th><th class=l>statistic</th>"
                 + "<th class=l>a</th><th class=l>b</th><th>n<sub>a</sub></th><th>n<sub>b</sub></th><th>U</th><th>p</th><th>r</th></tr></thead><tbody>\n");
-        for (String[] mc : r.methodChannels) for (String stat : CohortAnalysis.statistics(mc)) {
-            Map<String, double[]> g = CohortAnalysis.peakValues(r, mc[0], mc[1], stat);
-            List<String> gs = new ArrayList<>(g.keySet());
-            for (int a = 0; a < gs.size(); a++) for (int b = a + 1; b < gs.size(); b++) {
-                if (g.get(gs.get(a)).length == 0 || g.get(gs.get(b)).length == 0) continue;
-                Statistics.MannWhitney mw = Statistics.mannWhitney(g.get(gs.get(a)), g.get(gs.get(b)));
-                h.append(String.format(Locale.ROOT, "<tr><td class=l>%s</td><td class=l>%s</td><td class=l>%s</td><td class=l>%s</td><td class=l>%s</td>"
-                        + "<td>%d</td><td>%d</td><td>%.1f</td><td>%.3g</td><td>%.3f</td></tr>%n", esc(mc[0]), esc(mc[1]), stat, esc(gs.get(a)), esc(gs.get(b)),
-                        mw.nA, mw.nB, mw.u, mw.pValue, mw.rankBiserial));
-            }
+        for (CohortAnalysis.GroupTest t : CohortAnalysis.groupTests(r)) {
+            Statistics.MannWhitney mw = t.test;
+            h.append(String.format(Locale.ROOT, "<tr><td class=l>%s</td><td class=l>%s</td><td class=l>%s</td><td class=l>%s</td><td class=l>%s</td>"
+                    + "<td>%d</td><td>%d</td>", esc(t.method), esc(t.channel), t.statistic, esc(t.groupA), esc(t.groupB), t.nA, t.nB));
+            if (mw != null) h.append(String.format(Locale.ROOT, "<td>%.1f</td><td>%.3g</td><td>%.3f</td></tr>%n", mw.u, mw.pValue, mw.rankBiserial));
+            else h.append("<td colspan=3 class=l>").append(esc(t.note)).append("</td></tr>\n");
         }
         h.append("</tbody></table>\n<h3>Figures</h3>\n");
         Path tmp = Files.createTempDirectory("ies-report-");
@@ -490,14 +488,13 @@ public final class HtmlReport {
             for (Path f : CohortFigures.write(r, tmp)) {
                 h.append("<figure><img alt=\"").append(esc(f.getFileName().toString())).append("\" src=\"data:image/png;base64,")
                         .append(Base64.getEncoder().encodeToString(Files.readAllBytes(f))).append("\"><figcaption>")
-                        .append(esc(f.getFileName().toString())).append("</figcaption></figure>\n");
+                        .append(esc(CohortFigures.caption(f, r.minGroupSize))).append("</figcaption></figure>\n");
             }
         } finally {
             try (var s = Files.walk(tmp)) {
                 for (Path p : (Iterable<Path>) s.sorted(java.util.Comparator.reverseOrder())::iterator) Files.deleteIfExists(p);
             }
         }
-        for (String w : r.warnings) h.append("<p>Warning: ").append(esc(w)).append("</p>\n");
     }
 
     private static String anchor(Path dir) {

@@ -87,7 +87,8 @@ public class CohortAnalysisTest {
     public void cliWritesTablesTestsAndFigures() throws Exception {
         Path a = explainFolder(tmp.newFolder("a").toPath(), 1.0), b = explainFolder(tmp.newFolder("b").toPath(), 1.1);
         Path out = tmp.getRoot().toPath().resolve("out");
-        int rc = IesCli.execute("analyze", "--explain-dir", a.toString(), "--explain-dir", b.toString(), "--out", out.toString());
+        // two lesions per group: tested when the minimum group size allows it (n >= 2 here)
+        int rc = IesCli.execute("analyze", "--explain-dir", a.toString(), "--explain-dir", b.toString(), "--out", out.toString(), "--min-group-size", "2");
         assertEquals(0, rc);
         List<String> tests = Files.readAllLines(out.resolve("group_tests.csv"));
         assertEquals(CohortAnalysis.GROUP_TESTS_HEADER, tests.get(0));
@@ -101,6 +102,7 @@ public class CohortAnalysisTest {
         // SciPy: mannwhitneyu([0.8, 0.88], [0.4, 0.44], alternative="two-sided", method="asymptotic").pvalue
         assertEquals("0.245278", f[8]);          // 0.2452781168067728 to 6 significant digits
         assertEquals(1.0, Double.parseDouble(f[9]), 0);
+        assertEquals("tested", f[10]);
         List<String> con = Files.readAllLines(out.resolve("channel_contributions.csv"));
         String tpInside = con.stream().filter(l -> l.startsWith("flair,TP,inside,any,")).findFirst().orElseThrow();
         String[] c = tpInside.split(",");
@@ -112,6 +114,39 @@ public class CohortAnalysisTest {
             assertTrue(png, bytes.length > 1000 && bytes[1] == 'P' && bytes[2] == 'N' && bytes[3] == 'G');
         }
         assertTrue(Files.readString(out.resolve("peaks.csv")).contains(",3,FN,smoothgrad-max,mprage,0.3,-0.11"));
+    }
+
+    @Test
+    public void groupsBelowTheMinimumAreNotTested() throws Exception {
+        Path a = explainFolder(tmp.newFolder("a").toPath(), 1.0), b = explainFolder(tmp.newFolder("b").toPath(), 1.1);
+        CohortAnalysis.Result r = new CohortAnalysis(new CohortAnalysis.Options()).run(List.of(a, b), null);
+        assertEquals(CohortAnalysis.Options.DEFAULT_MIN_GROUP_SIZE, r.minGroupSize);
+        assertEquals(java.util.Map.of("TP", 2, "FP", 2, "FN", 2), r.groupSizes);
+        assertEquals(List.of("TP", "FP", "FN"), r.smallGroups);
+        assertTrue(r.warnings.get(0), r.warnings.get(0).startsWith("small groups: TP 2, FP 2, FN 2 lesion(s), fewer than min_group_size 5"));
+        List<CohortAnalysis.GroupTest> tests = CohortAnalysis.groupTests(r);
+        assertEquals(12, tests.size());
+        for (CohortAnalysis.GroupTest t : tests) {
+            assertEquals(CohortAnalysis.TOO_FEW, t.status);
+            assertEquals(null, t.test);
+            assertEquals(2, t.nA);
+        }
+        // the same folders at a minimum of 2: every pair tested, no warning
+        CohortAnalysis.Options o = new CohortAnalysis.Options();
+        o.minGroupSize = 2;
+        CohortAnalysis.Result r2 = new CohortAnalysis(o).run(List.of(a, b), null);
+        assertTrue(r2.warnings.toString(), r2.smallGroups.isEmpty() && r2.warnings.isEmpty());
+        for (CohortAnalysis.GroupTest t : CohortAnalysis.groupTests(r2)) assertEquals(CohortAnalysis.TESTED, t.status);
+        // the report shows the warning before the tests and the reason in place of the p-value
+        Path html = tmp.getRoot().toPath().resolve("small.html");
+        io.github.ies.cli.CliRun run = io.github.ies.cli.CliRun.of("report", "--explain-dir", a.toString(), "--explain-dir", b.toString(),
+                "--out", html.toString(), "--quiet");
+        assertEquals(run.err, 0, run.rc);
+        String s = Files.readString(html);
+        int warning = s.indexOf("<b>Warning:</b> small groups: TP 2, FP 2, FN 2 lesion(s)"), testsAt = s.indexOf("<h3>Group tests</h3>");
+        assertTrue(warning + " " + testsAt, warning > 0 && testsAt > warning);
+        assertTrue(s.contains("<td colspan=3 class=l>not tested: TP has 2 and FP 2 lesion(s); min_group_size is 5</td>"));
+        assertTrue(s.contains("<figcaption>Peaks (left) and troughs (right) of smoothgrad-max flair by category"));
     }
 
     @Test
@@ -145,7 +180,9 @@ public class CohortAnalysisTest {
         assertTrue(s.indexOf("title=\"smoothgrad_max_flair_peak_pos\">sg_max_<br>flair+</th>") < s.indexOf("title=\"centroid_i\""));
         assertTrue(s.contains("alt=\"peaks_smoothgrad-max_flair.png\" src=\"data:image/png;base64,"));
         assertTrue(!s.contains("src=\"http") && !s.contains("src=\"file"));
-        assertTrue(s.contains("<td class=l>TP</td><td class=l>FP</td><td>1</td><td>1</td><td>1.0</td>"));
+        // one lesion per group: no test, the reason in its place (issue 22)
+        assertTrue(s.contains("<td class=l>TP</td><td class=l>FP</td><td>1</td><td>1</td><td colspan=3 class=l>not tested: TP has 1 and FP 1 lesion(s); "
+                + "min_group_size is 5</td>"));
     }
 
     @Test

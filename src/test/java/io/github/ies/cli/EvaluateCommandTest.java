@@ -63,8 +63,9 @@ public class EvaluateCommandTest {
     }
 
     @Test
+        // every component of the small fixture counted: --min-voxels 1 (the default is segment's size filter, 6)
     public void jsonOutput() {
-        int code = run("evaluate", "--pred", pred.toString(), "--gt", gt.toString(), "--json");
+        int code = run("evaluate", "--pred", pred.toString(), "--gt", gt.toString(), "--min-voxels", "1", "--json");
         assertEquals(err.toString(), 0, code);
         JsonObject j = JsonParser.parseString(out.toString()).getAsJsonObject();
         // voxels: TP 4, FP 4 + 2, FN 4 + 1
@@ -94,19 +95,19 @@ public class EvaluateCommandTest {
         assertEquals(1, j.get("n_pred_lesions").getAsInt());
         assertEquals(4, j.get("voxels_fp").getAsInt());
         // the brain mask removes GT lesion B
-        assertEquals(0, run("evaluate", "--pred", pred.toString(), "--gt", gt.toString(), "--json", "--brain-mask", brain.toString()));
+        assertEquals(0, run("evaluate", "--pred", pred.toString(), "--gt", gt.toString(), "--min-voxels", "1", "--json", "--brain-mask", brain.toString()));
         j = JsonParser.parseString(out.toString()).getAsJsonObject();
         assertEquals(1, j.get("n_gt_lesions").getAsInt());
         assertEquals(959, j.get("voxels_evaluated").getAsInt());
         assertEquals(1.0, j.get("lesion_recall").getAsDouble(), 0);
         // 6-connectivity splits nothing here but is accepted and reported
-        assertEquals(0, run("evaluate", "--pred", pred.toString(), "--gt", gt.toString(), "--json", "--connectivity", "6"));
+        assertEquals(0, run("evaluate", "--pred", pred.toString(), "--gt", gt.toString(), "--min-voxels", "1", "--json", "--connectivity", "6"));
         assertEquals(6, JsonParser.parseString(out.toString()).getAsJsonObject().get("connectivity").getAsInt());
     }
 
     @Test
     public void textOutput() {
-        assertEquals(0, run("evaluate", "--pred", pred.toString(), "--gt", gt.toString()));
+        assertEquals(0, run("evaluate", "--pred", pred.toString(), "--gt", gt.toString(), "--min-voxels", "1"));
         String s = out.toString();
         assertTrue(s, s.contains("Dice                  0.4211"));
         assertTrue(s, s.contains("Lesion F1             0.5000"));
@@ -132,7 +133,7 @@ public class EvaluateCommandTest {
     @Test
     public void writesOutputsWithOut() throws Exception {
         Path dir = tmp.getRoot().toPath().resolve("eval-out");
-        assertEquals(0, run("evaluate", "--pred", pred.toString(), "--gt", gt.toString(), "--out", dir.toString(),
+        assertEquals(0, run("evaluate", "--pred", pred.toString(), "--gt", gt.toString(), "--min-voxels", "1", "--out", dir.toString(),
                 "--tn-spheres", "3", "--seed", "4", "--json"));
         JsonObject j = JsonParser.parseString(out.toString()).getAsJsonObject();
         assertEquals(3, j.get("tn_spheres_requested").getAsInt());

@@ -128,6 +128,17 @@ public class WorkflowTest extends CliTestBase {
         String peaks = Files.readString(an.resolve("peaks.csv"));
         assertTrue(peaks, peaks.contains("," + fn + ",FN,smoothgrad-max,flair,") && peaks.contains("," + tn + ",TN,gradcampp,layer,"));
         assertFalse(Files.readString(an.resolve("group_tests.csv")).contains("gradcampp,layer,peak_neg"));
+        // one subject, one lesion per category: fewer than the minimum group size, so no test, no p-value (issue 22)
+        String smallN = "fewer than min_group_size " + io.github.ies.analysis.CohortAnalysis.Options.DEFAULT_MIN_GROUP_SIZE;
+        assertTrue(err, err.contains("ies analyze: warning: small groups: ") && err.contains(smallN));
+        List<String> testRows = Files.readAllLines(an.resolve("group_tests.csv"));
+        assertTrue(testRows.get(0), testRows.get(0).endsWith(",u,p_value,rank_biserial,status,note"));
+        String tpFn = testRows.stream().filter(l -> l.startsWith("smoothgrad-max,flair,peak_pos,TP,FN,")).findFirst().orElseThrow();
+        assertTrue(tpFn, tpFn.startsWith("smoothgrad-max,flair,peak_pos,TP,FN,1,1,,,,too_few_lesions,not tested: TP has 1 and FN 1 lesion(s); min_group_size is 5"));
+        for (String l : testRows.subList(1, testRows.size())) assertTrue(l, l.contains(",,,,too_few_lesions,"));
+        String analysisRecord = Files.readString(an.resolve("run.json"));
+        assertTrue(analysisRecord, analysisRecord.contains(smallN) && analysisRecord.contains("\"min_group_size\": 5")
+                && analysisRecord.contains("\"groups_below_min_group_size\""));
         // the bins default to the voxel size (2 mm): the first shell is 0-2 mm
         assertTrue(Files.readString(an.resolve("channel_contributions.csv")).contains(",shell_0-2_mm,"));
         // every run writes run.json; an explain folder is never an analysis's output folder (its run.json would be replaced)

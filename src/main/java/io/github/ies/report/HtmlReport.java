@@ -456,7 +456,7 @@ public final class HtmlReport {
                     }
                     boolean zero = maxAbs(map) == 0;
                     if (!signed && negative > 0) {
-                        caveat = String.format(Locale.ROOT, "caveat: %.0f%% of the layer's activations < 0 (see below)", 100 * negative);
+                        caveat = String.format(Locale.ROOT, "caveat: %.0f%% negative activations (see note)", 100 * negative);
                     }
                     if (!signed && zero) {
                         notes.add(esc(spec[2]) + " is <b>zero everywhere</b> for this lesion: no cell of the explained layer has a positive weighted "

@@ -99,7 +99,11 @@ public final class LesionFigure {
             if (row.note() != null) {
                 g.setFont(new Font(Font.SANS_SERIF, Font.ITALIC, 10));
                 g.setColor(Color.DARK_GRAY);
-                g.drawString("range: " + row.note(), LEFT + 3 * PANEL + 2 * GAP + 8, y + ROW_LABEL + 10);
+                int ny = y + ROW_LABEL + 9;
+                for (String part : ("range: " + row.note()).split("\n")) {
+                    g.drawString(part, LEFT + 3 * PANEL + 2 * GAP + 8, ny);
+                    ny += 10;
+                }
             }
             for (int p = 0; p < 3; p++) {
                 SlicePanel sp = new SlicePanel();
@@ -116,16 +120,16 @@ public final class LesionFigure {
                 sp.draw(g, LEFT + p * (PANEL + GAP), y + ROW_LABEL);
             }
             if (row.caveat() != null) {
-                SlicePanel.outlined(g, row.caveat(), new Font(Font.SANS_SERIF, Font.BOLD, 10), LEFT + 3, y + ROW_LABEL + PANEL - 20, false);
+                SlicePanel.outlined(g, row.caveat(), new Font(Font.SANS_SERIF, Font.BOLD, 10), LEFT + 3, y + ROW_LABEL + PANEL - 26, false);
             }
             if (row.map() != null) {
-                int bx = LEFT + 3 * PANEL + 2 * GAP + 8, by = y + ROW_LABEL + 16, bh = PANEL - 44;
+                int bx = LEFT + 3 * PANEL + 2 * GAP + 8, by = y + ROW_LABEL + 24, bh = PANEL - 52;
                 SlicePanel.colourBar(g, bx, by, bh, row.range(), row.signed());
                 if (row.unit() != null) {
                     g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
                     g.setColor(Color.BLACK);
                     int ly = by + bh + 14;
-                    for (String part : row.unit().split("\\n")) {
+                    for (String part : row.unit().split("\n")) {
                         g.drawString(part, bx, ly);
                         ly += 12;
                     }

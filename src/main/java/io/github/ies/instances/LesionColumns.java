@@ -8,7 +8,8 @@ import java.util.List;
  * {@link #BASE} (the measurements of {@link LesionRow}) then, per map ({@link PeakKey}, in the order the maps were
  * added), {@code <prefix>_peak_pos}, {@code <prefix>_peak_neg} (not for a layer map, a ReLU) and, with the
  * uncertainty option, {@code <prefix>_peak_pos_se} and {@code <prefix>_peak_neg_se}; the prefix is
- * {@link PeakKey#columnPrefix} (e.g. {@code smoothgrad_max_flair_peak_pos}). Cell text: {@link LesionTable#format}
+ * {@link PeakKey#columnPrefix} (e.g. {@code smoothgrad_max_flair_peak_pos}); then, with SmoothGrad-max maps of more
+ * than one channel, one {@link #shareColumn} per channel ({@code smoothgrad_max_flair_share}). Cell text: {@link LesionTable#format}
  * (integers as is, derived doubles to 6 significant digits, float32 values as the shortest text that reads back,
  * undefined values empty).
  */
@@ -65,6 +66,23 @@ public final class LesionColumns {
             out.add(peakColumn(key, false, true));
         }
         return out;
+    }
+
+    /** The SmoothGrad-max method's column prefix (the saliency registry's key, written with {@code _}). */
+    private static final String SHARE = "_share", SMOOTHGRAD_MAX = "smoothgrad_max";
+
+    /**
+     * A channel-share column, {@code smoothgrad_max_<channel>_share}: the channel's share of the SmoothGrad-max
+     * attribution inside the lesion's bounding box, sum over the box of |S_max,c| divided by that sum over every
+     * channel (0..1; the channels of a lesion add up to 1; empty when every map is zero in the box).
+     */
+    public static String shareColumn(String channel) {
+        return (SMOOTHGRAD_MAX + "_" + channel).replace('-', '_') + SHARE;
+    }
+
+    /** Whether a column is a channel-share column ({@link #shareColumn}). */
+    public static boolean isShare(String column) {
+        return column.startsWith(SMOOTHGRAD_MAX + "_") && column.endsWith(SHARE);
     }
 
     /** Whether a column is a peak (positive or negative, not a standard error). */

@@ -23,6 +23,9 @@ public final class LesionRows {
     private final List<LesionRow> rows;
     private final List<String> baseColumns;
     private final List<PeakColumns> peakColumns = new ArrayList<>();
+    /** The channels of the share columns ({@link LesionColumns#shareColumn}), in order, and each row's shares by id. */
+    private final List<String> shareChannels = new ArrayList<>();
+    private final java.util.Map<Integer, java.util.Map<String, Double>> shares = new java.util.HashMap<>();
 
     /** A table of every {@link LesionColumns#BASE} column. */
     public LesionRows(List<LesionRow> rows) {
@@ -38,6 +41,8 @@ public final class LesionRows {
     public LesionRows withRows(List<LesionRow> other) {
         LesionRows t = new LesionRows(other, baseColumns);
         t.peakColumns.addAll(peakColumns);
+        t.shareChannels.addAll(shareChannels);
+        t.shares.putAll(shares);
         return t;
     }
 
@@ -97,10 +102,29 @@ public final class LesionRows {
         rows.set(r, rows.get(r).withPeak(key, peak));
     }
 
+    /** Adds the channel-share columns of these channels (empty in every row until set; {@link LesionColumns#shareColumn}). */
+    public void addShareColumns(List<String> channels) {
+        for (String c : channels) if (!shareChannels.contains(c)) shareChannels.add(c);
+    }
+
+    /** Sets a row's channel shares (channel -> share; NaN: undefined). */
+    public void setShares(int id, java.util.Map<String, Double> byChannel) {
+        if (indexOf(id) < 0) throw new IllegalArgumentException("no instance with id " + id);
+        shares.put(id, new java.util.LinkedHashMap<>(byChannel));
+    }
+
+    /** A row's share of a channel, NaN when not set. */
+    public double share(int id, String channel) {
+        java.util.Map<String, Double> s = shares.get(id);
+        Double v = s == null ? null : s.get(channel);
+        return v == null ? Double.NaN : v;
+    }
+
     /** The column names, in order. */
     public List<String> columns() {
         List<String> c = new ArrayList<>(baseColumns);
         for (PeakColumns p : peakColumns) c.addAll(p.names());
+        for (String ch : shareChannels) c.add(LesionColumns.shareColumn(ch));
         return c;
     }
 
@@ -118,6 +142,10 @@ public final class LesionRows {
                     v.add(p == null ? null : p.posSe());
                     v.add(p == null ? null : p.negSe());
                 }
+            }
+            for (String ch : shareChannels) {
+                double sh = share(r.id(), ch);
+                v.add(Double.isNaN(sh) ? null : sh);
             }
             t.addRow(v.toArray());
         }
@@ -161,6 +189,11 @@ public final class LesionRows {
             }
             out.addPeakColumns(k, pp.standardError());
         }
+        List<String> shareChannels = new ArrayList<>();
+        for (String c : t.columns()) {
+            if (LesionColumns.isShare(c)) shareChannels.add(c.substring("smoothgrad_max_".length(), c.length() - "_share".length()));
+        }
+        out.addShareColumns(shareChannels);
         for (int r = 0; r < t.rowCount(); r++) {
             int id = t.getInt(r, LesionColumns.ID);
             String cat = t.hasColumn(LesionColumns.CATEGORY) ? t.get(r, LesionColumns.CATEGORY) : "";
@@ -175,6 +208,11 @@ public final class LesionRows {
             out.rows.add(new LesionRow(id, cat, voxels, number(t, r, LesionColumns.VOLUME), doubles(t, r, LesionColumns.CENTROID_VOXEL),
                     doubles(t, r, LesionColumns.CENTROID_WORLD), ints(t, r, LesionColumns.BBOX_MIN), ints(t, r, LesionColumns.BBOX_MAX),
                     number(t, r, LesionColumns.MEAN_PROBABILITY), cell(t, r, LesionColumns.MAX_PROBABILITY), false, peaks));
+            if (!shareChannels.isEmpty()) {
+                java.util.Map<String, Double> sh = new java.util.LinkedHashMap<>();
+                for (String ch : shareChannels) sh.put(ch, number(t, r, LesionColumns.shareColumn(ch)));
+                out.shares.put(id, sh);
+            }
         }
         return out;
     }

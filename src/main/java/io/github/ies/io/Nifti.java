@@ -53,6 +53,15 @@ public final class Nifti {
      * cal_min/cal_max are set to the range of the (finite) values.
      */
     public static void write(Volume v, Path path, NiftiDataType type, double slope, double inter) throws IOException {
+        write(v, path, type, slope, inter, null);
+    }
+
+    /** {@link #write(Volume, Path, NiftiDataType)} with a description in the header's {@code descrip} (ASCII, at most 79 characters). */
+    public static void write(Volume v, Path path, NiftiDataType type, String descrip) throws IOException {
+        write(v, path, type, 1.0, 0.0, descrip);
+    }
+
+    private static void write(Volume v, Path path, NiftiDataType type, double slope, double inter, String descrip) throws IOException {
         if (slope == 0 || !Double.isFinite(slope) || !Double.isFinite(inter)) {
             throw new IllegalArgumentException("scl_slope must be finite and non-zero, scl_inter finite");
         }
@@ -66,8 +75,8 @@ public final class Nifti {
         if (cmin == Float.NEGATIVE_INFINITY || cmax == Float.POSITIVE_INFINITY) cmin = cmax = 0;
         boolean nifti2 = false;
         for (int d : v.dims()) nifti2 |= d > Short.MAX_VALUE;
-        byte[] header = nifti2 ? NiftiWriter.header2(v, type, slope, inter, cmin, cmax)
-                : NiftiWriter.header1(v, type, slope, inter, cmin, cmax);
+        byte[] header = nifti2 ? NiftiWriter.header2(v, type, slope, inter, cmin, cmax, descrip)
+                : NiftiWriter.header1(v, type, slope, inter, cmin, cmax, descrip);
         byte[] body = NiftiWriter.encode(src, type, slope, inter);
         writeAtomically(path, out -> {
             out.write(header);

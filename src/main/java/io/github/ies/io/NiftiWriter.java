@@ -11,12 +11,18 @@ final class NiftiWriter {
 
     static final String DESCRIP = "IES for Fiji";
 
+    /** The description field's bytes: ASCII (others as '?'), at most 79 (the field is 80, NUL-terminated); null: {@link #DESCRIP}. */
+    static byte[] descrip(String d) {
+        byte[] b = (d == null ? DESCRIP : d).getBytes(StandardCharsets.US_ASCII);
+        return b.length > 79 ? java.util.Arrays.copyOf(b, 79) : b;
+    }
+
     private static boolean scaled(double slope, double inter) {
         return slope != 1.0 || inter != 0.0;
     }
 
     /** A NIfTI-1 single-file header with the 4-byte extension flag (352 bytes). */
-    static byte[] header1(Volume v, NiftiDataType type, double slope, double inter, double calMin, double calMax) {
+    static byte[] header1(Volume v, NiftiDataType type, double slope, double inter, double calMin, double calMax, String descrip) {
         int[] d = v.dims();
         Geometry g = v.geometry();
         ByteBuffer h = ByteBuffer.allocate(NiftiHeader.NIFTI1_SINGLE_OFFSET).order(ByteOrder.LITTLE_ENDIAN);
@@ -36,8 +42,7 @@ final class NiftiWriter {
         h.put(123, (byte) g.xyztUnits);
         h.putFloat(124, (float) calMax);
         h.putFloat(128, (float) calMin);
-        byte[] descrip = DESCRIP.getBytes(StandardCharsets.US_ASCII);
-        h.put(148, descrip);
+        h.put(148, descrip(descrip));
         h.putShort(252, (short) g.qformCode);
         h.putShort(254, (short) g.sformCode);
         for (int i = 0; i < 3; i++) h.putFloat(256 + 4 * i, (float) g.quatern[i]);
@@ -49,7 +54,7 @@ final class NiftiWriter {
     }
 
     /** A NIfTI-2 single-file header with the 4-byte extension flag (544 bytes). */
-    static byte[] header2(Volume v, NiftiDataType type, double slope, double inter, double calMin, double calMax) {
+    static byte[] header2(Volume v, NiftiDataType type, double slope, double inter, double calMin, double calMax, String descrip) {
         int[] d = v.dims();
         Geometry g = v.geometry();
         ByteBuffer h = ByteBuffer.allocate(NiftiHeader.NIFTI2_SINGLE_OFFSET).order(ByteOrder.LITTLE_ENDIAN);
@@ -68,7 +73,7 @@ final class NiftiWriter {
         h.putDouble(184, inter);
         h.putDouble(192, calMax);
         h.putDouble(200, calMin);
-        h.put(240, DESCRIP.getBytes(StandardCharsets.US_ASCII));
+        h.put(240, descrip(descrip));
         h.putInt(344, g.qformCode);
         h.putInt(348, g.sformCode);
         for (int i = 0; i < 3; i++) h.putDouble(352 + 8 * i, g.quatern[i]);

@@ -8,7 +8,9 @@ import io.github.ies.instances.InstanceAnalysis;
 import io.github.ies.instances.InstanceParams;
 import io.github.ies.instances.InstanceResult;
 import io.github.ies.instances.LesionColumns;
+import io.github.ies.instances.LesionRow;
 import io.github.ies.instances.LesionRows;
+import io.github.ies.instances.LesionTable;
 import io.github.ies.instances.Peak;
 import io.github.ies.instances.PeakKey;
 import io.github.ies.io.Crops;
@@ -25,6 +27,7 @@ import io.github.ies.model.TorchRuntime;
 import io.github.ies.saliency.Box;
 import io.github.ies.saliency.LesionMaps;
 import io.github.ies.saliency.SaliencyMethod;
+import io.github.ies.saliency.SaliencyMethods;
 import io.github.ies.saliency.SaliencyContext;
 import io.github.ies.saliency.SaliencyEngine;
 import io.github.ies.saliency.SaliencySettings;
@@ -408,6 +411,8 @@ public final class ExplainPipeline {
                 table.addPeakColumns(k, se);
             }
         }
+        List<String> chans = channelKeys();
+        if (o.methods.contains(SaliencyMethods.SMOOTHGRAD_MAX) && chans.size() > 1) table.addShareColumns(chans);
     }
 
     /** Step 4: the engine, lesion by lesion into the sink, and the whole-volume maps. */
@@ -564,6 +569,33 @@ public final class ExplainPipeline {
                 put(m.id, out, k, peak, se != null);
             }
         }
+        float[][] sgMax = m.maps.get(SaliencyMethods.SMOOTHGRAD_MAX);
+        if (sgMax != null && chans.size() > 1) table.setShares(m.id, channelShares(sgMax, m.regionOf(SaliencyMethods.SMOOTHGRAD_MAX), table.byId(m.id), chans));
+        return out;
+    }
+
+    /**
+     * Each channel's share of the SmoothGrad-max attribution inside the lesion's bounding box
+     * ({@link LesionColumns#shareColumn}): sum over the box's voxels of |S_max,c| over that sum for every channel;
+     * NaN for every channel when the maps are zero there (or the row has no box). {@code maps}: one C-order crop per
+     * channel on {@code region} (native grid).
+     */
+    static Map<String, Double> channelShares(float[][] maps, Box region, LesionRow row, List<String> chans) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        double[] sum = new double[maps.length];
+        int[] lo = row == null ? null : row.bboxMin(), hi = row == null ? null : row.bboxMax();
+        if (lo != null && hi != null) {
+            int[] o = region.origin(), n = region.size();
+            for (int a = Math.max(lo[0], o[0]); a <= Math.min(hi[0], o[0] + n[0] - 1); a++)
+                for (int b = Math.max(lo[1], o[1]); b <= Math.min(hi[1], o[1] + n[1] - 1); b++)
+                    for (int c = Math.max(lo[2], o[2]); c <= Math.min(hi[2], o[2] + n[2] - 1); c++) {
+                        int idx = ((a - o[0]) * n[1] + (b - o[1])) * n[2] + (c - o[2]);
+                        for (int ch = 0; ch < maps.length; ch++) sum[ch] += Math.abs(maps[ch][idx]);
+                    }
+        }
+        double all = 0;
+        for (double v : sum) all += v;
+        for (int ch = 0; ch < maps.length; ch++) out.put(chans.get(ch), all > 0 ? sum[ch] / all : Double.NaN);
         return out;
     }
 
@@ -588,6 +620,24 @@ public final class ExplainPipeline {
         }
         NonFinite.zero(map, 0, map.length);
         warnings.add(msg + "; set to 0 (--non-finite zero)");
+    }
+
+    /** run.json's block on the signs of the explained layer's activations (present when Grad-CAM++ ran). */
+    public static final String FEATURE_ACTIVATIONS = "feature_activations", NEGATIVE_FRACTION = "negative_fraction";
+
+    /**
+     * That block: the layer, the values counted over the Grad-CAM++ forward passes (each context box once), how many
+     * were negative and their fraction. Grad-CAM++'s closed-form weights assume non-negative activations.
+     */
+    static JsonObject featureActivations(io.github.ies.saliency.ActivationSigns signs, String layer) {
+        JsonObject j = new JsonObject();
+        j.addProperty("layer", layer);
+        j.addProperty("values", signs.values());
+        j.addProperty("negative", signs.negative());
+        j.addProperty(NEGATIVE_FRACTION, Double.parseDouble(LesionTable.round(signs.negativeFraction(), 4)));
+        j.addProperty("note", "Grad-CAM++'s closed-form weights assume non-negative activations (a ReLU layer); with negative "
+                + "activations its maps can lie beside the lesion or be zero (docs/saliency.md, 'Where the Grad-CAM++ map sits, and why')");
+        return j;
     }
 
     /** Step 5: run.json, then the sink's end. */
@@ -654,6 +704,7 @@ public final class ExplainPipeline {
         rec.model(in.bundle).environment(DeviceSpec.describe(device));
         rec.add("geometry", grid.record());
         rec.add("backend_check", BackendCheckRecord.of(engine));
+        if (engine.featureActivations().values() > 0) rec.add(FEATURE_ACTIVATIONS, featureActivations(engine.featureActivations(), in.bundle.featureLayer()));
         if (segmentationRecord.size() > 0) rec.add("segmentation", segmentationRecord);
         rec.add("lesions", perLesion);
         result.runRecord = rec.toJson(result.warnings, result.seconds);

@@ -6,6 +6,7 @@ import io.github.ies.io.NiftiDataType;
 import io.github.ies.io.Volume;
 import io.github.ies.saliency.Box;
 import io.github.ies.saliency.LesionMaps;
+import io.github.ies.saliency.MapUnits;
 import io.github.ies.saliency.SaliencyMethod;
 
 import java.io.IOException;
@@ -46,9 +47,11 @@ public final class FolderSink implements ExplainPipeline.Sink {
             Box region = m.regionOf(meth);
             for (int c = 0; c < maps.length; c++) {
                 String ch = meth.channels(channels).get(c);
-                Nifti.write(ExplainPipeline.paste(maps[c], region, ref), layout.map(m.id, meth.key, ch, false), NiftiDataType.FLOAT32);
+                Nifti.write(ExplainPipeline.paste(maps[c], region, ref), layout.map(m.id, meth.key, ch, false), NiftiDataType.FLOAT32,
+                        MapUnits.descrip(meth, ch, false));
                 if (se != null) {
-                    Nifti.write(ExplainPipeline.paste(se[c], region, ref), layout.map(m.id, meth.key, ch, true), NiftiDataType.FLOAT32);
+                    Nifti.write(ExplainPipeline.paste(se[c], region, ref), layout.map(m.id, meth.key, ch, true), NiftiDataType.FLOAT32,
+                            MapUnits.descrip(meth, ch, true));
                 }
             }
         }
@@ -56,7 +59,7 @@ public final class FolderSink implements ExplainPipeline.Sink {
 
     @Override
     public void volumeMap(SaliencyMethod method, Volume map) throws IOException {
-        Nifti.write(map, layout.volumeMap(method.key), NiftiDataType.FLOAT32);
+        Nifti.write(map, layout.volumeMap(method.key), NiftiDataType.FLOAT32, MapUnits.descrip(method, null, false));
     }
 
     @Override

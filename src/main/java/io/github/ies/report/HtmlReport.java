@@ -16,6 +16,7 @@ import io.github.ies.geometry.DisplayOrientation;
 import io.github.ies.io.ExplainLayout;
 import io.github.ies.io.Nifti;
 import io.github.ies.io.Volume;
+import io.github.ies.saliency.MapUnits;
 import io.github.ies.saliency.SaliencyMethod;
 import io.github.ies.saliency.SaliencyMethods;
 
@@ -41,9 +42,13 @@ import java.util.function.Consumer;
  * lesion a <b>figure</b> ({@link LesionFigure}: each map in three orthogonal slices through its peak, radiological,
  * with the lesion's outline, orientation letters, a mm scale bar and a colour bar with values); then the cohort
  * analysis (group statistics, Mann-Whitney tests, figures); then each folder's parameters, collapsed.
- * <p>Colours: SmoothGrad maps diverge symmetrically about 0 on one range per method and channel, the same for every
- * lesion of the report (the largest |peak| of the tables), so equal colours mean equal values; Grad-CAM++ (a ReLU)
- * runs from 0 to each lesion's own peak, because its values differ by orders of magnitude between lesions.
+ * <p>Colours: SmoothGrad maps diverge symmetrically about 0. SmoothGrad-max has one range per method for every lesion
+ * of the report and every channel (the largest |peak| of the tables), so equal colours mean equal values across
+ * lesions and channels; SmoothGrad-mean (whose values shrink about as 1/|lesion|) has one range per lesion, common to
+ * its channels; Grad-CAM++ (a ReLU) runs from 0 to each lesion's own peak, because its values differ by orders of
+ * magnitude between lesions. {@link Options#perChannelRanges} gives each channel its own range instead. Every row of
+ * a lesion cuts through the lesion's centroid; a Grad-CAM++ row carries a caveat when run.json's
+ * {@code feature_activations} measured negative activations of the explained layer.
  */
 public final class HtmlReport {
 
@@ -59,6 +64,11 @@ public final class HtmlReport {
         /** Most lesion figures per folder. */
         public int maxLesions = DEFAULT_MAX_LESIONS;
         public String title = DEFAULT_TITLE;
+        /**
+         * Colour ranges of the SmoothGrad rows: false (default) one range for every channel of a method (so FLAIR and
+         * MPRAGE can be compared by colour); true one range per channel.
+         */
+        public boolean perChannelRanges = false;
         /** Told (figures done, figures in all) as the lesion figures are drawn. */
         public Progress progress = (done, total) -> { };
 
@@ -167,7 +177,10 @@ public final class HtmlReport {
         return f;
     }
 
-    /** Per SmoothGrad column prefix, the largest |peak| over every folder: the one display range of that map. */
+    /**
+     * Per SmoothGrad column prefix and per method (key {@code method}: over its channels), the largest |peak| over
+     * every folder: the display ranges of those maps.
+     */
     private static Map<String, Double> signedRanges(List<Folder> folders) {
         Map<String, Double> r = new HashMap<>();
         for (Folder f : folders) {
@@ -176,7 +189,10 @@ public final class HtmlReport {
                     Peak p = f.rows.get(row).peak(k);
                     if (p == null) continue;
                     for (double v : new double[] {Peak.decimal(p.pos()), Peak.decimal(p.neg())}) {
-                        if (Double.isFinite(v)) r.merge(k.columnPrefix(), Math.abs(v), Math::max);
+                        if (Double.isFinite(v)) {
+                            r.merge(k.columnPrefix(), Math.abs(v), Math::max);
+                            r.merge(k.method(), Math.abs(v), Math::max);
+                        }
                     }
                 }
             }
@@ -196,7 +212,7 @@ public final class HtmlReport {
                         + "table.summary td{text-align:left;vertical-align:top}table.summary td:first-child{font-weight:bold;background:#f4f4f4}"
                         + ".lesions{display:flex;flex-wrap:wrap;gap:14px}.lesions figure{margin:0}.lesions figcaption{font-size:13px;font-weight:bold}"
                         + "pre{background:#f6f6f6;padding:.5em;font-size:12px;overflow:auto}details{margin:.4em 0}summary{cursor:pointer}"
-                        + "img{max-width:100%}.cat-TP{color:#1a7f37}.cat-FP{color:#cf222e}.cat-FN{color:#9a6700}.cat-TN{color:#555}")
+                        + "img{max-width:100%}p.caveat{font-size:12px;max-width:520px;margin:.3em 0;color:#7a4b00}.cat-TP{color:#1a7f37}.cat-FP{color:#cf222e}.cat-FN{color:#9a6700}.cat-TN{color:#555}")
                 .append("</style></head><body>\n");
     }
 
@@ -254,7 +270,7 @@ public final class HtmlReport {
         StringBuilder cs = new StringBuilder();
         for (Map.Entry<String, int[]> e : counts.entrySet()) {
             if (e.getValue()[0] == 0) continue;
-            cs.append(cs.length() > 0 ? "; " : "").append("<span class=\"cat-").append(esc(e.getKey())).append("\">").append(esc(e.getKey()))
+            cs.append(cs.length() > 0 ? "; " : "").append("<span class=\"").append(catClass(e.getKey())).append("\">").append(esc(e.getKey()))
                     .append("</span> ").append(e.getValue()[0]).append(" (").append(e.getValue()[1]).append(" explained)");
         }
         row(h, "Instances", cs.length() == 0 ? "none" : cs.toString());
@@ -324,7 +340,7 @@ public final class HtmlReport {
                     h.append("<td data-v=\"").append(id).append("\">").append(explained ? "<a href=\"#" + esc(a) + "-lesion-" + id + "\">" + id + "</a>" : id)
                             .append("</td>");
                 } else if (c.equals(LesionColumns.CATEGORY)) {
-                    h.append("<td class=\"l cat-").append(esc(v)).append("\">").append(esc(v)).append("</td>");
+                    h.append("<td class=\"l ").append(catClass(v)).append("\">").append(esc(v)).append("</td>");
                 } else {
                     h.append("<td data-v=\"").append(esc(v)).append("\">").append(esc(short4(v))).append("</td>");
                 }
@@ -357,11 +373,17 @@ public final class HtmlReport {
         }
         Volume ref = anatomy.values().iterator().next();
         DisplayOrientation or = DisplayOrientation.of(ref.geometry());
-        h.append("<p class=sub>Each row: one map in three orthogonal slices through its peak (the largest |value|; ticks at the edges point at it), on "
-                + "the anatomy of its channel (Grad-CAM++: the first input), ").append(esc(or.describe())).append("; green: the lesion's outline. "
-                + "SmoothGrad: blue (negative) to cyan, red (positive) to yellow, one range per map for all lesions; Grad-CAM++: red to yellow from 0 "
-                + "to the lesion's own peak. Values below ").append((int) (100 * MapColours.TRANSPARENT_BELOW)).append("% of the range are not drawn, "
-                + "opaque from ").append((int) (100 * MapColours.OPAQUE_FROM)).append("%.</p>\n<div class=lesions>\n");
+        double negative = negativeFraction(f.run);
+        h.append("<p class=sub>Each figure: a whole-brain axial overview, then one row per map in three orthogonal slices, <b>every row through the "
+                + "same point, the lesion's centroid</b> (voxel and world mm in the overview; ticks at the edges point at it; each row's label gives its "
+                + "map's own peak), on the anatomy of its channel (Grad-CAM++: the first input), ").append(esc(or.describe())).append("; magenta: the "
+                + "lesion's outline. SmoothGrad: blue (negative) to cyan, red (positive) to yellow; SmoothGrad-max one range for all lesions and "
+                + (o.perChannelRanges ? "each channel its own" : "both channels") + ", SmoothGrad-mean one range per lesion" + (o.perChannelRanges
+                ? " and channel" : " common to its channels") + "; Grad-CAM++: red to yellow from 0 to the lesion's own peak. Values below ")
+                .append((int) (100 * MapColours.TRANSPARENT_BELOW)).append("% of the range are not drawn, opaque from ").append((int) (100 * MapColours.OPAQUE_FROM))
+                .append("%. Units and meaning: <a href=\"#about-maps\">what the maps show</a>.</p>\n");
+        aboutMaps(h, negative);
+        h.append("<div class=lesions>\n");
         ExplainLayout layout = new ExplainLayout(f.dir);
         Map<String, Volume> labelCache = new HashMap<>();
         int shown = 0;
@@ -389,7 +411,7 @@ public final class HtmlReport {
                 lesion = new boolean[lab.size()];
                 for (int v = 0; v < lesion.length; v++) lesion[v] = lab.data()[v] == id;
             }
-            int[] centroid = row.centreVoxel() == null ? new int[3] : row.centreVoxel();
+            int[] centroid = row.centreVoxel() == null ? new int[] {ref.dim(0) / 2, ref.dim(1) / 2, ref.dim(2) / 2} : row.centreVoxel();
             double fov = 64;
             if (row.bboxMin() != null && row.bboxMax() != null) {
                 double[] sp = ref.spacing();
@@ -399,45 +421,124 @@ public final class HtmlReport {
                 }
             }
             List<LesionFigure.Row> rows = new ArrayList<>();
+            List<String> notes = new ArrayList<>();
             for (String[] spec : rows()) {
                 List<String> chans = spec[1] != null ? List.of(spec[1]) : new ArrayList<>(anatomy.keySet());
+                SaliencyMethod method = SaliencyMethods.fromKey(spec[0]);
+                Map<String, Volume> maps = new LinkedHashMap<>();
+                double lesionMax = 0;
                 for (String ch : chans) {
                     Path mp = layout.existingMap(id, spec[0], ch, false);
                     if (!Files.isRegularFile(mp)) continue;
                     Volume map = Nifti.read(mp);
                     if (!map.sameGrid(ref)) continue;
+                    maps.put(ch, map);
+                    lesionMax = Math.max(lesionMax, maxAbs(map));
+                }
+                for (Map.Entry<String, Volume> me : maps.entrySet()) {
+                    String ch = me.getKey();
+                    Volume map = me.getValue();
                     PeakKey key = new PeakKey(spec[0], ch);
                     boolean signed = key.hasNegative();
                     Volume an = anatomy.getOrDefault(ch, ref);
                     double[] win = windows.getOrDefault(ch, windows.get(anatomy.keySet().iterator().next()));
                     double range;
                     String note;
-                    if (signed) {
-                        range = ranges.getOrDefault(key.columnPrefix(), 1.0);
-                        note = "all lesions";
+                    String caveat = null;
+                    boolean perLesion = !signed || method == SaliencyMethods.SMOOTHGRAD_MEAN;
+                    if (!perLesion) {
+                        range = ranges.getOrDefault(o.perChannelRanges ? key.columnPrefix() : key.method(), 1.0);
+                        note = o.perChannelRanges ? "all lesions" : "all lesions,\nboth channels";
                     } else {
-                        range = 0;
-                        for (float v : map.data()) range = Math.max(range, v);
+                        range = o.perChannelRanges || !signed ? maxAbs(map) : lesionMax;
                         if (range == 0) range = 1;
-                        note = "this lesion";
+                        note = signed && !o.perChannelRanges && maps.size() > 1 ? "this lesion,\nboth channels" : "this lesion";
+                    }
+                    boolean zero = maxAbs(map) == 0;
+                    if (!signed && negative > 0) {
+                        caveat = String.format(Locale.ROOT, "caveat: %.0f%% negative activations (see note)", 100 * negative);
+                    }
+                    if (!signed && zero) {
+                        notes.add(esc(spec[2]) + " is <b>zero everywhere</b> for this lesion: no cell of the explained layer has a positive weighted "
+                                + "sum of activations (the method's ReLUs drop every term), so the method found no positive evidence. It does not mean "
+                                + "the network ignored the lesion: the SmoothGrad rows show its input gradients. <a href=\"#about-gradcampp\">Why</a>.");
+                    } else if (!signed && negative > 0) {
+                        notes.add(esc(spec[2]) + String.format(Locale.ROOT, ": %.0f%% of the explained layer's activations are negative in this run, "
+                                + "but the method's closed-form weights assume non-negative activations; its map can sit beside the lesion or be zero. "
+                                + "<a href=\"#about-gradcampp\">Why</a>.", 100 * negative));
                     }
                     String label = spec[2] + (signed ? " " + ch.toUpperCase(Locale.ROOT) : "");
-                    rows.add(new LesionFigure.Row(label, an, win, map, range, signed, note));
+                    String unit = method == null ? null : MapUnits.unit(method).replace(" / ", " /\n");
+                    rows.add(new LesionFigure.Row(label, an, win, map, range, signed, note, unit, caveat));
                 }
             }
             if (rows.isEmpty()) continue;
-            BufferedImage img = LesionFigure.render(rows, lesion, centroid, fov);
+            BufferedImage img = LesionFigure.render(rows, lesion, centroid, "the lesion's centroid (rounded)", fov);
             String title = String.format(Locale.ROOT, "lesion %s%s%s%s", ExplainLayout.paddedId(id), cat.isEmpty() ? "" : " (" + cat + ")",
                     t.hasColumn(LesionColumns.VOXELS) ? ": " + t.get(r, LesionColumns.VOXELS) + " voxels" : "",
                     t.hasColumn(LesionColumns.VOLUME) ? ", " + short4(t.get(r, LesionColumns.VOLUME)) + " mm3" : "");
-            h.append("<figure id=\"").append(esc(anchor(f.dir))).append("-lesion-").append(id).append("\"><figcaption class=\"cat-").append(esc(cat))
+            h.append("<figure id=\"").append(esc(anchor(f.dir))).append("-lesion-").append(id).append("\"><figcaption class=\"").append(catClass(cat))
                     .append("\">").append(esc(title)).append("</figcaption><img alt=\"").append(esc(title)).append("\" width=").append(img.getWidth())
-                    .append(" src=\"data:image/png;base64,").append(Base64.getEncoder().encodeToString(Figures.png(img))).append("\"></figure>\n");
+                    .append(" src=\"data:image/png;base64,").append(Base64.getEncoder().encodeToString(Figures.png(img))).append("\">");
+            for (String n : notes) h.append("<p class=caveat>").append(n).append("</p>");
+            h.append("</figure>\n");
             shown++;
             progress.accept(shown);
         }
         h.append("</div>\n");
         say.accept(f.dir + ": " + shown + " lesion figure(s)");
+    }
+
+    /** The largest |value| of a map. */
+    private static double maxAbs(Volume v) {
+        double m = 0;
+        for (float x : v.data()) m = Math.max(m, Math.abs(x));
+        return m;
+    }
+
+    /** run.json's measured fraction of negative activations of the explained layer (Grad-CAM++ ran), else NaN. */
+    static double negativeFraction(JsonObject run) {
+        if (run == null || !run.has("feature_activations") || !run.get("feature_activations").isJsonObject()) return Double.NaN;
+        JsonObject fa = run.getAsJsonObject("feature_activations");
+        JsonElement e = fa.get("negative_fraction");
+        return e == null || !e.isJsonPrimitive() ? Double.NaN : e.getAsDouble();
+    }
+
+    /** What the maps show: values and units, ranges, and (when Grad-CAM++ ran on negative activations) why its maps mislead. */
+    private static void aboutMaps(StringBuilder h, double negative) {
+        h.append("<details id=about-maps><summary>What the maps show (units, ranges, Grad-CAM++ on this network)</summary><ul>"
+                + "<li><b>SmoothGrad-max</b> (").append(esc(MapUnits.unit(SaliencyMethods.SMOOTHGRAD_MAX))).append("): per voxel of the input, the "
+                + "derivative of the lesion-class logit of the lesion's voxel that depends on it most (the signed value of largest magnitude over the "
+                + "lesion's voxels) with respect to the network's normalised input (z-scored per channel for the demo model: one input unit is one "
+                + "standard deviation of that channel's intensities), averaged over N noisy copies. Positive (red-yellow): raising the intensity there "
+                + "raises the logit.</li>"
+                + "<li><b>SmoothGrad-mean</b> (").append(esc(MapUnits.unit(SaliencyMethods.SMOOTHGRAD_MEAN))).append("): the derivative of the "
+                + "<i>mean</i> logit over the lesion's voxels; it shrinks roughly as 1/(lesion voxels), so each lesion gets its own range.</li>"
+                + "<li><b>Grad-CAM++</b> (").append(esc(MapUnits.unit(SaliencyMethods.GRADCAMPP))).append("): ReLU(sum<sub>k</sub> w<sub>k</sub> "
+                + "A<sub>k</sub>) on the explained layer (half resolution), with w = alpha ReLU(dY/dA) and Y the summed lesion logit; a first-order "
+                + "share of Y per layer cell, upsampled to the input grid. Never negative.</li>"
+                + "<li><b>Channel share</b> (lesion table, <code>smoothgrad_max_&lt;channel&gt;_share</code>): the sum of |SmoothGrad-max| of that "
+                + "channel over the lesion's bounding box divided by the sum over all channels; the channels add up to 1.</li></ul>");
+        h.append("<p id=about-gradcampp><b>Grad-CAM++ on this network.</b> ");
+        if (Double.isNaN(negative)) {
+            h.append("This run's run.json does not record the signs of the explained layer's activations (Grad-CAM++ did not run, or an older run).");
+        } else {
+            h.append(String.format(Locale.ROOT, "In this run %.1f%% of the explained layer's activations were negative. ", 100 * negative));
+            h.append(negative > 0 ? "Grad-CAM++'s closed-form weights alpha = 1/(2 + g S<sub>k</sub>) were derived for non-negative activations "
+                    + "(a ReLU layer); with negative activations (here the layer ends in a PReLU) S<sub>k</sub> is negative, alpha changes sign, and "
+                    + "the positive terms that survive the ReLUs come from cells where both the gradient and the activation flip sign. The map then "
+                    + "tends to sit beside the lesion, and it is <b>zero everywhere</b> when no cell near the lesion has a positive weighted sum: the "
+                    + "method found no positive evidence, which does not mean the network ignored the lesion. Read it as where, at the layer's "
+                    + "resolution, features with a positive gradient sit near the lesion, not as the lesion's outline; see docs/saliency.md, "
+                    + "\"Where the Grad-CAM++ map sits, and why\"."
+                    : "The activations are non-negative, as Grad-CAM++'s closed-form weights assume.");
+        }
+        h.append("</p></details>\n");
+    }
+
+    /** The CSS class of a category's text: {@code cat-TP} ... ; {@code cat-none} for no category. */
+    static String catClass(String category) {
+        return "cat-" + (category == null || category.isEmpty() || category.equals("no category") ? "none" : esc(category).replaceAll("[^A-Za-z0-9_-]", ""));
     }
 
     /** The grey window of an anatomy image: its 1st and 99th percentiles over the nonzero voxels. */
@@ -517,14 +618,30 @@ public final class HtmlReport {
         return new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(e);
     }
 
-    /** A number's text to 4 significant digits; text stays as it is. */
+    /**
+     * A number's text to 4 significant digits in one format: plain from 0.01 to 1e5 ({@code 0.2043}, {@code 12.5}),
+     * scientific outside ({@code 4.739e-5}, {@code 1.144e-4}); integers and text stay as they are.
+     */
     static String short4(String s) {
         try {
-            if (s.contains(".") || s.contains("E")) return LesionTable.round(Double.parseDouble(s), 4);
+            if (s.contains(".") || s.contains("E") || s.contains("e")) return num4(Double.parseDouble(s));
         } catch (NumberFormatException ignored) {
             // text
         }
         return s;
+    }
+
+    static String num4(double v) {
+        if (!Double.isFinite(v)) return "";
+        if (v == 0) return "0";
+        double a = Math.abs(v);
+        if (a >= 0.01 && a < 1e5) {
+            return new java.math.BigDecimal(v).round(new java.math.MathContext(4)).stripTrailingZeros().toPlainString();
+        }
+        String t = String.format(Locale.ROOT, "%.3e", v);
+        int e = t.indexOf('e');
+        String mant = t.substring(0, e).replaceAll("\\.?0+$", "");
+        return mant + "e" + Integer.parseInt(t.substring(e + 1));
     }
 
     static String esc(String s) {

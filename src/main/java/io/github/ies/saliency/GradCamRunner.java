@@ -102,6 +102,7 @@ final class GradCamRunner implements SaliencyMethod.Runner {
                 NDList r = s.model.forwardFeatures(in, delta, true);
                 NDArray y = r.get(0);
                 float[] a = Session.floats(r.get(1));
+                s.featureSigns.add(a, 0, a.length);
                 for (int i = 0; i < group.size(); i++) {
                     if (i > 0) ag.zeroGrad(delta);
                     float[] cot = new float[k * nv];
@@ -139,6 +140,7 @@ final class GradCamRunner implements SaliencyMethod.Runner {
                 }
                 ag.backward(y, s.cotangent(m, cot, y.getShape()), false);
                 float[] a = Session.floats(r.get(1));
+                if (i == 0) s.featureSigns.add(a, 0, kf * fv);   // the context once (the batch replicates it)
                 float[] g = Session.floats(ag.gradient(delta));
                 for (int e = 0; e < bsz; e++) {
                     float[] ae = Arrays.copyOfRange(a, e * kf * fv, (e + 1) * kf * fv);
@@ -215,7 +217,9 @@ final class GradCamRunner implements SaliencyMethod.Runner {
                             + ", " + s.guard.kernels().key + " kernels, model " + s.bundle.name() + "); no map is written");
                 }
             }
-            float[] map = GradCamPlusPlus.classMap(Session.floats(r.get(1)), g, kf, fv);
+            float[] a = Session.floats(r.get(1));
+            s.featureSigns.add(a, 0, a.length);
+            float[] map = GradCamPlusPlus.classMap(a, g, kf, fv);
             float[] up = Arrays.equals(fdims, size) ? map : Resample.trilinear(map, fdims, size);
             return box.sub(up, 0, region);
         }

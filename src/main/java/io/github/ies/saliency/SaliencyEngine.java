@@ -216,6 +216,12 @@ public final class SaliencyEngine {
         return started.computeIfAbsent(m.computation, c -> c == SaliencyMethods.SMOOTHGRAD_MAX.computation ? smoothGrad : c.start(s));
     }
 
+    /**
+     * The signs of the explained layer's activations over the Grad-CAM++ forward passes so far (each lesion group's
+     * context box once, the whole volume for the class map); none counted when Grad-CAM++ did not run.
+     */
+    public ActivationSigns featureActivations() { return s.featureSigns; }
+
     /** A one-line description of the parameters (for logs). */
     public String describe() {
         List<String> names = new ArrayList<>();   // as constant names: SMOOTHGRAD_MAX for smoothgrad-max

@@ -23,6 +23,8 @@ final class Session {
     final ContextGeometry geometry;
     final BackendGuard guard;
     final List<String> log;
+    /** The signs of the feature layer's activations over this engine's Grad-CAM++ forward passes. */
+    final ActivationSigns featureSigns = new ActivationSigns();
     NoiseSource noise;
 
     Session(TorchModel model, SaliencySettings o, ContextGeometry geometry, List<String> log) {

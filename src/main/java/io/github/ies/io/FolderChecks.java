@@ -92,8 +92,9 @@ final class FolderChecks {
         return present;
     }
 
-    private static boolean writtenByIes(Path dir) {
+    static boolean writtenByIes(Path dir) {
         if (BatchMarkers.in(dir)) return true;
+        if (Files.isRegularFile(dir.resolve(OutputFolder.MANIFEST), LinkOption.NOFOLLOW_LINKS)) return true;
         // a batch output folder: its subjects' folders carry the markers (its summary.csv is at the top)
         try (Stream<Path> st = Files.list(dir)) {
             if (st.anyMatch(d -> Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS) && BatchMarkers.in(d))) return true;

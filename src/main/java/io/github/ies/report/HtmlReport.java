@@ -97,6 +97,13 @@ public final class HtmlReport {
         LesionTable table;
         List<Integer> explainedRows = new ArrayList<>();
         Map<String, Path> inputFiles = new LinkedHashMap<>();
+        /** The methods the folder's run computed (run.json's parameters.methods); null: unknown (no record), any map found. */
+        java.util.Set<String> methods;
+
+        /** True when the folder's run computed {@code method}: maps of other methods are an older run's and are not shown. */
+        boolean ran(String method) {
+            return methods == null || methods.contains(method);
+        }
     }
 
     public static String build(List<Path> dirs, Options o, Consumer<String> log) throws Exception {
@@ -149,7 +156,16 @@ public final class HtmlReport {
             throw new IOException(l.lesions() + ": " + e.getMessage(), e);
         }
         if (Files.isRegularFile(l.run())) f.run = JsonParser.parseString(Files.readString(l.run(), StandardCharsets.UTF_8)).getAsJsonObject();
-        if (Files.isRegularFile(l.metrics())) f.metrics = JsonParser.parseString(Files.readString(l.metrics(), StandardCharsets.UTF_8)).getAsJsonObject();
+        JsonObject rp = f.run == null || !f.run.has("parameters") || !f.run.get("parameters").isJsonObject() ? null : f.run.getAsJsonObject("parameters");
+        // only what the folder's run made: its methods, and metrics.json only when it had a ground truth (folders of older
+        // versions may still hold an earlier run's files beside the last one's)
+        if (rp != null && rp.has("methods") && rp.get("methods").isJsonArray()) {
+            f.methods = new java.util.HashSet<>();
+            for (JsonElement e : rp.getAsJsonArray("methods")) f.methods.add(e.getAsString());
+        }
+        boolean hadTruth = rp == null;
+        for (String k : new String[] {"gt", "ground_truth", "segmentation"}) hadTruth |= rp != null && rp.has(k) && !rp.get(k).isJsonNull();
+        if (hadTruth && Files.isRegularFile(l.metrics())) f.metrics = JsonParser.parseString(Files.readString(l.metrics(), StandardCharsets.UTF_8)).getAsJsonObject();
         for (int r = 0; r < f.rows.size(); r++) if (f.rows.get(r).explained()) f.explainedRows.add(r);
         JsonObject p = f.run == null ? null : f.run.getAsJsonObject("parameters");
         if (p != null && p.has("inputs") && p.get("inputs").isJsonObject()) {
@@ -400,6 +416,7 @@ public final class HtmlReport {
             }
             List<LesionFigure.Row> rows = new ArrayList<>();
             for (String[] spec : rows()) {
+                if (!f.ran(spec[0])) continue;
                 List<String> chans = spec[1] != null ? List.of(spec[1]) : new ArrayList<>(anatomy.keySet());
                 for (String ch : chans) {
                     Path mp = layout.existingMap(id, spec[0], ch, false);

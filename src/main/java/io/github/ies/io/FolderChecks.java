@@ -94,7 +94,6 @@ final class FolderChecks {
 
     static boolean writtenByIes(Path dir) {
         if (BatchMarkers.in(dir)) return true;
-        if (Files.isRegularFile(dir.resolve(OutputFolder.MANIFEST), LinkOption.NOFOLLOW_LINKS)) return true;
         // a batch output folder: its subjects' folders carry the markers (its summary.csv is at the top)
         try (Stream<Path> st = Files.list(dir)) {
             if (st.anyMatch(d -> Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS) && BatchMarkers.in(d))) return true;
@@ -118,7 +117,7 @@ final class FolderChecks {
         return o.get("command").getAsString();
     }
 
-    private static com.google.gson.JsonObject json(Path f) {
+    static com.google.gson.JsonObject json(Path f) {
         if (!Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) return null;
         try {
             com.google.gson.JsonElement e = com.google.gson.JsonParser.parseString(Files.readString(f, StandardCharsets.UTF_8));

@@ -80,11 +80,11 @@ final class Staging {
      * Moves a staging folder's files into the output folder, replacing the previous run's outputs as a whole: the
      * first commit of a run removes every file the folder's previous IES run wrote ({@link #previousOutputs}) that
      * this run does not write again, so no file of the old run survives beside the new ones; files IES did not write
-     * (a user's notes) stay. The folder's manifest {@value OutputFolder#MANIFEST} then lists exactly this run's files.
+     * (a user's notes) stay. The folder's run.json then lists exactly this run's files ({@value #OUTPUTS}).
      *
-     * <p>Order, for a run stopped half-way: the manifest first lists the old and the new files (so the next run still
-     * knows every one of them as IES's), then run.json moves, then the other files, then the old ones are deleted (and
-     * the folders they leave empty), and the manifest is rewritten with this run's files only.
+     * <p>Order, for a run stopped half-way: the run.json first lists the old and the new files (so the next run still
+     * knows every one of them as IES's) and moves first, then the other files, then the old ones are deleted (and the
+     * folders they leave empty), and run.json is rewritten with this run's files only.
      */
     void commit(Path staging) throws IOException {
         List<Path> files;
@@ -102,7 +102,8 @@ final class Staging {
         Set<String> both = new TreeSet<>(committed);
         both.addAll(fresh);
         both.addAll(stale);
-        writeManifest(both);
+        Path runJson = Files.isRegularFile(record) ? record : dir.resolve(ExplainLayout.RUN);
+        boolean listed = (runJson == record || !committed.isEmpty()) && listOutputs(runJson, both);
         for (Path f : files) {
             Path dst = dir.resolve(staging.relativize(f).toString());
             Files.createDirectories(dst.getParent());
@@ -114,9 +115,25 @@ final class Staging {
         }
         for (String r : stale) removeOutput(r);
         committed.addAll(fresh);
-        writeManifest(committed);
+        if (listed) listOutputs(dir.resolve(ExplainLayout.RUN), committed);
         deleteTree(staging);
         open.remove(staging);
+    }
+
+    /** The key of run.json that lists the files of the run (relative to its folder, '/'-separated). */
+    static final String OUTPUTS = "outputs";
+
+    /** Writes {@code names} into the run.json {@code file} as {@value #OUTPUTS}; false when it is no IES record. */
+    private static boolean listOutputs(Path file, Set<String> names) throws IOException {
+        com.google.gson.JsonObject o = FolderChecks.json(file);
+        if (o == null || !o.has("command") || !o.has("ies_version")) return false;
+        com.google.gson.JsonArray a = new com.google.gson.JsonArray();
+        names.forEach(a::add);
+        o.remove(OUTPUTS);
+        o.add(OUTPUTS, a);
+        String text = new com.google.gson.GsonBuilder().setPrettyPrinting().serializeNulls().disableHtmlEscaping().create().toJson(o) + "\n";
+        Nifti.writeAtomically(file, os -> os.write(text.getBytes(StandardCharsets.UTF_8)));
+        return true;
     }
 
     /** The files this run committed so far (null before its first commit). */
@@ -126,25 +143,19 @@ final class Staging {
         return base.relativize(f).toString().replace(java.io.File.separatorChar, '/');
     }
 
-    private void writeManifest(Set<String> names) throws IOException {
-        StringBuilder b = new StringBuilder("# the files the last IES run wrote into this folder; the next IES run into it removes exactly these\n");
-        for (String n : names) b.append(n).append('\n');
-        Nifti.writeAtomically(dir.resolve(OutputFolder.MANIFEST), os -> os.write(b.toString().getBytes(StandardCharsets.UTF_8)));
-    }
-
     /**
-     * The files the folder's previous IES run wrote (relative, '/'-separated): the lines of its manifest; for a folder
-     * an earlier version wrote (an IES run.json or another record, but no manifest), the files named as IES names its
+     * The files the folder's previous IES run wrote (relative, '/'-separated): its run.json's {@value #OUTPUTS}; for a
+     * folder an earlier version wrote (an IES run.json without that list, or another record of IES's), the files named as IES names its
      * outputs ({@link ExplainLayout#outputNames}, the maps in saliency/, the PNGs in figures/); nothing for a folder no
      * IES run wrote. Only regular files inside the folder count (no links, nothing outside, no lock or staging).
      */
     static Set<String> previousOutputs(Path dir) throws IOException {
         Set<String> out = new TreeSet<>();
-        Path m = dir.resolve(OutputFolder.MANIFEST);
-        if (Files.isRegularFile(m, LinkOption.NOFOLLOW_LINKS)) {
-            for (String line : Files.readAllLines(m, StandardCharsets.UTF_8)) {
-                String n = line.strip();
-                if (!n.isEmpty() && !n.startsWith("#") && insideAndPlain(dir, n)) out.add(n);
+        com.google.gson.JsonObject run = FolderChecks.json(dir.resolve(ExplainLayout.RUN));
+        if (run != null && run.has("command") && run.has("ies_version") && run.has(OUTPUTS) && run.get(OUTPUTS).isJsonArray()) {
+            for (com.google.gson.JsonElement e : run.getAsJsonArray(OUTPUTS)) {
+                String n = e.isJsonPrimitive() ? e.getAsString() : "";
+                if (insideAndPlain(dir, n)) out.add(n);
             }
             return out;
         }
@@ -168,7 +179,7 @@ final class Staging {
         return out;
     }
 
-    /** True for a relative name that stays inside {@code dir}, is a regular file reached without links, and is no lock or manifest. */
+    /** True for a relative name that stays inside {@code dir}, is a regular file reached without links, and is no lock or staging file. */
     private static boolean insideAndPlain(Path dir, String name) {
         Path p;
         try {
@@ -178,7 +189,7 @@ final class Staging {
         }
         if (!p.startsWith(dir) || p.equals(dir)) return false;
         String first = dir.relativize(p).getName(0).toString();
-        if (first.equals(OutputFolder.LOCK) || first.equals(OutputFolder.MANIFEST) || first.startsWith(".ies-")) return false;
+        if (first.equals(OutputFolder.LOCK) || first.startsWith(".ies-")) return false;
         for (Path q = p; q != null && !q.equals(dir); q = q.getParent()) {
             if (Files.isSymbolicLink(q)) return false;
         }

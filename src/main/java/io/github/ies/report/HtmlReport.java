@@ -49,6 +49,12 @@ public final class HtmlReport {
 
     private HtmlReport() {}
 
+    /**
+     * The generator a report names in its head ({@code <meta name="generator" content="ies report VERSION">}): how a
+     * later {@code ies report} recognises a file it may replace ({@code jobs.ReportJob}).
+     */
+    public static final String GENERATOR = "ies report";
+
     /** Options. */
     public static final class Options {
         /** Anatomy per input channel (as named in run.json, e.g. FLAIR), overriding run.json's paths; may be empty. */
@@ -201,7 +207,9 @@ public final class HtmlReport {
     }
 
     private static void head(StringBuilder h, String title) {
-        h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").append(esc(title)).append("</title>\n<style>")
+        h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"generator\" content=\"").append(GENERATOR)
+                .append(HtmlReport.class.getPackage().getImplementationVersion() == null ? "" : " " + HtmlReport.class.getPackage().getImplementationVersion())
+                .append("\"><title>").append(esc(title)).append("</title>\n<style>")
                 .append("body{font-family:system-ui,sans-serif;margin:1.5em 2em;max-width:1500px;color:#222}"
                         + "h1{margin-bottom:.2em}p.sub{color:#555;margin-top:0}"
                         + "table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right;white-space:nowrap}"

@@ -4,7 +4,6 @@ import io.github.ies.io.ExplainLayout;
 import io.github.ies.io.Geometry;
 import io.github.ies.io.Nifti;
 import io.github.ies.io.NiftiDataType;
-import io.github.ies.io.OutputFolder;
 import io.github.ies.io.Volume;
 import org.junit.Test;
 
@@ -77,16 +76,17 @@ public class RerunTest extends CliTestBase {
         Files.writeString(ex.resolve("saliency").resolve("my-overlay.txt"), "mine");
 
         assertEquals(err, 0, run(explain(ex, "7", "smoothgrad-max", false)));
-        Set<String> expected = new TreeSet<>(List.of(OutputFolder.MANIFEST, "labels.nii.gz", "lesions.csv", "run.json", "notes.txt",
+        Set<String> expected = new TreeSet<>(List.of("labels.nii.gz", "lesions.csv", "run.json", "notes.txt",
                 "saliency/my-overlay.txt",
                 "saliency/lesion-007_smoothgrad-max_flair.nii.gz", "saliency/lesion-007_smoothgrad-max_mprage.nii.gz"));
         assertEquals(expected, files(ex));
         assertEquals("my notes", Files.readString(ex.resolve("notes.txt")));
-        // the manifest lists exactly the run's outputs
+        // run.json lists exactly the run's outputs
         Set<String> listed = new TreeSet<>();
-        for (String l : Files.readAllLines(ex.resolve(OutputFolder.MANIFEST))) if (!l.startsWith("#") && !l.isBlank()) listed.add(l);
+        com.google.gson.JsonParser.parseString(Files.readString(ex.resolve("run.json"))).getAsJsonObject().getAsJsonArray("outputs")
+                .forEach(e -> listed.add(e.getAsString()));
         Set<String> outputs = new TreeSet<>(expected);
-        outputs.removeAll(List.of(OutputFolder.MANIFEST, "notes.txt", "saliency/my-overlay.txt"));
+        outputs.removeAll(List.of("notes.txt", "saliency/my-overlay.txt"));
         assertEquals(outputs, listed);
 
         // the report shows exactly the new run: lesion 7 only, no metrics
@@ -97,20 +97,22 @@ public class RerunTest extends CliTestBase {
         assertFalse(clean.contains("-lesion-2\""));
         assertFalse(clean.contains(": metrics.json</summary>"));
 
-        // a folder of an older version: the earlier run's maps and metrics.json still beside the new run's (no manifest);
+        // a folder of an older version: the earlier run's maps and metrics.json still beside the new run's (no "outputs");
         // the report reads only what run.json lists, so it draws the same figure and no metrics
         Path old = tmp.getRoot().toPath().resolve("old");
         assertEquals(err, 0, run(explain(old, "2,7", "smoothgrad-max,smoothgrad-mean,gradcampp", true)));
         Path polluted = tmp.getRoot().toPath().resolve("polluted");
         Files.createDirectories(polluted.resolve("saliency"));
         for (String n : files(old)) {
-            if (n.startsWith(".ies")) continue;
             Files.copy(old.resolve(n), polluted.resolve(n));
         }
         for (String n : files(ex)) {
-            if (n.startsWith(".ies") || n.contains("my-") || n.equals("notes.txt")) continue;
+            if (n.contains("my-") || n.equals("notes.txt")) continue;
             Files.copy(ex.resolve(n), polluted.resolve(n), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
+        com.google.gson.JsonObject rec = com.google.gson.JsonParser.parseString(Files.readString(polluted.resolve("run.json"))).getAsJsonObject();
+        rec.remove("outputs");
+        Files.writeString(polluted.resolve("run.json"), rec.toString());
         Path rep2 = tmp.getRoot().toPath().resolve("r2.html");
         assertEquals(err, 0, run("report", "--explain-dir", polluted.toString(), "--out", rep2.toString(), "--quiet"));
         String mixed = Files.readString(rep2);
@@ -144,7 +146,7 @@ public class RerunTest extends CliTestBase {
         Files.writeString(seg.resolve("notes.txt"), "my notes");
         assertEquals(err, 0, run("segment", "--model", b, "--input", "FLAIR=" + f, "--input", "MPRAGE=" + m, "--out", seg.toString(),
                 "--device", "cpu", "--quiet"));
-        assertEquals(new TreeSet<>(List.of(OutputFolder.MANIFEST, "probability.nii.gz", "mask.nii.gz", "labels.nii.gz", "lesions.csv",
+        assertEquals(new TreeSet<>(List.of("probability.nii.gz", "mask.nii.gz", "labels.nii.gz", "lesions.csv",
                 "run.json", "notes.txt")), files(seg));
         assertEquals("my notes", Files.readString(seg.resolve("notes.txt")));
     }

@@ -63,7 +63,7 @@ public class FrontEndOptionsTest {
         assertSame("ies demo", null, null);
         assertSame("ies segment", new LesionSegmentation.Options(), cliRequest("segment", SUBJECT));
         assertSame("ies analyze", new AnalyzeJob.Request(), cliRequest("analyze", "--explain-dir", tmpDir(), "--out", "o"));
-        assertSame("ies report", new HtmlReport.Options(), cliRequest("report", "--explain-dir", tmpDir()));
+        assertSame("ies report", new io.github.ies.jobs.ReportJob.Request(), cliRequest("report", "--explain-dir", tmpDir()));
         assertSame("ies experiment context", new ContextJob.Request(), cliRequest("experiment context", SUBJECT));
         assertSame("ies experiment relocate", new RelocateJob.Request(), cliRequest("experiment relocate", SUBJECT));
         BatchJob.Request batch = (BatchJob.Request) cliRequest("batch", "--model", "m", "--subjects", "s", "--out", "o");

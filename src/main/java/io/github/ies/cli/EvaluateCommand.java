@@ -79,6 +79,8 @@ public final class EvaluateCommand implements Callable<Integer> {
         Volume p = read(pred, "--pred");
         Volume g = read(gt, "--gt");
         Volume b = brainMask == null ? null : read(brainMask, "--brain-mask");
+        Volume.requireOnGrid(g, "ground truth '" + gt + "'", p, "the prediction '" + pred + "'");
+        if (b != null) Volume.requireOnGrid(b, "brain mask '" + brainMask + "'", p, "the prediction '" + pred + "'");
         InstanceParams params = InstanceParams.defaults().withConnectivity(conn).withMinLesionVoxels(minVoxels)
                 .withTnSpheres(out == null ? 0 : tnSpheres).withSeed(seed);
         InstanceResult r;

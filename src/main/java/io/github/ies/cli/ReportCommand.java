@@ -2,16 +2,13 @@ package io.github.ies.cli;
 
 import io.github.ies.analysis.CohortAnalysis;
 
-import io.github.ies.io.Nifti;
-import io.github.ies.io.ExplainLayout;
+import io.github.ies.jobs.ReportJob;
 import io.github.ies.report.HtmlReport;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,8 +28,10 @@ public final class ReportCommand implements Callable<Integer> {
     @Option(names = "--explain-dir", required = true, paramLabel = "DIR", description = "an 'ies explain' output folder (repeatable)")
     List<Path> dirs = new ArrayList<>();
 
-    @Option(names = "--out", paramLabel = "FILE", description = "the HTML file (default: DIR/report.html of the first folder)")
-    Path out;
+    @Option(names = "--out", paramLabel = "FILE|DIR/",
+            description = "the HTML file; a folder (an existing one, or ending in '/') means FOLDER/report.html (default: report.html in the first"
+                    + " folder); an existing file is replaced only when it is a report IES wrote")
+    String out;
 
     @Option(names = "--input", paramLabel = "NAME=FILE",
             description = "the anatomy of an input channel, e.g. FLAIR=flair.nii.gz, for every folder (default: the files run.json names)")
@@ -63,9 +62,15 @@ public final class ReportCommand implements Callable<Integer> {
     boolean quiet;
 
     /** The options as the report's request, checked before any work. */
-    HtmlReport.Options request() {
+    ReportJob.Request request() {
         CommandLine cl = spec.commandLine();
-        HtmlReport.Options o = new HtmlReport.Options();
+        ReportJob.Request q = new ReportJob.Request();
+        q.explainDirs.addAll(dirs);
+        if (out != null) {
+            q.out = Path.of(out);
+            q.outIsFolder = out.endsWith("/") || out.endsWith(java.io.File.separator);
+        }
+        HtmlReport.Options o = q.report;
         o.inputs.putAll(CliInputs.parse(cl, inputs));
         o.analysis.threshold = threshold;
         o.analysis.binMm = binMm;
@@ -73,25 +78,21 @@ public final class ReportCommand implements Callable<Integer> {
         o.analysis.minGroupSize = minGroupSize;
         o.maxLesions = maxLesions;
         o.title = title;
-        return Requests.validated(cl, o::validate);
+        return Requests.validated(cl, q::validate);
     }
 
     @Override
     public Integer call() throws Exception {
         CommandLine cl = spec.commandLine();
-        for (Path d : dirs) {
-            if (!Files.isDirectory(d)) throw new CommandLine.ParameterException(cl, "--explain-dir " + d + ": not a folder");
-        }
-        HtmlReport.Options o = request();
+        ReportJob.Request q = request();
+        ReportJob.target(q);                 // a file it must not replace: refused before any work
         PrintWriter err = cl.getErr();
         io.github.ies.model.ProgressListener progress = ProgressPrinter.of(err, quiet);
-        o.progress = (done, total) -> progress.progress("report", done, total);
-        String html = HtmlReport.build(dirs, o, s -> {
+        q.report.progress = (done, total) -> progress.progress("report", done, total);
+        ReportJob.Written w = ReportJob.run(q, s -> {
             if (!quiet) { err.println("ies report: " + s); err.flush(); }
         });
-        Path target = out != null ? out : dirs.get(0).resolve(ExplainLayout.REPORT);
-        Nifti.writeAtomically(target, os -> os.write(html.getBytes(StandardCharsets.UTF_8)));
-        cl.getOut().printf("wrote %s (%d KB)%n", target, html.length() / 1024);
+        cl.getOut().printf("wrote %s (%d KB)%n", w.file(), w.chars() / 1024);
         cl.getOut().flush();
         return IesCli.EXIT_OK;
     }

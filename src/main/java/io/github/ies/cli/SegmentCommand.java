@@ -1,7 +1,6 @@
 package io.github.ies.cli;
 
 import com.google.gson.JsonObject;
-import io.github.ies.io.InputVolumes;
 import io.github.ies.io.NonFinite;
 import io.github.ies.io.OutputFolder;
 import io.github.ies.io.Volume;
@@ -99,9 +98,11 @@ public final class SegmentCommand implements Callable<Integer> {
         OutputFolder.check(out, given, io.github.ies.io.OutputKind.SEGMENT, "segment");                   // a bad output folder is reported before any reading
         ModelBundle bundle = io.github.ies.pipeline.InputFiles.bundle(model);
         List<String> warnings = new ArrayList<>();
-        Volume[] channels = io.github.ies.pipeline.InputFiles.channels(bundle, files, policy, warnings, null);
-        Volume mask = brainMask == null ? null : InputVolumes.read(brainMask, "brain mask", policy, warnings);
-        Volume gtVol = gt == null ? null : InputVolumes.read(gt, "ground truth", policy, warnings);
+        Map<String, String> sources = new java.util.LinkedHashMap<>();
+        Volume[] channels = io.github.ies.pipeline.InputFiles.channels(bundle, files, policy, warnings, sources);
+        String ref = io.github.ies.pipeline.InputFiles.reference(bundle, sources);        // the grids checked before any inference
+        Volume mask = io.github.ies.pipeline.InputFiles.onGrid(brainMask, "brain mask", channels[0], ref, policy, warnings);
+        Volume gtVol = io.github.ies.pipeline.InputFiles.onGrid(gt, "ground truth", channels[0], ref, policy, warnings);
         PrintWriter err = cl.getErr();
         for (String w : warnings) err.println("ies segment: warning: " + w);
         int shown = warnings.size();

@@ -110,10 +110,7 @@ final class AnalysisSupport {
         boolean g = CommandSupport.given(groundTruth), l = CommandSupport.given(labels);
         if (g == l) throw new IllegalArgumentException("give exactly one of ground_truth and labels");
         Volume v = CommandSupport.volume(g ? groundTruth : labels, g ? "ground_truth" : "labels");
-        if (!v.sameGrid(ref)) {
-            throw new IllegalArgumentException((g ? "ground_truth '" + groundTruth.getTitle() : "labels '" + labels.getTitle())
-                    + "' is not on the FLAIR's grid (dims and affine must match)");
-        }
+        Volume.requireOnGrid(v, g ? "ground_truth '" + groundTruth.getTitle() + "'" : "labels '" + labels.getTitle() + "'", ref, "the FLAIR image");
         return g ? io.github.ies.analysis.ExplainIds.of(bundle, channels, v, null, device, 0, progress, warnings) : v;
     }
 

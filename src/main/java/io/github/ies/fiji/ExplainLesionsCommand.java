@@ -157,7 +157,7 @@ public class ExplainLesionsCommand extends SegmentingCommand implements TableRes
         }
         if (labelImage != null && userLabels == null) {
             Volume lv = CommandSupport.volume(labelImage, "labels");
-            if (!lv.sameGrid(ref)) throw new IllegalArgumentException("labels '" + labelImage.getTitle() + "' is not on the FLAIR's grid");
+            Volume.requireOnGrid(lv, "labels '" + labelImage.getTitle() + "'", ref, "FLAIR '" + flairImage.getTitle() + "'");
             userLabels = new int[lv.data().length];
             for (int i = 0; i < userLabels.length; i++) userLabels[i] = Math.round(lv.data()[i]);
             inputs.labelsSource = "image '" + labelImage.getTitle() + "'";
@@ -169,7 +169,7 @@ public class ExplainLesionsCommand extends SegmentingCommand implements TableRes
         }
         if (gtImage != null) {
             Volume gt = CommandSupport.volume(gtImage, "ground_truth");
-            if (!gt.sameGrid(ref)) throw new IllegalArgumentException("ground_truth '" + gtImage.getTitle() + "' is not on the FLAIR's grid");
+            Volume.requireOnGrid(gt, "ground_truth '" + gtImage.getTitle() + "'", ref, "FLAIR '" + flairImage.getTitle() + "'");
             inputs.groundTruth = gt;
             inputs.groundTruthSource = "image '" + gtImage.getTitle() + "'";
         }

@@ -141,7 +141,7 @@ public class RelocateLesionCommand extends ModelCommand implements TableResults 
         Volume t = null;
         if (tissueImage != null) {
             t = CommandSupport.volume(tissueImage, "tissues");
-            if (!t.sameGrid(ch[0])) throw new IllegalArgumentException("tissues '" + tissueImage.getTitle() + "' is not on the FLAIR's grid");
+            Volume.requireOnGrid(t, "tissues '" + tissueImage.getTitle() + "'", ch[0], "the FLAIR image");
         }
         RelocateJob.Outcome o = RelocateJob.run(bundle, bundlePath, ch, lab, RelocateJob.masks(ch, t, wm_label, null), q, out, s -> {
             if (status != null) status.showStatus(TITLE_RUN + ": " + s);

@@ -82,9 +82,7 @@ public class SegmentLesionsCommand extends SegmentingCommand implements TableRes
         ModelBundle bundle = loadBundle();
         Volume[] channels = channels(bundle);
         Volume gt = gtImage == null ? null : CommandSupport.volume(gtImage, "ground_truth");
-        if (gt != null && !gt.sameGrid(channels[0])) {
-            throw new IllegalArgumentException("ground_truth '" + gtImage.getTitle() + "' is not on the FLAIR's grid (dims and affine must match)");
-        }
+        if (gt != null) Volume.requireOnGrid(gt, "ground_truth '" + gtImage.getTitle() + "'", channels[0], "FLAIR '" + flairImage.getTitle() + "'");
         List<String> warnings = new ArrayList<>(inputWarnings());
         LesionSegmentation ls = SegmentJob.run(bundle, channels, gt, null, lo, out, COMMAND, inputFiles, r -> CommandSupport.runRecord(COMMAND, this),
                 warnings, progress(), null);

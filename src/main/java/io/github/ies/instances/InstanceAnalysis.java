@@ -250,12 +250,6 @@ public final class InstanceAnalysis {
 
     static void checkGrid(Volume ref, Volume v, String what) {
         if (v == null) return;
-        if (!Arrays.equals(ref.dims(), v.dims())) {
-            throw new IllegalArgumentException(what + " has dimensions " + Arrays.toString(v.dims())
-                    + ", the prediction " + Arrays.toString(ref.dims()));
-        }
-        if (!ref.sameGrid(v)) {
-            throw new IllegalArgumentException(what + " is not on the prediction's grid (affines differ by more than 1e-4 mm)");
-        }
+        Volume.requireOnGrid(v, what, ref, "the prediction");
     }
 }

@@ -92,7 +92,7 @@ final class FolderChecks {
         return present;
     }
 
-    private static boolean writtenByIes(Path dir) {
+    static boolean writtenByIes(Path dir) {
         if (BatchMarkers.in(dir)) return true;
         // a batch output folder: its subjects' folders carry the markers (its summary.csv is at the top)
         try (Stream<Path> st = Files.list(dir)) {
@@ -117,7 +117,7 @@ final class FolderChecks {
         return o.get("command").getAsString();
     }
 
-    private static com.google.gson.JsonObject json(Path f) {
+    static com.google.gson.JsonObject json(Path f) {
         if (!Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) return null;
         try {
             com.google.gson.JsonElement e = com.google.gson.JsonParser.parseString(Files.readString(f, StandardCharsets.UTF_8));

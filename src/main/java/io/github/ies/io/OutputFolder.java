@@ -21,7 +21,9 @@ import java.util.List;
  *       run; a live run's lock makes {@link OutputBusyException}), and removes what killed runs left: staging folders
  *       ({@code .ies-staging-*}, {@code .ies-explain-*}) and temporary {@code .*.part} files;</li>
  *   <li>{@link #newStaging} / {@link #commit} ({@link Staging}): outputs are written into a hidden staging folder and
- *       moved into place when complete;</li>
+ *       moved into place when complete; the files of the folder's previous IES run (listed in its run.json,
+ *       {@code "outputs"}) that this run does not write again are removed then, so a rerun leaves no stale file of the
+ *       old one; files IES did not write stay;</li>
  *   <li>{@link #close}: deletes the staging folders and the lock; when the run did not {@link #keep} the folder
  *       (it failed or was cancelled), the folders it created are removed again if empty. A shutdown hook does the
  *       same when the JVM is stopped by SIGINT or SIGTERM.</li>
@@ -194,9 +196,12 @@ public final class OutputFolder implements AutoCloseable {
     }
 
     /**
-     * Moves every file of a staging folder to the same relative path in the output folder (replacing older files,
-     * merging sub-folders) and deletes the staging folder. The run record moves first: a run stopped half-way through
-     * the moves leaves a folder the next run recognises as IES's (and replaces).
+     * Moves every file of a staging folder to the same relative path in the output folder and deletes the staging
+     * folder. A run's first commit replaces the previous IES run's outputs as a whole: the files that run wrote (its
+     * run.json's {@code "outputs"}; for folders of earlier versions, the files named as IES names its outputs) and this
+     * run does not write again are removed, so the folder holds exactly this run's outputs plus what the user put there.
+     * The run record (listing the old and new files until the old ones are gone) moves first: a run stopped half-way through the moves leaves a folder the next run
+     * recognises as IES's (and replaces).
      */
     public void commit(Path stagingFolder) throws IOException {
         staging.commit(stagingFolder);

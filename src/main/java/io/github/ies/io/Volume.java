@@ -74,6 +74,56 @@ public final class Volume {
     }
 
     /**
+     * The one grid check of every command and front-end, before any inference: {@code v} (described by {@code what},
+     * e.g. {@code "ground truth 'gt.nii.gz'"}) must lie on the grid of {@code ref} ({@code refWhat}, e.g.
+     * {@code "FLAIR 'flair.nii.gz'"}); else an {@link IllegalArgumentException} with {@link #gridMismatch}'s one line.
+     */
+    public static Volume requireOnGrid(Volume v, String what, Volume ref, String refWhat) {
+        String m = gridMismatch(v, what, ref, refWhat);
+        if (m != null) throw new IllegalArgumentException(m);
+        return v;
+    }
+
+    /**
+     * Null when {@code v} lies on {@code ref}'s grid (same dims, affines within 1e-4 mm); else the one message: both
+     * images named, what differs (the dimensions, or the voxel size, origin or axes of the affine), and how to fix it
+     * (resample onto the reference grid, nearest neighbour for a label image or mask).
+     */
+    public static String gridMismatch(Volume v, String what, Volume ref, String refWhat) {
+        if (v.sameGrid(ref)) return null;
+        String diff;
+        if (!Arrays.equals(v.dims, ref.dims)) {
+            diff = "dimensions " + Arrays.toString(v.dims) + " vs " + Arrays.toString(ref.dims);
+        } else {
+            double[][] a = v.affine(), b = ref.affine();
+            double[] sa = v.spacing(), sb = ref.spacing();
+            boolean spacing = false, origin = false;
+            for (int r = 0; r < 3; r++) {
+                spacing |= Math.abs(sa[r] - sb[r]) > 1e-4;
+                origin |= Math.abs(a[r][3] - b[r][3]) > 1e-4;
+            }
+            java.util.List<String> d = new java.util.ArrayList<>();
+            if (spacing) d.add(String.format(java.util.Locale.ROOT, "voxel size %s vs %s mm", mm(sa), mm(sb)));
+            if (origin) {
+                d.add(String.format(java.util.Locale.ROOT, "origin %s vs %s mm", mm(new double[] {a[0][3], a[1][3], a[2][3]}),
+                        mm(new double[] {b[0][3], b[1][3], b[2][3]})));
+            }
+            if (!spacing && !origin) d.add("axis directions (orientation)");
+            diff = "same dimensions " + Arrays.toString(v.dims) + " but the affines differ: " + String.join(", ", d);
+        }
+        return what + " is not on the grid of " + refWhat + " (" + diff + "): bring it onto that grid, nearest neighbour for a label image or"
+                + " mask, e.g. ANTs 'antsApplyTransforms -d 3 -i IMAGE -r REFERENCE -o OUT -n NearestNeighbor', FSL 'flirt -in IMAGE -ref"
+                + " REFERENCE -applyxfm -usesqform -interp nearestneighbour -out OUT' or nibabel 'resample_from_to(img, ref, order=0)'"
+                + " (for a flipped or permuted orientation alone, 'fslreorient2std' on both)";
+    }
+
+    private static String mm(double[] v) {
+        StringBuilder b = new StringBuilder("(");
+        for (int i = 0; i < v.length; i++) b.append(i == 0 ? "" : ", ").append(String.format(java.util.Locale.ROOT, "%.4g", v[i]));
+        return b.append(')').toString();
+    }
+
+    /**
      * Stacks channels into the model's tensor layout {@code [channel, i, j, k]} in C order (k fastest), the
      * layout of a contiguous PyTorch tensor of that shape.
      */

@@ -163,10 +163,7 @@ public final class Segmenter implements AutoCloseable {
                     + ", got " + channels.length);
         }
         int[] dims = channels[0].dims();
-        if (brainMask != null && !brainMask.sameGrid(channels[0])) {
-            throw new IllegalArgumentException("brain mask grid " + Arrays.toString(brainMask.dims()) + " " + affineText(brainMask)
-                    + " differs from the inputs' " + Arrays.toString(dims) + " " + affineText(channels[0]));
-        }
+        if (brainMask != null) Volume.requireOnGrid(brainMask, "the brain mask", channels[0], "the first input channel");
         Map<String, Double> timings = new LinkedHashMap<>();
         timings.put("load_model", loadSeconds);
         long t0 = System.nanoTime();

@@ -84,15 +84,16 @@ public final class ExplainJob {
         Volume[] channels = InputFiles.channels(bundle, q.inputs, q.nonFinite, warnings, sources);
         ExplainPipeline.Inputs in = new ExplainPipeline.Inputs(bundle, channels, sources);
         in.modelSource = q.model.toString();
-        in.groundTruth = InputFiles.onGrid(q.groundTruth, "ground truth", channels[0], q.nonFinite, warnings);
-        in.brainMask = InputFiles.onGrid(q.brainMask, "brain mask", channels[0], q.nonFinite, warnings);
-        in.labels = InputFiles.onGrid(q.labels, "label image", channels[0], q.nonFinite, warnings);
+        String ref = InputFiles.reference(bundle, sources);
+        in.groundTruth = InputFiles.onGrid(q.groundTruth, "ground truth", channels[0], ref, q.nonFinite, warnings);
+        in.brainMask = InputFiles.onGrid(q.brainMask, "brain mask", channels[0], ref, q.nonFinite, warnings);
+        in.labels = InputFiles.onGrid(q.labels, "label image", channels[0], ref, q.nonFinite, warnings);
         in.groundTruthSource = q.groundTruth == null ? null : q.groundTruth.toString();
         in.brainMaskSource = q.brainMask == null ? null : q.brainMask.toString();
         in.labelsSource = q.labels == null ? null : q.labels.toString();
         if (seg != null) {
-            in.avoid = InputFiles.onGrid(seg.mask, "prediction mask", channels[0], q.nonFinite, warnings);
-            in.probability = InputFiles.onGrid(seg.probability, "probability map", channels[0], q.nonFinite, warnings);
+            in.avoid = InputFiles.onGrid(seg.mask, "prediction mask", channels[0], ref, q.nonFinite, warnings);
+            in.probability = InputFiles.onGrid(seg.probability, "probability map", channels[0], ref, q.nonFinite, warnings);
             in.segmentationSource = seg.dir.toString();
             java.nio.file.Path table = seg.dir.resolve(io.github.ies.io.ExplainLayout.LESIONS);
             if (java.nio.file.Files.isRegularFile(table)) in.segmentationTable = LesionRows.read(table, List.of(), List.of());

@@ -8,7 +8,6 @@ import io.github.ies.model.Segmenter;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,18 +57,32 @@ public final class InputFiles {
         return ModelBundle.load(bundlePath(model));
     }
 
-    /** An optional volume (null file: null) that must lie on {@code ref}'s grid. */
+    /** An optional volume (null file: null) that must lie on {@code ref}'s grid (the first input channel). */
     public static Volume onGrid(Path file, String what, Volume ref, NonFinite.Policy policy, List<String> warnings) throws IOException {
-        if (file == null) return null;
-        return sameGrid(InputVolumes.read(file, what, policy, warnings), ref, file);
+        return onGrid(file, what, ref, "the first input channel", policy, warnings);
     }
 
-    /** {@code v} when it lies on {@code ref}'s grid, else an error naming the file and both grids. */
+    /**
+     * An optional volume (null file: null) that must lie on {@code ref}'s grid, described by {@code refWhat} (e.g.
+     * {@code "FLAIR 'flair.nii.gz'"}): {@link Volume#requireOnGrid}'s one message otherwise, before any inference.
+     */
+    public static Volume onGrid(Path file, String what, Volume ref, String refWhat, NonFinite.Policy policy, List<String> warnings)
+            throws IOException {
+        if (file == null) return null;
+        return Volume.requireOnGrid(InputVolumes.read(file, what, policy, warnings), what + " '" + file + "'", ref, refWhat);
+    }
+
+    /** {@code v} when it lies on {@code ref}'s grid, else {@link Volume#requireOnGrid}'s message naming the file. */
     public static Volume sameGrid(Volume v, Volume ref, Path file) {
-        if (!v.sameGrid(ref)) {
-            throw new IllegalArgumentException(file + ": grid " + Arrays.toString(v.dims()) + " differs from the inputs' "
-                    + Arrays.toString(ref.dims()) + " (dims and affine must match)");
+        return Volume.requireOnGrid(v, "'" + file + "'", ref, "the first input channel");
+    }
+
+    /** How messages name the first input channel (the grid reference): its name and file, e.g. {@code FLAIR 'flair.nii.gz'}. */
+    public static String reference(ModelBundle bundle, Map<String, String> sources) {
+        String name = bundle.inputs().get(0);
+        for (Map.Entry<String, String> e : sources.entrySet()) {
+            if (e.getKey().equalsIgnoreCase(name)) return name + " '" + e.getValue() + "'";
         }
-        return v;
+        return name;
     }
 }

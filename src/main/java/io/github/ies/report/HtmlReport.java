@@ -54,6 +54,12 @@ public final class HtmlReport {
 
     private HtmlReport() {}
 
+    /**
+     * The generator a report names in its head ({@code <meta name="generator" content="ies report VERSION">}): how a
+     * later {@code ies report} recognises a file it may replace ({@code jobs.ReportJob}).
+     */
+    public static final String GENERATOR = "ies report";
+
     /** Options. */
     public static final class Options {
         /** Anatomy per input channel (as named in run.json, e.g. FLAIR), overriding run.json's paths; may be empty. */
@@ -107,6 +113,13 @@ public final class HtmlReport {
         LesionTable table;
         List<Integer> explainedRows = new ArrayList<>();
         Map<String, Path> inputFiles = new LinkedHashMap<>();
+        /** The methods the folder's run computed (run.json's parameters.methods); null: unknown (no record), any map found. */
+        java.util.Set<String> methods;
+
+        /** True when the folder's run computed {@code method}: maps of other methods are an older run's and are not shown. */
+        boolean ran(String method) {
+            return methods == null || methods.contains(method);
+        }
     }
 
     public static String build(List<Path> dirs, Options o, Consumer<String> log) throws Exception {
@@ -159,7 +172,16 @@ public final class HtmlReport {
             throw new IOException(l.lesions() + ": " + e.getMessage(), e);
         }
         if (Files.isRegularFile(l.run())) f.run = JsonParser.parseString(Files.readString(l.run(), StandardCharsets.UTF_8)).getAsJsonObject();
-        if (Files.isRegularFile(l.metrics())) f.metrics = JsonParser.parseString(Files.readString(l.metrics(), StandardCharsets.UTF_8)).getAsJsonObject();
+        JsonObject rp = f.run == null || !f.run.has("parameters") || !f.run.get("parameters").isJsonObject() ? null : f.run.getAsJsonObject("parameters");
+        // only what the folder's run made: its methods, and metrics.json only when it had a ground truth (folders of older
+        // versions may still hold an earlier run's files beside the last one's)
+        if (rp != null && rp.has("methods") && rp.get("methods").isJsonArray()) {
+            f.methods = new java.util.HashSet<>();
+            for (JsonElement e : rp.getAsJsonArray("methods")) f.methods.add(e.getAsString());
+        }
+        boolean hadTruth = rp == null;
+        for (String k : new String[] {"gt", "ground_truth", "segmentation"}) hadTruth |= rp != null && rp.has(k) && !rp.get(k).isJsonNull();
+        if (hadTruth && Files.isRegularFile(l.metrics())) f.metrics = JsonParser.parseString(Files.readString(l.metrics(), StandardCharsets.UTF_8)).getAsJsonObject();
         for (int r = 0; r < f.rows.size(); r++) if (f.rows.get(r).explained()) f.explainedRows.add(r);
         JsonObject p = f.run == null ? null : f.run.getAsJsonObject("parameters");
         if (p != null && p.has("inputs") && p.get("inputs").isJsonObject()) {
@@ -201,7 +223,9 @@ public final class HtmlReport {
     }
 
     private static void head(StringBuilder h, String title) {
-        h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").append(esc(title)).append("</title>\n<style>")
+        h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"generator\" content=\"").append(GENERATOR)
+                .append(HtmlReport.class.getPackage().getImplementationVersion() == null ? "" : " " + HtmlReport.class.getPackage().getImplementationVersion())
+                .append("\"><title>").append(esc(title)).append("</title>\n<style>")
                 .append("body{font-family:system-ui,sans-serif;margin:1.5em 2em;max-width:1500px;color:#222}"
                         + "h1{margin-bottom:.2em}p.sub{color:#555;margin-top:0}"
                         + "table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right;white-space:nowrap}"
@@ -423,6 +447,7 @@ public final class HtmlReport {
             List<LesionFigure.Row> rows = new ArrayList<>();
             List<String> notes = new ArrayList<>();
             for (String[] spec : rows()) {
+                if (!f.ran(spec[0])) continue;
                 List<String> chans = spec[1] != null ? List.of(spec[1]) : new ArrayList<>(anatomy.keySet());
                 SaliencyMethod method = SaliencyMethods.fromKey(spec[0]);
                 Map<String, Volume> maps = new LinkedHashMap<>();

@@ -143,7 +143,7 @@ public class SegmentCommandTest extends CliTestBase {
         assertTrue(err, err.contains("missing input channel(s) [MPRAGE]"));
         assertEquals(1, run("segment", "--model", b, "--input", "FLAIR=" + f, "--input", "MPRAGE=" + m, "--out", dir.toString(),
                 "--brain-mask", small.toString()));
-        assertTrue(err, err.contains("brain mask grid"));
+        assertTrue(err, err.contains("brain mask '" + small + "' is not on the grid of FLAIR"));
         assertFalse("nothing written after failures", Files.exists(dir) && Files.list(dir).findAny().isPresent());
     }
 

@@ -173,14 +173,14 @@ public class InstanceAnalysisTest {
             InstanceAnalysis.run(s[0], s[1], other, null, s[3], InstanceParams.defaults());
             throw new AssertionError("expected an error");
         } catch (IllegalArgumentException e) {
-            assertTrue(e.getMessage(), e.getMessage().contains("ground truth has dimensions [40, 36, 25]"));
+            assertTrue(e.getMessage(), e.getMessage().contains("ground truth is not on the grid of the prediction (dimensions [40, 36, 25] vs"));
         }
         Volume shifted = new Volume(new float[s[1].size()], D, Geometry.axisAligned(new double[] {1.0, 1.2, 1.5}, new double[] {0, 0, 0}));
         try {
             InstanceAnalysis.run(s[0], s[1], shifted, null, s[3], InstanceParams.defaults());
             throw new AssertionError("expected an error");
         } catch (IllegalArgumentException e) {
-            assertTrue(e.getMessage(), e.getMessage().contains("not on the prediction's grid"));
+            assertTrue(e.getMessage(), e.getMessage().contains("not on the grid of the prediction (same dimensions"));
         }
     }
 

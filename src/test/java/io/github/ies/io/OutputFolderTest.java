@@ -65,6 +65,43 @@ public class OutputFolderTest {
         assertTrue(refusal(mask.resolve("out"), List.of()).contains(mask + " is a file, not a folder"));
     }
 
+    /** A rerun replaces the previous run's files as a whole: exactly those its manifest lists; a user's files, and names outside the folder, are never touched. */
+    @Test
+    public void rerunRemovesExactlyThePreviousRunsFiles() throws Exception {
+        Path out = tmp.getRoot().toPath().resolve("out");
+        try (OutputFolder f = OutputFolder.open(out, "test", List.of())) {
+            Path s = f.newStaging();
+            Files.writeString(s.resolve("run.json"), EARLIER_RUN);
+            Files.createDirectories(s.resolve("saliency"));
+            Files.writeString(s.resolve("saliency/old.nii.gz"), "old map");
+            Files.writeString(s.resolve("metrics.json"), "{}");
+            f.commit(s);
+            f.keep();
+        }
+        Files.writeString(out.resolve("notes.txt"), "mine");
+        Path outside = tmp.getRoot().toPath().resolve("outside.txt");
+        Files.writeString(outside, "not in the folder");
+        // names outside the folder, or the lock, are never taken from the record
+        com.google.gson.JsonObject rec = com.google.gson.JsonParser.parseString(Files.readString(out.resolve("run.json"))).getAsJsonObject();
+        assertEquals("[\"metrics.json\",\"run.json\",\"saliency/old.nii.gz\"]", rec.get("outputs").toString());
+        rec.getAsJsonArray("outputs").add("../outside.txt");
+        rec.getAsJsonArray("outputs").add(OutputFolder.LOCK);
+        Files.writeString(out.resolve("run.json"), rec.toString());
+        try (OutputFolder f = OutputFolder.open(out, "test", List.of())) {
+            Path s = f.newStaging();
+            Files.writeString(s.resolve("run.json"), EARLIER_RUN);
+            f.commit(s);
+            Path s2 = f.newStaging();                          // a second commit of the same run adds to it
+            Files.writeString(s2.resolve("lesions.csv"), "id\n");
+            f.commit(s2);
+            f.keep();
+        }
+        assertEquals(Set.of("run.json", "lesions.csv", "notes.txt"), names(out));
+        assertTrue(Files.isRegularFile(outside));
+        assertEquals("[\"lesions.csv\",\"run.json\"]", com.google.gson.JsonParser.parseString(Files.readString(out.resolve("run.json")))
+                .getAsJsonObject().get("outputs").toString());
+    }
+
     @Test
     public void commitMovesEverythingIntoPlaceAndFailureLeavesNothing() throws Exception {
         Path out = tmp.getRoot().toPath().resolve("out");
@@ -76,6 +113,7 @@ public class OutputFolderTest {
             assertTrue(Files.isRegularFile(out.resolve(OutputFolder.LOCK)));
             Path s = f.newStaging();
             Files.writeString(s.resolve("a.txt"), "new");
+            Files.writeString(s.resolve("run.json"), EARLIER_RUN);
             Files.createDirectories(s.resolve("saliency"));
             Files.writeString(s.resolve("saliency/b.txt"), "b");
             assertEquals("nothing visible before commit", "old", Files.readString(out.resolve("a.txt")));

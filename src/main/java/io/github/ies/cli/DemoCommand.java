@@ -1,5 +1,7 @@
 package io.github.ies.cli;
 
+import io.github.ies.jobs.ReportJob;
+
 import io.github.ies.saliency.SaliencyContext;
 import io.github.ies.pipeline.ExplainJob;
 import io.github.ies.pipeline.ExplainPipeline;
@@ -91,21 +93,17 @@ public final class DemoCommand implements Callable<Integer> {
         return p.toString();
     }
 
-    /**
-     * The HTML report of the demo folder, as {@code ies report --explain-dir OUT} writes it (the same code:
-     * {@link io.github.ies.report.HtmlReport#build} with the request's defaults, into {@code OUT/report.html}).
-     */
+    /** The HTML report of the demo folder: {@code ies report --explain-dir OUT}'s job ({@link ReportJob}), into {@code OUT/report.html}. */
     private Path report(CommandLine cl, boolean quiet) throws Exception {
-        io.github.ies.report.HtmlReport.Options o = new io.github.ies.report.HtmlReport.Options().validate();
+        ReportJob.Request q = new ReportJob.Request();
+        q.explainDirs.add(out);
+        q.validate();
         PrintWriter err = cl.getErr();
         io.github.ies.model.ProgressListener progress = ProgressPrinter.of(err, quiet);
-        o.progress = (done, total) -> progress.progress("report", done, total);
-        String html = io.github.ies.report.HtmlReport.build(java.util.List.of(out), o, s -> {
+        q.report.progress = (done, total) -> progress.progress("report", done, total);
+        return ReportJob.run(q, s -> {
             if (!quiet) { err.println("ies demo: report: " + s); err.flush(); }
-        });
-        Path target = out.resolve(io.github.ies.io.ExplainLayout.REPORT);
-        io.github.ies.io.Nifti.writeAtomically(target, os -> os.write(html.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-        return target;
+        }).file();
     }
 
     /** The per-lesion table: id, category, voxels, seconds, then the peak columns (FLAIR/MPRAGE/layer). */

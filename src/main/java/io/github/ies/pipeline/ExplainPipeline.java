@@ -442,7 +442,8 @@ public final class ExplainPipeline {
 
                 @Override public boolean isCancelled() { return listener.isCancelled(); }
             };
-            listener.progress("explain", 0, 1 + volumeSteps);
+            long planned = engine.steps(targets.size()) + volumeSteps;      // the stage's total from its first line
+            listener.progress("explain", 0, Math.max(planned, 1));
             Map<Integer, Row> rows = new LinkedHashMap<>();
             engine.explain(x, md, targets, onModel -> {
                 LesionMaps m = toNative(onModel);   // the maps on the input's grid; the boxes below are the engine's
@@ -473,7 +474,7 @@ public final class ExplainPipeline {
                 sink.volumeMap(vm, grid.identity() ? Volume.fromTensorLayout(cls, 0, nd, ref.geometry()) : grid.toNative(map, ModelGrid.Interpolation.LINEAR));
                 listener.progress("explain", engineTotal[0] + ++volumeDone, engineTotal[0] + volumeSteps);
             }
-            if (volumeSteps == 0 && engineTotal[0] == 0) listener.progress("explain", 1, 1);   // nothing was explained: end the stage
+            if (planned == 0) listener.progress("explain", 1, 1);   // nothing was explained: end the stage
             say.accept(String.format(Locale.ROOT, "saliency: %.1f s", (System.nanoTime() - te) / 1e9));
             return engine;
         }

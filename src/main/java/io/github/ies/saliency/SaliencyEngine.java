@@ -128,6 +128,13 @@ public final class SaliencyEngine {
     /** Parallel workers for one copy's products on a box (see {@link VjpScheduler#workers}). */
     public int workers(Box box, int items) { return VjpScheduler.workers(s, box, items); }
 
+    /** The progress steps {@link #explain} reports for {@code targets} lesions (its stage's total). */
+    public long steps(int targets) {
+        long steps = 0;
+        for (SaliencyMethod.Runner r : runners.keySet()) steps += r.steps();
+        return (long) targets * steps;
+    }
+
     /**
      * Explains the targets on the normalised input {@code x [C, dims]} (C order). Maps go to {@code sink} one lesion
      * at a time, in the order of the first target of each context group.
@@ -146,9 +153,7 @@ public final class SaliencyEngine {
         // the per-cell tasks of the whole group at once (lesions whose cells coincide share those forward passes)
         Map<Box, List<Target>> groups = new LinkedHashMap<>();
         for (Target t : targets) groups.computeIfAbsent(contextBox(t, dims), b -> new ArrayList<>()).add(t);
-        long steps = 0;
-        for (SaliencyMethod.Runner r : runners.keySet()) steps += r.steps();
-        long total = (long) targets.size() * steps;
+        long total = steps(targets.size());
         long[] done = {0};
         for (Map.Entry<Box, List<Target>> g : groups.entrySet()) {
             Box box = g.getKey();

@@ -46,7 +46,7 @@ public class AddedMethodTest {
             SaliencySettings.builder().methods(LesionIndicator.METHOD).build();
             fail("settings with an unregistered method");
         } catch (IllegalArgumentException e) {
-            assertTrue(e.getMessage(), e.getMessage().startsWith("method lesion-indicator is not registered"));
+            assertTrue(e.getMessage(), e.getMessage().startsWith("methods: lesion-indicator is not registered"));
         }
     }
 

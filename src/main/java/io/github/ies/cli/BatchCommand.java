@@ -76,7 +76,7 @@ public final class BatchCommand implements Callable<Integer> {
     SaliencyOptions saliency = new SaliencyOptions();
 
     @Option(names = "--slurm-script", paramLabel = "FILE",
-            description = "write an sbatch array script for this batch (one --shard per task, requeue-safe, one log per task) instead of running it")
+            description = "write an sbatch array script for this batch (one --shard per task, requeue-safe, one log per task) instead of running it (default: run the batch)")
     Path slurmScript;
 
     @Option(names = "--array-tasks", paramLabel = "N", defaultValue = "" + SlurmScript.DEFAULT_TASKS,

@@ -31,7 +31,7 @@ public final class CollectCommand implements Callable<Integer> {
     @Option(names = "--subjects", paramLabel = "DIR|CSV", description = "the cohort (default: the one the batch's records name)")
     Path subjects;
 
-    @Option(names = "--logs", paramLabel = "DIR", description = "the task logs' folder (e.g. the generated script's FILE-logs)")
+    @Option(names = "--logs", paramLabel = "DIR", description = "the task logs' folder (e.g. the generated script's FILE-logs; default: no logs read)")
     Path logs;
 
     BatchCollect.Request request() {

@@ -2,12 +2,15 @@ package io.github.ies.cli;
 
 import io.github.ies.io.BatchMarkers;
 import io.github.ies.jobs.BatchJob;
+import io.github.ies.jobs.SlurmScript;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -72,6 +75,42 @@ public final class BatchCommand implements Callable<Integer> {
     @CommandLine.Mixin
     SaliencyOptions saliency = new SaliencyOptions();
 
+    @Option(names = "--slurm-script", paramLabel = "FILE",
+            description = "write an sbatch array script for this batch (one --shard per task, requeue-safe, one log per task) instead of running it (default: run the batch)")
+    Path slurmScript;
+
+    @Option(names = "--array-tasks", paramLabel = "N", defaultValue = "" + SlurmScript.DEFAULT_TASKS,
+            description = "with --slurm-script: array tasks (0: one per subject, at most 1000; default: ${DEFAULT-VALUE})")
+    int arrayTasks;
+
+    @Option(names = "--cpus-per-task", paramLabel = "C", defaultValue = "" + SlurmScript.DEFAULT_CPUS,
+            description = "with --slurm-script: CPUs per task (default: ${DEFAULT-VALUE})")
+    int cpusPerTask;
+
+    @Option(names = "--lesions-per-subject", paramLabel = "L", defaultValue = "" + SlurmScript.DEFAULT_LESIONS,
+            description = "with --slurm-script: lesions expected per subject, for the time per task (default: ${DEFAULT-VALUE})")
+    int lesionsPerSubject;
+
+    @Option(names = "--task-memory", paramLabel = "MIB", defaultValue = "0",
+            description = "with --slurm-script: memory per task in MiB (default: derived from the measured figures)")
+    int taskMemory;
+
+    @Option(names = "--task-minutes", paramLabel = "MIN", defaultValue = "0",
+            description = "with --slurm-script: time per task in minutes (default: derived from the measured figures)")
+    int taskMinutes;
+
+    @Option(names = "--task-heap", paramLabel = "GIB", defaultValue = "" + SlurmScript.DEFAULT_HEAP_GIB,
+            description = "with --slurm-script: JVM heap per task in GiB (default: ${DEFAULT-VALUE})")
+    int taskHeap;
+
+    @Option(names = "--slurm-logs", paramLabel = "DIR", description = "with --slurm-script: the task logs' folder (default: FILE's name + '-logs')")
+    Path slurmLogs;
+
+    /** Options that a task of the generated script must not inherit (replaced, or the script's own), with a value. */
+    private static final java.util.Set<String> NOT_IN_TASKS = java.util.Set.of("--slurm-script", "--array-tasks", "--cpus-per-task",
+            "--lesions-per-subject", "--task-memory", "--task-minutes", "--task-heap", "--slurm-logs", "--shard", "--jobs", "--threads",
+            "--worker", "--parent-pid");
+
     /** The options as the job's request, checked before any work. */
     BatchJob.Request request() {
         CommandLine cl = spec.commandLine();
@@ -99,6 +138,7 @@ public final class BatchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         BatchJob.Request q = request();
         CommandLine cl = spec.commandLine();
+        if (slurmScript != null) return writeScript(q, cl);
         if (parentPid != null) watchParent(parentPid);
         PrintWriter err = cl.getErr();
         BatchJob.Result r = BatchJob.run(q, new BatchWorkers(cl.getParseResult().originalArgs()), s -> {
@@ -111,6 +151,53 @@ public final class BatchCommand implements Callable<Integer> {
         o.printf(Locale.ROOT, "wrote %s: %d subject(s), %d failed%n", r.summary, r.subjects, r.failed);
         o.flush();
         if (r.failed > 0) throw new IllegalStateException(r.failed + " of " + r.subjects + " subject(s) failed (see " + r.summary + ")");
+        return IesCli.EXIT_OK;
+    }
+
+    private int writeScript(BatchJob.Request q, CommandLine cl) throws Exception {
+        SlurmScript.Request r = new SlurmScript.Request();
+        r.script = slurmScript;
+        r.tasks = arrayTasks;
+        r.cpus = cpusPerTask;
+        r.lesionsPerSubject = lesionsPerSubject;
+        r.memoryMib = taskMemory;
+        r.minutes = taskMinutes;
+        r.heapGib = taskHeap;
+        r.logs = slurmLogs;
+        Requests.validated(cl, r::validate);
+        List<String> java = new ArrayList<>();
+        java.add(ProcessHandle.current().info().command().orElse("java"));
+        java.add("-Xmx__HEAP__");
+        java.add("-Dai.djl.offline=" + System.getProperty("ai.djl.offline", "true"));
+        java.add("-Djava.awt.headless=true");
+        java.add("-cp");
+        java.add(Path.of(System.getProperty("java.class.path")).toString());
+        java.add(IesCli.class.getName());
+        List<String> args = new ArrayList<>();
+        List<String> orig = cl.getParseResult().originalArgs();
+        for (int k = 0; k < orig.size(); k++) {
+            String a = orig.get(k);
+            String key = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
+            if (NOT_IN_TASKS.contains(key) || a.equals("--quiet")) {
+                if (!a.contains("=") && !a.equals("--quiet")) k++;
+                continue;
+            }
+            // paths as absolute ones: the tasks start in the submission folder, which may differ
+            if (k > 0 && List.of("--subjects", "--out", "--model").contains(orig.get(k - 1))) a = Path.of(a).toAbsolutePath().toString();
+            args.add(a);
+        }
+        if (!args.isEmpty() && !args.get(0).equals("batch")) args.add(0, "batch");
+        SlurmScript.Result res;
+        try {
+            res = SlurmScript.write(r, q, java, args);
+        } catch (io.github.ies.request.InvalidRequest e) {
+            throw Requests.usageError(cl, e);
+        }
+        PrintWriter o = cl.getOut();
+        o.printf(Locale.ROOT, "wrote %s: %d subject(s) in %d array task(s) of %d CPU(s), %d MiB, %d min%s; logs in %s%n", res.script, res.subjects,
+                res.tasks, cpusPerTask, res.memoryMib, res.minutes, res.gpu ? ", 1 GPU" : "", res.logs);
+        o.printf(Locale.ROOT, "submit: sbatch %s; then: ies collect --out %s --logs %s%n", res.script, q.out, res.logs);
+        o.flush();
         return IesCli.EXIT_OK;
     }
 

@@ -16,6 +16,7 @@ import java.io.PrintWriter;
             // one line per subcommand; keep alphabetical
             AnalyzeCommand.class,
             BatchCommand.class,
+            CollectCommand.class,
             DemoCommand.class,
             EvaluateCommand.class,
             ExperimentCommand.class,

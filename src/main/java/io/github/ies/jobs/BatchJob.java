@@ -159,6 +159,8 @@ public final class BatchJob {
     private final Map<String, String> refused = new LinkedHashMap<>();
     /** Subjects held by another live run. */
     private final Map<String, String> busy = new LinkedHashMap<>();
+    /** The subject being explained now (for the line said when a signal stops the run). */
+    private volatile String current;
 
     private BatchJob(Request q, Consumer<String> log) {
         this.q = q;
@@ -187,14 +189,34 @@ public final class BatchJob {
         }
         Files.createDirectories(q.out);
         long t0 = System.nanoTime();
-        if (q.worker == null) OutputFolder.claim(q.out, COMMAND, q.explain.version);    // the cohort folder is IES's from now on
+        // the cohort folder is IES's from now on (a shard leaves a batch record of an earlier shard or collect in place)
+        if (q.worker == null && (q.shard == null || !COMMAND.equals(OutputFolder.runCommand(q.out)))) {
+            OutputFolder.claim(q.out, COMMAND, q.explain.version);
+        }
         if (q.jobs > 1 && q.worker == null && mine.size() > 1) {
             runWorkers(Math.min(q.jobs, mine.size()), launcher);
         } else {
-            for (Subjects.Subject s : mine) process(s);
+            // SIGTERM (scancel, a time limit, preemption) or SIGINT: OutputFolder's hook removes the staging folders and
+            // the lock, the subject keeps no done marker (redone by the next run); say which subject was stopped
+            Thread said = new Thread(() -> {
+                String s = current;
+                if (s != null) log.accept(s + ": stopped by a signal (SIGTERM: scancel, a time limit or preemption?) before it finished;"
+                        + " it has no " + BatchMarkers.DONE + " and the next run redoes it");
+            }, "ies-batch-stopped");
+            Runtime.getRuntime().addShutdownHook(said);
+            try {
+                for (Subjects.Subject s : mine) process(s);
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(said);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook runs
+                }
+            }
         }
         if (q.worker != null) return new Result(mine.size(), 0, null);     // the parent writes the summary
         Path summary = q.out.resolve(q.shard == null ? SUMMARY : String.format(Locale.ROOT, "summary-%d-of-%d.csv", q.shard.i, q.shard.n));
+        Path record = q.out.resolve(q.shard == null ? ExplainLayout.RUN : shardRecord(q.shard.i, q.shard.n));
         int failed = BatchSummary.write(q.out, mine, refused, busy.keySet(), summary);
         RunRecord rec = new RunRecord(COMMAND, q.explain.version);
         rec.parameters().addProperty("subjects", q.subjects.toString());
@@ -206,11 +228,39 @@ public final class BatchJob {
         res.addProperty("subjects", mine.size());
         res.addProperty("failed", failed);
         res.addProperty("summary", summary.getFileName().toString());
-        res.addProperty("note", "each subject's folder holds its own run.json; with --shard, the last shard to finish wrote this record");
+        res.addProperty("note", q.shard == null ? "each subject's folder holds its own run.json"
+                : "the record of one shard; 'ies collect' merges the shards' records into the cohort's run.json");
         rec.add("result", res);
+        rec.add("task", task());
         String json = rec.toJson(new ArrayList<>(), (System.nanoTime() - t0) / 1e9);
-        ContextJob.text(q.out.resolve(ExplainLayout.RUN), json);
+        ContextJob.text(record, json);
         return new Result(mine.size(), failed, summary);
+    }
+
+    /** The record of shard i of n in the batch folder (merged into run.json by {@link BatchCollect}). */
+    public static String shardRecord(int i, int n) {
+        return String.format(Locale.ROOT, "run-shard-%d-of-%d.json", i, n);
+    }
+
+    /** Where this process runs: host, pid and, under SLURM, the job (array job_task) whose log holds its lines. */
+    static JsonObject task() {
+        JsonObject t = new JsonObject();
+        String host = System.getenv("SLURMD_NODENAME");
+        if (host == null) host = System.getenv("HOSTNAME");
+        if (host == null) {
+            try {
+                host = java.net.InetAddress.getLocalHost().getHostName();
+            } catch (IOException e) {
+                host = null;
+            }
+        }
+        t.addProperty("host", host);
+        t.addProperty("pid", ProcessHandle.current().pid());
+        String array = System.getenv("SLURM_ARRAY_JOB_ID"), index = System.getenv("SLURM_ARRAY_TASK_ID"), job = System.getenv("SLURM_JOB_ID");
+        if (array != null && index != null) t.addProperty("slurm_job", array + "_" + index);
+        else if (job != null) t.addProperty("slurm_job", job);
+        if (System.getenv("SLURM_RESTART_COUNT") != null) t.addProperty("slurm_restart_count", System.getenv("SLURM_RESTART_COUNT"));
+        return t;
     }
 
     /** True when a folder carries one of the batch's markers. */
@@ -289,10 +339,13 @@ public final class BatchJob {
             owner.addProperty("created_by", "ies batch");
             owner.addProperty("subject", s.name);
             owner.addProperty("note", "ies batch may delete and redo this folder while it has no " + BatchMarkers.DONE);
+            owner.add("task", task());
             writeJson(dir.resolve(BatchMarkers.OWNER), owner);
             folder.keep();
+            current = s.name;
             runSubject(s, dir, folder);
         } finally {
+            current = null;
             folder.close();
         }
     }
@@ -342,6 +395,7 @@ public final class BatchJob {
                 for (String k : new String[] {"lesion_tp", "lesion_fp", "lesion_fn", "dice"}) if (m.has(k)) j.add(k, m.get(k));
             }
             j.addProperty("seconds", (System.nanoTime() - t0) / 1e9);
+            j.add("task", task());
             writeJson(dir.resolve(BatchMarkers.DONE), j);
             Files.deleteIfExists(dir.resolve(BatchMarkers.FAILED));
             log.accept(String.format(Locale.ROOT, "%s: done in %.1f s", s.name, (System.nanoTime() - t0) / 1e9));
@@ -350,6 +404,7 @@ public final class BatchJob {
             j.addProperty("status", "failed");
             j.addProperty("message", msg);
             j.addProperty("seconds", (System.nanoTime() - t0) / 1e9);
+            j.add("task", task());
             writeJson(dir.resolve(BatchMarkers.FAILED), j);
             log.accept(s.name + ": FAILED: " + msg);
         }

@@ -99,6 +99,11 @@ public final class BatchCommand implements Callable<Integer> {
             description = "with --slurm-script: time per task in minutes (default: derived from the measured figures)")
     int taskMinutes;
 
+    @Option(names = "--lesion-seconds", paramLabel = "S", defaultValue = "0",
+            description = "with --slurm-script: seconds per lesion of your model and settings on a task's CPUs or GPU, measured on one subject"
+                    + " (its run.json: lesions[].seconds; default: derived from the figures measured with the demo model, docs/cluster.md)")
+    double lesionSeconds;
+
     @Option(names = "--task-heap", paramLabel = "GIB", defaultValue = "" + SlurmScript.DEFAULT_HEAP_GIB,
             description = "with --slurm-script: JVM heap per task in GiB (default: ${DEFAULT-VALUE})")
     int taskHeap;
@@ -108,7 +113,7 @@ public final class BatchCommand implements Callable<Integer> {
 
     /** Options that a task of the generated script must not inherit (replaced, or the script's own), with a value. */
     private static final java.util.Set<String> NOT_IN_TASKS = java.util.Set.of("--slurm-script", "--array-tasks", "--cpus-per-task",
-            "--lesions-per-subject", "--task-memory", "--task-minutes", "--task-heap", "--slurm-logs", "--shard", "--jobs", "--threads",
+            "--lesions-per-subject", "--lesion-seconds", "--task-memory", "--task-minutes", "--task-heap", "--slurm-logs", "--shard", "--jobs", "--threads",
             "--worker", "--parent-pid");
 
     /** The options as the job's request, checked before any work. */
@@ -163,6 +168,7 @@ public final class BatchCommand implements Callable<Integer> {
         r.memoryMib = taskMemory;
         r.minutes = taskMinutes;
         r.heapGib = taskHeap;
+        r.lesionSeconds = lesionSeconds;
         r.logs = slurmLogs;
         Requests.validated(cl, r::validate);
         List<String> java = new ArrayList<>();

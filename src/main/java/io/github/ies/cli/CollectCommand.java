@@ -56,6 +56,7 @@ public final class CollectCommand implements Callable<Integer> {
         o.printf(Locale.ROOT, "wrote %s and %s: %d subject(s): %d done, %d failed, %d not finished%n", r.summary, r.record, r.subjects, r.done,
                 r.failed, r.missing + r.busy);
         for (String p : r.problems) o.println("  " + p);
+        for (String n : r.notes) o.println("  " + n);
         if (!r.doneFolders.isEmpty()) {
             StringBuilder b = new StringBuilder("analyze the cohort: ies analyze");
             for (Path d : r.doneFolders) b.append(" --explain-dir ").append(d);

@@ -37,6 +37,8 @@ public final class BatchCollect {
 
     public static final String COMMAND = "collect";
     private static final Pattern SHARD = Pattern.compile("run-shard-(\\d+)-of-(\\d+)\\.json");
+    /** The first line the generated script writes into each task's log: which shard (i/n) that log's task ran. */
+    private static final Pattern TASK = Pattern.compile("ies task (\\d+)/(\\d+): job ");
 
     /** What to collect; the field names are the option keys. */
     public static final class Request {
@@ -59,6 +61,8 @@ public final class BatchCollect {
     public static final class Result {
         public int subjects, done, failed, missing, busy;
         public final List<String> problems = new ArrayList<>();
+        /** Lines that are no problem: subjects redone after an interrupted run. */
+        public final List<String> notes = new ArrayList<>();
         public Path summary, record;
         public final List<Path> doneFolders = new ArrayList<>();
 
@@ -105,6 +109,10 @@ public final class BatchCollect {
         if (subjects == null && run != null && run.has("parameters") && run.getAsJsonObject("parameters").has("subjects")) {
             subjects = Path.of(run.getAsJsonObject("parameters").get("subjects").getAsString());
         }
+        if (n < 0 && run != null && run.has("parameters") && run.getAsJsonObject("parameters").has("shards")
+                && run.getAsJsonObject("parameters").get("shards").isJsonPrimitive()) {
+            n = run.getAsJsonObject("parameters").get("shards").getAsInt();    // the script's record: no task reported yet
+        }
         if (subjects == null) throw new InvalidRequest("{subjects} is needed: no run record in " + q.out + " names the cohort");
         List<Subjects.Subject> all = Subjects.load(subjects);
         if (n > 0) {
@@ -119,7 +127,10 @@ public final class BatchCollect {
         for (Subjects.Subject s : all) names.add(s.name);
         Path summary = q.out.resolve(BatchJob.SUMMARY);
         r.subjects = all.size();
-        for (Subjects.Subject s : all) {
+        Map<String, int[]> logShards = logShards(logs);
+        for (int k = 0; k < all.size(); k++) {
+            Subjects.Subject s = all.get(k);
+            int index = k;
             Path dir = q.out.resolve(s.name);
             JsonObject marker = BatchSummary.marker(dir);
             BatchJob.State st = BatchSummary.state(dir, false, false, marker);
@@ -130,20 +141,24 @@ public final class BatchCollect {
                 case DONE -> {
                     r.done++;
                     r.doneFolders.add(dir);
+                    if (marker != null && marker.has("redoes") && marker.get("redoes").isJsonObject()) {
+                        r.notes.add(s.name + ": done, redone after an interrupted run (" + BatchJob.describe(marker.getAsJsonObject("redoes"))
+                                + ") whose partial files it replaced");
+                    }
                 }
                 case FAILED -> {
                     r.failed++;
-                    r.problems.add(s.name + ": failed: " + str(marker.get("message")) + logLines(s.name, marker, logs));
+                    r.problems.add(s.name + ": failed: " + str(marker.get("message")) + logLines(s.name, index, marker, logs, logShards));
                 }
                 case BUSY -> {
                     r.busy++;
-                    r.problems.add(s.name + ": still running (another IES run holds its folder)" + logLines(s.name, marker, logs));
+                    r.problems.add(s.name + ": still running (another IES run holds its folder)" + logLines(s.name, index, marker, logs, logShards));
                 }
                 case MISSING -> {
                     r.missing++;
                     JsonObject owner = readJson(dir.resolve(BatchMarkers.OWNER));
                     r.problems.add(s.name + ": " + (owner == null ? "not started" : "started but not finished (stopped or killed)")
-                            + logLines(s.name, owner, logs));
+                            + logLines(s.name, index, owner, logs, logShards));
                 }
             }
         }
@@ -192,8 +207,28 @@ public final class BatchCollect {
         return r;
     }
 
-    /** The task logs' lines naming the subject, and the scheduler's lines of the logs that name it (or of its task's log). */
-    private static String logLines(String subject, JsonObject marker, Map<String, List<String>> logs) {
+    /** Each log's shard {i, n}, from the line the generated script writes first ("ies task i/n: job ..."). */
+    private static Map<String, int[]> logShards(Map<String, List<String>> logs) {
+        Map<String, int[]> out = new LinkedHashMap<>();
+        for (Map.Entry<String, List<String>> e : logs.entrySet()) {
+            for (String l : e.getValue()) {
+                Matcher m = TASK.matcher(l);
+                if (m.find()) {
+                    out.put(e.getKey(), new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))});
+                    break;
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The task logs' lines naming the subject, and the scheduler's lines (its reason: time limit, memory limit,
+     * cancellation) of the logs that name it, of its task's log (the marker's job) and of the logs of the tasks whose
+     * shard holds it (subject {@code index} is in shard i of n when index % n == i - 1): a task killed before it
+     * started the subject (e.g. for its memory) leaves only the scheduler's lines.
+     */
+    private static String logLines(String subject, int index, JsonObject marker, Map<String, List<String>> logs, Map<String, int[]> logShards) {
         String job = null;
         if (marker != null && marker.has("task") && marker.getAsJsonObject("task").has("slurm_job")) {
             job = marker.getAsJsonObject("task").get("slurm_job").getAsString();
@@ -202,10 +237,13 @@ public final class BatchCollect {
         for (Map.Entry<String, List<String>> e : logs.entrySet()) {
             boolean names = false;
             for (String l : e.getValue()) if (l.contains("ies batch: " + subject + ":")) names = true;
-            boolean itsTask = job != null && e.getKey().contains(job);
-            if (!names && !itsTask) continue;
+            boolean itsTask = job != null && Pattern.compile("(^|\\D)" + Pattern.quote(job) + "(\\D|$)").matcher(e.getKey()).find();    // not 15_1 for 5_1
+            int[] shard = logShards.get(e.getKey());
+            boolean itsShard = shard != null && shard[1] > 0 && index % shard[1] == shard[0] - 1;
+            if (!names && !itsTask && !itsShard) continue;
             for (String l : e.getValue()) {
                 if (l.contains("ies batch: " + subject + ":") || l.contains("slurmstepd") || l.contains("DUE TO") || l.contains("oom-kill")
+                        || l.contains("exceeded memory limit")
                         || l.contains("OutOfMemoryError")) {
                     b.append("\n    ").append(e.getKey()).append(": ").append(l.strip());
                 }

@@ -1,6 +1,7 @@
 package io.github.ies.jobs;
 
 import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.github.ies.instances.LesionTable;
@@ -329,7 +330,14 @@ public final class BatchJob {
                 log.accept(s.name + ": FAILED: " + why);
                 return;
             }
-            // our folder without a done marker: what is there is a partial or failed run of ours; start afresh
+            // our folder without a done marker: what is there is a partial or failed run of ours; start afresh, and
+            // say so (the log and the markers name the run that was interrupted, for ies collect)
+            JsonObject earlier = Files.isRegularFile(dir.resolve(BatchMarkers.OWNER)) && !Files.isRegularFile(dir.resolve(BatchMarkers.FAILED))
+                    ? BatchSummary.readJson(dir.resolve(BatchMarkers.OWNER)) : null;
+            if (earlier != null) {
+                log.accept(s.name + ": redoing it: an earlier run (" + describe(earlier.getAsJsonObject("task"))
+                        + ") stopped before it finished; its partial files are replaced");
+            }
             try (Stream<Path> st = Files.list(dir)) {
                 for (Path p : st.toList()) {
                     if (!p.getFileName().toString().equals(OutputFolder.LOCK)) OutputFolder.deleteTree(p);
@@ -340,10 +348,11 @@ public final class BatchJob {
             owner.addProperty("subject", s.name);
             owner.addProperty("note", "ies batch may delete and redo this folder while it has no " + BatchMarkers.DONE);
             owner.add("task", task());
+            if (earlier != null && earlier.has("task")) owner.add("redoes", earlier.get("task"));
             writeJson(dir.resolve(BatchMarkers.OWNER), owner);
             folder.keep();
             current = s.name;
-            runSubject(s, dir, folder);
+            runSubject(s, dir, folder, owner.get("redoes"));
         } finally {
             current = null;
             folder.close();
@@ -376,7 +385,17 @@ public final class BatchJob {
         return r;
     }
 
-    private void runSubject(Subjects.Subject s, Path dir, OutputFolder folder) throws IOException {
+    /** "job 8_1 on node, pid 123" for a marker's task (host, pid, SLURM job). */
+    static String describe(JsonObject task) {
+        if (task == null) return "an unknown run";
+        StringBuilder b = new StringBuilder();
+        if (task.has("slurm_job") && !task.get("slurm_job").isJsonNull()) b.append("job ").append(task.get("slurm_job").getAsString()).append(' ');
+        b.append("on ").append(task.has("host") && !task.get("host").isJsonNull() ? task.get("host").getAsString() : "?");
+        if (task.has("pid")) b.append(", pid ").append(task.get("pid").getAsString());
+        return b.toString();
+    }
+
+    private void runSubject(Subjects.Subject s, Path dir, OutputFolder folder, JsonElement redoes) throws IOException {
         long t0 = System.nanoTime();
         JsonObject j = new JsonObject();
         j.addProperty("subject", s.name);
@@ -396,6 +415,7 @@ public final class BatchJob {
             }
             j.addProperty("seconds", (System.nanoTime() - t0) / 1e9);
             j.add("task", task());
+            if (redoes != null) j.add("redoes", redoes);
             writeJson(dir.resolve(BatchMarkers.DONE), j);
             Files.deleteIfExists(dir.resolve(BatchMarkers.FAILED));
             log.accept(String.format(Locale.ROOT, "%s: done in %.1f s", s.name, (System.nanoTime() - t0) / 1e9));

@@ -74,7 +74,7 @@ final class BatchSummary {
         return "-1".equals(s) ? null : s;
     }
 
-    private static JsonObject readJson(Path p) {
+    static JsonObject readJson(Path p) {
         try {
             return JsonParser.parseString(Files.readString(p, StandardCharsets.UTF_8)).getAsJsonObject();
         } catch (IOException | RuntimeException e) {

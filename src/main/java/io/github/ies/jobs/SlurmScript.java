@@ -1,6 +1,8 @@
 package io.github.ies.jobs;
 
+import io.github.ies.io.ExplainLayout;
 import io.github.ies.io.Nifti;
+import io.github.ies.io.OutputFolder;
 import io.github.ies.request.InvalidRequest;
 
 import java.io.IOException;
@@ -13,35 +15,55 @@ import java.util.Locale;
 
 /**
  * {@code ies batch --slurm-script FILE}: an sbatch array script that runs the batch as {@code --shard i/n} tasks. Each
- * task's CPUs, memory and time are derived from measured figures (docs/cluster.md): peak resident memory of one
- * {@code ies batch} JVM (the heap limit plus libtorch's native memory) and seconds per explained lesion and SmoothGrad
- * sample on the chosen device. The script is requeue-safe: {@code --requeue}, and {@code --signal=B:USR1@120} makes
+ * task's CPUs, memory and time are derived from figures measured with the demo model on the demo subject
+ * (docs/cluster.md): peak resident memory of one explain JVM and seconds per lesion and SmoothGrad sample on 2 CPU cores
+ * (or the user's own {@code --lesion-seconds}). The output folder is claimed with a record naming the cohort and the
+ * shard count, so that {@code ies collect} reports even an array whose every task was killed before it wrote anything. The script is requeue-safe: {@code --requeue}, and {@code --signal=B:USR1@120} makes
  * the script stop the task cleanly (SIGTERM to the JVM: no half-written subject, the interrupted one is redone) and
  * requeue it before the time limit; one log per task ({@code %A_%a}) that {@code ies collect --logs} reads.
  */
 public final class SlurmScript {
 
-    /**
-     * The figures the estimates come from, measured on a 2-core machine with this project (docs/cluster.md): the demo
-     * model (test-images/models/demo-unet) on the demo subject, CPU, 2 threads.
+    /*
+     * The figures the estimates come from, measured on 2026-12-07 on this project's development machine (an AMD EPYC
+     * virtual machine with 2 cores and 23 GiB; load average 2.6 to 4.7 during the runs, from other engineers' tests on
+     * the same 2 cores, so an idle machine is faster): `ies explain` of the demo model (test-images/models/demo-unet)
+     * on the demo subject (test-images/demo, 96 x 112 x 96 voxels of 2 mm, 22 segmented lesions), --device cpu
+     * --threads 2, per-lesion seconds from run.json (lesions[].seconds), peak resident memory from /usr/bin/time -v.
+     * docs/cluster.md has the table.
      */
+    /** SmoothGrad seconds per lesion on 2 CPU cores: this plus {@link #SG_SECONDS_PER_SAMPLE} x N. */
+    public static final double SG_SECONDS_PER_LESION = 0.94;
     /**
-     * Seconds per lesion, per SmoothGrad sample and per method on 2 CPU cores: the paper-size figure of issue 23 (6.5 min
-     * per lesion at N = 50 on 2 cores), not measured here (docs/cluster.md: the demo model was too slow to finish one
-     * subject at N = 4 within 5 minutes on this project's 2-core machine, which agrees with it).
+     * SmoothGrad seconds per lesion and sample on 2 CPU cores. Measured: SmoothGrad-max at N = 2, 71.8 s for the 22
+     * lesions (3.26 s each, load 3.4 to 4.1, the JVM got 140 % CPU); at N = 4, 122.7 s (5.58 s each, load 2.6 to 3.4,
+     * 145 % CPU): 0.94 s + 1.16 s x N. A third run at N = 4 that got only 94 % CPU (load 4.2 to 4.3) took 9.06 s per
+     * lesion: on a shared node, give --lesion-seconds or --task-minutes.
      */
-    public static final double CPU_SECONDS_PER_LESION_SAMPLE = 7.8;
-    /** A GPU is taken as this many times faster than 2 CPU cores (an assumption, stated in the script). */
+    public static final double SG_SECONDS_PER_SAMPLE = 1.16;
+    /**
+     * The factor of more than one method (all four: SmoothGrad-max and -mean, Grad-CAM++, class Grad-CAM++) over
+     * SmoothGrad-max alone. Measured: all four at N = 2, 160.2 s of saliency for the 22 lesions (7.28 s each, load 2.6 to
+     * 4.7) against 3.26 s: 2.23; used for any set of two or more methods (an upper bound for two or three).
+     */
+    public static final double METHODS_FACTOR = 2.23;
+    /** A GPU is taken as this many times faster than 2 CPU cores (an assumption, not measured: stated in the script). */
     public static final double GPU_SPEEDUP = 10;
     /**
-     * Native memory (libtorch, its threads, the JVM itself) beyond the heap, MiB. Measured: the demo model on the demo
-     * subject (CPU, 2 threads, -Xmx8g) peaked at 3.6 GiB resident in all, so heap + 1.5 GiB is a margin, not a squeeze.
+     * Peak resident memory of one explain JVM, MiB: the highest measured, the demo subject at N = 4 (SmoothGrad-max) with
+     * the default -Xmx3g (4519 MiB: libtorch's native memory dominates, and the smaller heap did not lower the peak);
+     * with -Xmx8g: 3440 MiB at N = 4, 2953 MiB at N = 2, 2689 MiB with all four methods at N = 2.
      */
-    public static final int NATIVE_MIB = 1500;
-    /** Seconds per subject beyond its lesions: JVM start, reading, segmentation, writing (an allowance). */
+    public static final int PEAK_MIB = 4519;
+    /** The margin on the measured peak memory and time (the requests are 1.5 x the estimate). */
+    public static final double MARGIN = 1.5;
+    /**
+     * Seconds per subject beyond its lesions: an allowance. Measured: 4.6 s (reading, segmentation, writing) on the demo
+     * subject, plus a JVM start of about 5 s per task under load.
+     */
     public static final double SUBJECT_SECONDS = 30;
 
-    public static final int DEFAULT_TASKS = 0, DEFAULT_CPUS = 2, DEFAULT_LESIONS = 10, DEFAULT_HEAP_GIB = 8;
+    public static final int DEFAULT_TASKS = 0, DEFAULT_CPUS = 2, DEFAULT_LESIONS = 10, DEFAULT_HEAP_GIB = 3;
 
     /** What to write; the field names are the option keys. */
     public static final class Request {
@@ -58,17 +80,22 @@ public final class SlurmScript {
         public int minutes;
         /** JVM heap per task, GiB. */
         public int heapGib = DEFAULT_HEAP_GIB;
+        /** Seconds per lesion of the chosen model and settings on a task's CPUs (or GPU); 0: derived from the measured figures. */
+        public double lesionSeconds;
         /** The task logs' folder; null: FILE's name + "-logs" beside it. */
         public Path logs;
 
         public Request validate() {
-            if (script == null) throw new InvalidRequest("{slurm-script} is required");
-            if (tasks < 0) throw new InvalidRequest("{array-tasks} must be >= 1 (or 0: one per subject), got " + tasks);
-            if (cpus < 1) throw new InvalidRequest("{cpus-per-task} must be >= 1, got " + cpus);
-            if (lesionsPerSubject < 1) throw new InvalidRequest("{lesions-per-subject} must be >= 1, got " + lesionsPerSubject);
-            if (memoryMib < 0 || minutes < 0) throw new InvalidRequest("{task-memory} and {task-minutes} must be >= 0 (0: derived)");
-            if (heapGib < 1) throw new InvalidRequest("{task-heap} must be >= 1 GiB, got " + heapGib);
-            if (Files.exists(script)) throw new InvalidRequest("{slurm-script} " + script + " exists: IES does not overwrite it; remove it or choose another name");
+            if (script == null) throw new InvalidRequest("{slurm_script} is required");
+            if (tasks < 0) throw new InvalidRequest("{array_tasks} must be >= 1 (or 0: one per subject), got " + tasks);
+            if (cpus < 1) throw new InvalidRequest("{cpus_per_task} must be >= 1, got " + cpus);
+            if (lesionsPerSubject < 1) throw new InvalidRequest("{lesions_per_subject} must be >= 1, got " + lesionsPerSubject);
+            if (memoryMib < 0 || minutes < 0) throw new InvalidRequest("{task_memory} and {task_minutes} must be >= 0 (0: derived)");
+            if (!(lesionSeconds >= 0) || Double.isInfinite(lesionSeconds)) {
+                throw new InvalidRequest("{lesion_seconds} must be >= 0 (0: derived from the measured figures), got " + lesionSeconds);
+            }
+            if (heapGib < 1) throw new InvalidRequest("{task_heap} must be >= 1 GiB, got " + heapGib);
+            if (Files.exists(script)) throw new InvalidRequest("{slurm_script} " + script + " exists: IES does not overwrite it; remove it or choose another name");
             return this;
         }
     }
@@ -100,10 +127,13 @@ public final class SlurmScript {
         r.gpu = device.startsWith("gpu") || device.startsWith("cuda");
         int samples = b.explain.settings == null ? 1 : Math.max(1, b.explain.settings.samples);
         int methods = b.explain.settings == null || b.explain.settings.methods == null ? 1 : Math.max(1, b.explain.settings.methods.size());
-        double perLesion = CPU_SECONDS_PER_LESION_SAMPLE * samples * methods * 2.0 / q.cpus / (r.gpu ? GPU_SPEEDUP : 1);
+        double sgLesion = SG_SECONDS_PER_LESION + SG_SECONDS_PER_SAMPLE * samples;
+        double perLesion = q.lesionSeconds > 0 ? q.lesionSeconds
+                : sgLesion * (methods > 1 ? METHODS_FACTOR : 1) * 2.0 / q.cpus / (r.gpu ? GPU_SPEEDUP : 1);
         double seconds = r.subjectsPerTask * (SUBJECT_SECONDS + q.lesionsPerSubject * perLesion);
-        r.minutes = q.minutes > 0 ? q.minutes : (int) Math.ceil(seconds * 1.5 / 60) + 5;     // 50 % margin, 5 min to start
-        r.memoryMib = q.memoryMib > 0 ? q.memoryMib : q.heapGib * 1024 + NATIVE_MIB;
+        r.minutes = q.minutes > 0 ? q.minutes : (int) Math.ceil(seconds * MARGIN / 60) + 5;     // 50 % margin, 5 min to start
+        int peak = PEAK_MIB + Math.max(0, q.heapGib - DEFAULT_HEAP_GIB) * 1024;    // a larger heap may all be used; libtorch does not shrink with a smaller one
+        r.memoryMib = q.memoryMib > 0 ? q.memoryMib : (int) Math.ceil(peak * MARGIN / 100.0) * 100;
         r.script = q.script;
         String name = q.script.getFileName().toString().replaceFirst("\\.(sh|sbatch|slurm)$", "");
         r.logs = q.logs != null ? q.logs : q.script.toAbsolutePath().resolveSibling(name + "-logs");
@@ -112,13 +142,21 @@ public final class SlurmScript {
         s.append("#!/bin/bash\n");
         s.append("# Written by ies batch --slurm-script: ").append(r.subjects).append(" subject(s) of ").append(b.subjects).append(" in ")
                 .append(r.tasks).append(" array task(s), up to ").append(r.subjectsPerTask).append(" subject(s) each.\n");
-        s.append(String.format(Locale.ROOT, "# Time per task: %d subject(s) x (%.0f s + %d lesions x %.1f s per lesion) x 1.5 + 5 min = %d min%s%n",
-                r.subjectsPerTask, SUBJECT_SECONDS, q.lesionsPerSubject, perLesion, r.minutes, q.minutes > 0 ? " (given: --task-minutes)" : ""));
-        s.append(String.format(Locale.ROOT, "#   per lesion: %.2f s per sample and method on 2 CPU cores x %d sample(s) x %d method(s) x 2/%d CPUs%s%n",
-                CPU_SECONDS_PER_LESION_SAMPLE, samples, methods, q.cpus, r.gpu ? String.format(Locale.ROOT, " / %.0f (GPU, assumed)", GPU_SPEEDUP) : ""));
-        s.append(String.format(Locale.ROOT, "# Memory per task: -Xmx%dg heap + %d MiB native (libtorch) = %d MiB%s%n", q.heapGib, NATIVE_MIB,
-                r.memoryMib, q.memoryMib > 0 ? " (given: --task-memory)" : ""));
-        s.append("# The figures: docs/cluster.md (7.8 s per lesion, sample and method on 2 cores is the paper-size figure; measure one subject first).\n");
+        s.append(String.format(Locale.ROOT, "# Time per task: %d subject(s) x (%.0f s + %d lesions x %.2f s per lesion) x %.1f + 5 min = %d min%s%n",
+                r.subjectsPerTask, SUBJECT_SECONDS, q.lesionsPerSubject, perLesion, MARGIN, r.minutes, q.minutes > 0 ? " (given: --task-minutes)" : ""));
+        if (q.lesionSeconds > 0) {
+            s.append("#   per lesion: given (--lesion-seconds)\n");
+        } else {
+            s.append(String.format(Locale.ROOT, "#   per lesion: SmoothGrad (%.2f s + %.2f s x N = %d sample(s)) on 2 CPU cores%s x 2/%d CPUs%s%n",
+                    SG_SECONDS_PER_LESION, SG_SECONDS_PER_SAMPLE, samples, methods > 1 ? String.format(Locale.ROOT, " x %.2f (%d methods)",
+                            METHODS_FACTOR, methods) : "", q.cpus, r.gpu ? String.format(Locale.ROOT, " / %.0f (GPU: assumed, not measured)", GPU_SPEEDUP) : ""));
+        }
+        s.append("#   measured: the demo model (test-images/models/demo-unet) on the demo subject (96x112x96, 2 mm, 22 lesions),\n");
+        s.append("#   ies explain --device cpu --threads 2 on a 2-core AMD EPYC VM with load average 2.6-4.7 (2026-12-07; docs/cluster.md).\n");
+        s.append("#   Your model and volumes differ: measure one subject (run.json: lesions[].seconds) and give --lesion-seconds.\n");
+        s.append(String.format(Locale.ROOT, "# Memory per task: (measured peak %d MiB at -Xmx%dg%s) x %.1f = %d MiB%s%n", PEAK_MIB, DEFAULT_HEAP_GIB,
+                q.heapGib <= DEFAULT_HEAP_GIB ? "" : String.format(Locale.ROOT, " + %d GiB more heap", q.heapGib - DEFAULT_HEAP_GIB), MARGIN, r.memoryMib,
+                q.memoryMib > 0 ? " (given: --task-memory)" : ""));
         s.append("# A task that exceeds them is killed by SLURM; 'ies collect' shows the scheduler's reason from the task's log.\n");
         s.append("#SBATCH --job-name=ies-batch\n");
         s.append("#SBATCH --array=1-").append(r.tasks).append('\n');
@@ -156,6 +194,7 @@ public final class SlurmScript {
                 .append(quote(r.logs.toString())).append('\n');
 
         Files.createDirectories(r.logs);
+        claim(b, r.tasks);
         String text = s.toString();
         Path parent = q.script.toAbsolutePath().getParent();
         if (parent != null) Files.createDirectories(parent);
@@ -166,6 +205,33 @@ public final class SlurmScript {
             // sbatch does not need it
         }
         return r;
+    }
+
+    /**
+     * Makes the (new or empty) output folder the batch's now, with a record that names the cohort and the shard count:
+     * {@code ies collect} then works even when every task was killed before it wrote anything (e.g. for its memory). A
+     * folder that already holds a batch record (a regenerated script) or anything else is left as it is.
+     */
+    private static void claim(BatchJob.Request b, int tasks) throws IOException {
+        Path out = b.out;
+        if (Files.isDirectory(out)) {
+            try (java.util.stream.Stream<Path> st = Files.list(out)) {
+                if (st.findAny().isPresent()) return;
+            }
+        }
+        OutputFolder.claim(out, BatchJob.COMMAND, b.explain.version);
+        com.google.gson.JsonObject j = new com.google.gson.JsonObject();
+        j.addProperty("command", BatchJob.COMMAND);
+        j.addProperty("ies_version", b.explain.version);
+        j.addProperty("status", "an sbatch array script of " + tasks + " task(s) was written for this batch; 'ies collect' replaces this record");
+        com.google.gson.JsonObject par = new com.google.gson.JsonObject();
+        par.addProperty("subjects", b.subjects.toAbsolutePath().toString());
+        par.addProperty("model", b.model == null ? null : b.model.toAbsolutePath().toString());
+        par.addProperty("out", out.toAbsolutePath().toString());
+        par.addProperty("shards", tasks);
+        j.add("parameters", par);
+        String json = new com.google.gson.GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(j) + "\n";
+        Nifti.writeAtomically(out.resolve(ExplainLayout.RUN), os -> os.write(json.getBytes(StandardCharsets.UTF_8)));
     }
 
     /** A shell word: as is when safe, else in single quotes. */

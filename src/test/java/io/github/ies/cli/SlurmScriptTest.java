@@ -26,7 +26,9 @@ public class SlurmScriptTest extends CliTestBase {
                 "--samples", "4", "--device", "cpu", "--slurm-script", file.toString(), "--array-tasks", "2", "--cpus-per-task", "2");
         assertEquals(r.err, 0, r.rc);
         String text = Files.readString(file);
-        // 2 subjects per task x (30 s + 10 lesions x (0.94 + 1.16 x 4) s) x 1.5 + 5 min = 5 + ceil(3.79) = 9 min
+        // known answer, by hand: 2 subjects per task x (30 s + 10 lesions x (0.94 + 1.16 x 4) s) = 171.6 s, x 1.5 = 257.4 s,
+        // ceil(4.29 min) + 5 = 10 min; memory ceil(4519 MiB x 1.5 / 100) x 100 = 6800 MiB
+        assertTrue(Files.readString(file).contains("#SBATCH --time=10\n") && Files.readString(file).contains("#SBATCH --mem=6800M\n"));
         double lesion = SlurmScript.SG_SECONDS_PER_LESION + SlurmScript.SG_SECONDS_PER_SAMPLE * 4;
         int minutes = (int) Math.ceil(2 * (SlurmScript.SUBJECT_SECONDS + 10 * lesion) * SlurmScript.MARGIN / 60) + 5;
         int mib = (int) Math.ceil(SlurmScript.PEAK_MIB * SlurmScript.MARGIN / 100.0) * 100;

@@ -361,20 +361,9 @@ public final class BatchJob {
 
     /** The explain request of one subject: the batch's explain settings, the subject's files, its locked folder. */
     ExplainJob.Request subjectRequest(Subjects.Subject s, Path dir, OutputFolder folder) {
-        ExplainPipeline.Request e = q.explain;
-        ExplainJob.Request r = new ExplainJob.Request();
-        r.settings = e.settings;
-        r.device = e.device;
-        r.threads = e.threads;
-        r.tnSpheres = e.tnSpheres;
-        r.version = e.version;
-        r.threshold = e.threshold;
-        r.minLesionVoxels = e.minLesionVoxels;
-        r.connectivity = e.connectivity;
-        r.instanceSeed = e.instanceSeed;
-        r.nonFinite = e.nonFinite;
-        r.lesions = e.lesions;
+        ExplainJob.Request r = q.explain.copyTo(new ExplainJob.Request());
         r.command = COMMAND;
+        r.outputFolderName = null;
         r.model = q.model;
         r.inputs.put("FLAIR", s.flair);
         r.inputs.put("MPRAGE", s.mprage);

@@ -110,7 +110,28 @@ public final class ExplainPipeline {
          * The one check of the request, for every interface, before any work (the saliency settings are checked when
          * built). @throws InvalidRequest naming the setting by key
          */
-        public Request validate() {
+/**
+         * Copies every setting of this request into {@code into} (a request for one subject of a cohort, say): the one
+         * place that lists the fields, so a field added here is copied too ({@code ExplainRequestCopyTest}).
+         */
+        public <T extends Request> T copyTo(T into) {
+            into.settings = settings;
+            into.device = device;
+            into.threads = threads;
+            into.tnSpheres = tnSpheres;
+            into.command = command;
+            into.version = version;
+            into.threshold = threshold;
+            into.minLesionVoxels = minLesionVoxels;
+            into.connectivity = connectivity;
+            into.instanceSeed = instanceSeed;
+            into.nonFinite = nonFinite;
+            into.lesions = lesions;
+            into.outputFolderName = outputFolderName;
+            return into;
+        }
+
+                public Request validate() {
             InstanceParams.check(minLesionVoxels, tnSpheres);
             io.github.ies.model.Segmenter.checkThreshold(threshold);
             io.github.ies.instances.Connectivity.checkOption(connectivity);

@@ -134,6 +134,25 @@ public class GradientCheckTest {
     }
 
     /**
+     * A kernel that reads memory nothing wrote is right when that memory held zeros (fresh pages) and wrong or NaN
+     * otherwise, so a check could pass it by chance and the run after it go wrong: oneDNN's faulty backward
+     * convolutions behave so (at 8 -> 8 on 96x128x96, 44 of 45 products wrong in one process, two in a row right in
+     * another). The check runs with libtorch's junk fill on, which makes such a read NaN every time: a network that adds
+     * 0 x an unwritten tensor fails it, on every machine and every time, and the junk fill is off again after it.
+     */
+    @Test
+    public void aReadOfUnwrittenMemoryFailsTheCheckEveryTime() throws Exception {
+        try (TorchModel unwritten = TorchModel.load(ModelBundle.load(Fixtures.resource("backend/unwritten-read")), Device.cpu(), true)) {
+            for (int t = 0; t < 3; t++) {
+                GradientCheck.clearCache();
+                GradientCheck.Result r = GradientCheck.run(unwritten, random(2 * 96 * 96 * 96, 11 + t), new int[] {96, 96, 96}, 1, false);
+                assertFalse(r.summary(), r.sound());
+                assertFalse("the junk fill is restored after the check", JunkFill.enabled());
+            }
+        }
+    }
+
+    /**
      * Input gradients through the project's loader (checked kernels) equal the transposed convolution of the
      * cotangent with the layer's own weights, computed here, for every Conv3d shape libtorch 2.7.1 got wrong on some
      * machines, on the volume sizes where it did (issue 11): within 1e-5 of the largest gradient, on all voxels of

@@ -17,8 +17,9 @@ import java.util.concurrent.Callable;
 /** {@code ies report}: one self-contained HTML report over explain folders (docs/analysis.md). */
 @Command(name = "report", mixinStandardHelpOptions = true,
         description = {"Writes one self-contained HTML report over 'ies explain' folders: a summary (subject, model, metrics, instances by "
-                + "category), the sortable lesion table, per lesion its maps in three orthogonal slices through their peaks (radiological, "
-                + "with the lesion's outline, orientation letters, a mm scale bar and colour bars), the statistics of 'ies analyze' with "
+                + "category), the sortable lesion table, per lesion its maps in three orthogonal slices through the lesion's centroid "
+                + "(every row the same cut, world mm; radiological, with the lesion's outline, orientation letters, a mm scale bar and colour "
+                + "bars with units) and a whole-brain view, the statistics of 'ies analyze' with "
                 + "figures, and the parameters (collapsed).",
                 "The anatomy comes from the input files run.json names (--input overrides them)."})
 public final class ReportCommand implements Callable<Integer> {
@@ -55,6 +56,11 @@ public final class ReportCommand implements Callable<Integer> {
     @Option(names = "--max-lesions", paramLabel = "N", defaultValue = "" + HtmlReport.Options.DEFAULT_MAX_LESIONS, description = "most lesion figures per folder (default: ${DEFAULT-VALUE})")
     int maxLesions;
 
+    @Option(names = "--per-channel-ranges",
+            description = "SmoothGrad colour ranges per input channel (default: one range for all channels of a method, so FLAIR and "
+                    + "MPRAGE can be compared by colour)")
+    boolean perChannelRanges;
+
     @Option(names = "--title", paramLabel = "T", defaultValue = HtmlReport.Options.DEFAULT_TITLE, description = "the report's title (default: ${DEFAULT-VALUE})")
     String title;
 
@@ -77,6 +83,7 @@ public final class ReportCommand implements Callable<Integer> {
         o.analysis.maxMm = maxMm;
         o.analysis.minGroupSize = minGroupSize;
         o.maxLesions = maxLesions;
+        o.perChannelRanges = perChannelRanges;
         o.title = title;
         return Requests.validated(cl, q::validate);
     }

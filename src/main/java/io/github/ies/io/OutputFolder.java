@@ -207,6 +207,15 @@ public final class OutputFolder implements AutoCloseable {
         staging.commit(stagingFolder);
     }
 
+    /**
+     * Adds {@code name} (a file directly in {@code dir}, written by IES after the folder's run, e.g. a report) to the
+     * files that run.json lists as the run's outputs, so that the next run into the folder replaces it with the rest.
+     * Only where run.json is an IES record that already lists its outputs; false (nothing changed) elsewhere.
+     */
+    public static boolean listAmongOutputs(Path dir, String name) throws IOException {
+        return Staging.addOutput(dir, name);
+    }
+
     /** Marks the run as successful: the folders it created stay. */
     public void keep() {
         keep = true;

@@ -136,6 +136,18 @@ final class Staging {
         return true;
     }
 
+    /** See {@link OutputFolder#listAmongOutputs}. */
+    static boolean addOutput(Path dir, String name) throws IOException {
+        Path runJson = dir.resolve(ExplainLayout.RUN);
+        com.google.gson.JsonObject run = FolderChecks.json(runJson);
+        if (run == null || !run.has("command") || !run.has("ies_version") || !run.has(OUTPUTS) || !run.get(OUTPUTS).isJsonArray()) return false;
+        if (!insideAndPlain(dir, name)) return false;
+        Set<String> names = new TreeSet<>();
+        for (com.google.gson.JsonElement e : run.getAsJsonArray(OUTPUTS)) if (e.isJsonPrimitive()) names.add(e.getAsString());
+        if (!names.add(name)) return true;
+        return listOutputs(runJson, names);
+    }
+
     /** The files this run committed so far (null before its first commit). */
     private Set<String> committed;
 

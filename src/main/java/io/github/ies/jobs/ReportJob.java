@@ -116,6 +116,10 @@ public final class ReportJob {
         String html = HtmlReport.build(q.explainDirs, q.report, log);
         target(q);                     // still ours to replace (another program may have written it meanwhile)
         Nifti.writeAtomically(t, os -> os.write(html.getBytes(StandardCharsets.UTF_8)));
+        // a report inside an IES run's folder becomes one of that run's outputs: a rerun there replaces it with the rest
+        // (no report of the old run left beside the new run's files)
+        Path dir = t.toAbsolutePath().getParent();
+        if (dir != null) io.github.ies.io.OutputFolder.listAmongOutputs(dir, t.getFileName().toString());
         return new Written(t, html.length());
     }
 

@@ -39,7 +39,7 @@ import java.util.function.Consumer;
  * One self-contained HTML report (inline CSS and script, every image a base64 PNG) over one or many explain folders,
  * in the order a scientist reads it: per folder a <b>summary</b> (subject, model, segmentation metrics, instances by
  * category), the <b>lesion table</b> (peak columns right after the size, sortable by any column), and per explained
- * lesion a <b>figure</b> ({@link LesionFigure}: each map in three orthogonal slices through its peak, radiological,
+ * lesion a <b>figure</b> ({@link LesionFigure}: each map in three orthogonal slices through the lesion's centroid, radiological,
  * with the lesion's outline, orientation letters, a mm scale bar and a colour bar with values); then the cohort
  * analysis (group statistics, Mann-Whitney tests, figures); then each folder's parameters, collapsed.
  * <p>Colours: SmoothGrad maps diverge symmetrically about 0. SmoothGrad-max has one range per method for every lesion

@@ -16,6 +16,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
@@ -74,6 +75,11 @@ public class RerunTest extends CliTestBase {
                 && first.contains("saliency/" + ExplainLayout.mapName(7, "gradcampp", "layer", false)));
         Files.writeString(ex.resolve("notes.txt"), "my notes");                       // a user's files: never touched
         Files.writeString(ex.resolve("saliency").resolve("my-overlay.txt"), "mine");
+        // the report in its default place (the explain folder) is one of the run's outputs: the rerun replaces it too
+        assertEquals(err, 0, run("report", "--explain-dir", ex.toString(), "--quiet"));
+        assertTrue(Files.isRegularFile(ex.resolve("report.html")));
+        assertTrue(com.google.gson.JsonParser.parseString(Files.readString(ex.resolve("run.json"))).getAsJsonObject()
+                .getAsJsonArray("outputs").contains(new com.google.gson.JsonPrimitive("report.html")));
 
         assertEquals(err, 0, run(explain(ex, "7", "smoothgrad-max", false)));
         Set<String> expected = new TreeSet<>(List.of("labels.nii.gz", "lesions.csv", "run.json", "notes.txt",
@@ -94,6 +100,14 @@ public class RerunTest extends CliTestBase {
         assertEquals(err, 0, run("report", "--explain-dir", ex.toString(), "--out", rep.toString(), "--quiet"));
         String clean = Files.readString(rep);
         assertTrue(clean.contains("-lesion-7\""));
+        // SmoothGrad ranges: one for both channels by default (FLAIR and MPRAGE comparable by colour), per channel on request
+        assertTrue(clean.contains("SmoothGrad-max one range for all lesions and both channels"));
+        Path perChannel = tmp.getRoot().toPath().resolve("r-per-channel.html");
+        assertEquals(err, 0, run("report", "--explain-dir", ex.toString(), "--out", perChannel.toString(), "--per-channel-ranges", "--quiet"));
+        String pc = Files.readString(perChannel);
+        assertTrue(pc.contains("SmoothGrad-max one range for all lesions and each channel its own"));
+        assertFalse(pc.contains("all lesions and both channels"));
+        assertNotEquals("the FLAIR and MPRAGE rows are drawn with other ranges", images(clean), images(pc));
         assertFalse(clean.contains("-lesion-2\""));
         assertFalse(clean.contains(": metrics.json</summary>"));
 

@@ -18,9 +18,11 @@ import java.util.Map;
  * The lesion gallery: a hyperstack with one frame per explained lesion, each a fixed-size crop centred on the
  * lesion, and one channel per image or map (e.g. FLAIR, MPRAGE, SmoothGrad-FLAIR, SmoothGrad-MPRAGE, Grad-CAM++,
  * lesion mask), in the display convention ({@link ViewSpace}: radiological, labelled with orientation letters and a
- * mm scale bar, calibrated). MRI channels get grey LUTs, signed saliency a blue-white-red LUT with a display range
- * symmetric about 0 and common to all frames (so the maps of different lesions compare), non-negative maps a hot LUT
- * from 0, the mask a green ramp; each map channel has a colour bar with its values. Grad-CAM++ ({@link Kind#PER_FRAME})
+ * mm scale bar, calibrated), as a composite with the maps over the anatomy like the report: MRI channels grey, signed
+ * saliency in the report's blue-cyan / red-yellow colours with a display range symmetric about 0 and common to all
+ * frames (so the maps of different lesions compare), non-negative maps red to yellow from 0, all of them black (adding
+ * nothing) near 0 so the anatomy shows; the mask a green ramp; each map channel has a colour bar with its values. The
+ * first image and the first map are shown at first, the other channels in the Channels Tool. Grad-CAM++ ({@link Kind#PER_FRAME})
  * has its own range per lesion: its values differ by orders of magnitude between lesions, so each frame holds the map
  * divided by that lesion's peak (0..1), the peak written in the plane's label. Each plane is labelled
  * "lesion 007 (TP): channel".
@@ -120,26 +122,44 @@ public final class LesionGallery {
         imp.setDimensions(nc, nz, nt);
         imp.setOpenAsHyperStack(true);
         imp.setCalibration(crop.calibration());
-        CompositeImage comp = new CompositeImage(imp, nc > 1 ? IJ.COLOR : IJ.GRAYSCALE);
-        boolean[] light = new boolean[nc];                 // a blue-white-red channel is white where the map is 0
-        for (int c = 0; c < nc; c++) light[c] = channels.get(c).kind == Kind.SIGNED;
-        crop.label(comp, light);
+        // as in the report: the maps over the anatomy (an additive composite whose map colours are black near 0),
+        // the first image and the first map shown, the others a click away in the Channels Tool
+        CompositeImage comp = new CompositeImage(imp, nc > 1 ? IJ.COMPOSITE : IJ.GRAYSCALE);
+        crop.label(comp, new boolean[nc]);
         for (int c = 0; c < nc; c++) {
             Kind k = channels.get(c).kind;
             double[] r = displayRange(k, lo[c], hi[c]);
             setChannel(comp, c + 1, lutFor(k), r[0], r[1]);
             if (k == Kind.SIGNED || k == Kind.POSITIVE || k == Kind.PER_FRAME) {
-                ViewSpace.colourBar(comp, c + 1, lutFor(k), r[0], r[1], light[c] ? ViewSpace.DARK : java.awt.Color.YELLOW);
+                ViewSpace.colourBar(comp, c + 1, lutFor(k), r[0], r[1], java.awt.Color.YELLOW);
             }
         }
+        if (nc > 1) comp.setActiveChannels(activeChannels(channels));
         comp.setPosition(1, Math.max(1, nz / 2 + 1), 1);
         return comp;
     }
 
+    /**
+     * The channels shown at first ("1" or "0" per channel, ImageJ's Channels Tool): the first image channel as the
+     * anatomy and the first map over it; every channel when there is no image or no map.
+     */
+    static String activeChannels(List<Channel> channels) {
+        int image = -1, map = -1;
+        for (int c = 0; c < channels.size(); c++) {
+            Kind k = channels.get(c).kind;
+            if (k == Kind.IMAGE && image < 0) image = c;
+            if ((k == Kind.SIGNED || k == Kind.POSITIVE || k == Kind.PER_FRAME) && map < 0) map = c;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int c = 0; c < channels.size(); c++) sb.append(image < 0 || map < 0 || c == image || c == map ? '1' : '0');
+        return sb.toString();
+    }
+
+    /** The report's colours ({@link io.github.ies.report.MapColours}) for maps, over the anatomy; grey images; a green mask. */
     static LUT lutFor(Kind k) {
         switch (k) {
-            case SIGNED: return Luts.blueWhiteRed();
-            case POSITIVE: case PER_FRAME: return Luts.hot();
+            case SIGNED: return Luts.signedOverAnatomy();
+            case POSITIVE: case PER_FRAME: return Luts.positiveOverAnatomy();
             case MASK: return Luts.ramp(Color.GREEN);
             default: return Luts.grey();
         }

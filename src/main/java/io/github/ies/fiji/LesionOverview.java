@@ -88,7 +88,7 @@ public final class LesionOverview {
             for (float x : strongest.get(names.get(c))) m = Math.max(m, Math.abs(x));
             if (m == 0) m = 1;
             boolean signed = kinds.get(names.get(c)) == LesionGallery.Kind.SIGNED;
-            ij.process.LUT lut = signed ? Luts.blueBlackRed() : Luts.hot();
+            ij.process.LUT lut = LesionGallery.lutFor(signed ? LesionGallery.Kind.SIGNED : LesionGallery.Kind.POSITIVE);
             LesionGallery.setChannel(comp, c + 1, lut, signed ? -m : 0, m);
             ViewSpace.colourBar(comp, c + 1, lut, signed ? -m : 0, m);
         }

@@ -1,10 +1,14 @@
 package io.github.ies.fiji;
 
 import ij.process.LUT;
+import io.github.ies.report.MapColours;
 
 import java.awt.Color;
 
-/** Lookup tables built in code (no LUT files needed): grey, diverging blue-white-red, hot, mask and a glasbey-like label LUT. */
+/**
+ * Lookup tables built in code (no LUT files needed): grey, the report's map colours over anatomy (one convention for
+ * Fiji and the report), a mask ramp and a glasbey-like label LUT.
+ */
 public final class Luts {
 
     private Luts() {}
@@ -15,52 +19,38 @@ public final class Luts {
         return new LUT(r, g, b);
     }
 
+
     /**
-     * Blue (index 0) to white (indices 127 and 128) to red (255): with a display range [-m, m], 0 maps to white and
-     * the sign of a value is its hue.
+     * The report's diverging colours ({@link MapColours}) for an additive composite over a grey image: index 0 is
+     * -range (cyan), 127 and 128 are 0, 255 is +range (yellow); each colour is scaled by the report's opacity, so values
+     * below {@value MapColours#TRANSPARENT_BELOW} of the range add nothing (black) and the anatomy underneath shows, as
+     * in the report.
      */
-    public static LUT blueWhiteRed() {
+    public static LUT signedOverAnatomy() {
         byte[] r = new byte[256], g = new byte[256], b = new byte[256];
         for (int i = 0; i < 256; i++) {
-            if (i < 128) {
-                double t = i / 127.0;              // 0 blue .. 1 white
-                r[i] = (byte) Math.round(255 * t);
-                g[i] = (byte) Math.round(255 * t);
-                b[i] = (byte) 255;
-            } else {
-                double t = (255 - i) / 127.0;      // 1 white .. 0 red
-                r[i] = (byte) 255;
-                g[i] = (byte) Math.round(255 * t);
-                b[i] = (byte) Math.round(255 * t);
-            }
+            double t = i < 128 ? -(127 - i) / 127.0 : (i - 128) / 127.0;
+            put(r, g, b, i, MapColours.rgb(t), MapColours.alpha(t));
         }
         return new LUT(r, g, b);
     }
 
-    /**
-     * Blue (0) to black (127, 128) to red (255): the diverging LUT for an additive composite over a grey image
-     * (0 adds nothing, so the anatomy stays visible).
-     */
-    public static LUT blueBlackRed() {
-        byte[] r = new byte[256], g = new byte[256], b = new byte[256];
-        for (int i = 0; i < 256; i++) {
-            if (i < 128) b[i] = (byte) Math.round(255 * (127 - i) / 127.0);
-            else r[i] = (byte) Math.round(255 * (i - 128) / 127.0);
-        }
-        return new LUT(r, g, b);
-    }
-
-    /** Black - red - yellow - white, for non-negative maps (Grad-CAM++). */
-    public static LUT hot() {
+    /** The report's red-to-yellow colours of non-negative maps (Grad-CAM++) on [0, range], over anatomy as {@link #signedOverAnatomy}. */
+    public static LUT positiveOverAnatomy() {
         byte[] r = new byte[256], g = new byte[256], b = new byte[256];
         for (int i = 0; i < 256; i++) {
             double t = i / 255.0;
-            r[i] = (byte) Math.round(255 * Math.min(1, 3 * t));
-            g[i] = (byte) Math.round(255 * Math.min(1, Math.max(0, 3 * t - 1)));
-            b[i] = (byte) Math.round(255 * Math.min(1, Math.max(0, 3 * t - 2)));
+            put(r, g, b, i, MapColours.rgb(t), MapColours.alpha(t));
         }
         return new LUT(r, g, b);
     }
+
+    private static void put(byte[] r, byte[] g, byte[] b, int i, double[] c, double alpha) {
+        r[i] = (byte) Math.round(255 * alpha * c[0]);
+        g[i] = (byte) Math.round(255 * alpha * c[1]);
+        b[i] = (byte) Math.round(255 * alpha * c[2]);
+    }
+
 
     /** Black to a single colour (e.g. green for a lesion mask). */
     public static LUT ramp(Color c) {

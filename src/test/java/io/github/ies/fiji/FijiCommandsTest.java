@@ -1,6 +1,7 @@
 package io.github.ies.fiji;
 
 import ij.CompositeImage;
+import ij.IJ;
 import ij.ImagePlus;
 import ij.gui.Roi;
 import ij.measure.ResultsTable;
@@ -160,6 +161,9 @@ public class FijiCommandsTest {
             }
         }
         assertEquals(1.0, comp.getChannelLut(5).max, 0);
+        // shown as in the report: the maps over the anatomy (an additive composite), FLAIR and the first map at first
+        assertEquals(IJ.COMPOSITE, comp.getMode());
+        assertEquals("101000", activeString(comp.getActiveChannels()).substring(0, 6));
         LUT grey = comp.getChannelLut(1);
         assertEquals(0, grey.getRed(0));
         assertEquals(255, grey.getRed(255) & 255);
@@ -167,11 +171,18 @@ public class FijiCommandsTest {
             LUT l = comp.getChannelLut(c);
             assertEquals(-l.max, l.min, 0);                   // symmetric about 0
             assertTrue(l.max > 0);
-            assertEquals(255, l.getBlue(0));                  // blue at the negative end
-            assertEquals(0, l.getRed(0));
-            assertEquals(255, l.getRed(255));                 // red at the positive end
-            assertEquals(0, l.getBlue(255));
-            assertEquals(255, l.getGreen(127));               // white at 0
+            // the report's colours over the anatomy: cyan at -range, yellow at +range, black (adding nothing) near 0,
+            // red at a fifth of the range (opaque from 10%), half-faded at 6% (opacity (0.06 - 0.02) / 0.08 = 0.5)
+            assertArrayEquals(new int[] {0, 255, 255}, rgb(l, 0));
+            assertArrayEquals(new int[] {255, 255, 0}, rgb(l, 255));
+            assertArrayEquals(new int[] {0, 0, 0}, rgb(l, 127));
+            assertArrayEquals(new int[] {0, 0, 0}, rgb(l, 128));
+            assertArrayEquals(new int[] {0, 0, 0}, rgb(l, 130));                   // 2/127 = 1.6% of the range
+            int fifth = 128 + 25;                                                   // t = 25/127 = 0.197
+            assertArrayEquals(new int[] {255, (int) Math.round(255 * 25 / 127.0), 0}, rgb(l, fifth));
+            int six = 128 + 8;                                                      // t = 8/127 = 0.0630
+            double op = (8 / 127.0 - 0.02) / 0.08;
+            assertArrayEquals(new int[] {(int) Math.round(255 * op), (int) Math.round(255 * op * 8 / 127.0), 0}, rgb(l, six));
             // common range: the largest magnitude over both frames' crops
             double mx = 0;
             for (int t = 1; t <= 2; t++)
@@ -371,4 +382,15 @@ public class FijiCommandsTest {
         }
         assertEquals(nx * ny > 0, true);
     }
+
+    private static int[] rgb(LUT l, int i) {
+        return new int[] {l.getRed(i) & 255, l.getGreen(i) & 255, l.getBlue(i) & 255};
+    }
+
+    private static String activeString(boolean[] active) {
+        StringBuilder sb = new StringBuilder();
+        for (boolean a : active) sb.append(a ? '1' : '0');
+        return sb.toString();
+    }
+
 }

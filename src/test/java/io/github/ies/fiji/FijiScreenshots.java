@@ -45,11 +45,12 @@ public final class FijiScreenshots {
         if (m.isCanceled()) throw new IllegalStateException(m.getCancelReason());
         ImagePlus gallery = (ImagePlus) m.getOutput("gallery");
         ImagePlus overview = (ImagePlus) m.getOutput("overview");
+        ij.macro.Interpreter.batchMode = false;   // FijiRun registers its inputs as batch-mode images; windows from here on
         gallery.show();
         int mid = gallery.getNSlices() / 2 + 1;
         gallery.setPosition(3, mid, 1);
         IJ.run(gallery, "Set... ", "zoom=600 x=" + gallery.getWidth() / 2 + " y=" + gallery.getHeight() / 2);
-        gallery.getWindow().setLocation(0, 110);
+        waitForWindow(gallery).setLocation(0, 110);
         overview.show();
         io.github.ies.instances.LesionTable t = ((ExplainLesionsCommand) m.getDelegateObject()).getTable();
         int row = t.rowOfId(Integer.parseInt(lesions.split(",")[0].trim()));
@@ -58,7 +59,7 @@ public final class FijiScreenshots {
         int z = VolumeImages.viewOf(flair).screen(centroid)[2];     // the lesion's slice in the (radiological) view
         overview.setPosition(2, z + 1, 1);
         IJ.run(overview, "Set... ", "zoom=300 x=" + overview.getWidth() / 2 + " y=" + overview.getHeight() / 2);
-        overview.getWindow().setLocation(420, 110);
+        waitForWindow(overview).setLocation(420, 110);
         for (Frame f : Frame.getFrames()) {
             if (f.getTitle().equals("ROI Manager")) f.setBounds(820, 110, 430, 330);
             if (f.getTitle().equals(LesionResults.TITLE)) f.setBounds(0, 560, 1580, 420);
@@ -66,12 +67,20 @@ public final class FijiScreenshots {
         Thread.sleep(3000);
         File dir = new File("docs/images");
         dir.mkdirs();
+        // the gallery is a composite with the maps over the anatomy: FLAIR alone, FLAIR + SmoothGrad FLAIR, FLAIR + Grad-CAM++
+        ij.CompositeImage comp = (ij.CompositeImage) gallery;
         for (int c : new int[] {1, 3, 5}) {
+            StringBuilder active = new StringBuilder();
+            for (int q = 1; q <= gallery.getNChannels(); q++) active.append(q == 1 || q == c ? '1' : '0');
+            comp.setActiveChannels(active.toString());
             gallery.setPosition(c, mid, 1);
             gallery.updateAndDraw();
             Thread.sleep(800);
             grab(gallery.getWindow(), new File(dir, "fiji-gallery-c" + c + ".png"));
         }
+        StringBuilder first = new StringBuilder();
+        for (int q = 1; q <= gallery.getNChannels(); q++) first.append(q == 1 || q == 3 ? '1' : '0');
+        comp.setActiveChannels(first.toString());
         gallery.setPosition(3, mid, 1);
         gallery.updateAndDraw();
         grab(overview.getWindow(), new File(dir, "fiji-overview.png"));
@@ -84,6 +93,13 @@ public final class FijiScreenshots {
         ImageIO.write(new Robot().createScreenCapture(screen), "png", new File(dir, "fiji-desktop.png"));
         context.dispose();
         System.exit(0);
+    }
+
+    /** The image's window, once ImageJ has made it (show() returns before, on a busy machine). */
+    private static ij.gui.ImageWindow waitForWindow(ImagePlus imp) throws InterruptedException {
+        for (int i = 0; i < 200 && imp.getWindow() == null; i++) Thread.sleep(100);
+        if (imp.getWindow() == null) throw new IllegalStateException("no window for " + imp.getTitle() + " after 20 s");
+        return imp.getWindow();
     }
 
     private static void grab(Window w, File f) throws Exception {

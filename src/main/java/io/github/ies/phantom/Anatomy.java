@@ -356,7 +356,12 @@ final class Anatomy {
      * (offsets of a quarter voxel), so thin structures (sulci, cortex, septum) keep their share of each voxel.
      */
     void supersampleBoundaries() {
-        if (sp < PhantomGenerator.SUPERSAMPLE_ABOVE_MM) return;
+        supersampleBoundaries(false);
+    }
+
+    /** As {@link #supersampleBoundaries()}; {@code always}: at every spacing (the realistic style), not only coarse ones. */
+    void supersampleBoundaries(boolean always) {
+        if (!always && sp < PhantomGenerator.SUPERSAMPLE_ABOVE_MM) return;
         subIndex = new int[n];
         int count = 0;
         int sx = 1, sy = d[0], sz = d[0] * d[1];

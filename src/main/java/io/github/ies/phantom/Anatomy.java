@@ -29,7 +29,9 @@ final class Anatomy {
     double gmMm, sulcusFeatureMm;
     private double sulcusWidth, sulcusDepthMm;
     double ventScale;
-    private double baseZ, ccZ, stemY, cbY, cbZ, sylvianZ, insulaX;
+    private double baseZ, ccZ, cbY, cbZ, sylvianZ, insulaX;
+    /** The brainstem's centre (y, mm): an elliptic cylinder of semi-axes 11 (x) and 13 (y) mm, CSF rim to 1.45. */
+    double stemY;
     private final Noise headNoise, layerNoise, sulcusNoise, sulcusDepthNoise;
     /** The smooth tissue texture, also of the images ({@link Rendering}). */
     final Noise textureNoise;

@@ -372,7 +372,7 @@ final class RealisticGenerator {
             }
         }
         // 4: CSF flow artefacts: the brightest patches of a smooth noise field in the medial ventricles (third
-        // ventricle, foramina) and the CSF below the cerebral base (basal cisterns)
+        // ventricle, foramina) and the CSF around the brainstem (prepontine and ambient cisterns)
         int cand = 0;
         for (int p = 0; p < n; p++) if (flowCandidate(p, conf)) cand++;
         if (cand > 0) {
@@ -402,7 +402,9 @@ final class RealisticGenerator {
         if (conf[p] != 0) return false;
         byte t = a.tissue[p];
         if (t == VENT) return Math.abs(x(p)) < 8;
-        return t == CSF && z(p) < a.zBase(x(p), y(p)) && Math.abs(x(p) - a.headCentre[0]) < 25;
+        if (t != CSF || z(p) >= a.zBase(x(p), y(p))) return false;
+        double sx = (x(p) - a.headCentre[0]) / 11, sy = (y(p) - a.stemY) / 13;
+        return sx * sx + sy * sy < 1.6;                 // the cisterns around the brainstem (its CSF rim)
     }
 
     /**

@@ -19,7 +19,9 @@ import java.util.concurrent.Callable;
         description = {"Generate a synthetic MS brain: flair.nii.gz, mprage.nii.gz (int16 with scl_slope), "
                 + "lesions.nii.gz and brainmask.nii.gz (uint8), tissues.nii.gz (uint8 tissue labels) and "
                 + "phantom.json (seed, lesion list, contrast parameters).",
-            "The same seed and options give byte-identical files. Background outside the head is exactly 0."})
+            "The same seed and options give byte-identical files. Background outside the head is exactly 0 (classic "
+                + "style); --style realistic puts Rician noise there and also writes confounders.nii.gz (FLAIR "
+                + "hyperintensities that are not lesions)."})
 public final class PhantomCommand implements Callable<Integer> {
 
     @CommandLine.Spec
@@ -44,7 +46,7 @@ public final class PhantomCommand implements Callable<Integer> {
 
     @Option(names = "--spacing", paramLabel = "MM", defaultValue = "2",
             description = "Isotropic voxel size in mm (default: ${DEFAULT-VALUE}; use --shape 182,218,182 "
-                    + "--spacing 1 for a 1 mm brain).")
+                    + "--spacing 1 for a 1 mm brain; with --style realistic, --spacing 1 alone).")
     double spacing;
 
     @Option(names = "--lesions", paramLabel = "N", defaultValue = "24",

@@ -390,6 +390,38 @@ public class RealisticPhantomTest {
         for (int ax = 1; ax <= 3; ax++) assertEquals(v2[ax], v4[ax], 1.5);
     }
 
+    /**
+     * The 1 mm variant is the same head: a 64 mm cube around the centre at 1 mm (64^3 voxels, to stay fast) has the
+     * affine diag(1, 1, 1) with the origin at its grid centre, and the same white matter and ventricle volumes as
+     * the same cube of the 2 mm subject (voxels 32..63 on each axis), within partial-volume differences.
+     */
+    @Test
+    public void oneMillimetreVariantIsTheSameHead() {
+        Phantom fine = PhantomGenerator.generate(new PhantomSpec(7, new int[] {64, 64, 64}, 1.0, 0, PhantomStyle.REALISTIC));
+        double[][] expected = {{1, 0, 0, -31.5}, {0, 1, 0, -31.5}, {0, 0, 1, -31.5}, {0, 0, 0, 1}};
+        for (int row = 0; row < 4; row++) assertArrayEquals(expected[row], fine.flair().affine()[row], 1e-9);
+        double[] f = volumes(fine.tissues(), 0, 64, 1.0), c = volumes(r.phantom.tissues(), 32, 64, 8.0);
+        String msg = String.format("WM %.0f vs %.0f mm3, ventricles %.0f vs %.0f mm3", f[0], c[0], f[1], c[1]);
+        assertTrue(msg, f[0] > 20000 && f[1] > 1000);
+        assertEquals(msg, c[0], f[0], 0.10 * c[0]);        // as the classic style between 2 and 4 mm
+        assertEquals(msg, c[1], f[1], 0.15 * c[1]);
+    }
+
+    /** White matter and ventricle volumes (mm3) in the cube [lo, hi)^3 of voxel indices. */
+    private static double[] volumes(Volume tissues, int lo, int hi, double voxelMm3) {
+        int[] dd = tissues.dims();
+        float[] t = tissues.data();
+        double wm = 0, vent = 0;
+        for (int k = lo; k < hi; k++)
+            for (int j = lo; j < hi; j++)
+                for (int i = lo; i < hi; i++) {
+                    float v = t[i + dd[0] * (j + dd[1] * k)];
+                    if (v == Tissue.WHITE_MATTER.code) wm += voxelMm3;
+                    if (v == Tissue.VENTRICLE.code) vent += voxelMm3;
+                }
+        return new double[] {wm, vent};
+    }
+
     /** Brain volume (mm3) and centroid (world mm). */
     private static double[] brain(Phantom p) {
         Volume m = p.brainMask();

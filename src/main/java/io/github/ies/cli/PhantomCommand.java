@@ -4,6 +4,7 @@ import io.github.ies.phantom.Lesion;
 import io.github.ies.phantom.Phantom;
 import io.github.ies.phantom.PhantomGenerator;
 import io.github.ies.phantom.PhantomSpec;
+import io.github.ies.phantom.PhantomStyle;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -18,7 +19,9 @@ import java.util.concurrent.Callable;
         description = {"Generate a synthetic MS brain: flair.nii.gz, mprage.nii.gz (int16 with scl_slope), "
                 + "lesions.nii.gz and brainmask.nii.gz (uint8), tissues.nii.gz (uint8 tissue labels) and "
                 + "phantom.json (seed, lesion list, contrast parameters).",
-            "The same seed and options give byte-identical files. Background outside the head is exactly 0."})
+            "The same seed and options give byte-identical files. Background outside the head is exactly 0 (classic "
+                + "style); --style realistic puts Rician noise there and also writes confounders.nii.gz (FLAIR "
+                + "hyperintensities that are not lesions)."})
 public final class PhantomCommand implements Callable<Integer> {
 
     @CommandLine.Spec
@@ -30,13 +33,20 @@ public final class PhantomCommand implements Callable<Integer> {
     @Option(names = "--seed", required = true, paramLabel = "S", description = "Random seed (any 64-bit integer).")
     long seed;
 
-    @Option(names = "--shape", paramLabel = "I,J,K", defaultValue = "96,112,96",
-            description = "Grid size in voxels, each axis 32..512 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--shape", paramLabel = "I,J,K",
+            description = "Grid size in voxels, each axis 32..512 (default: 96,112,96 for the classic style; for the "
+                    + "realistic style a 192x224x192 mm field of view at --spacing: 96,112,96 at 2 mm, 192,224,192 at 1 mm).")
     String shape;
+
+    @Option(names = "--style", paramLabel = "STYLE", defaultValue = "classic",
+            description = "classic (default: the demo subject's generator) or realistic (per-lesion FLAIR/MPRAGE "
+                    + "contrast with black holes, typical lesion locations, normal FLAIR hyperintensities that are not "
+                    + "lesions, bias field, Rician noise in the background; docs/phantom.md).")
+    String style;
 
     @Option(names = "--spacing", paramLabel = "MM", defaultValue = "2",
             description = "Isotropic voxel size in mm (default: ${DEFAULT-VALUE}; use --shape 182,218,182 "
-                    + "--spacing 1 for a 1 mm brain).")
+                    + "--spacing 1 for a 1 mm brain; with --style realistic, --spacing 1 alone).")
     double spacing;
 
     @Option(names = "--lesions", paramLabel = "N", defaultValue = "24",
@@ -55,9 +65,17 @@ public final class PhantomCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PhantomSpec ps;
         try {
-            ps = new PhantomSpec(seed, parseShape(shape), spacing, lesions);
+            PhantomStyle st = PhantomStyle.parse(style);
+            int[] grid = shape != null ? parseShape(shape)
+                    : st == PhantomStyle.REALISTIC ? PhantomSpec.realisticShape(spacing) : PhantomSpec.DEFAULT_SHAPE;
+            ps = new PhantomSpec(seed, grid, spacing, lesions, st);
         } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            String m = e.getMessage();
+            if (shape == null && m.startsWith("shape ")) {      // the grid came from --spacing, not from --shape
+                m = "--spacing " + trim(spacing) + " gives " + m + " for the realistic style's 192x224x192 mm field "
+                        + "of view: use --spacing 0.4 to 6, or give --shape";
+            }
+            throw new CommandLine.ParameterException(spec.commandLine(), m);
         }
         if (count < 1 || count > 10000) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--count must be 1..10000, got " + count);
@@ -69,7 +87,7 @@ public final class PhantomCommand implements Callable<Integer> {
             io.github.ies.phantom.Phantom.checkTarget(count == 1 ? out : out.resolve("seed-" + (seed + c)));
         }
         for (int c = 0; c < count; c++) {
-            PhantomSpec one = new PhantomSpec(seed + c, ps.shape(), ps.spacing, ps.lesions);
+            PhantomSpec one = new PhantomSpec(seed + c, ps.shape(), ps.spacing, ps.lesions, ps.style);
             generate(one, count == 1 ? out : out.resolve("seed-" + one.seed));
         }
         return IesCli.EXIT_OK;
@@ -89,8 +107,9 @@ public final class PhantomCommand implements Callable<Integer> {
             long total = 0;
             for (Lesion l : p.lesions()) total += l.voxels;
             spec.commandLine().getOut().printf(Locale.ROOT, "wrote %s: %dx%dx%d at %s mm, seed %d, %d lesions "
-                    + "(%d voxels) in %.1f s%n", dir, ps.shape()[0], ps.shape()[1], ps.shape()[2],
-                    trim(ps.spacing), ps.seed, p.lesions().size(), total, secs);
+                    + "(%d voxels)%s in %.1f s%n", dir, ps.shape()[0], ps.shape()[1], ps.shape()[2],
+                    trim(ps.spacing), ps.seed, p.lesions().size(), total,
+                    ps.style == PhantomStyle.CLASSIC ? "" : ", " + ps.style.label + " style", secs);
         }
     }
 

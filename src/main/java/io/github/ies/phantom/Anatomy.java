@@ -29,7 +29,9 @@ final class Anatomy {
     double gmMm, sulcusFeatureMm;
     private double sulcusWidth, sulcusDepthMm;
     double ventScale;
-    private double baseZ, ccZ, stemY, cbY, cbZ, sylvianZ, insulaX;
+    private double baseZ, ccZ, cbY, cbZ, sylvianZ, insulaX;
+    /** The brainstem's centre (y, mm): an elliptic cylinder of semi-axes 11 (x) and 13 (y) mm, CSF rim to 1.45. */
+    double stemY;
     private final Noise headNoise, layerNoise, sulcusNoise, sulcusDepthNoise;
     /** The smooth tissue texture, also of the images ({@link Rendering}). */
     final Noise textureNoise;
@@ -356,7 +358,12 @@ final class Anatomy {
      * (offsets of a quarter voxel), so thin structures (sulci, cortex, septum) keep their share of each voxel.
      */
     void supersampleBoundaries() {
-        if (sp < PhantomGenerator.SUPERSAMPLE_ABOVE_MM) return;
+        supersampleBoundaries(false);
+    }
+
+    /** As {@link #supersampleBoundaries()}; {@code always}: at every spacing (the realistic style), not only coarse ones. */
+    void supersampleBoundaries(boolean always) {
+        if (!always && sp < PhantomGenerator.SUPERSAMPLE_ABOVE_MM) return;
         subIndex = new int[n];
         int count = 0;
         int sx = 1, sy = d[0], sz = d[0] * d[1];

@@ -15,8 +15,20 @@ public final class Lesion {
     public final int voxels;
     /** Mean FLAIR and MPRAGE contrast given to the lesion, as a multiple of the white matter intensity. */
     public final double flairContrast, mprageContrast;
+    /**
+     * Realistic style only (else null): the location class ({@code periventricular}, {@code juxtacortical},
+     * {@code infratentorial}, {@code deep_wm}) and the MPRAGE appearance ({@code black_hole}, {@code faint}).
+     */
+    public final String location, t1Appearance;
 
     Lesion(int id, LesionKind kind, double[] centroid, int voxels, double flairContrast, double mprageContrast) {
+        this(id, kind, centroid, voxels, flairContrast, mprageContrast, null, null);
+    }
+
+    Lesion(int id, LesionKind kind, double[] centroid, int voxels, double flairContrast, double mprageContrast,
+            String location, String t1Appearance) {
+        this.location = location;
+        this.t1Appearance = t1Appearance;
         this.id = id;
         this.kind = kind;
         this.centroid = centroid.clone();

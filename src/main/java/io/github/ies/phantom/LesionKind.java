@@ -11,7 +11,9 @@ public enum LesionKind {
     /** Confluent white matter hugging a ventricle wall (a periventricular cap), the largest lesions. */
     CONFLUENT_CAP("confluent_cap"),
     /** An irregular lesion in white matter touching the cortical grey matter. */
-    JUXTACORTICAL("juxtacortical");
+    JUXTACORTICAL("juxtacortical"),
+    /** A small lesion in brainstem or cerebellar white matter (realistic style only). */
+    INFRATENTORIAL("infratentorial");
 
     public final String label;
 

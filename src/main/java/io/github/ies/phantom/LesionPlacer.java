@@ -48,21 +48,7 @@ final class LesionPlacer {
 
     void placeAll(int count) {
         if (count == 0) return;
-        boolean[] f = new boolean[n];
-        int wmCount = 0;
-        for (int p = 0; p < n; p++) {
-            f[p] = tissue[p] != WM;
-            if (!f[p]) wmCount++;
-        }
-        if (wmCount == 0) return;
-        distNonWm = Filters.distance(f, d, spacing);
-        for (int p = 0; p < n; p++) f[p] = tissue[p] == VENT;
-        distVent = Filters.distance(f, d, spacing);
-        for (int p = 0; p < n; p++) f[p] = tissue[p] == GM;
-        distCortex = Filters.distance(f, d, spacing);
-        wmIdx = new int[wmCount];
-        for (int p = 0, c = 0; p < n; p++) if (tissue[p] == WM) wmIdx[c++] = p;
-
+        if (!prepare()) return;
         for (int s = 0; s < count; s++) {
             LesionPlan.Slot slot;
             if (s < LesionPlan.PLAN.length) {
@@ -73,11 +59,40 @@ final class LesionPlacer {
                 int lo = (int) Math.round(3 * StrictMath.pow(100, rng.nextDouble()));
                 slot = new LesionPlan.Slot(kinds[rng.nextInt(kinds.length)], lo, lo + Math.max(2, lo / 2));
             }
-            // no room for this kind (e.g. the ventricle walls are taken): a deep white matter blob of that size
-            if (!place(slot, specs.size() + 1) && slot.kind != LesionKind.BLOB) {
-                place(new LesionPlan.Slot(LesionKind.BLOB, slot.lo, slot.hi), specs.size() + 1);
-            }
+            placeOrFallBack(slot);
         }
+    }
+
+    /** Places the given slots in order (the realistic style's plan), each as {@link #placeAll} does. */
+    void placeSlots(List<LesionPlan.Slot> slots) {
+        if (slots.isEmpty() || !prepare()) return;
+        for (LesionPlan.Slot slot : slots) placeOrFallBack(slot);
+    }
+
+    private void placeOrFallBack(LesionPlan.Slot slot) {
+        // no room for this kind (e.g. the ventricle walls are taken): a deep white matter blob of that size
+        if (!place(slot, specs.size() + 1) && slot.kind != LesionKind.BLOB) {
+            place(new LesionPlan.Slot(LesionKind.BLOB, slot.lo, slot.hi), specs.size() + 1);
+        }
+    }
+
+    /** The distance maps the sites are chosen by; false without white matter. */
+    private boolean prepare() {
+        boolean[] f = new boolean[n];
+        int wmCount = 0;
+        for (int p = 0; p < n; p++) {
+            f[p] = tissue[p] != WM;
+            if (!f[p]) wmCount++;
+        }
+        if (wmCount == 0) return false;
+        distNonWm = Filters.distance(f, d, spacing);
+        for (int p = 0; p < n; p++) f[p] = tissue[p] == VENT;
+        distVent = Filters.distance(f, d, spacing);
+        for (int p = 0; p < n; p++) f[p] = tissue[p] == GM;
+        distCortex = Filters.distance(f, d, spacing);
+        wmIdx = new int[wmCount];
+        for (int p = 0, c = 0; p < n; p++) if (tissue[p] == WM) wmIdx[c++] = p;
+        return true;
     }
 
     /** Tries to place one lesion; returns false (and places nothing) when no room was found. */
@@ -124,6 +139,19 @@ final class LesionPlacer {
         return -1;
     }
 
+    /** A free white matter voxel below the cerebral base (brainstem, cerebellum), at least minDistWm inside. */
+    private int randomInfratentorial(double minDistWm) {
+        for (int t = 0; t < 6000; t++) {
+            int p = wmIdx[rng.nextInt(wmIdx.length)];
+            int i = p % d[0], j = (p / d[0]) % d[1], k = p / (d[0] * d[1]);
+            double x = (i - centre[0]) * sp, y = (j - centre[1]) * sp, z = (k - centre[2]) * sp;
+            if (z >= anatomy.zBase(x, y)) continue;
+            if (distNonWm[p] < minDistWm || nearLesion[p] || lesionId[p] != 0) continue;
+            return p;
+        }
+        return -1;
+    }
+
     private Shape proposeShape(LesionPlan.Slot slot, double rEq, int id, int attempt) {
         double relax = 1 + attempt / 20.0;
         double big = 1e9;
@@ -164,6 +192,16 @@ final class LesionPlacer {
                 sh.rough = 0.3;
                 break;
             }
+            case INFRATENTORIAL: {
+                p = randomInfratentorial(0.5 * rEq / relax);
+                if (p < 0) return null;
+                sh.rot = randomRotation();
+                double b = uniform(rng, 0.7, 1.0), c = uniform(rng, 0.6, 1.0);
+                double norm = StrictMath.cbrt(b * c);
+                sh.axes = new double[] {rEq / norm, rEq * b / norm, rEq * c / norm};
+                sh.rough = 0.2;
+                break;
+            }
             default: {
                 p = randomWm(0.7 * rEq / relax, (rEq + 3) / relax, big, (rEq + 2) / relax, big);
                 if (p < 0) return null;
@@ -177,7 +215,7 @@ final class LesionPlacer {
         int i = p % d[0], j = (p / d[0]) % d[1], k = p / (d[0] * d[1]);
         // infratentorial (brainstem, cerebellum) lesions stay small, as in MS
         double cx = (i - centre[0]) * sp, cy = (j - centre[1]) * sp, cz = (k - centre[2]) * sp;
-        if (rEq > 2.2 * sp && cz < anatomy.zBase(cx, cy) + 2) return null;
+        if (slot.kind != LesionKind.INFRATENTORIAL && rEq > 2.2 * sp && cz < anatomy.zBase(cx, cy) + 2) return null;
         sh.centre = new double[] {(i - centre[0] + uniform(rng, -0.5, 0.5)) * sp,
             (j - centre[1] + uniform(rng, -0.5, 0.5)) * sp, (k - centre[2] + uniform(rng, -0.5, 0.5)) * sp};
         sh.noiseFeature = Math.max(2.0, 0.8 * rEq);

@@ -25,16 +25,25 @@ public final class Phantom {
 
     /** File names written by {@link #write(Path)}. */
     public static final String FLAIR = "flair.nii.gz", MPRAGE = "mprage.nii.gz", LESIONS = "lesions.nii.gz",
-            BRAINMASK = "brainmask.nii.gz", TISSUES = "tissues.nii.gz", JSON = "phantom.json";
+            BRAINMASK = "brainmask.nii.gz", TISSUES = "tissues.nii.gz", JSON = "phantom.json",
+            CONFOUNDERS = "confounders.nii.gz";
 
     private final PhantomSpec spec;
     private final Volume flair, mprage, lesionMask, brainMask, tissues;
     private final double flairSlope, mprageSlope;
     private final List<Lesion> lesions;
     private final Map<String, Object> parameters;
+    /** Realistic style only (else null): {@link RealisticGenerator} confounder codes, 0 elsewhere. */
+    private final Volume confounders;
 
     Phantom(PhantomSpec spec, Volume flair, double flairSlope, Volume mprage, double mprageSlope, Volume lesionMask,
             Volume brainMask, Volume tissues, List<Lesion> lesions, Map<String, Object> parameters) {
+        this(spec, flair, flairSlope, mprage, mprageSlope, lesionMask, brainMask, tissues, lesions, parameters, null);
+    }
+
+    Phantom(PhantomSpec spec, Volume flair, double flairSlope, Volume mprage, double mprageSlope, Volume lesionMask,
+            Volume brainMask, Volume tissues, List<Lesion> lesions, Map<String, Object> parameters, Volume confounders) {
+        this.confounders = confounders;
         this.spec = spec;
         this.flair = flair;
         this.flairSlope = flairSlope;
@@ -61,6 +70,12 @@ public final class Phantom {
     public List<Lesion> lesions() { return lesions; }
     /** Per-seed contrast, noise and bias parameters (as in {@code phantom.json}). */
     public Map<String, Object> parameters() { return parameters; }
+    /**
+     * Realistic style: where the normal FLAIR hyperintensities that are not lesions were put (codes of {@link
+     * RealisticGenerator#CONFOUNDER_NAMES}: 1 periventricular rim, 2 cap, 3 septum pellucidum, 4 CSF flow artefact,
+     * 5 choroid plexus; 0 elsewhere), never on a lesion voxel; null for the classic style.
+     */
+    public Volume confounders() { return confounders; }
 
     /**
      * Refuses a folder that already holds a file a phantom would write (e.g. a user's own {@code flair.nii.gz}) unless
@@ -70,7 +85,7 @@ public final class Phantom {
     public static void checkTarget(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) return;
         List<String> present = new java.util.ArrayList<>();
-        for (String f : new String[] {FLAIR, MPRAGE, LESIONS, BRAINMASK, TISSUES, JSON}) if (Files.exists(dir.resolve(f), java.nio.file.LinkOption.NOFOLLOW_LINKS)) present.add(f);
+        for (String f : new String[] {FLAIR, MPRAGE, LESIONS, BRAINMASK, TISSUES, CONFOUNDERS, JSON}) if (Files.exists(dir.resolve(f), java.nio.file.LinkOption.NOFOLLOW_LINKS)) present.add(f);
         if (present.isEmpty() || earlierPhantom(dir)) return;
         throw new IllegalArgumentException(dir + " already holds " + String.join(", ", present) + " and is not an earlier phantom's folder (no "
                 + JSON + " of format " + PhantomGenerator.FORMAT + "); a phantom would overwrite them: choose another folder, nothing was changed");
@@ -104,6 +119,8 @@ public final class Phantom {
         Nifti.write(lesionMask, dir.resolve(LESIONS), NiftiDataType.UINT8);
         Nifti.write(brainMask, dir.resolve(BRAINMASK), NiftiDataType.UINT8);
         Nifti.write(tissues, dir.resolve(TISSUES), NiftiDataType.UINT8);
+        if (confounders != null) Nifti.write(confounders, dir.resolve(CONFOUNDERS), NiftiDataType.UINT8);
+        else Files.deleteIfExists(dir.resolve(CONFOUNDERS));     // an earlier realistic phantom's, in a phantom folder
         byte[] json = toJson().getBytes(StandardCharsets.UTF_8);
         Nifti.writeAtomically(dir.resolve(JSON), out -> out.write(json));
     }
@@ -113,6 +130,10 @@ public final class Phantom {
         JsonObject o = new JsonObject();
         o.addProperty("format", PhantomGenerator.FORMAT);
         o.addProperty("version", PhantomGenerator.VERSION);
+        if (spec.style != PhantomStyle.CLASSIC) {
+            o.addProperty("style", spec.style.label);
+            o.addProperty("style_version", RealisticGenerator.VERSION);
+        }
         o.addProperty("seed", spec.seed);
         o.add("shape", array(spec.shape()[0], spec.shape()[1], spec.shape()[2]));
         o.addProperty("spacing_mm", spec.spacing);
@@ -127,10 +148,18 @@ public final class Phantom {
         files.addProperty("lesions", LESIONS);
         files.addProperty("brainmask", BRAINMASK);
         files.addProperty("tissues", TISSUES);
+        if (confounders != null) files.addProperty("confounders", CONFOUNDERS);
         o.add("files", files);
         JsonObject labels = new JsonObject();
         for (Tissue t : Tissue.values()) labels.addProperty(String.valueOf(t.code), t.name().toLowerCase());
         o.add("tissue_labels", labels);
+        if (confounders != null) {
+            JsonObject cl = new JsonObject();
+            for (int c = 1; c < RealisticGenerator.CONFOUNDER_NAMES.length; c++) {
+                cl.addProperty(String.valueOf(c), RealisticGenerator.CONFOUNDER_NAMES[c]);
+            }
+            o.add("confounder_labels", cl);
+        }
         o.addProperty("flair_scl_slope", (float) flairSlope);
         o.addProperty("mprage_scl_slope", (float) mprageSlope);
         JsonObject params = new JsonObject();
@@ -155,6 +184,8 @@ public final class Phantom {
             lo.add("centroid_mm", array(round(w[0]), round(w[1]), round(w[2])));
             lo.addProperty("flair_contrast", round(l.flairContrast));
             lo.addProperty("mprage_contrast", round(l.mprageContrast));
+            if (l.location != null) lo.addProperty("location", l.location);
+            if (l.t1Appearance != null) lo.addProperty("mprage_appearance", l.t1Appearance);
             lesionArray.add(lo);
         }
         o.add("lesions", lesionArray);

@@ -46,6 +46,7 @@ public final class PhantomGenerator {
 
     /** Generates the phantom described by {@code spec}. */
     public static Phantom generate(PhantomSpec spec) {
+        if (spec.style == PhantomStyle.REALISTIC) return RealisticGenerator.generate(spec).phantom;
         return new PhantomGenerator(spec).run();
     }
 

@@ -18,6 +18,10 @@ public final class PhantomSpec {
     private final int[] shape;
     public final double spacing;
     public final int lesions;
+    /** Which generator ({@link PhantomStyle#CLASSIC} unless given). */
+    public final PhantomStyle style;
+    /** Field of view (mm) of the realistic style's default grid ({@link #realistic}): 192 x 224 x 192 mm. */
+    public static final double[] REALISTIC_FOV_MM = {192, 224, 192};
 
     /**
      * @throws IllegalArgumentException naming the bad value: an axis below {@value #MIN_DIM} or above
@@ -25,6 +29,12 @@ public final class PhantomSpec {
      *     negative lesion count
      */
     public PhantomSpec(long seed, int[] shape, double spacing, int lesions) {
+        this(seed, shape, spacing, lesions, PhantomStyle.CLASSIC);
+    }
+
+    /** As {@link #PhantomSpec(long, int[], double, int)}, for the given style. */
+    public PhantomSpec(long seed, int[] shape, double spacing, int lesions, PhantomStyle style) {
+        if (style == null) throw new IllegalArgumentException("phantom style missing: use classic or realistic");
         if (shape == null || shape.length != 3) {
             throw new IllegalArgumentException("shape needs 3 sizes (I,J,K), got "
                     + (shape == null ? "none" : Arrays.toString(shape)));
@@ -44,6 +54,25 @@ public final class PhantomSpec {
         this.shape = shape.clone();
         this.spacing = spacing;
         this.lesions = lesions;
+        this.style = style;
+    }
+
+    /**
+     * A realistic-style subject on the default field of view ({@link #REALISTIC_FOV_MM}) at {@code spacing} mm:
+     * 96 x 112 x 96 voxels at 2 mm, 192 x 224 x 192 at 1 mm (the same head: the anatomy is in mm).
+     */
+    public static PhantomSpec realistic(long seed, double spacing, int lesions) {
+        return new PhantomSpec(seed, realisticShape(spacing), spacing, lesions, PhantomStyle.REALISTIC);
+    }
+
+    /** The realistic style's default grid at {@code spacing} mm: the field of view {@link #REALISTIC_FOV_MM}. */
+    public static int[] realisticShape(double spacing) {
+        if (!(spacing > 0) || !Double.isFinite(spacing)) {
+            throw new IllegalArgumentException("spacing must be a positive number of mm (at most 10), got " + spacing);
+        }
+        int[] s = new int[3];
+        for (int a = 0; a < 3; a++) s[a] = (int) Math.max(1, Math.round(REALISTIC_FOV_MM[a] / spacing));
+        return s;
     }
 
     /** The default subject: 96x112x96 voxels of 2 mm, {@value #DEFAULT_LESIONS} lesions. */
@@ -58,6 +87,6 @@ public final class PhantomSpec {
     @Override
     public String toString() {
         return "PhantomSpec[seed=" + seed + ", shape=" + Arrays.toString(shape) + ", spacing=" + spacing
-                + ", lesions=" + lesions + "]";
+                + ", lesions=" + lesions + (style == PhantomStyle.CLASSIC ? "" : ", style=" + style.label) + "]";
     }
 }

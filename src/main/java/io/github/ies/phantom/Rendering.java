@@ -35,6 +35,15 @@ final class Rendering {
      * volume.
      */
     float[] render(Contrast c, double[] lesionContrast, short[] lesionId) {
+        return render(c, lesionContrast, lesionId, null);
+    }
+
+    /**
+     * As {@link #render(Contrast, double[], short[])}, with {@code extra} (may be null) added before the blur: per
+     * voxel, in multiples of the white matter intensity (times the texture), for the realistic style's normal
+     * hyperintensities that are not lesions.
+     */
+    float[] render(Contrast c, double[] lesionContrast, short[] lesionId, float[] extra) {
         float[] img = new float[n];
         float[] delta = new float[n];
         for (int k = 0, p = 0; k < d[2]; k++) {
@@ -54,6 +63,7 @@ final class Rendering {
                         base /= 8;
                     }
                     img[p] = (float) (base * tex);
+                    if (extra != null && extra[p] != 0) img[p] += (float) (c.wm * tex * extra[p]);
                     int id = lesionId[p];
                     if (id > 0) {
                         double nz = lesionNoise.atMm(x, y, z, 3.0);

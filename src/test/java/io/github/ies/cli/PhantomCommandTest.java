@@ -136,6 +136,37 @@ public class PhantomCommandTest {
     }
 
     @Test
+    public void realisticStyleWritesItsGridAndConfounders() throws Exception {
+        Path dir = tmp.getRoot().toPath().resolve("real");
+        // no --shape: the realistic style's 192x224x192 mm field of view at 4 mm
+        int rc = run("phantom", "--style", "realistic", "--out", dir.toString(), "--seed", "3", "--spacing", "4",
+                "--lesions", "6");
+        assertEquals(err.toString(), 0, rc);
+        Volume flair = Nifti.read(dir.resolve("flair.nii.gz"));
+        assertArrayEquals(new int[] {48, 56, 48}, flair.dims());
+        assertTrue(Files.isRegularFile(dir.resolve("confounders.nii.gz")));
+        JsonObject json = JsonParser.parseString(new String(Files.readAllBytes(dir.resolve("phantom.json")),
+                StandardCharsets.UTF_8)).getAsJsonObject();
+        assertEquals("realistic", json.get("style").getAsString());
+        assertTrue(out.toString(), out.toString().contains("realistic style"));
+        // the same folder rewritten as a classic phantom: the realistic run's confounders go with it
+        assertEquals(err.toString(), 0, run("phantom", "--out", dir.toString(), "--seed", "3", "--shape", "32,32,32",
+                "--spacing", "4", "-q"));
+        assertFalse(Files.exists(dir.resolve("confounders.nii.gz")));
+        assertFalse(JsonParser.parseString(Files.readString(dir.resolve("phantom.json"))).getAsJsonObject().has("style"));
+    }
+
+    @Test
+    public void badStyleOrRealisticSpacingAreUsageErrors() {
+        String o = tmp.getRoot().toPath().resolve("x").toString();
+        assertUsage("use classic or realistic", "phantom", "--out", o, "--seed", "1", "--style", "fancy");
+        assertUsage("--spacing 0.2 gives", "phantom", "--out", o, "--seed", "1", "--style", "realistic", "--spacing", "0.2");
+        assertUsage("--spacing 20 gives", "phantom", "--out", o, "--seed", "1", "--style", "realistic", "--spacing", "20");
+        assertUsage("spacing", "phantom", "--out", o, "--seed", "1", "--style", "realistic", "--spacing", "0");
+        assertFalse("nothing written on bad usage", Files.exists(tmp.getRoot().toPath().resolve("x")));
+    }
+
+    @Test
     public void outputThatIsAFileIsRefused() throws Exception {
         Path f = tmp.newFile("afile").toPath();
         assertUsage("not a folder", "phantom", "--out", f.toString(), "--seed", "1");

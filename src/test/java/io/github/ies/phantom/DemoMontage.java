@@ -44,6 +44,14 @@ public final class DemoMontage {
         io.github.ies.geometry.DisplayOrientation.Plane[] planes = io.github.ies.geometry.DisplayOrientation.Plane.values();
         String[] rows = {"axial k=" + slice[2], "coronal j=" + slice[1], "sagittal i=" + slice[0]};
         String[] cols = {"FLAIR", "MPRAGE", "FLAIR + lesion outline"};
+        // a realistic-style phantom: its FLAIR hyperintensities that are not lesions outlined too (cyan)
+        boolean[] confOutline = null;
+        if (Files.isRegularFile(dir.resolve(Phantom.CONFOUNDERS))) {
+            float[] cv = Nifti.read(dir.resolve(Phantom.CONFOUNDERS)).data();
+            confOutline = new boolean[cv.length];
+            for (int v = 0; v < cv.length; v++) confOutline[v] = cv[v] != 0;
+            cols[2] = "lesions (red), not lesions (cyan)";
+        }
         int pad = 6, header = 22;
         BufferedImage img = new BufferedImage(3 * PANEL + 4 * pad, 3 * (PANEL + header) + pad, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
@@ -57,6 +65,9 @@ public final class DemoMontage {
                 p.anatomy = c == 1 ? t1 : flair;
                 p.window = c == 1 ? tw : fw;
                 if (c == 2) p.outlines.add(new io.github.ies.report.SlicePanel.Outline(outline, new Color(0xFF3030)));
+                if (c == 2 && confOutline != null) {
+                    p.outlines.add(new io.github.ies.report.SlicePanel.Outline(confOutline, new Color(0x30D0FF)));
+                }
                 p.plane = planes[r];
                 p.through = slice;
                 p.fovMm = fov;

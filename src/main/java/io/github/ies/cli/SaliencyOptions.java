@@ -63,6 +63,10 @@ public final class SaliencyOptions {
             description = "skip the gradient backend self-check (for benchmarks of its cost; maps are then unverified on this machine)")
     boolean noBackendCheck;
 
+    @Option(names = "--recheck",
+            description = "run the gradient backend self-check again instead of taking this machine's cached verdicts (~/.cache/ies/backend-check)")
+    boolean recheck;
+
     @Option(names = "--no-keep-graph", description = "one forward pass per batch instead of one per noisy copy")
     boolean noKeepGraph;
 
@@ -111,6 +115,7 @@ public final class SaliencyOptions {
                     .workers(workers)
                     .receptiveFieldCrop(!noReceptiveFieldCrop)
                     .backendCheck(!noBackendCheck)
+                    .recheck(recheck)
                     .uncertainty(uncertainty);
             if (methods != null) b.methods(SaliencyMethods.parseList(String.join(",", methods)));
             NonFiniteOption.parse(cl, nonFinite);

@@ -69,6 +69,9 @@ public class ExplainLesionsCommand extends SegmentingCommand implements TableRes
     @Parameter(label = "Lesions (all, roi-manager or ids such as 3,7,12)", persist = false)
     private String lesions = "all";
 
+    @Parameter(label = "Check the gradient backend again (ignore this machine's cached verdicts)", persist = false)
+    private boolean recheck = false;
+
     @Parameter(label = "Gallery crop size (voxels; 0: automatic, largest lesion + 16, at least 48)", min = "0", persist = false)
     private int crop_size = 0;
 
@@ -109,6 +112,7 @@ public class ExplainLesionsCommand extends SegmentingCommand implements TableRes
     ExplainPipeline.Request request() {
         ExplainPipeline.Request q = new ExplainPipeline.Request();
         q.settings = CommandSupport.saliencySettings(methods, samples, noise_level, seed, saliency_context);
+        if (recheck) q.settings = q.settings.toBuilder().recheck(true).build();
         q.device = device;
         q.threshold = thresholdOrModel();
         q.minLesionVoxels = minSizeOrModel();

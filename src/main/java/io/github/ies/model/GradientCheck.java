@@ -41,7 +41,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * </ol>
  * The outcome says which kernels are sound ({@code oneDNN} first, for speed) and whether batching is; with no sound
  * kernels the run must stop. Results are cached per model file, device, shape, batch size, precision and gradient
- * backend, so each runs once per JVM.
+ * backend, so each runs once per JVM, and on disk ({@link BackendCheckCache}), so each runs once per machine.
  */
 public final class GradientCheck {
 
@@ -96,8 +96,14 @@ public final class GradientCheck {
         public final double kernelError, adjointError, fdError, batchError;
         /** Notes and failures, one line each. */
         public final List<String> notes;
-        /** Seconds the check took. */
+        /** Seconds this process spent on it: the check, or reading its result from the disk cache. */
         public double seconds;
+        /** Seconds the check itself took (in the process that ran it, when the result came from the disk cache). */
+        public double checkSeconds;
+        /** Whether the result came from the disk cache ({@link BackendCheckCache}) rather than a check in this process. */
+        public boolean fromCache;
+        /** One line when a disk cache entry was ignored or could not be written; else null. */
+        public String cacheWarning;
 
         Result(int[] shape, int batch, Boolean defaultKernels, Boolean referenceKernels, Boolean batched,
                 double kernelError, double adjointError, double fdError, double batchError, List<String> notes) {
@@ -149,35 +155,77 @@ public final class GradientCheck {
         SEEN.clear();
     }
 
+    /** Checks actually run in this JVM (not answered from a cache): for the tests of the caches. */
+    private static final java.util.concurrent.atomic.AtomicInteger RUNS = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** Checks actually run in this JVM so far (results taken from a cache do not count). */
+    public static int checksRun() { return RUNS.get(); }
+
+    /** {@link #run(TorchModel, float[], int[], int, boolean, boolean)} trusting cached results. */
+    public static Result run(TorchModel model, float[] crop, int[] size, int batch, boolean float64) {
+        return run(model, crop, size, batch, float64, false);
+    }
+
     /**
      * Checks the model's input gradients on {@code crop [C, size]} (C order), for batches of {@code batch}
-     * (1: no batching), in float64 when the module is float64. Cached (see the class comment).
+     * (1: no batching), in float64 when the module is float64. Cached per JVM, and on the CPU with libtorch's
+     * autograd also on disk ({@link BackendCheckCache}); {@code recheck} ignores what the disk cache holds (and
+     * results this JVM took from it) and stores the new result there.
      */
-    public static Result run(TorchModel model, float[] crop, int[] size, int batch, boolean float64) {
+    public static Result run(TorchModel model, float[] crop, int[] size, int batch, boolean float64, boolean recheck) {
         model.freeze();
-        String key;
+        String sha;
         try {
-            key = model.bundle().modelSha256();
+            sha = model.bundle().modelSha256();
         } catch (IOException e) {
-            key = model.bundle().source().toString();
+            sha = null;
         }
-        key += "|" + DeviceSpec.describe(model.device()) + "|" + Arrays.toString(size) + "|" + batch + "|" + float64
-                + "|" + System.identityHashCode(model.gradients());
+        String key = (sha != null ? sha : model.bundle().source().toString()) + "|" + DeviceSpec.describe(model.device())
+                + "|" + Arrays.toString(size) + "|" + batch + "|" + float64 + "|" + System.identityHashCode(model.gradients());
         Result r = CACHE.get(key);
+        if (r != null && recheck && r.fromCache) r = null;
         if (r == null) {
             long t0 = System.nanoTime();
-            String modelKey = key.substring(0, key.indexOf('|', key.indexOf('|') + 1));
-            GradientCheck c = new GradientCheck(model, crop, size, float64);
-            c.fdDirections = SEEN.add(modelKey) ? FIRST_DIRECTIONS : 1;
-            // on the CPU, memory a kernel reads unwritten turns to NaN, so such a kernel fails every check, not by chance
-            try (JunkFill.Scope fill = model.device().isGpu() ? null : JunkFill.on()) {
-                if (!model.device().isGpu() && !JunkFill.available()) {
-                    c.notes.add("reads of unwritten memory cannot be exposed (" + JunkFill.unavailableReason()
-                            + "): a kernel that reads them may pass by chance");
+            boolean gpu = model.device().isGpu();
+            // on disk: the CPU with libtorch's own autograd (a test double's verdicts mean nothing to another process;
+            // a GPU's verdict would need the GPU in the key)
+            java.nio.file.Path folder = !gpu && sha != null && model.gradients() == GradientBackend.LIBTORCH ? BackendCheckCache.folder() : null;
+            com.google.gson.JsonObject diskKey = null;
+            String warning = null;
+            if (folder != null) {
+                int[] shape = {crop.length / (size[0] * size[1] * size[2]), size[0], size[1], size[2]};
+                diskKey = BackendCheckCache.key(sha, shape, batch, float64, DeviceSpec.describe(model.device()), BackendCheckCache.cpu(),
+                        TorchRuntime.PYTORCH_VERSION, model.gradients().toString(), JunkFill.available());
+                if (!recheck) {
+                    BackendCheckCache.Lookup l = BackendCheckCache.read(folder, diskKey);
+                    r = l.result;
+                    warning = l.warning;
+                    if (r != null) r.fromCache = true;
                 }
-                r = c.check(batch);
+            }
+            if (r == null) {
+                String modelKey = key.substring(0, key.indexOf('|', key.indexOf('|') + 1));
+                GradientCheck c = new GradientCheck(model, crop, size, float64);
+                c.fdDirections = SEEN.add(modelKey) ? FIRST_DIRECTIONS : 1;
+                // on the CPU, memory a kernel reads unwritten turns to NaN, so such a kernel fails every check, not by chance
+                try (JunkFill.Scope fill = gpu ? null : JunkFill.on()) {
+                    if (!gpu && !JunkFill.available()) {
+                        c.notes.add("reads of unwritten memory cannot be exposed (" + JunkFill.unavailableReason()
+                                + "): a kernel that reads them may pass by chance");
+                    }
+                    r = c.check(batch);
+                }
+                RUNS.incrementAndGet();
+                r.checkSeconds = (System.nanoTime() - t0) / 1e9;
+                // every verdict some kernels passed is kept, failures included (a failed oneDNN verdict kept only
+                // keeps the slower reference kernels); "no sound kernels" is not: the run stops, and checks again next time
+                if (folder != null && r.sound()) {
+                    String w = BackendCheckCache.write(folder, diskKey, r);
+                    if (w != null) warning = warning == null ? w : warning + "; " + w;
+                }
             }
             r.seconds = (System.nanoTime() - t0) / 1e9;
+            r.cacheWarning = warning;
             if (System.getProperty("ies.checkdebug") != null) System.err.println("check " + r.summary() + " " + r.seconds + " s, oneDNN on: " + OneDnn.enabled());
             CACHE.put(key, r);
         }

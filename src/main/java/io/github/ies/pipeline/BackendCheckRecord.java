@@ -14,6 +14,9 @@ final class BackendCheckRecord {
     static JsonObject of(SaliencyEngine engine) {
         JsonObject b = new JsonObject();
         b.addProperty("enabled", engine.settings().backendCheck);
+        b.addProperty("recheck", engine.settings().recheck);
+        java.nio.file.Path cache = io.github.ies.model.BackendCheckCache.folder();
+        b.addProperty("cache", cache == null ? null : cache.toString());
         b.addProperty("kernels", engine.kernels().key);
         String why = OneDnn.unavailableReason();
         b.addProperty("reference_kernels_available", why == null);
@@ -34,6 +37,9 @@ final class BackendCheckRecord {
             r.notes.forEach(n::add);
             c.add("notes", n);
             c.addProperty("seconds", r.seconds);
+            // from the disk cache of check results (run by an earlier process on this machine), or checked now
+            c.addProperty("from_cache", r.fromCache);
+            c.addProperty("check_seconds", r.checkSeconds);
             a.add(c);
         }
         b.add("checks", a);

@@ -44,8 +44,9 @@ final class BackendGuard {
         String key = Arrays.toString(box.size) + "x" + batch;
         GradientCheck.Result r = checks.get(key);
         if (r == null) {
-            r = GradientCheck.run(s.model, box.extract(x, s.channels, dims), box.size, batch, s.o.float64);
+            r = GradientCheck.run(s.model, box.extract(x, s.channels, dims), box.size, batch, s.o.float64, s.o.recheck);
             checks.put(key, r);
+            if (r.cacheWarning != null) s.log.add(r.cacheWarning);
             if (r.failed() || !r.notes.isEmpty()) {
                 s.log.add("gradient self-check, " + r.summary() + ": " + String.join("; ", r.notes));
             }

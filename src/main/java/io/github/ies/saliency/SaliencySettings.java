@@ -69,6 +69,11 @@ public final class SaliencySettings {
      * benchmarks that measure the check itself.
      */
     public final boolean backendCheck;
+    /**
+     * Run the backend self-check again even where the disk cache of check results holds this machine's verdict
+     * ({@link io.github.ies.model.BackendCheckCache}), and store the new one.
+     */
+    public final boolean recheck;
 
     private SaliencySettings(Builder b) {
         this.methods = Collections.unmodifiableSet(SaliencyMethods.sorted(b.methods));
@@ -88,6 +93,7 @@ public final class SaliencySettings {
         this.checkReceptiveField = b.checkReceptiveField;
         this.workers = b.workers;
         this.backendCheck = b.backendCheck;
+        this.recheck = b.recheck;
     }
 
     /** The defaults: all registered methods, N = 50, noise level 0.05, seed 1, the {@code patch} context. */
@@ -113,6 +119,7 @@ public final class SaliencySettings {
         b.checkReceptiveField = checkReceptiveField;
         b.workers = workers;
         b.backendCheck = backendCheck;
+        b.recheck = recheck;
         return b;
     }
 
@@ -141,6 +148,7 @@ public final class SaliencySettings {
         private boolean checkReceptiveField = true;
         private int workers = DEFAULT_WORKERS;
         private boolean backendCheck = true;
+        private boolean recheck = false;
 
         private Builder() {}
 
@@ -166,6 +174,7 @@ public final class SaliencySettings {
         public Builder checkReceptiveField(boolean v) { checkReceptiveField = v; return this; }
         public Builder workers(int v) { workers = v; return this; }
         public Builder backendCheck(boolean v) { backendCheck = v; return this; }
+        public Builder recheck(boolean v) { recheck = v; return this; }
 
         /**
          * The one validation of the saliency parameters; its messages name the settings by key, which each front-end
@@ -184,6 +193,7 @@ public final class SaliencySettings {
             if (margin < 0 || localMargin < 0) throw new InvalidRequest("{margin} and {local_margin} must be >= 0, got " + margin + " and " + localMargin);
             if (batchSize < 0) throw new InvalidRequest("{batch_size} must be >= 0 (0: automatic), got " + batchSize);
             if (workers < 0) throw new InvalidRequest("{workers} must be >= 0 (0: automatic), got " + workers);
+            if (recheck && !backendCheck) throw new InvalidRequest("{recheck} asks for the backend check that {no_backend_check} skips");
             if (threshold != null && !(threshold >= 0 && threshold <= 1)) throw new InvalidRequest("{threshold} must be in [0, 1], got " + threshold);
             if (memoryBudgetBytes < 1) throw new IllegalArgumentException("memory budget must be positive");
             return new SaliencySettings(this);

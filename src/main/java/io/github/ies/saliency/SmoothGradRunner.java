@@ -113,10 +113,11 @@ final class SmoothGradRunner implements SaliencyMethod.Runner {
         boolean doMean = s.o.methods.contains(SaliencyMethods.SMOOTHGRAD_MEAN);
         int g = group.size();
         List<VjpScheduler.Task> tasks = batch == 1 && s.o.keepGraph ? VjpScheduler.plan(s.geometry, ctx, sgBoxes, items) : null;
-        int w = tasks == null ? 1 : VjpScheduler.workers(s, VjpScheduler.largest(tasks), items.size());
+        VjpScheduler.Split split = null;
         if (tasks != null) {
-            tasks = VjpScheduler.balance(tasks, w);
-            for (VjpScheduler.Task t : tasks) s.guard.ensureSound(t.unit, x, dims, 1);
+            int w = VjpScheduler.workers(s, VjpScheduler.largest(tasks), items.size());
+            split = VjpScheduler.split(tasks, w, VjpScheduler.strategy);
+            for (VjpScheduler.Task t : split.pieces) s.guard.ensureSound(t.unit, x, dims, 1);
         }
         SmoothGradAccumulator[][][] acc = new SmoothGradAccumulator[2][g][];
         for (int t = 0; t < g; t++) {
@@ -130,7 +131,7 @@ final class SmoothGradRunner implements SaliencyMethod.Runner {
         }
         long done0 = done[0];
         for (int n = 0; n < s.o.samples; n++) {
-            CopyMaps copy = tasks != null ? byTasks(x, dims, n, sigma, tasks, group, sgBoxes, w, listener)
+            CopyMaps copy = split != null ? byTasks(x, dims, n, sigma, split, group, sgBoxes, listener)
                     : batched(x, dims, n, sigma, items, batch, group, sgBoxes, listener);
             for (int t = 0; t < g; t++) {
                 int nv = sgBoxes.get(t).voxels();
@@ -176,9 +177,10 @@ final class SmoothGradRunner implements SaliencyMethod.Runner {
      * All products of noisy copy n for a group, as per-cell tasks: per target, the copy's max-aggregation map
      * (folded in task order, the first task winning ties) and its mean-aggregation gradient, each {@code [C, sgBox]}.
      */
-    private CopyMaps byTasks(float[] x, int[] dims, int n, double sigma, List<VjpScheduler.Task> tasks,
-            List<Target> group, List<Box> sgBoxes, int w, ProgressListener listener) {
-        CopyMaps[] results = VjpScheduler.execute(tasks, w,
+    private CopyMaps byTasks(float[] x, int[] dims, int n, double sigma, VjpScheduler.Split split,
+            List<Target> group, List<Box> sgBoxes, ProgressListener listener) {
+        List<VjpScheduler.Task> tasks = split.pieces;
+        CopyMaps[] results = VjpScheduler.execute(split,
                 (task, l) -> chunk(task.unit, s.noisy(x, dims, n, sigma, task.unit), task.items, group, dims, n, l), listener);
         CopyMaps out = new CopyMaps(group.size());
         for (int i = 0; i < tasks.size(); i++) {

@@ -35,8 +35,125 @@ final class VjpScheduler {
             this.items = items;
         }
 
-        /** Rough cost: a forward pass (about 1.5 backward passes) plus one backward pass per item. */
-        double cost() { return (double) unit.voxels() * (1.5 + items.size()); }
+        /** Rough cost: a forward pass (about {@link #FORWARD} backward passes) plus one backward pass per item. */
+        double cost() { return cost(unit, items.size()); }
+
+        static double cost(Box unit, int items) { return (double) unit.voxels() * (FORWARD + items); }
+    }
+
+    /** A forward pass with the graph kept, in backward passes on the same box (the cost model of {@link Task#cost}). */
+    static final double FORWARD = 1.5;
+
+    /**
+     * One copy's tasks cut into pieces (consecutive items of one task, consecutive in the list: the results of the
+     * pieces in list order are the results of the tasks in task order) and the worker of each piece.
+     */
+    static final class Split {
+        final List<Task> pieces;
+        final int[] worker;
+        final double[] load;
+
+        Split(List<Task> pieces, int[] worker, int workers) {
+            this.pieces = pieces;
+            this.worker = worker;
+            this.load = new double[workers];
+            for (int i = 0; i < pieces.size(); i++) load[worker[i]] += pieces.get(i).cost();
+        }
+
+        int workers() { return load.length; }
+    }
+
+    /** How one copy's tasks are split between workers: {@link #split} (the default) or {@link #byHalves} (before issue 25). */
+    enum Strategy { EQUAL_COST, HALVES }
+
+    /** The strategy of every run in this JVM; package-private, for the tests that compare the two (same maps). */
+    static volatile Strategy strategy = Strategy.EQUAL_COST;
+
+    static Split split(List<Task> tasks, int w, Strategy how) {
+        return how == Strategy.HALVES ? byHalves(tasks, w) : split(tasks, w);
+    }
+
+    /**
+     * The split of one copy's work: {@link #equalCost}, unless dealing whole tasks longest first ({@link #byHalves})
+     * happens to give a smaller largest load (whole tasks that balance by themselves: no cut, no extra forward pass).
+     * Both give the same maps.
+     */
+    static Split split(List<Task> tasks, int w) {
+        Split e = equalCost(tasks, w);
+        if (w <= 1) return e;
+        Split h = byHalves(tasks, w);
+        return max(h.load) < max(e.load) ? h : e;
+    }
+
+    static double max(double[] a) {
+        double m = 0;
+        for (double v : a) m = Math.max(m, v);
+        return m;
+    }
+
+    /**
+     * Equal-cost parts per worker: the tasks are laid end to end in task order and each worker, in turn, takes
+     * the next items while its load (a forward pass per piece plus a backward pass per item, {@link Task#cost})
+     * stays within a bound T, a task's items split where a worker is full; the last worker takes the rest, and T is
+     * the smallest bound (bisection) for which the last worker's load stays within it too. At most {@code w - 1}
+     * tasks are cut (one extra forward pass each); every item runs exactly once, in the pieces' order.
+     */
+    static Split equalCost(List<Task> tasks, int w) {
+        if (w <= 1 || tasks.isEmpty()) return new Split(new ArrayList<>(tasks), new int[tasks.size()], Math.max(1, w));
+        double total = 0;
+        for (Task t : tasks) total += t.cost();
+        double lo = total / w, hi = total;
+        if (fill(tasks, w, lo, null, null) > lo) {
+            for (int it = 0; it < 100 && hi - lo > 1e-9 * hi; it++) {
+                double mid = 0.5 * (lo + hi);
+                if (fill(tasks, w, mid, null, null) <= mid) hi = mid; else lo = mid;
+            }
+        } else {
+            hi = lo;
+        }
+        List<Task> pieces = new ArrayList<>();
+        List<Integer> worker = new ArrayList<>();
+        fill(tasks, w, hi, pieces, worker);
+        int[] ws = new int[worker.size()];
+        for (int i = 0; i < ws.length; i++) ws[i] = worker.get(i);
+        return new Split(pieces, ws, w);
+    }
+
+    /** Fills workers 0..w-2 up to {@code bound} in task order, the last with the rest; returns the last one's load. */
+    private static double fill(List<Task> tasks, int w, double bound, List<Task> pieces, List<Integer> worker) {
+        int k = 0;
+        double load = 0;
+        for (Task t : tasks) {
+            int n = t.items.size(), i = 0;
+            double v = t.unit.voxels();
+            while (i < n) {
+                int m;
+                if (k == w - 1) {
+                    m = n - i;
+                } else {
+                    m = (int) Math.min(n - i, Math.floor((bound - load) / v - FORWARD + 1e-9));   // + 1e-9: a bound equal to a load
+                    if (m <= 0) {
+                        if (load > 0) {
+                            k++;
+                            load = 0;
+                            continue;
+                        }
+                        m = 1;      // an empty worker takes at least one item
+                    }
+                }
+                if (pieces != null) {
+                    pieces.add(new Task(t.unit, i == 0 && m == n ? t.items : t.items.subList(i, i + m)));
+                    worker.add(k);
+                }
+                load += Task.cost(t.unit, m);
+                i += m;
+                if (i < n && k < w - 1) {
+                    k++;
+                    load = 0;
+                }
+            }
+        }
+        return k == w - 1 ? load : 0;
     }
 
     /** Runs one task of a copy. */
@@ -75,6 +192,29 @@ final class VjpScheduler {
         return b;
     }
 
+    /**
+     * The split before issue 25: the costliest tasks halved (in item order) until there are at least {@code w}
+     * tasks where possible, then whole tasks longest first onto the least loaded worker (loads could differ by
+     * a whole task: 58 against 43 VJPs per copy at the paper's settings).
+     */
+    static Split byHalves(List<Task> tasks, int w) {
+        List<Task> pieces = balance(tasks, w);
+        int[] worker = new int[pieces.size()];
+        if (w > 1) {
+            Integer[] order = new Integer[pieces.size()];
+            for (int i = 0; i < order.length; i++) order[i] = i;
+            Arrays.sort(order, (p, q) -> Double.compare(pieces.get(q).cost(), pieces.get(p).cost()));
+            double[] load = new double[w];
+            for (int i : order) {
+                int least = 0;
+                for (int q = 1; q < w; q++) if (load[q] < load[least]) least = q;
+                worker[i] = least;
+                load[least] += pieces.get(i).cost();
+            }
+        }
+        return new Split(pieces, worker, Math.max(1, w));
+    }
+
     /** Splits the costliest tasks (in item order) until there are at least {@code workers} tasks where possible. */
     static List<Task> balance(List<Task> tasks, int workers) {
         List<Task> out = new ArrayList<>(tasks);
@@ -101,27 +241,20 @@ final class VjpScheduler {
     }
 
     /**
-     * Runs the tasks, on {@code w} workers when {@code w > 1} (longest first onto the least loaded worker, each with
-     * one PyTorch thread); returns the results in task order.
+     * Runs the pieces of a split, each worker (when there are several) with one PyTorch thread; returns the results
+     * in piece order.
      */
-    static CopyMaps[] execute(List<Task> tasks, int w, TaskRunner runner, ProgressListener listener) {
+    static CopyMaps[] execute(Split split, TaskRunner runner, ProgressListener listener) {
+        List<Task> tasks = split.pieces;
         CopyMaps[] results = new CopyMaps[tasks.size()];
+        int w = split.workers();
         if (w <= 1) {
             for (int i = 0; i < tasks.size(); i++) results[i] = runner.run(tasks.get(i), listener);
             return results;
         }
-        Integer[] order = new Integer[tasks.size()];
-        for (int i = 0; i < order.length; i++) order[i] = i;
-        Arrays.sort(order, (p, q) -> Double.compare(tasks.get(q).cost(), tasks.get(p).cost()));
         List<List<Integer>> plan = new ArrayList<>();
-        double[] load = new double[w];
         for (int i = 0; i < w; i++) plan.add(new ArrayList<>());
-        for (int i : order) {
-            int least = 0;
-            for (int q = 1; q < w; q++) if (load[q] < load[least]) least = q;
-            plan.get(least).add(i);
-            load[least] += tasks.get(i).cost();
-        }
+        for (int i = 0; i < tasks.size(); i++) plan.get(split.worker[i]).add(i);
         AtomicBoolean abort = new AtomicBoolean();
         ProgressListener guarded = new ProgressListener() {
             @Override public void progress(String stage, long done, long total) { }

@@ -218,6 +218,172 @@ public class GradientCheckTest {
         }
     }
 
+    // ------------------------------------------------------------------ the disk cache of check results (issue 25)
+
+    private static final int[] CACHE_SIZE = {16, 16, 20};
+
+    private java.nio.file.Path cacheFolder() throws java.io.IOException {
+        java.nio.file.Path d = java.nio.file.Files.createTempDirectory("ies-check-cache");
+        System.setProperty(BackendCheckCache.PROPERTY, d.toString());
+        return d;
+    }
+
+    @org.junit.After
+    public void noDiskCache() {
+        System.clearProperty(BackendCheckCache.PROPERTY);
+    }
+
+    private static java.util.List<java.nio.file.Path> files(java.nio.file.Path d) throws java.io.IOException {
+        try (java.util.stream.Stream<java.nio.file.Path> s = java.nio.file.Files.list(d)) {
+            return s.sorted().collect(java.util.stream.Collectors.toList());
+        }
+    }
+
+    private static GradientCheck.Result check(boolean recheck) {
+        return GradientCheck.run(tiny, random(2 * 16 * 16 * 20, 21), CACHE_SIZE, 1, false, recheck);
+    }
+
+    /**
+     * A check's result is stored once per machine: after the in-JVM cache is cleared (a new process), the same model
+     * and shape are answered from the disk without running a check (the count of checks run stays), with the same
+     * verdicts and errors; {@code recheck} runs it again; the folder holds one entry, no temporary file, and a file
+     * the cache did not write is left alone.
+     */
+    @Test
+    public void aSecondCheckComesFromTheDiskCacheAndRecheckRunsItAgain() throws Exception {
+        java.nio.file.Path d = cacheFolder();
+        java.nio.file.Path mine = java.nio.file.Files.writeString(d.resolve("notes.txt"), "not the cache's");
+        int runs = GradientCheck.checksRun();
+        GradientCheck.Result first = check(false);
+        assertFalse(first.fromCache);
+        assertEquals("the check ran", runs + 1, GradientCheck.checksRun());
+        assertTrue(first.summary(), first.sound());
+        assertNull(first.cacheWarning);
+        assertEquals("one entry beside the user's file: " + files(d), 2, files(d).size());
+
+        GradientCheck.clearCache();
+        GradientCheck.Result second = check(false);
+        assertTrue("from the disk cache", second.fromCache);
+        assertEquals("no check ran", runs + 1, GradientCheck.checksRun());
+        assertNull(second.cacheWarning);
+        assertArrayEquals(first.shape, second.shape);
+        assertEquals(first.summary(), second.summary());
+        assertEquals(first.notes, second.notes);
+        assertEquals(first.defaultKernels, second.defaultKernels);
+        assertEquals(first.referenceKernels, second.referenceKernels);
+        assertEquals(first.adjointError, second.adjointError, 0);
+        assertEquals(first.fdError, second.fdError, 0);
+        assertEquals(first.checkSeconds, second.checkSeconds, 0);
+        assertSame("then cached in the JVM", second, check(false));
+
+        GradientCheck.Result again = check(true);
+        assertFalse("recheck runs it", again.fromCache);
+        assertEquals(runs + 2, GradientCheck.checksRun());
+        assertSame("a recheck in this JVM is not repeated", again, check(true));
+        assertEquals(runs + 2, GradientCheck.checksRun());
+        assertEquals(2, files(d).size());
+        assertEquals("not the cache's", java.nio.file.Files.readString(mine));
+        for (java.nio.file.Path f : files(d)) assertFalse(f.toString(), f.getFileName().toString().endsWith(".tmp"));
+    }
+
+    /**
+     * A corrupted entry (bad JSON), a foreign one (another check's key in this entry's file) and one of an older check
+     * format are each ignored with one warning line and the check run again, whose result replaces the entry.
+     */
+    @Test
+    public void aCorruptedOrForeignEntryIsIgnoredWithOneLine() throws Exception {
+        java.nio.file.Path d = cacheFolder();
+        check(false);
+        java.util.List<java.nio.file.Path> entries = files(d);
+        assertEquals(1, entries.size());
+        java.nio.file.Path entry = entries.get(0);
+        String good = java.nio.file.Files.readString(entry);
+        com.google.gson.JsonObject o = com.google.gson.JsonParser.parseString(good).getAsJsonObject();
+        com.google.gson.JsonObject foreign = o.deepCopy();
+        foreign.getAsJsonObject("key").addProperty("cpu", "another CPU; flags sse2");
+        com.google.gson.JsonObject older = o.deepCopy();
+        older.getAsJsonObject("key").addProperty("format", BackendCheckCache.FORMAT - 1);
+        String[][] cases = {
+            {"{\"key\": {\"format\": 2, ", "not a valid entry"},
+            {foreign.toString(), "its key is another check's"},
+            {older.toString(), "written by check format " + (BackendCheckCache.FORMAT - 1)},
+            {good.substring(0, good.length() / 2), "not a valid entry"},
+        };
+        for (String[] c : cases) {
+            java.nio.file.Files.writeString(entry, c[0]);
+            GradientCheck.clearCache();
+            int runs = GradientCheck.checksRun();
+            GradientCheck.Result r = check(false);
+            assertFalse(c[1], r.fromCache);
+            assertEquals(c[1] + ": the check ran again", runs + 1, GradientCheck.checksRun());
+            assertNotNull(c[1], r.cacheWarning);
+            assertFalse("one line: " + r.cacheWarning, r.cacheWarning.contains("\n"));
+            assertTrue(r.cacheWarning, r.cacheWarning.contains(c[1]) && r.cacheWarning.contains(entry.toString()));
+            GradientCheck.clearCache();
+            assertTrue(c[1] + ": the entry was replaced by a valid one", check(false).fromCache);
+            assertEquals(runs + 1, GradientCheck.checksRun());
+        }
+    }
+
+    /**
+     * Another CPU (model or flags), libtorch version, check format, gradient backend, junk fill, shape, batch,
+     * precision, device or model is another entry: a miss without a warning; a test double's verdicts are not stored.
+     */
+    @Test
+    public void anotherMachineOrLibtorchMisses() throws Exception {
+        java.nio.file.Path d = cacheFolder();
+        GradientCheck.Result r = check(false);
+        String sha = tiny.bundle().modelSha256(), cpu = BackendCheckCache.cpu();
+        int[] shape = {2, 16, 16, 20};
+        com.google.gson.JsonObject k = BackendCheckCache.key(sha, shape, 1, false, "cpu", cpu, TorchRuntime.PYTORCH_VERSION, "libtorch", JunkFill.available());
+        BackendCheckCache.Lookup hit = BackendCheckCache.read(d, k);
+        assertNotNull("the key the check used: " + k, hit.result);
+        assertEquals(r.summary(), hit.result.summary());
+        com.google.gson.JsonObject[] others = {
+            BackendCheckCache.key(sha, shape, 1, false, "cpu", cpu + " avx512f", TorchRuntime.PYTORCH_VERSION, "libtorch", JunkFill.available()),
+            BackendCheckCache.key(sha, shape, 1, false, "cpu", "Intel(R) Xeon(R); flags sse2", TorchRuntime.PYTORCH_VERSION, "libtorch", JunkFill.available()),
+            BackendCheckCache.key(sha, shape, 1, false, "cpu", cpu, "2.5.1", "libtorch", JunkFill.available()),
+            BackendCheckCache.key(sha, shape, 1, false, "cpu", cpu, TorchRuntime.PYTORCH_VERSION, "libtorch", !JunkFill.available()),
+            BackendCheckCache.key(sha, shape, 2, false, "cpu", cpu, TorchRuntime.PYTORCH_VERSION, "libtorch", JunkFill.available()),
+            BackendCheckCache.key(sha, shape, 1, true, "cpu", cpu, TorchRuntime.PYTORCH_VERSION, "libtorch", JunkFill.available()),
+            BackendCheckCache.key(sha, new int[] {2, 16, 20, 16}, 1, false, "cpu", cpu, TorchRuntime.PYTORCH_VERSION, "libtorch", JunkFill.available()),
+            BackendCheckCache.key("0" + sha.substring(1), shape, 1, false, "cpu", cpu, TorchRuntime.PYTORCH_VERSION, "libtorch", JunkFill.available()),
+        };
+        for (com.google.gson.JsonObject o : others) {
+            BackendCheckCache.Lookup miss = BackendCheckCache.read(d, o);
+            assertNull(o.toString(), miss.result);
+            assertNull(o.toString(), miss.warning);
+        }
+        com.google.gson.JsonObject v1 = k.deepCopy();
+        v1.addProperty("format", 1);
+        assertNotEquals("the format is in the key", BackendCheckCache.file(d, k), BackendCheckCache.file(d, v1));
+        // a test double's verdicts mean nothing to another process: not stored
+        tiny.setGradients(new CorruptingGradients(CorruptingGradients.Fault.BATCHED_NAN));
+        GradientCheck.clearCache();
+        int before = files(d).size();
+        GradientCheck.Result dbl = GradientCheck.run(tiny, random(2 * 16 * 16 * 24, 22), new int[] {16, 16, 24}, 1, false);
+        assertFalse(dbl.fromCache);
+        assertEquals(before, files(d).size());
+    }
+
+    /** The folder: the property, else the environment variable, else XDG_CACHE_HOME or ~/.cache; "off" turns it off. */
+    @Test
+    public void theCacheFolder() {
+        System.setProperty(BackendCheckCache.PROPERTY, "/tmp/some/where");
+        assertEquals(java.nio.file.Paths.get("/tmp/some/where"), BackendCheckCache.folder());
+        System.setProperty(BackendCheckCache.PROPERTY, "off");
+        assertNull(BackendCheckCache.folder());
+        System.clearProperty(BackendCheckCache.PROPERTY);
+        String env = System.getenv(BackendCheckCache.ENV);
+        if (env == null || env.isBlank()) {
+            String xdg = System.getenv("XDG_CACHE_HOME");
+            java.nio.file.Path base = xdg != null && !xdg.isBlank() ? java.nio.file.Paths.get(xdg)
+                    : java.nio.file.Paths.get(System.getProperty("user.home"), ".cache");
+            assertEquals(base.resolve("ies/backend-check"), BackendCheckCache.folder());
+        }
+        assertFalse(BackendCheckCache.cpu(), BackendCheckCache.cpu().isBlank());
+    }
+
     /**
      * The oneDNN switch must be reachable where the project ships natives (linux x86-64, DJL's pytorch-native-cpu):
      * there its absence is a failure, not a silently skipped test; elsewhere the tests that need it are skipped.

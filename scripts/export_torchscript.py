@@ -362,7 +362,7 @@ def _bit_identical(a, b, x, cot, delta=None, dcot=None):
     return None
 
 
-def export(net, layer, out_dir, meta, patch_size, in_channels, seed=0, tol=1e-4):
+def export(net, layer, out_dir, meta, patch_size, in_channels, seed=0, tol=1e-4, prelu_as_leaky_relu=True):
     net = net.float().eval()
     meta = {k: v for k, v in meta.items() if k != "prelu_as_leaky_relu"}  # this export's own record only
     torch.manual_seed(seed)
@@ -385,7 +385,7 @@ def export(net, layer, out_dir, meta, patch_size, in_channels, seed=0, tol=1e-4)
 
     # frozen single-parameter PReLUs as leaky_relu (no unused slope gradient in every VJP), checked bit for bit
     # against the module traced as given
-    replaced, kept = replace_prelus(wrapper.net)
+    replaced, kept = replace_prelus(wrapper.net) if prelu_as_leaky_relu else ([], [])
     for name in kept:
         print("note: %s is a PReLU with %d parameters (one slope per channel): kept as PReLU (its backward also computes "
               "the slopes' gradient)" % (name, dict(wrapper.net.named_modules())[name].weight.numel()))

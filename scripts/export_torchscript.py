@@ -302,11 +302,14 @@ class FrozenLeakyReLU(nn.Module):
     """A frozen single-parameter nn.PReLU as F.leaky_relu with its slope (a Python float: no parameter, so the traced
     graph holds aten::leaky_relu with a constant). Same values in both directions (x > 0 ? x : slope * x, and the
     gradient g or slope * g), but libtorch's PReLU backward also computes the slope's gradient with a scalar kernel,
-    which nobody uses: 18.5% of a VJP on the paper-size U-Net (docs/saliency.md)."""
+    which nobody uses: 18.5% of a VJP on the paper-size U-Net (docs/saliency.md). The frozen weight stays as a buffer
+    under its name ("weight", unused by forward), so the exported state dict has the network's keys: a bundle's model.pt
+    can be loaded into the network again (--checkpoint OLD/model.pt --builder ...)."""
 
-    def __init__(self, slope):
+    def __init__(self, weight):
         super().__init__()
-        self.negative_slope = float(slope)
+        self.register_buffer("weight", weight.detach().clone())
+        self.negative_slope = float(weight.detach().reshape(()).item())
 
     def forward(self, x):
         return nn.functional.leaky_relu(x, self.negative_slope)
@@ -333,7 +336,7 @@ def replace_prelus(net):
                     kept.append(names[id(m)])
                 continue
             if id(m) not in done:
-                done[id(m)] = FrozenLeakyReLU(m.weight.detach().reshape(()).item())
+                done[id(m)] = FrozenLeakyReLU(m.weight)
                 replaced.append(names[id(m)])
             setattr(parent, child, done[id(m)])
     return replaced, kept

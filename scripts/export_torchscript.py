@@ -36,6 +36,7 @@ Example, MONAI UNet as in the paper (decoder block at half resolution):
 import argparse
 import hashlib
 import importlib
+import io
 import json
 import os
 import shutil
@@ -106,9 +107,27 @@ class FeatureWrapper(nn.Module):
         return logits, feats
 
 
+def unwrap_state_dict(sd, layer):
+    """The network's state dict from that of an exported module (FeatureWrapper: "net." before every key, the explained
+    layer's own keys under "<layer>.layer.")."""
+    out = {}
+    for k, v in sd.items():
+        k = k[4:] if k.startswith("net.") else k
+        if k.startswith(layer + ".layer."):
+            k = layer + k[len(layer) + 6:]
+        out[k] = v
+    return out
+
+
 def load_network(args):
     obj = torch.load(args.checkpoint, map_location="cpu")
-    if isinstance(obj, nn.Module):
+    if isinstance(obj, torch.jit.ScriptModule):
+        # a bundle's model.pt (re-export with this exporter): its parameters and buffers, under the builder's network
+        if not args.builder:
+            raise SystemExit("error: %s is TorchScript; to re-export a bundle's model.pt give the network's --builder "
+                             "package.module:Callable (and --builder-args)" % args.checkpoint)
+        obj = unwrap_state_dict(obj.state_dict(), args.layer)
+    elif isinstance(obj, nn.Module):
         return obj
     if not isinstance(obj, dict):
         raise SystemExit("error: checkpoint %s holds a %s, not a module or a state dict" % (args.checkpoint, type(obj)))
@@ -279,8 +298,76 @@ def _put_after(d, anchor, key, value):
     return dict(items[:at] + [(key, value)] + items[at:])
 
 
-def export(net, layer, out_dir, meta, patch_size, in_channels, seed=0, tol=1e-4):
+class FrozenLeakyReLU(nn.Module):
+    """A frozen single-parameter nn.PReLU as F.leaky_relu with its slope (a Python float: no parameter, so the traced
+    graph holds aten::leaky_relu with a constant). Same values in both directions (x > 0 ? x : slope * x, and the
+    gradient g or slope * g), but libtorch's PReLU backward also computes the slope's gradient with a scalar kernel,
+    which nobody uses: 18.5% of a VJP on the paper-size U-Net (docs/saliency.md). The frozen weight stays as a buffer
+    under its name ("weight", unused by forward), so the exported state dict has the network's keys: a bundle's model.pt
+    can be loaded into the network again (--checkpoint OLD/model.pt --builder ...)."""
+
+    def __init__(self, weight):
+        super().__init__()
+        self.register_buffer("weight", weight.detach().clone())
+        self.negative_slope = float(weight.detach().reshape(()).item())
+
+    def forward(self, x):
+        return nn.functional.leaky_relu(x, self.negative_slope)
+
+    def extra_repr(self):
+        return "negative_slope=%r (frozen PReLU)" % self.negative_slope
+
+
+def replace_prelus(net):
+    """Replaces, in place, every nn.PReLU with one parameter by FrozenLeakyReLU (wherever the network holds it, also
+    twice). Returns (replaced, kept): the dotted names of the PReLUs replaced and of those kept (several parameters,
+    one slope per channel: leaky_relu has a single slope)."""
+    names = {}
+    for name, m in net.named_modules():
+        if isinstance(m, nn.PReLU):
+            names.setdefault(id(m), name)
+    replaced, kept, done = [], [], {}
+    for parent in list(net.modules()):
+        for child, m in list(parent._modules.items()):
+            if not isinstance(m, nn.PReLU):
+                continue
+            if m.weight.numel() != 1:
+                if names[id(m)] not in kept:
+                    kept.append(names[id(m)])
+                continue
+            if id(m) not in done:
+                done[id(m)] = FrozenLeakyReLU(m.weight)
+                replaced.append(names[id(m)])
+            setattr(parent, child, done[id(m)])
+    return replaced, kept
+
+
+def _bit_identical(a, b, x, cot, delta=None, dcot=None):
+    """None when the modules a and b (traced) give bit-identical (torch.equal) logits and input gradients for input
+    x and logit cotangent cot (and, with delta, the same features and delta gradients through forward_features);
+    else what differs."""
+    def run(m):
+        xi = x.clone().requires_grad_(True)
+        with torch.enable_grad():
+            y = m.forward(xi)
+            gx, = torch.autograd.grad(y, xi, cot)
+            out = [("logits", y.detach()), ("input gradient", gx)]
+            if delta is not None:
+                d = delta.clone().requires_grad_(True)
+                yl, f = m.forward_features(x, d)
+                gd, = torch.autograd.grad([yl, f], [d], [cot, dcot])
+                out += [("forward_features logits", yl.detach()), ("features", f.detach()),
+                        ("feature gradient", gd)]
+        return out
+    for (what, u), (_, v) in zip(run(a), run(b)):
+        if not torch.equal(u, v):
+            return "%s (max |difference| %.3g)" % (what, (u - v).abs().max().item())
+    return None
+
+
+def export(net, layer, out_dir, meta, patch_size, in_channels, seed=0, tol=1e-4, prelu_as_leaky_relu=True):
     net = net.float().eval()
+    meta = {k: v for k, v in meta.items() if k != "prelu_as_leaky_relu"}  # this export's own record only
     torch.manual_seed(seed)
     shape = (1, in_channels) + tuple(patch_size)
     x = torch.randn(shape)
@@ -298,6 +385,40 @@ def export(net, layer, out_dir, meta, patch_size, in_channels, seed=0, tol=1e-4)
         traced = torch.jit.trace_module(wrapper, {"forward": (x,), "forward_features": (x, delta0)},
                                         check_trace=False)
     traced = traced.eval()
+
+    # frozen single-parameter PReLUs as leaky_relu (no unused slope gradient in every VJP), checked bit for bit
+    # against the module traced as given
+    replaced, kept = replace_prelus(wrapper.net) if prelu_as_leaky_relu else ([], [])
+    for name in kept:
+        print("note: %s is a PReLU with %d parameters (one slope per channel): kept as PReLU (its backward also computes "
+              "the slopes' gradient)" % (name, dict(wrapper.net.named_modules())[name].weight.numel()))
+    if replaced:
+        with torch.no_grad():
+            leaky = torch.jit.trace_module(wrapper, {"forward": (x,), "forward_features": (x, delta0)},
+                                           check_trace=False).eval()
+        buf = io.BytesIO()  # checked as saved and loaded again (the slopes go through the archive's code as text)
+        torch.jit.save(leaky, buf)
+        buf.seek(0)
+        leaky = torch.jit.load(buf).eval()
+        ref_layer = next(m for m in wrapper.modules() if isinstance(m, _DeltaLayer)).layer
+        g = torch.Generator().manual_seed(seed)
+        xc = torch.randn(shape, generator=g)
+        cot = torch.randn(ref_logits.shape, generator=g)
+        dcot = torch.randn(feat_shape, generator=g)
+        diff = _bit_identical(traced, leaky, xc, cot, torch.zeros(feat_shape), dcot)
+        if diff is not None:
+            raise SystemExit("error: %d PReLU(s) exported as leaky_relu change the %s on a random input of the patch size "
+                             "(seed %d): not exported" % (len(replaced), diff, seed))
+        traced = leaky
+        meta = dict(meta)
+        meta["prelu_as_leaky_relu"] = {
+            "replaced": len(replaced), "kept": kept,
+            "check": "logits, input gradient, features and feature gradient torch.equal to the PReLU module's on a "
+                     "random input of the patch size (seed %d)" % seed}
+        print("%d single-parameter PReLU(s) exported as leaky_relu: logits and gradients bit-identical" % len(replaced))
+    elif kept:
+        meta = dict(meta)
+        meta["prelu_as_leaky_relu"] = {"replaced": 0, "kept": kept}
 
     # verification against the eager network (patch size and one other size), with and without delta
     worst = 0.0
@@ -361,6 +482,8 @@ def export(net, layer, out_dir, meta, patch_size, in_channels, seed=0, tol=1e-4)
         meta["feature_shape_at_patch"] = list(feat_shape[1:])
         meta["exported_with"] = "torch " + torch.__version__
         meta["model_sha256"] = sha
+        if "prelu_as_leaky_relu" in meta:  # after the exporter's other records
+            meta["prelu_as_leaky_relu"] = meta.pop("prelu_as_leaky_relu")
         with open(os.path.join(tmp, "ies-model.json"), "w") as f:
             json.dump(meta, f, indent=2)
             f.write("\n")

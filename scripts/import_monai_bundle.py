@@ -27,7 +27,8 @@ Read from the MONAI bundle (its config language: "@id" references with "::" or "
   configs/metadata.json  network_data_format.inputs.image.channel_def -> "inputs" (--inputs overrides).
 
 The network is exported by scripts/export_torchscript.py (traced, checked against the eager network, receptive field
-and alignment probed). The explained layer defaults to the decoder block at half resolution: model.1.submodule.2.conv
+and alignment probed; single-parameter PReLUs, MONAI's default activation, exported as leaky_relu, checked bit for
+bit: docs/model.md#prelu-as-leaky_relu). The explained layer defaults to the decoder block at half resolution: model.1.submodule.2.conv
 (UNet without residual units), model.1.submodule.2 (with them), upsamples.<n - 2> (DynUNet), up_layers.<n - 2>
 (SegResNet).
 """

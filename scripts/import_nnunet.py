@@ -256,6 +256,7 @@ def main(argv=None):
     print("network %s, %d inputs %s, %d outputs (%s, lesion channel %d), patch (i, j, k) %s, spacing %s mm, "
           "normalization %s, layer %s" % (source, len(inputs), inputs, out_channels, activation, lesion, patch, spacing,
                                          norms, layer))
+    # (nnU-Net's PReLU nonlinearity, when a plan uses it, is exported as leaky_relu there: docs/model.md#prelu-as-leaky_relu)
     export_torchscript.export(wrapped, ies_layer, a.out, meta, patch, len(inputs))
 
 

@@ -6,7 +6,8 @@ The network is MONAI's UNet layout as in the paper (scripts/ies_unet.py: 3D, 2 i
 (torch seed --seed). BatchNorm running statistics are made non-trivial by a few train-mode forward passes on
 random data (cumulative averages), then the network is exported in eval mode by export_torchscript.export with
 the paper's settings: patch 96^3, threshold 0.3, Grad-CAM++ layer model.1.submodule.2.conv. The exporter also
-probes and records "alignment" and "receptive_field".
+probes and records "alignment" and "receptive_field", and exports the single-parameter PReLUs as leaky_relu
+(bit-identical; --keep-prelu keeps them, for timing).
 
   /usr/bin/python3 scripts/make_paper_size_bundle.py --out /tmp/paper-size-bundle
 
@@ -47,6 +48,8 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", required=True, help="bundle folder to write")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--keep-prelu", action="store_true", help="export the PReLUs as PReLU, as exporters before "
+                   "issue 25 did (for timing the leaky_relu export against; docs/model.md#prelu-as-leaky_relu)")
     a = p.parse_args(argv)
     net = build(a.seed)
     meta = {
@@ -68,8 +71,9 @@ def main(argv=None):
         "connectivity": 18,
         "features": True,
     }
-    export_torchscript.export(net, LAYER, a.out, meta, meta["patch_size"], 2)
-    print("parameters: %d" % sum(t.numel() for t in net.parameters()))
+    parameters = sum(t.numel() for t in net.parameters())  # before the export turns the PReLUs' slopes into constants
+    export_torchscript.export(net, LAYER, a.out, meta, meta["patch_size"], 2, prelu_as_leaky_relu=not a.keep_prelu)
+    print("parameters: %d" % parameters)
 
 
 if __name__ == "__main__":

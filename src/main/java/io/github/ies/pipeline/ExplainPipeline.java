@@ -20,6 +20,7 @@ import io.github.ies.io.Volume;
 import io.github.ies.model.DeviceSpec;
 import io.github.ies.model.ModelBundle;
 import io.github.ies.model.ProgressListener;
+import io.github.ies.model.PreluHint;
 import io.github.ies.model.SegmentationResult;
 import io.github.ies.model.Segmenter;
 import io.github.ies.model.TorchModel;
@@ -442,6 +443,8 @@ public final class ExplainPipeline {
         List<String> chans = channelKeys();
         Volume ref = in.channels[0];
         try (TorchModel model = TorchModel.load(in.bundle, device, true)) {
+            String preluHint = PreluHint.hint(model);   // an old export: PReLU backward computes unused slope gradients
+            if (preluHint != null) say.accept(preluHint);
             SaliencyEngine engine = new SaliencyEngine(model, o);
             say.accept("explaining " + targets.size() + " instance(s) on " + DeviceSpec.describe(device) + ": " + engine.describe());
             int[] pad = engine.fullPadding(md);

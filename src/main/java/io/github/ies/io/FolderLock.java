@@ -27,27 +27,30 @@ final class FolderLock {
 
     private final Path dir;
     private final Path key;
-    private FileChannel channel;
-    private FileLock lock;
+    // volatile: a shutdown hook (SIGTERM while the lock is being taken) reads them from another thread
+    private volatile FileChannel channel;
+    private volatile FileLock lock;
+    /** Whether this object put {@link #key} into {@link #HELD}. */
+    private volatile boolean registered;
+    /** Set by {@link #release}: the lock is not taken after it (a signal came first). */
+    private boolean released;
 
-    private FolderLock(Path dir, Path key) {
+    FolderLock(Path dir, Path key) {
         this.dir = dir;
         this.key = key;
     }
 
     /**
      * Takes the lock of {@code dir} (whose real path is {@code key}) for a run described by {@code holder}; a stale
-     * lock taken over is reported into {@code warnings}.
+     * lock taken over is reported into {@code warnings}. Every step is visible to {@link #release} at once, so a run stopped by a
+     * signal while it takes the lock (the shutdown hook calling release on another thread) leaves no lock file of its
+     * own behind; a lock file it does not hold is never deleted.
      */
-    static FolderLock take(Path dir, Path key, String holder, List<String> warnings) throws IOException {
-        FolderLock f = new FolderLock(dir, key);
-        f.lock(holder, warnings);
-        return f;
-    }
-
-    private void lock(String holder, List<String> warnings) throws IOException {
+    synchronized void lock(String holder, List<String> warnings) throws IOException {
+        if (released) throw new IOException("the run is stopping");
         String other = HELD.putIfAbsent(key, describeMe(holder));
         if (other != null) throw busy(other);
+        registered = true;
         Path lp = dir.resolve(OutputFolder.LOCK);
         try {
             for (int attempt = 0; ; attempt++) {
@@ -55,6 +58,7 @@ final class FolderLock {
                 // its descriptors of the file is closed. Whether the path still names the locked file is checked
                 // with stat (a run that ends deletes its lock file, another may create a new one meanwhile).
                 FileChannel ch = FileChannel.open(lp, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                channel = ch;
                 Object before = fileKey(lp);
                 FileLock l;
                 try {
@@ -63,11 +67,15 @@ final class FolderLock {
                     l = null;
                 }
                 if (l == null) {
+                    channel = null;
                     ch.close();
                     throw busy(readLock(lp));
                 }
+                lock = l;
                 Object after = fileKey(lp);
                 if ((before == null || !before.equals(after)) && attempt < 5) {
+                    lock = null;
+                    channel = null;
                     l.release();
                     ch.close();
                     continue;
@@ -76,8 +84,6 @@ final class FolderLock {
                 ch.truncate(0);
                 ch.write(ByteBuffer.wrap((describeMe(holder) + "\n").getBytes(StandardCharsets.UTF_8)), 0);
                 ch.force(true);
-                channel = ch;
-                lock = l;
                 if (!previous.isBlank()) {
                     warnings.add("took over the lock of an earlier run that is no longer running (" + strip(previous) + ")");
                 }
@@ -85,25 +91,44 @@ final class FolderLock {
             }
         } catch (IOException | RuntimeException e) {
             HELD.remove(key);
+            registered = false;
             throw e;
         }
     }
 
-    /** Deletes the lock file and releases the lock. */
-    void release() {
-        if (channel == null) return;
-        try {
-            Files.deleteIfExists(dir.resolve(OutputFolder.LOCK));
-        } catch (IOException ignored) {
-            // leave it: the OS lock is released below, so the next run takes it over
+    /**
+     * Deletes the lock file and releases the lock; {@link #lock} and release are synchronized, so a shutdown hook
+     * releases after a lock under way, and a lock is never taken after a release.
+     */
+    synchronized void release() {
+        released = true;
+        FileLock l = lock;
+        FileChannel ch = channel;
+        lock = null;
+        channel = null;
+        if (l != null) {
+            try {
+                Files.deleteIfExists(dir.resolve(OutputFolder.LOCK));
+            } catch (IOException ignored) {
+                // leave it: the OS lock is released below, so the next run takes it over
+            }
+            try {
+                l.release();
+            } catch (IOException ignored) {
+                // closing the channel releases the lock in any case
+            }
         }
-        try {
-            if (lock != null) lock.release();
-            channel.close();
-        } catch (IOException ignored) {
-            // closing the channel releases the lock in any case
+        if (ch != null) {
+            try {
+                ch.close();
+            } catch (IOException ignored) {
+                // nothing more to release
+            }
         }
-        HELD.remove(key);
+        if (registered) {
+            registered = false;
+            HELD.remove(key);
+        }
     }
 
     /** True when a live run (this JVM or another process) holds {@code folder}'s lock. */

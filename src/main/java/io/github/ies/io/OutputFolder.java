@@ -40,7 +40,7 @@ public final class OutputFolder implements AutoCloseable {
     private final List<Path> created;
     private final Staging staging;
     private final List<String> warnings = new ArrayList<>();
-    private FolderLock lock;
+    private volatile FolderLock lock;
     private final Thread hook;
     private volatile boolean keep;
     private volatile boolean closed;
@@ -165,7 +165,16 @@ public final class OutputFolder implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(f.hook);
         boolean ok = false;
         try {
-            f.lock = FolderLock.take(abs, key, holder, f.warnings);
+            // the lock is the folder's before it is taken, so that a signal while it is taken releases what was done
+            f.lock = new FolderLock(abs, key);
+            f.lock.lock(holder, f.warnings);
+            synchronized (f) {
+                // a signal before the lock was the folder's: the hook's clean-up has run, so undo the lock here
+                if (f.closed) {
+                    f.lock.release();
+                    throw new IOException("the run is stopping");
+                }
+            }
             f.staging.removeLeftovers(f.warnings);
             ok = true;
         } finally {

@@ -351,4 +351,49 @@ public class OutputFolderTest {
             assertTrue(e.getMessage(), e.getMessage().contains("holds the outputs of an analysis ('Lesion Statistics', its run.json); explain would"));
         }
     }
+
+    /**
+     * A signal while a run takes its folder's lock (the sweep's "SIGTERM right after it locked", under load): the
+     * shutdown hook's release, run before, during or after the lock is taken, leaves no lock file, and a lock is never
+     * taken after a release; a lock file another run holds is never deleted by a release that did not take it.
+     */
+    @Test
+    public void aReleaseBeforeOrAfterTheLockLeavesNoLockFile() throws Exception {
+        Path d = tmp.newFolder("locked").toPath();
+        Path lockFile = d.resolve(OutputFolder.LOCK);
+        // the hook ran first: the lock is refused, nothing is written
+        FolderLock early = new FolderLock(d, d.toRealPath());
+        early.release();
+        try {
+            early.lock("test", new java.util.ArrayList<>());
+            fail("a lock after the release");
+        } catch (java.io.IOException expected) {
+            assertTrue(expected.getMessage(), expected.getMessage().contains("stopping"));
+        }
+        assertFalse(Files.exists(lockFile));
+        // taken, then released from another thread (the hook): the file is gone and the folder can be locked again
+        FolderLock taken = new FolderLock(d, d.toRealPath());
+        taken.lock("test", new java.util.ArrayList<>());
+        assertTrue(Files.exists(lockFile));
+        Thread hook = new Thread(taken::release);
+        hook.start();
+        hook.join();
+        assertFalse(Files.exists(lockFile));
+        FolderLock next = new FolderLock(d, d.toRealPath());
+        next.lock("test", new java.util.ArrayList<>());
+        // a second object on a held folder is refused and its release leaves the holder's file in place
+        FolderLock other = new FolderLock(d, d.toRealPath());
+        try {
+            other.lock("other", new java.util.ArrayList<>());
+            fail("two holders");
+        } catch (OutputFolder.OutputBusyException expected) {
+            // busy
+        }
+        other.release();
+        assertTrue("the holder's lock file stays", Files.exists(lockFile));
+        assertTrue(OutputFolder.isHeld(d));
+        next.release();
+        assertFalse(Files.exists(lockFile));
+    }
+
 }

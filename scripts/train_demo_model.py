@@ -9,6 +9,18 @@ phantoms 1001..1003; all disjoint from the demo subject's seed (20261127). Two C
 Patches (48^3, half of them centred on lesion voxels) of z-score-normalised (nonzero, channel-wise) FLAIR and
 MPRAGE; loss = soft Dice (lesion class) + cross-entropy; Adam. Inference for validation/testing uses the
 sliding-window rule of scripts/monai_rules.py with the bundle's settings, the model in eval mode.
+
+--style realistic (issue 24): phantoms from `ies phantom --style realistic --spacing 2` (the default 192 x 224 x
+192 mm field of view, 96 x 112 x 96 voxels), generated into WORK/realistic/seed-<S>; default seeds: training 1..16,
+validation 500, held-out test 1001..1003 (disjoint from each other, from the demo subject 20261127 and from the
+cohort example 101..108 of docs/phantom.md). Normalisation "zscore" (whole image, channel-wise: the background is
+Rician noise, so "nonzero" is not the head; see docs/model.md), the same formula as the Java side's
+Normalization.zscore. Patches: half centred on lesion voxels, a fifth on the FLAIR hyperintensities that are not
+lesions (confounders.nii.gz), the rest anywhere; per-channel intensity augmentation (scale and shift). The default
+(--style classic) is unchanged, so the shipped demo model stays reproducible:
+
+  /usr/bin/python3 scripts/train_demo_model.py --style realistic --work /tmp/ies-train-realistic/work \
+      --minutes 35 --out /tmp/ies-train-realistic/demo-unet-realistic
 """
 import argparse
 import json
@@ -33,25 +45,52 @@ CONFIG = dict(in_channels=2, out_channels=2, channels=[16, 32, 64, 128], strides
 LAYER = "model.1.submodule.2.conv"
 
 
-def phantom(work, seed, extra, ies):
+REALISTIC_ARGS = ["--style", "realistic", "--spacing", "2"]
+
+
+def phantom(work, seed, extra, ies, style="classic", norm="zscore-nonzero"):
+    if style == "realistic":
+        d = os.path.join(work, "realistic", "seed-%d" % seed)
+        if not os.path.exists(os.path.join(d, "lesions.nii.gz")):
+            subprocess.run([ies, "phantom", "--out", d, "--seed", str(seed), "-q"] + REALISTIC_ARGS + extra,
+                           check=True)
+        return load_subject(d, norm, confounders=True)
     d = os.path.join(work, "phantom-%d" % seed)
     if not os.path.exists(os.path.join(d, "lesions.nii.gz")):
         subprocess.run([ies, "phantom", "--out", d, "--seed", str(seed)] + extra, check=True)
-    return load_subject(d)
+    return load_subject(d, norm)
 
 
-def load_subject(d):
+def zscore_whole(x):
+    """The bundle scheme "zscore" (Java Normalization.zscore, nnU-Net ZScoreNormalization without mask): per channel
+    (v - mean) / max(std, 1e-8) over the whole image, population std, statistics in double precision."""
+    out = np.empty_like(x)
+    for c in range(x.shape[0]):
+        v = x[c].astype(np.float64)
+        out[c] = ((v - v.mean()) / max(v.std(), 1e-8)).astype(np.float32)
+    return out
+
+
+NORMALIZE = {"zscore-nonzero": zscore_nonzero, "zscore": zscore_whole}
+
+
+def load_subject(d, norm="zscore-nonzero", confounders=False):
     flair = nib.load(os.path.join(d, "flair.nii.gz")).get_fdata(dtype=np.float32)
     mprage = nib.load(os.path.join(d, "mprage.nii.gz")).get_fdata(dtype=np.float32)
     gt = nib.load(os.path.join(d, "lesions.nii.gz")).get_fdata(dtype=np.float32) > 0.5
-    x = zscore_nonzero(np.stack([flair, mprage]).astype(np.float32))
-    return x, gt
+    x = NORMALIZE[norm](np.stack([flair, mprage]).astype(np.float32))
+    if not confounders:
+        return x, gt
+    conf = nib.load(os.path.join(d, "confounders.nii.gz")).get_fdata(dtype=np.float32) > 0.5
+    return x, gt, np.argwhere(conf)
 
 
-def sample_patch(x, gt, size, rng, lesion_fraction=0.5):
+def sample_patch(x, gt, size, rng, lesion_fraction=0.5, conf_idx=None, conf_fraction=0.0, intensity_aug=0.0):
     shape = gt.shape
-    if rng.random() < lesion_fraction and gt.any():
-        idx = np.argwhere(gt)
+    u = rng.random()
+    if (u < lesion_fraction and gt.any()) or (
+            conf_idx is not None and len(conf_idx) and u < lesion_fraction + conf_fraction):
+        idx = np.argwhere(gt) if u < lesion_fraction and gt.any() else conf_idx
         c = idx[rng.integers(len(idx))]
         start = [int(np.clip(c[d] - size // 2 + rng.integers(-size // 4, size // 4 + 1), 0, shape[d] - size))
                  for d in range(3)]
@@ -61,7 +100,12 @@ def sample_patch(x, gt, size, rng, lesion_fraction=0.5):
     xp, yp = x[(slice(None),) + sl], gt[sl]
     if rng.random() < 0.5:  # left-right flip (axis i)
         xp, yp = xp[:, ::-1], yp[::-1]
-    return np.ascontiguousarray(xp), np.ascontiguousarray(yp)
+    xp = np.ascontiguousarray(xp)
+    if intensity_aug > 0:  # per channel: scale 1 +- a, shift +- a (normalised units)
+        sc = 1 + rng.uniform(-intensity_aug, intensity_aug, size=(xp.shape[0], 1, 1, 1))
+        sh = rng.uniform(-intensity_aug, intensity_aug, size=(xp.shape[0], 1, 1, 1))
+        xp = (xp * sc + sh).astype(np.float32)
+    return xp, np.ascontiguousarray(yp)
 
 
 def loss_fn(logits, y):
@@ -112,7 +156,12 @@ def main():
     ap.add_argument("--work", default="/tmp/ies-train")
     ap.add_argument("--out", default=os.path.join(os.path.dirname(HERE), "test-images", "models", "demo-unet"))
     ap.add_argument("--minutes", type=float, default=35)
-    ap.add_argument("--train-seeds", type=int, default=12, help="phantom seeds 1..N for training")
+    ap.add_argument("--style", choices=["classic", "realistic"], default="classic",
+                    help="phantom style (realistic: ies phantom --style realistic --spacing 2; see above)")
+    ap.add_argument("--train-seeds", type=int, help="phantom seeds 1..N for training (default 12; realistic 16)")
+    ap.add_argument("--normalization", choices=sorted(NORMALIZE),
+                    help="bundle normalisation (default zscore-nonzero; realistic zscore)")
+    ap.add_argument("--name", help="bundle name (default demo-unet; realistic demo-unet-realistic)")
     ap.add_argument("--val-seed", type=int, default=500)
     ap.add_argument("--test-seeds", default="1001,1002,1003")
     ap.add_argument("--threads", type=int, default=2)
@@ -125,15 +174,39 @@ def main():
     ap.add_argument("--init", help="IES checkpoint to start from (fine-tuning), e.g. WORK/demo-unet.ckpt")
     ap.add_argument("--ies", default=os.path.join(HERE, "ies"), help="the ies launcher that generates the phantoms")
     a = ap.parse_args()
+    realistic = a.style == "realistic"
+    if a.train_seeds is None:
+        a.train_seeds = 16 if realistic else 12
+    if a.normalization is None:
+        a.normalization = "zscore" if realistic else "zscore-nonzero"
+    if a.name is None:
+        a.name = "demo-unet-realistic" if realistic else "demo-unet"
+    test_seeds = [int(s) for s in a.test_seeds.split(",")]
+    all_seeds = list(range(1, a.train_seeds + 1)) + [a.val_seed] + test_seeds
+    if len(set(all_seeds)) != len(all_seeds):
+        ap.error("training, validation and test seeds must be disjoint")
+    print("style %s, normalisation %s; seeds: training 1..%d, validation %d, held-out test %s"
+          % (a.style, a.normalization, a.train_seeds, a.val_seed, ",".join(map(str, test_seeds))), flush=True)
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     rng = np.random.default_rng(a.seed)
     os.makedirs(a.work, exist_ok=True)
     extra = a.phantom_args.split()
     t0 = time.time()
-    train = [phantom(a.work, s, extra, a.ies) for s in range(1, a.train_seeds + 1)]
-    val = phantom(a.work, a.val_seed, extra, a.ies)
-    tests = {int(s): phantom(a.work, int(s), extra, a.ies) for s in a.test_seeds.split(",")}
+    if realistic:  # the training range in one JVM (--count), each subject the same as a single run
+        missing = [s for s in range(1, a.train_seeds + 1)
+                   if not os.path.exists(os.path.join(a.work, "realistic", "seed-%d" % s, "lesions.nii.gz"))]
+        if missing:
+            subprocess.run([a.ies, "phantom", "--out", os.path.join(a.work, "realistic"), "--seed", "1", "--count",
+                            str(a.train_seeds), "-q"] + REALISTIC_ARGS + extra, check=True)
+    ph = lambda s: phantom(a.work, s, extra, a.ies, a.style, a.normalization)  # noqa: E731
+    train = [ph(s) for s in range(1, a.train_seeds + 1)]
+    val = ph(a.val_seed)[:2]
+    tests = {s: ph(s)[:2] for s in test_seeds}
+    if realistic:
+        sampler = lambda t: sample_patch(t[0], t[1], a.patch, rng, 0.5, t[2], 0.2, 0.1)  # noqa: E731
+    else:
+        sampler = lambda t: sample_patch(t[0], t[1], a.patch, rng)  # noqa: E731
     print("phantoms ready in %.0f s" % (time.time() - t0), flush=True)
 
     net = ies_unet.build(CONFIG)
@@ -145,7 +218,7 @@ def main():
     t_start = time.time()
     while time.time() < deadline:
         net.train()
-        xs, ys = zip(*(sample_patch(*train[rng.integers(len(train))], a.patch, rng) for _ in range(a.batch)))
+        xs, ys = zip(*(sampler(train[rng.integers(len(train))]) for _ in range(a.batch)))
         x = torch.from_numpy(np.stack(xs))
         y = torch.from_numpy(np.stack(ys).astype(np.int64))
         # learning rate: linear decay to 10% over the time budget
@@ -163,9 +236,9 @@ def main():
                   flush=True)
     train_s = time.time() - t_start
     net.eval()
-    ckpt = os.path.join(a.work, "demo-unet.ckpt")
+    ckpt = os.path.join(a.work, a.name + ".ckpt")
     if a.init and os.path.abspath(a.init) == os.path.abspath(ckpt):
-        ckpt = os.path.join(a.work, "demo-unet-finetuned.ckpt")
+        ckpt = os.path.join(a.work, a.name + "-finetuned.ckpt")
     torch.save({"arch": "ies_unet", "config": CONFIG, "state_dict": net.state_dict()}, ckpt)
 
     # threshold tuned on the validation phantom (voxel Dice)
@@ -181,14 +254,14 @@ def main():
     mean = {k: float(np.mean([r[k] for r in results.values()])) for k in ("dice", "ndsc", "recall")}
     print("held-out mean: %s" % json.dumps(mean), flush=True)
 
-    meta = {"format": "ies-model/1", "name": "demo-unet",
+    meta = {"format": "ies-model/1", "name": a.name,
             "description": "Demo 3D U-Net (MONAI UNet layout, channels %s, BatchNorm, PReLU) trained on synthetic "
-                           "phantoms (seeds 1..%d) by scripts/train_demo_model.py; not for clinical use"
-                           % (CONFIG["channels"], a.train_seeds),
-            "inputs": ["FLAIR", "MPRAGE"], "normalization": "zscore-nonzero", "patch_size": a.bundle_patch,
+                           "%sphantoms (seeds 1..%d) by scripts/train_demo_model.py; not for clinical use"
+                           % (CONFIG["channels"], "realistic-style " if realistic else "", a.train_seeds),
+            "inputs": ["FLAIR", "MPRAGE"], "normalization": a.normalization, "patch_size": a.bundle_patch,
             "overlap": overlap, "blending": blending, "activation": "softmax", "lesion_channel": 1,
             "threshold": thr, "min_lesion_voxels": min_vox, "connectivity": 18, "features": True,
-            "training": {"iterations": it, "init": a.init, "seconds": round(train_s), "train_seeds": [1, a.train_seeds],
+            "training": {"style": a.style, "iterations": it, "init": a.init, "seconds": round(train_s), "train_seeds": [1, a.train_seeds],
                          "val_seed": a.val_seed, "test_seeds": sorted(tests), "patch": a.patch, "batch": a.batch,
                          "threads": a.threads, "held_out": {str(k): v for k, v in results.items()},
                          "held_out_mean": mean}}

@@ -71,11 +71,7 @@ final class BiasAndNoise {
                 img[p] = 0;
                 continue;
             }
-            double s = img[p] * bias[p];
-            double u1 = rng.nextDouble(), u2 = rng.nextDouble();
-            double rad = Math.sqrt(-2 * StrictMath.log(1 - u1)) * sigma;
-            double n1 = rad * StrictMath.cos(2 * Math.PI * u2), n2 = rad * StrictMath.sin(2 * Math.PI * u2);
-            double v = Math.sqrt((s + n1) * (s + n1) + n2 * n2);
+            double v = rician(img[p] * bias[p], sigma, rng);
             img[p] = (float) v;
             max = Math.max(max, v);
         }
@@ -88,4 +84,17 @@ final class BiasAndNoise {
         }
         return slope;
     }
+
+    /**
+     * A Rician sample of signal {@code s}: the magnitude of s plus complex Gaussian noise of standard deviation
+     * {@code sigma} per component (Box-Muller from two uniforms of {@code rng}, StrictMath for the same values on
+     * every machine).
+     */
+    static double rician(double s, double sigma, SplittableRandom rng) {
+        double u1 = rng.nextDouble(), u2 = rng.nextDouble();
+        double rad = Math.sqrt(-2 * StrictMath.log(1 - u1)) * sigma;
+        double n1 = rad * StrictMath.cos(2 * Math.PI * u2), n2 = rad * StrictMath.sin(2 * Math.PI * u2);
+        return Math.sqrt((s + n1) * (s + n1) + n2 * n2);
+    }
+
 }

@@ -67,12 +67,7 @@ public final class PhantomGenerator {
         placer.placeAll(spec.lesions);
 
         Map<String, Object> params = new LinkedHashMap<>();
-        params.put("head_scale_x", a.headAxes[0] / 76.0);
-        params.put("head_scale_y", a.headAxes[1] / 95.0);
-        params.put("head_scale_z", a.headAxes[2] / 82.0);
-        params.put("ventricle_scale", a.ventScale);
-        params.put("cortex_thickness_mm", a.gmMm);
-        params.put("sulcus_feature_mm", a.sulcusFeatureMm);
+        anatomyParams(params, a);
 
         Contrast flairC = Contrast.flair(contrastRng);
         Contrast t1C = Contrast.mprage(contrastRng);
@@ -133,4 +128,15 @@ public final class PhantomGenerator {
     static double uniform(SplittableRandom r, double lo, double hi) {
         return lo + (hi - lo) * r.nextDouble();
     }
+
+    /** The subject's drawn anatomy parameters, as phantom.json records them (both styles). */
+    static void anatomyParams(Map<String, Object> params, Anatomy a) {
+        params.put("head_scale_x", a.headAxes[0] / 76.0);
+        params.put("head_scale_y", a.headAxes[1] / 95.0);
+        params.put("head_scale_z", a.headAxes[2] / 82.0);
+        params.put("ventricle_scale", a.ventScale);
+        params.put("cortex_thickness_mm", a.gmMm);
+        params.put("sulcus_feature_mm", a.sulcusFeatureMm);
+    }
+
 }

@@ -210,12 +210,7 @@ final class RealisticGenerator {
         double t1Slope = noiseAndQuantise(t1, r.mprageSigma, t1Max, noiseRng.split());
         r.confounder = conf;
 
-        params.put("head_scale_x", a.headAxes[0] / 76.0);
-        params.put("head_scale_y", a.headAxes[1] / 95.0);
-        params.put("head_scale_z", a.headAxes[2] / 82.0);
-        params.put("ventricle_scale", a.ventScale);
-        params.put("cortex_thickness_mm", a.gmMm);
-        params.put("sulcus_feature_mm", a.sulcusFeatureMm);
+        PhantomGenerator.anatomyParams(params, a);
         flairC.put(params, "flair_");
         t1C.put(params, "mprage_");
         params.put("black_hole_probability", bhFraction);
@@ -442,11 +437,7 @@ final class RealisticGenerator {
     private double noiseAndQuantise(float[] img, double sigma, double storedMax, SplittableRandom rng) {
         double max = 0;
         for (int p = 0; p < n; p++) {
-            double s = img[p];
-            double u1 = rng.nextDouble(), u2 = rng.nextDouble();
-            double rad = Math.sqrt(-2 * StrictMath.log(1 - u1)) * sigma;
-            double n1 = rad * StrictMath.cos(2 * Math.PI * u2), n2 = rad * StrictMath.sin(2 * Math.PI * u2);
-            double v = Math.sqrt((s + n1) * (s + n1) + n2 * n2);
+            double v = BiasAndNoise.rician(img[p], sigma, rng);
             img[p] = (float) v;
             max = Math.max(max, v);
         }

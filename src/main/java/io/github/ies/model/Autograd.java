@@ -21,7 +21,7 @@ public final class Autograd implements AutoCloseable {
 
     private final GradientBackend backend;
     private final boolean previousGradMode;
-    private final OneDnn.Scope oneDnnOff;
+    private final CountedSetting.Scope oneDnnOff;
     private boolean closed;
 
     private Autograd(GradientBackend backend, boolean grad, boolean oneDnn) {
@@ -52,12 +52,8 @@ public final class Autograd implements AutoCloseable {
 
     /** A backward pass that is itself recorded, for a second differentiation (double backward). */
     public void backwardRecorded(NDArray y, NDArray cotangent) {
-        try (AutoCloseable quiet = LibTorchNative.quietWarnings()) {
+        try (CountedSetting.Scope quiet = LibTorchNative.quietWarnings()) {
             backend.backward(y, cotangent, true, true);
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Exception closing) {
-            throw new IllegalStateException(closing);
         }
     }
 

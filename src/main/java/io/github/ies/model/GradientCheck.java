@@ -208,7 +208,7 @@ public final class GradientCheck {
                 GradientCheck c = new GradientCheck(model, crop, size, float64);
                 c.fdDirections = SEEN.add(modelKey) ? FIRST_DIRECTIONS : 1;
                 // on the CPU, memory a kernel reads unwritten turns to NaN, so such a kernel fails every check, not by chance
-                try (JunkFill.Scope fill = gpu ? null : JunkFill.on()) {
+                try (CountedSetting.Scope fill = gpu ? null : JunkFill.on()) {
                     if (!gpu && !JunkFill.available()) {
                         c.notes.add("reads of unwritten memory cannot be exposed (" + JunkFill.unavailableReason()
                                 + "): a kernel that reads them may pass by chance");

@@ -28,24 +28,7 @@ public final class JunkFill {
     private static boolean initialised;
     private static Pointer flag;
     private static String unavailable;
-    private static int scopes;
-    private static byte saved;
-
-    /** A scope during which the fill is on; closing it twice is harmless. */
-    public static final class Scope implements AutoCloseable {
-        private boolean open;
-
-        private Scope(boolean counted) { open = counted; }
-
-        @Override
-        public void close() {
-            synchronized (JunkFill.class) {
-                if (!open) return;
-                open = false;
-                if (--scopes == 0) flag.setByte(0, saved);
-            }
-        }
-    }
+    private static CountedSetting<Boolean> setting;
 
     private static synchronized void init() {
         if (initialised) return;
@@ -57,7 +40,11 @@ public final class JunkFill {
             return;
         }
         flag = LibTorchNative.global(c10, SYMBOLS);
-        if (flag == null) unavailable = "libc10 exports no FLAGS_caffe2_cpu_allocator_do_junk_fill";
+        if (flag == null) {
+            unavailable = "libc10 exports no FLAGS_caffe2_cpu_allocator_do_junk_fill";
+            return;
+        }
+        setting = new CountedSetting<>(() -> flag.getByte(0) != 0, on -> flag.setByte(0, (byte) (on ? 1 : 0)));
     }
 
     /** True when the flag can be set. */
@@ -78,12 +65,7 @@ public final class JunkFill {
     }
 
     /** Turns the fill on until the returned scope (and every other open one) is closed; a no-op where unavailable. */
-    public static synchronized Scope on() {
-        if (!available()) return new Scope(false);
-        if (scopes++ == 0) {
-            saved = flag.getByte(0);
-            flag.setByte(0, (byte) 1);
-        }
-        return new Scope(true);
+    public static synchronized CountedSetting.Scope on() {
+        return available() ? setting.open(saved -> true) : CountedSetting.NONE;
     }
 }

@@ -61,33 +61,20 @@ final class LibTorchNative {
     }
 
     private static boolean logInit;
-    private static Pointer logLevel;
-    private static int quietScopes;
-    private static int savedLevel;
+    private static CountedSetting<Integer> logLevel;
 
     /**
      * Raises c10's log threshold ({@code FLAGS_caffe2_log_level}) to errors while the returned scope is open, so
      * libtorch warnings that do not apply (e.g. the reference-cycle warning of a recorded backward pass whose leaves
      * are inputs, not parameters) are not printed; reference counted. A no-op when the flag cannot be reached.
      */
-    static synchronized AutoCloseable quietWarnings() {
+    static synchronized CountedSetting.Scope quietWarnings() {
         if (!logInit) {
             logInit = true;
             NativeLibrary c10 = library("c10", new String[1]);
-            if (c10 != null) logLevel = global(c10, "FLAGS_caffe2_log_level", "?FLAGS_caffe2_log_level@@3HA");
+            Pointer level = c10 == null ? null : global(c10, "FLAGS_caffe2_log_level", "?FLAGS_caffe2_log_level@@3HA");
+            if (level != null) logLevel = new CountedSetting<>(() -> level.getInt(0), v -> level.setInt(0, v));
         }
-        if (logLevel == null) return () -> { };
-        if (quietScopes++ == 0) {
-            savedLevel = logLevel.getInt(0);
-            logLevel.setInt(0, Math.max(savedLevel, 2));
-        }
-        boolean[] open = {true};
-        return () -> {
-            synchronized (LibTorchNative.class) {
-                if (!open[0]) return;
-                open[0] = false;
-                if (--quietScopes == 0) logLevel.setInt(0, savedLevel);
-            }
-        };
+        return logLevel == null ? CountedSetting.NONE : logLevel.open(saved -> Math.max(saved, 2));
     }
 }

@@ -31,24 +31,7 @@ public final class OneDnn {
     private static Function getter;
     private static String unavailable;
     private static boolean initialised;
-    private static int disabledScopes;
-    private static boolean savedValue;
-
-    /** A scope during which oneDNN is off (see {@link #disabled()}); closing it twice is harmless. */
-    public static final class Scope implements AutoCloseable {
-        private boolean open = true;
-
-        private Scope() { }
-
-        @Override
-        public void close() {
-            synchronized (OneDnn.class) {
-                if (!open) return;
-                open = false;
-                if (--disabledScopes == 0) set(savedValue);
-            }
-        }
-    }
+    private static CountedSetting<Boolean> setting;
 
     private static synchronized void init() {
         if (initialised) return;
@@ -72,6 +55,7 @@ public final class OneDnn {
             }
             setter = set;
             getter = get;
+            setting = new CountedSetting<>(OneDnn::enabled, OneDnn::set);
             return;
         }
         unavailable = "libtorch exports no at::Context::setUserEnabledMkldnn";
@@ -104,12 +88,8 @@ public final class OneDnn {
      *
      * @throws IllegalStateException when the switch is unavailable ({@link #unavailableReason()})
      */
-    public static synchronized Scope disabled() {
+    public static synchronized CountedSetting.Scope disabled() {
         if (!available()) throw new IllegalStateException("oneDNN cannot be turned off: " + unavailable);
-        if (disabledScopes++ == 0) {
-            savedValue = enabled();
-            set(false);
-        }
-        return new Scope();
+        return setting.open(saved -> false);
     }
 }

@@ -38,7 +38,7 @@ public class JunkFillTest {
         assertFalse(JunkFill.enabled());
         // large (mmap'd, zero pages from the system) and small (heap, reused) blocks alike
         for (int n : new int[] {1_000_000, 1000, 3}) {
-            try (JunkFill.Scope s = JunkFill.on()) {
+            try (CountedSetting.Scope s = JunkFill.on()) {
                 assertTrue(JunkFill.enabled());
                 assertEquals("unwritten floats of a " + n + "-float block", n, nanInEmpty(n));
             }
@@ -48,8 +48,8 @@ public class JunkFillTest {
 
     @Test
     public void scopesNestAndTheLastOneRestoresTheFlag() {
-        JunkFill.Scope outer = JunkFill.on();
-        JunkFill.Scope inner = JunkFill.on();
+        CountedSetting.Scope outer = JunkFill.on();
+        CountedSetting.Scope inner = JunkFill.on();
         inner.close();
         inner.close(); // twice: harmless
         assertTrue("the outer scope is still open", JunkFill.enabled());

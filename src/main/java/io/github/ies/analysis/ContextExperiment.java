@@ -64,6 +64,8 @@ public final class ContextExperiment {
         public double[][] maxScore;
         public double threshold;
         public int windowsRun;
+        /** Per input channel, the normalised value set outside the context (see {@code ChannelNormalization.zeroValue}). */
+        public float[] fill;
         /** The grid the experiment ran on, when not the input's, and ids lost on the way there. */
         public final List<String> warnings = new ArrayList<>();
 
@@ -176,6 +178,10 @@ public final class ContextExperiment {
         }
         r.threshold = o.threshold != null ? o.threshold : bundle.threshold();
         float[] x = Segmenter.normalize(bundle, channels); // [C, i, j, k]
+        // outside the context: what the normalisation makes of an empty (all-zero) background voxel; 0 for the
+        // paper's "zscore-nonzero", the image's -mean / std under whole-image "zscore" (0 there is mid-grey tissue)
+        float[] fill = io.github.ies.model.ChannelNormalization.zeroValue(bundle.normalizations(), channels);
+        r.fill = fill.clone();
         int cin = channels.length;
         int[] p = bundle.patchSize();
         SlidingWindow sw = new SlidingWindow(p, bundle.overlap(), bundle.blending());
@@ -223,6 +229,7 @@ public final class ContextExperiment {
                 listener.checkCancelled();
                 // the inputs kept on the region only (x in C order, the region in NIfTI order)
                 float[] xm = new float[x.length];
+                for (int c = 0; c < cin; c++) if (fill[c] != 0f) Arrays.fill(xm, c * d0 * d1 * d2, (c + 1) * d0 * d1 * d2, fill[c]);
                 for (int c = 0; c < cin; c++) {
                     Crops.paste(Crops.wrap(x, c * d0 * d1 * d2, dims, Crops.Order.C), Crops.wrap(region, dims, Crops.Order.NIFTI), new long[3],
                             Crops.wrap(xm, c * d0 * d1 * d2, dims, Crops.Order.C));

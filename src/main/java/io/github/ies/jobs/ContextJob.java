@@ -130,7 +130,11 @@ public final class ContextJob {
         JsonObject method = new JsonObject();
         method.addProperty("structuring_element", "18-connected (3x3x3 without corners)");
         method.addProperty("distance_mm", "k x min(spacing): every voxel within this distance of the lesion is in the context");
-        method.addProperty("zeroing", "normalised input set to 0 outside the dilated lesion");
+        method.addProperty("zeroing", "normalised input set, outside the dilated lesion, to what the bundle's normalisation "
+                + "makes of a raw 0 (an empty background voxel): 0 for zscore-nonzero, -mean/std for whole-image zscore");
+        JsonArray fill = new JsonArray();
+        if (r.fill != null) for (float f : r.fill) fill.add(f);
+        method.add("fill", fill);
         rec.add("method", method);
         JsonObject res = new JsonObject();
         JsonArray ids = new JsonArray();

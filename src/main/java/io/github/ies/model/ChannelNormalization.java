@@ -130,6 +130,40 @@ public final class ChannelNormalization {
     }
 
     /**
+     * What {@link #normalize} makes of a voxel that is 0 in every input channel (an empty background in a
+     * skull-stripped image), per channel, with the statistics of these channels: 0 for "zscore-nonzero",
+     * "zscore-mask" and "none" (zero voxels stay zero); -mean / std for "zscore"; the clipped and shifted 0 for "ct";
+     * -min / range for "rescale-0-1". The same double arithmetic as {@link #normalize}, so the value equals the
+     * normalised value of such a voxel exactly.
+     */
+    public static float[] zeroValue(List<ChannelNormalization> norms, Volume... channels) {
+        if (norms.size() != channels.length) {
+            throw new IllegalArgumentException(norms.size() + " normalisations for " + channels.length + " channels");
+        }
+        float[] z = new float[channels.length];
+        for (int c = 0; c < channels.length; c++) {
+            ChannelNormalization n = norms.get(c);
+            float[] d = channels[c].data();
+            switch (n.scheme) {
+                case ZSCORE: {
+                    double[] s = Normalization.zscoreStats(d, null);
+                    z[c] = s == null ? 0f : (float) ((0f - s[0]) / s[1]);
+                    break;
+                }
+                case CT: z[c] = Normalization.ct(new float[] {0f}, n.mean, n.std, n.lower, n.upper)[0]; break;
+                case RESCALE_0_1: {
+                    if (d.length == 0) break;
+                    double[] r = Normalization.rescaleRange(d);
+                    z[c] = (float) ((0f - r[0]) / r[1]);
+                    break;
+                }
+                default: z[c] = 0f; // zscore-nonzero, zscore-mask (outside the nonzero mask), none
+            }
+        }
+        return z;
+    }
+
+    /**
      * nnU-Net's {@code create_nonzero_mask}: voxels nonzero in any channel, with holes filled as scipy's
      * {@code binary_fill_holes} does (every voxel not reachable from the volume's border through outside voxels along
      * faces, 6-connectivity, is inside). NIfTI order.

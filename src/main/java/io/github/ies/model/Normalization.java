@@ -93,16 +93,22 @@ public enum Normalization {
 
     /** nnU-Net's z-score over the voxels where {@code mask} is true (all voxels when null); the others unchanged. */
     public static float[] zscore(float[] data, boolean[] mask) {
+        float[] out = data.clone();
+        double[] s = zscoreStats(data, mask);
+        if (s == null) return out;
+        for (int i = 0; i < out.length; i++) if (mask == null || mask[i]) out[i] = (float) ((data[i] - s[0]) / s[1]);
+        return out;
+    }
+
+    /** {mean, max(population std, 1e-8)} over the voxels where {@code mask} is true (all when null); null when none. */
+    static double[] zscoreStats(float[] data, boolean[] mask) {
         long n = 0;
         double sum = 0;
         for (int i = 0; i < data.length; i++) if (mask == null || mask[i]) { n++; sum += data[i]; }
-        float[] out = data.clone();
-        if (n == 0) return out;
+        if (n == 0) return null;
         double mean = sum / n, ss = 0;
         for (int i = 0; i < data.length; i++) if (mask == null || mask[i]) { double d = data[i] - mean; ss += d * d; }
-        double std = Math.max(Math.sqrt(ss / n), 1e-8);
-        for (int i = 0; i < out.length; i++) if (mask == null || mask[i]) out[i] = (float) ((data[i] - mean) / std);
-        return out;
+        return new double[] {mean, Math.max(Math.sqrt(ss / n), 1e-8)};
     }
 
     /** nnU-Net's CT normalisation: clip to [lower, upper], then (v - mean) / max(std, 1e-8). */
@@ -115,15 +121,20 @@ public enum Normalization {
 
     /** nnU-Net's rescale to [0, 1]: (v - min) / max(max - min, 1e-8). */
     public static float[] rescale01(float[] data) {
+        float[] out = new float[data.length];
+        if (data.length == 0) return out;
+        double[] r = rescaleRange(data);
+        for (int i = 0; i < out.length; i++) out[i] = (float) ((data[i] - r[0]) / r[1]);
+        return out;
+    }
+
+    /** {min, max(max - min, 1e-8)} of the voxels (rescale to [0, 1]). */
+    static double[] rescaleRange(float[] data) {
         double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
         for (float v : data) {
             lo = Math.min(lo, v);
             hi = Math.max(hi, v);
         }
-        float[] out = new float[data.length];
-        if (data.length == 0) return out;
-        double s = Math.max(hi - lo, 1e-8);
-        for (int i = 0; i < out.length; i++) out[i] = (float) ((data[i] - lo) / s);
-        return out;
+        return new double[] {lo, Math.max(hi - lo, 1e-8)};
     }
 }

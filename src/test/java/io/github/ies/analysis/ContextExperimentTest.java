@@ -39,11 +39,32 @@ public class ContextExperimentTest {
     }
 
     void check(int[] dims, int[][] lesions) throws Exception {
+        check(dims, lesions, tinyBundle(), false);
+    }
+
+    /**
+     * {@code wholeImageZscore}: the bundle normalises with "zscore" (whole image), so the reference sets the input
+     * outside the context to what that normalisation makes of a raw 0 voxel, -mean / std per channel (computed here
+     * independently, as NumPy would: population std in double precision), instead of 0.
+     */
+    void check(int[] dims, int[][] lesions, Path bundlePath, boolean wholeImageZscore) throws Exception {
         Random r = new Random(5);
         Volume[] ch = subject(dims, r);
         Volume labels = ch[0].zerosLike();
         for (int[] l : lesions) blob(labels, l[0], l[1], l[2], l[3], l[4]);
-        ModelBundle bundle = ModelBundle.load(tinyBundle());
+        ModelBundle bundle = ModelBundle.load(bundlePath);
+        float[] fill = new float[2];
+        if (wholeImageZscore) {
+            for (int c = 0; c < 2; c++) {
+                double sum = 0, ss = 0;
+                float[] d = ch[c].data();
+                for (float v : d) sum += v;
+                double mean = sum / d.length;
+                for (float v : d) ss += (v - mean) * (v - mean);
+                fill[c] = (float) (-mean / Math.sqrt(ss / d.length));
+                assertTrue(fill[c] < -1); // far from 0: the test tells the two fills apart
+            }
+        }
         Segmenter.Options so = new Segmenter.Options();
         so.threads = 1;
         try (Segmenter seg = new Segmenter(bundle, so)) {
@@ -54,6 +75,7 @@ public class ContextExperimentTest {
             o.batchSize = 3;
             o.threshold = 0.5;
             ContextExperiment.Result res = ContextExperiment.run(seg, ch, labels, o, null);
+            for (int c = 0; c < 2; c++) assertEquals(fill[c], res.fill[c], 1e-6);
             assertEquals(lesions.length - 1, res.lesions.size()); // the last blob is too large
             float[] x = Segmenter.normalize(bundle, ch);
             SlidingWindow sw = new SlidingWindow(bundle.patchSize(), bundle.overlap(), bundle.blending());
@@ -68,9 +90,8 @@ public class ContextExperimentTest {
                     if (s > 0) region = Operators.dilate18(region, dims);
                     float[] xz = new float[x.length];
                     for (int v = 0; v < vox; v++) {
-                        if (!region[v]) continue;
                         int i = v % d0, j = (v / d0) % d1, k = v / (d0 * d1), t = (i * d1 + j) * d2 + k;
-                        for (int c = 0; c < 2; c++) xz[c * vox + t] = x[c * vox + t];
+                        for (int c = 0; c < 2; c++) xz[c * vox + t] = region[v] ? x[c * vox + t] : fill[c];
                     }
                     SlidingWindow.Output out = sw.run(xz, 2, dims, (batch, b) -> seg.model().forward(batch, new long[] {b, 2, p[0], p[1], p[2]}),
                             4, null);
@@ -102,6 +123,26 @@ public class ContextExperimentTest {
     @Test
     public void restrictedWindowsEqualWholeVolumeInference() throws Exception {
         check(new int[] {34, 26, 21}, new int[][] {{2, 3, 4, 5, 12}, {5, 20, 10, 8, 20}, {7, 28, 20, 15, 9}, {9, 15, 15, 2, 45}});
+    }
+
+    /**
+     * Under whole-image "zscore" a normalised 0 is the image's mean (mid-grey tissue), not background: outside the
+     * context the experiment uses the normalised value of a raw 0 voxel, as an empty background would be.
+     */
+    @Test
+    public void wholeImageZscoreFillsWithTheNormalisedZero() throws Exception {
+        Path dir = java.nio.file.Files.createTempDirectory("ies-ctx-zscore");
+        try {
+            Path src = tinyBundle();
+            java.nio.file.Files.copy(src.resolve("model.pt"), dir.resolve("model.pt"));
+            String json = java.nio.file.Files.readString(src.resolve("ies-model.json"));
+            assertTrue(json.contains("\"zscore-nonzero\""));
+            java.nio.file.Files.writeString(dir.resolve("ies-model.json"), json.replace("\"zscore-nonzero\"", "\"zscore\""));
+            check(new int[] {34, 26, 21}, new int[][] {{2, 3, 4, 5, 12}, {5, 20, 10, 8, 20}, {9, 15, 15, 2, 45}}, dir, true);
+        } finally {
+            for (String f : new String[] {"model.pt", "ies-model.json"}) java.nio.file.Files.deleteIfExists(dir.resolve(f));
+            java.nio.file.Files.deleteIfExists(dir);
+        }
     }
 
     @Test

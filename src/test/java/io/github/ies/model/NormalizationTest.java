@@ -90,4 +90,37 @@ public class NormalizationTest {
         assertArrayEquals(new float[] {-2f, 0f, 1.5f}, Normalization.ct(new float[] {-10, 1, 9}, 1, 2, -3, 4), 0f);
         assertArrayEquals(new float[] {0f, 0f}, Normalization.zscore(new float[] {5, 5}, null), 0f);
     }
+
+    /**
+     * {@link ChannelNormalization#zeroValue}: what each scheme makes of a voxel that is 0 in every channel, read off
+     * the normalised image itself at such a voxel (a cavity outside nnU-Net's nonzero mask, since it touches the
+     * border here), bit for bit; and for whole-image z-score the known answer -mean / std, far from 0.
+     */
+    @Test
+    public void zeroValueIsTheNormalisedValueOfAnEmptyVoxel() {
+        int[] dims = {6, 5, 4};
+        io.github.ies.io.Geometry g = io.github.ies.io.Geometry.axisAligned(new double[] {1, 1, 1}, new double[] {0, 0, 0});
+        Volume a = Volume.zeros(dims, g), b = Volume.zeros(dims, g);
+        java.util.Random r = new java.util.Random(3);
+        for (int v = 1; v < a.size(); v++) { // voxel 0 (a corner) stays 0 in both channels
+            a.data()[v] = (float) (50 + 10 * r.nextGaussian());
+            b.data()[v] = (float) (200 + 30 * r.nextGaussian());
+        }
+        for (ChannelNormalization n : List.of(ChannelNormalization.of(Normalization.ZSCORE), ChannelNormalization.of(Normalization.ZSCORE_NONZERO),
+                ChannelNormalization.of(Normalization.ZSCORE_MASK), ChannelNormalization.of(Normalization.RESCALE_0_1),
+                ChannelNormalization.of(Normalization.NONE), ChannelNormalization.ct(40, 12, 5, 90))) {
+            List<ChannelNormalization> norms = List.of(n, n);
+            Volume[] out = ChannelNormalization.normalize(norms, a, b);
+            float[] z = ChannelNormalization.zeroValue(norms, a, b);
+            for (int c = 0; c < 2; c++) assertEquals(n + " channel " + c, out[c].data()[0], z[c], 0f);
+        }
+        double sum = 0, ss = 0;
+        for (float v : a.data()) sum += v;
+        double mean = sum / a.size();
+        for (float v : a.data()) ss += (v - mean) * (v - mean);
+        float want = (float) (-mean / Math.sqrt(ss / a.size()));
+        float got = ChannelNormalization.zeroValue(List.of(ChannelNormalization.of(Normalization.ZSCORE)), a)[0];
+        assertEquals(want, got, 1e-6);
+        assertTrue(got < -4);
+    }
 }

@@ -305,6 +305,8 @@ def main():
             "inputs": ["FLAIR", "MPRAGE"], "normalization": a.normalization, "patch_size": a.bundle_patch,
             "overlap": overlap, "blending": blending, "activation": "softmax", "lesion_channel": 1,
             "threshold": thr, "min_lesion_voxels": min_vox, "connectivity": 18, "features": True,
+            # realistic: the grid the phantoms are on, so inputs on another grid (e.g. 2.5 mm LAS) are resampled to it
+            **({"orientation": "RAS", "spacing": [2.0, 2.0, 2.0]} if realistic else {}),
             "training": {"style": a.style, "iterations": it, "init": a.init, "seconds": round(train_s), "train_seeds": [1, a.train_seeds],
                          "val_seeds": val_seeds, "per_lesion": a.per_lesion, "test_seeds": sorted(tests), "patch": a.patch, "batch": a.batch,
                          "threads": a.threads, "held_out": {str(k): v for k, v in results.items()},

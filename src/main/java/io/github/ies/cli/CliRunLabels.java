@@ -12,14 +12,15 @@ public final class CliRunLabels implements OutputKind.Labels {
 
     @Override
     public Map<String, OutputKind> labels() {
-        return Map.of(
-                "segment", OutputKind.SEGMENT,
-                "explain", OutputKind.EXPLAIN,
-                "demo", OutputKind.EXPLAIN,
-                "batch", OutputKind.BATCH,
-                "analyze", OutputKind.ANALYSIS,
-                "experiment context", OutputKind.CONTEXT,
-                "experiment relocate", OutputKind.RELOCATE,
-                "evaluate", OutputKind.EVALUATION);
+        return Map.ofEntries(
+                Map.entry("experiment pool", OutputKind.POOL),
+                Map.entry("segment", OutputKind.SEGMENT),
+                Map.entry("explain", OutputKind.EXPLAIN),
+                Map.entry("demo", OutputKind.EXPLAIN),
+                Map.entry("batch", OutputKind.BATCH),
+                Map.entry("analyze", OutputKind.ANALYSIS),
+                Map.entry("experiment context", OutputKind.CONTEXT),
+                Map.entry("experiment relocate", OutputKind.RELOCATE),
+                Map.entry("evaluate", OutputKind.EVALUATION));
     }
 }

@@ -19,11 +19,17 @@ import java.util.concurrent.Callable;
 /** {@code ies demo}: segments and explains the shipped demo subject with the shipped model. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Segments and explains the shipped synthetic demo subject (test-images/demo) with the shipped demo model "
-                + "(test-images/models/demo-unet): all methods, ground-truth categories (TP/FP/FN/TN), a per-lesion summary.",
+                + "(test-images/models/demo-unet): all methods, ground-truth categories (TP/FP/FN/TN), a per-lesion summary. "
+                + "--style realistic: the realistic subject (test-images/demo-realistic: MS-like contrasts, normal FLAIR "
+                + "hyperintensities, bias field, Rician noise) with the model trained on such phantoms (test-images/models/demo-unet-realistic).",
                 "Same outputs as 'ies explain'. Defaults are chosen to finish in a few minutes on 2 CPU cores."})
 public final class DemoCommand implements Callable<Integer> {
 
     static final String DEMO = "test-images/demo", MODEL = "test-images/models/demo-unet";
+    static final String DEMO_REALISTIC = "test-images/demo-realistic", MODEL_REALISTIC = "test-images/models/demo-unet-realistic";
+
+    /** The two shipped demo subjects, each with the model trained on its style of phantom. */
+    enum Style { classic, realistic }
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -33,6 +39,10 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--home", paramLabel = "DIR", description = "the IES folder holding test-images/ (default: found from the program's location or the current folder)")
     Path home;
+
+    @Option(names = "--style", paramLabel = "STYLE", defaultValue = "classic",
+            description = "classic (the demo subject and model) or realistic (the realistic subject and model; docs/phantom.md, docs/model.md) (default: ${DEFAULT-VALUE})")
+    Style style;
 
     @Option(names = "--tn-spheres", paramLabel = "N", defaultValue = "3",
             description = "TN spheres placed when a ground truth is given (default: ${DEFAULT-VALUE})")
@@ -58,7 +68,8 @@ public final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path h = findHome(home);
-        Path demo = h.resolve(DEMO), model = h.resolve(MODEL);
+        boolean realistic = style == Style.realistic;
+        Path demo = h.resolve(realistic ? DEMO_REALISTIC : DEMO), model = h.resolve(realistic ? MODEL_REALISTIC : MODEL);
         for (Path p : new Path[] {demo.resolve("flair.nii.gz"), demo.resolve("mprage.nii.gz"), model.resolve("ies-model.json")}) {
             if (!Files.isRegularFile(p)) {
                 throw new IllegalArgumentException("demo file not found: " + p + " (run from the IES folder or give --home)");

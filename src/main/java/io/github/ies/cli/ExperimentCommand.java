@@ -20,8 +20,8 @@ import java.util.concurrent.Callable;
 
 /** {@code ies experiment}: the paper's experiments on a model (docs/analysis.md). */
 @Command(name = "experiment", mixinStandardHelpOptions = true,
-        description = "The paper's experiments: perilesional context (context), relocated lesions (relocate).",
-        subcommands = {ExperimentCommand.Context.class, RelocateCommand.class})
+        description = "The paper's experiments: perilesional context (context), relocated lesions (relocate), and both pooled over subjects (pool).",
+        subcommands = {ExperimentCommand.Context.class, RelocateCommand.class, PoolCommand.class})
 public final class ExperimentCommand implements Runnable {
 
     @CommandLine.Spec
@@ -29,7 +29,7 @@ public final class ExperimentCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: context or relocate");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: context, relocate or pool");
     }
 
     /** Reads the named inputs and orders them as the bundle's. */

@@ -15,12 +15,12 @@ import java.util.ServiceLoader;
  */
 public enum OutputKind {
     SEGMENT(Folder.SUBJECT), EXPLAIN(Folder.SUBJECT), BATCH(Folder.SUBJECT), ANALYSIS(Folder.ANALYSIS), CONTEXT(Folder.CONTEXT),
-    RELOCATE(Folder.RELOCATE), EVALUATION(Folder.EVALUATION);
+    RELOCATE(Folder.RELOCATE), EVALUATION(Folder.EVALUATION), POOL(Folder.POOL);
 
     /** The kinds of folders, as the messages name them. */
     private enum Folder {
         SUBJECT("a subject's segmentation or explanation"), ANALYSIS("an analysis"), CONTEXT("a context experiment"),
-        RELOCATE("a relocation experiment"), EVALUATION("an evaluation");
+        RELOCATE("a relocation experiment"), EVALUATION("an evaluation"), POOL("pooled experiments");
 
         final String description;
 

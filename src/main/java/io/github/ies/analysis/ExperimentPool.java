@@ -1,0 +1,274 @@
+package io.github.ies.analysis;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The paper's two experiments pooled over subjects (a cohort): the perilesional context curves of several
+ * {@code ies experiment context} folders as one curve over all their lesions (paper Fig. 13 for a cohort), and the
+ * cases of several {@code ies experiment relocate} folders as one table with a per-case summary. Reads the folders'
+ * tables ({@code context_lesions.csv}, {@code relocate.csv}); every lesion counts once, whatever subject it is from.
+ */
+public final class ExperimentPool {
+
+    private ExperimentPool() {}
+
+    /** One lesion's curve from one context folder. */
+    public static final class ContextLesion {
+        public final String source;
+        public final int id, voxels;
+        public final double[] meanScore, maxScore;
+        public final boolean[] detected;
+
+        ContextLesion(String source, int id, int voxels, int steps) {
+            this.source = source;
+            this.id = id;
+            this.voxels = voxels;
+            meanScore = new double[steps];
+            maxScore = new double[steps];
+            detected = new boolean[steps];
+        }
+    }
+
+    /** The pooled context curves. */
+    public static final class Context {
+        public double[] distanceMm;
+        public final List<ContextLesion> lesions = new ArrayList<>();
+        /** The detection threshold of every pooled run (they must agree). */
+        public double threshold = Double.NaN;
+
+        public int steps() { return distanceMm.length; }
+
+        /** Mean over the lesions of their mean score at step s. */
+        public double mean(int s) {
+            return lesions.stream().mapToDouble(l -> l.meanScore[s]).average().orElse(Double.NaN);
+        }
+
+        /** Population standard deviation across lesions at step s (as np.std). */
+        public double std(int s) {
+            double m = mean(s);
+            return Math.sqrt(lesions.stream().mapToDouble(l -> (l.meanScore[s] - m) * (l.meanScore[s] - m)).average().orElse(Double.NaN));
+        }
+
+        public int nDetected(int s) {
+            return (int) lesions.stream().filter(l -> l.detected[s]).count();
+        }
+
+        /** The first step from which every lesion stays detected; -1 if none. */
+        public int allDetectedStep() {
+            int first = -1;
+            for (int s = steps() - 1; s >= 0; s--) {
+                if (nDetected(s) == lesions.size()) first = s;
+                else break;
+            }
+            return first;
+        }
+
+        /** step,distance_mm,mean_score,std_score,n_detected,n_lesions,n_sources. */
+        public String csv() {
+            StringBuilder sb = new StringBuilder("step,distance_mm,mean_score,std_score,n_detected,n_lesions,n_sources\r\n");
+            long sources = lesions.stream().map(l -> l.source).distinct().count();
+            for (int s = 0; s < steps(); s++) {
+                sb.append(s).append(',').append(fmt(distanceMm[s])).append(',').append(fmt(mean(s))).append(',').append(fmt(std(s)))
+                        .append(',').append(nDetected(s)).append(',').append(lesions.size()).append(',').append(sources).append("\r\n");
+            }
+            return sb.toString();
+        }
+
+        /** source,step,distance_mm,lesion,voxels,mean_score,max_score,detected. */
+        public String detailCsv() {
+            StringBuilder sb = new StringBuilder("source,step,distance_mm,lesion,voxels,mean_score,max_score,detected\r\n");
+            for (ContextLesion l : lesions) {
+                for (int s = 0; s < steps(); s++) {
+                    sb.append(csvField(l.source)).append(',').append(s).append(',').append(fmt(distanceMm[s])).append(',').append(l.id).append(',')
+                            .append(l.voxels).append(',').append(fmt(l.meanScore[s])).append(',').append(fmt(l.maxScore[s])).append(',')
+                            .append(l.detected[s] ? 1 : 0).append("\r\n");
+                }
+            }
+            return sb.toString();
+        }
+    }
+
+    /**
+     * Pools context folders ({@code context_lesions.csv} in each; {@code sources} name them, e.g. the subject). All
+     * must have the same steps and distances, and the same threshold where given ({@code thresholds}, NaN: unknown).
+     */
+    public static Context context(List<Path> folders, List<String> sources, double[] thresholds) throws IOException {
+        if (folders.isEmpty()) throw new IllegalArgumentException("no context folder to pool");
+        Context c = new Context();
+        for (int f = 0; f < folders.size(); f++) {
+            Path csv = folders.get(f).resolve("context_lesions.csv");
+            if (!Files.isRegularFile(csv)) {
+                throw new IllegalArgumentException(folders.get(f) + " has no context_lesions.csv: give folders written by 'ies experiment context'");
+            }
+            List<Map<String, String>> rows = readCsv(csv);
+            int steps = 0;
+            for (Map<String, String> r : rows) steps = Math.max(steps, Integer.parseInt(field(r, "step", csv)) + 1);
+            double[] dist = new double[steps];
+            Map<Integer, ContextLesion> byId = new LinkedHashMap<>();
+            for (Map<String, String> r : rows) {
+                int s = Integer.parseInt(field(r, "step", csv)), id = Integer.parseInt(field(r, "lesion", csv));
+                dist[s] = Double.parseDouble(field(r, "distance_mm", csv));
+                ContextLesion l = byId.get(id);
+                if (l == null) {
+                    l = new ContextLesion(sources.get(f), id, Integer.parseInt(field(r, "voxels", csv)), steps);
+                    byId.put(id, l);
+                }
+                l.meanScore[s] = num(field(r, "mean_score", csv));
+                l.maxScore[s] = num(field(r, "max_score", csv));
+                l.detected[s] = "1".equals(field(r, "detected", csv));
+            }
+            if (c.distanceMm == null) c.distanceMm = dist;
+            else if (!Arrays.equals(c.distanceMm, dist)) {
+                throw new IllegalArgumentException(folders.get(f) + ": its steps " + Arrays.toString(dist) + " mm differ from " + folders.get(0)
+                        + "'s " + Arrays.toString(c.distanceMm) + " mm; run every subject with the same --steps on the same voxel size");
+            }
+            double t = thresholds == null ? Double.NaN : thresholds[f];
+            if (!Double.isNaN(t)) {
+                if (Double.isNaN(c.threshold)) c.threshold = t;
+                else if (c.threshold != t) {
+                    throw new IllegalArgumentException(folders.get(f) + ": threshold " + t + " differs from " + c.threshold
+                            + " of the folders before it; pool runs of one model and threshold");
+                }
+            }
+            c.lesions.addAll(byId.values());
+        }
+        return c;
+    }
+
+    /** The relocation cases of several folders. */
+    public static final class Relocate {
+        public final List<String> header = new ArrayList<>();
+        public final List<Map<String, String>> rows = new ArrayList<>();
+
+        /** source,&lt;the relocate.csv columns&gt;: the union of the folders' columns, in first-seen order. */
+        public String csv() {
+            StringBuilder sb = new StringBuilder("source");
+            for (String h : header) sb.append(',').append(h);
+            sb.append("\r\n");
+            for (Map<String, String> r : rows) {
+                sb.append(csvField(r.get("source")));
+                for (String h : header) sb.append(',').append(csvField(r.getOrDefault(h, "")));
+                sb.append("\r\n");
+            }
+            return sb.toString();
+        }
+
+        /** The cases in first-seen order. */
+        public List<String> cases() {
+            List<String> out = new ArrayList<>();
+            for (Map<String, String> r : rows) if (!out.contains(r.get("case"))) out.add(r.get("case"));
+            return out;
+        }
+
+        /**
+         * case,n,detected,mean_score_median,mean_score_min,mean_score_max and, per peak column (the explanation's
+         * {@code <method>_<channel>_peak_pos/_neg}), its median over the case's lesions.
+         */
+        public String summaryCsv() {
+            List<String> peaks = new ArrayList<>();
+            for (String h : header) if (h.endsWith("_peak_pos") || h.endsWith("_peak_neg")) peaks.add(h);
+            StringBuilder sb = new StringBuilder("case,n,detected,mean_score_median,mean_score_min,mean_score_max");
+            for (String p : peaks) sb.append(',').append(p).append("_median");
+            sb.append("\r\n");
+            for (String cs : cases()) {
+                List<Map<String, String>> rs = new ArrayList<>();
+                for (Map<String, String> r : rows) if (cs.equals(r.get("case"))) rs.add(r);
+                double[] score = rs.stream().mapToDouble(r -> num(r.get("mean_score"))).filter(Double::isFinite).toArray();
+                long det = rs.stream().filter(r -> "1".equals(r.get("detected"))).count();
+                sb.append(csvField(cs)).append(',').append(rs.size()).append(',').append(det).append(',').append(fmt(Statistics.median(score).median))
+                        .append(',').append(fmt(Arrays.stream(score).min().orElse(Double.NaN))).append(',')
+                        .append(fmt(Arrays.stream(score).max().orElse(Double.NaN)));
+                for (String p : peaks) {
+                    double[] v = rs.stream().mapToDouble(r -> num(r.get(p))).filter(Double::isFinite).toArray();
+                    sb.append(',').append(fmt(Statistics.median(v).median));
+                }
+                sb.append("\r\n");
+            }
+            return sb.toString();
+        }
+    }
+
+    /** Pools relocation folders ({@code relocate.csv} in each). */
+    public static Relocate relocate(List<Path> folders, List<String> sources) throws IOException {
+        if (folders.isEmpty()) throw new IllegalArgumentException("no relocation folder to pool");
+        Relocate r = new Relocate();
+        for (int f = 0; f < folders.size(); f++) {
+            Path csv = folders.get(f).resolve("relocate.csv");
+            if (!Files.isRegularFile(csv)) {
+                throw new IllegalArgumentException(folders.get(f) + " has no relocate.csv: give folders written by 'ies experiment relocate'");
+            }
+            List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
+            if (!lines.isEmpty()) for (String h : split(lines.get(0))) if (!r.header.contains(h)) r.header.add(h);
+            for (Map<String, String> row : readCsv(csv)) {
+                field(row, "case", csv);
+                row.put("source", sources.get(f));
+                r.rows.add(row);
+            }
+        }
+        return r;
+    }
+
+    // ---- small CSV helpers (the tables this project writes: comma-separated, no quoted commas in numbers)
+
+    static List<Map<String, String>> readCsv(Path csv) throws IOException {
+        List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
+        List<Map<String, String>> out = new ArrayList<>();
+        if (lines.isEmpty()) return out;
+        List<String> h = split(lines.get(0));
+        for (int i = 1; i < lines.size(); i++) {
+            if (lines.get(i).isBlank()) continue;
+            List<String> v = split(lines.get(i));
+            if (v.size() != h.size()) throw new IllegalArgumentException(csv + " line " + (i + 1) + ": " + v.size() + " fields, the header has " + h.size());
+            Map<String, String> m = new LinkedHashMap<>();
+            for (int k = 0; k < h.size(); k++) m.put(h.get(k), v.get(k));
+            out.add(m);
+        }
+        return out;
+    }
+
+    static List<String> split(String line) {
+        List<String> out = new ArrayList<>();
+        StringBuilder cur = new StringBuilder();
+        boolean quoted = false;
+        for (int i = 0; i < line.length(); i++) {
+            char ch = line.charAt(i);
+            if (quoted) {
+                if (ch == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') { cur.append('"'); i++; }
+                else if (ch == '"') quoted = false;
+                else cur.append(ch);
+            } else if (ch == '"') quoted = true;
+            else if (ch == ',') { out.add(cur.toString()); cur.setLength(0); }
+            else if (ch != '\r') cur.append(ch);
+        }
+        out.add(cur.toString());
+        return out;
+    }
+
+    static String field(Map<String, String> row, String key, Path csv) {
+        String v = row.get(key);
+        if (v == null) throw new IllegalArgumentException(csv + " has no column '" + key + "'");
+        return v;
+    }
+
+    static double num(String s) {
+        return s == null || s.isEmpty() ? Double.NaN : Double.parseDouble(s);
+    }
+
+    static String csvField(String s) {
+        if (s == null) return "";
+        return s.contains(",") || s.contains("\"") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
+    }
+
+    static String fmt(double v) {
+        return Double.isFinite(v) ? String.format(Locale.ROOT, "%.6g", v) : "";
+    }
+}

@@ -1,7 +1,8 @@
 package io.github.ies.analysis;
 
+import io.github.ies.instances.LesionTable;
+
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -109,33 +110,50 @@ public final class ExperimentPool {
             if (!Files.isRegularFile(csv)) {
                 throw new IllegalArgumentException(folders.get(f) + " has no context_lesions.csv: give folders written by 'ies experiment context'");
             }
-            List<Map<String, String>> rows = readCsv(csv);
+            LesionTable t = LesionTable.read(csv);
+            for (String col : new String[] {"step", "distance_mm", "lesion", "voxels", "mean_score", "max_score", "detected"}) {
+                if (!t.hasColumn(col)) throw new IllegalArgumentException(csv + " has no column '" + col + "': give folders written by 'ies experiment context'");
+            }
+            if (t.hasColumn("source")) {
+                throw new IllegalArgumentException(folders.get(f) + " is a pooled folder (its table has a source column): pool the subjects' own folders");
+            }
+            if (t.rowCount() == 0) throw new IllegalArgumentException(csv + " lists no lesion");
             int steps = 0;
-            for (Map<String, String> r : rows) steps = Math.max(steps, Integer.parseInt(field(r, "step", csv)) + 1);
+            for (int r = 0; r < t.rowCount(); r++) steps = Math.max(steps, integer(t, r, "step", csv) + 1);
             double[] dist = new double[steps];
             Map<Integer, ContextLesion> byId = new LinkedHashMap<>();
-            for (Map<String, String> r : rows) {
-                int s = Integer.parseInt(field(r, "step", csv)), id = Integer.parseInt(field(r, "lesion", csv));
-                dist[s] = Double.parseDouble(field(r, "distance_mm", csv));
+            Map<Integer, boolean[]> seen = new LinkedHashMap<>();
+            for (int r = 0; r < t.rowCount(); r++) {
+                int s = integer(t, r, "step", csv), id = integer(t, r, "lesion", csv);
+                if (s < 0) throw new IllegalArgumentException(csv + " row " + (r + 2) + ": negative step " + s);
+                dist[s] = number(t, r, "distance_mm", csv);
                 ContextLesion l = byId.get(id);
                 if (l == null) {
-                    l = new ContextLesion(sources.get(f), id, Integer.parseInt(field(r, "voxels", csv)), steps);
+                    l = new ContextLesion(sources.get(f), id, integer(t, r, "voxels", csv), steps);
                     byId.put(id, l);
+                    seen.put(id, new boolean[steps]);
                 }
-                l.meanScore[s] = num(field(r, "mean_score", csv));
-                l.maxScore[s] = num(field(r, "max_score", csv));
-                l.detected[s] = "1".equals(field(r, "detected", csv));
+                if (seen.get(id)[s]) throw new IllegalArgumentException(csv + " row " + (r + 2) + ": lesion " + id + " step " + s + " listed twice");
+                seen.get(id)[s] = true;
+                l.meanScore[s] = number(t, r, "mean_score", csv);
+                l.maxScore[s] = number(t, r, "max_score", csv);
+                l.detected[s] = "1".equals(t.get(r, "detected"));
+            }
+            for (Map.Entry<Integer, boolean[]> e : seen.entrySet()) {
+                for (int s = 0; s < steps; s++) {
+                    if (!e.getValue()[s]) throw new IllegalArgumentException(csv + ": lesion " + e.getKey() + " has no row for step " + s);
+                }
             }
             if (c.distanceMm == null) c.distanceMm = dist;
             else if (!Arrays.equals(c.distanceMm, dist)) {
                 throw new IllegalArgumentException(folders.get(f) + ": its steps " + Arrays.toString(dist) + " mm differ from " + folders.get(0)
                         + "'s " + Arrays.toString(c.distanceMm) + " mm; run every subject with the same --steps on the same voxel size");
             }
-            double t = thresholds == null ? Double.NaN : thresholds[f];
-            if (!Double.isNaN(t)) {
-                if (Double.isNaN(c.threshold)) c.threshold = t;
-                else if (c.threshold != t) {
-                    throw new IllegalArgumentException(folders.get(f) + ": threshold " + t + " differs from " + c.threshold
+            double th = thresholds == null ? Double.NaN : thresholds[f];
+            if (!Double.isNaN(th)) {
+                if (Double.isNaN(c.threshold)) c.threshold = th;
+                else if (c.threshold != th) {
+                    throw new IllegalArgumentException(folders.get(f) + ": threshold " + th + " differs from " + c.threshold
                             + " of the folders before it; pool runs of one model and threshold");
                 }
             }
@@ -206,10 +224,15 @@ public final class ExperimentPool {
             if (!Files.isRegularFile(csv)) {
                 throw new IllegalArgumentException(folders.get(f) + " has no relocate.csv: give folders written by 'ies experiment relocate'");
             }
-            List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
-            if (!lines.isEmpty()) for (String h : split(lines.get(0))) if (!r.header.contains(h)) r.header.add(h);
-            for (Map<String, String> row : readCsv(csv)) {
-                field(row, "case", csv);
+            LesionTable t = LesionTable.read(csv);
+            if (!t.hasColumn("case")) throw new IllegalArgumentException(csv + " has no column 'case': give folders written by 'ies experiment relocate'");
+            if (t.hasColumn("source")) {
+                throw new IllegalArgumentException(folders.get(f) + " is a pooled folder (its table has a source column): pool the subjects' own folders");
+            }
+            for (String h : t.columns()) if (!r.header.contains(h)) r.header.add(h);
+            for (int i = 0; i < t.rowCount(); i++) {
+                Map<String, String> row = new LinkedHashMap<>();
+                for (String h : t.columns()) row.put(h, t.get(i, h));
                 row.put("source", sources.get(f));
                 r.rows.add(row);
             }
@@ -217,58 +240,40 @@ public final class ExperimentPool {
         return r;
     }
 
-    // ---- small CSV helpers (the tables this project writes: comma-separated, no quoted commas in numbers)
+    // ---- helpers
 
-    static List<Map<String, String>> readCsv(Path csv) throws IOException {
-        List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
-        List<Map<String, String>> out = new ArrayList<>();
-        if (lines.isEmpty()) return out;
-        List<String> h = split(lines.get(0));
-        for (int i = 1; i < lines.size(); i++) {
-            if (lines.get(i).isBlank()) continue;
-            List<String> v = split(lines.get(i));
-            if (v.size() != h.size()) throw new IllegalArgumentException(csv + " line " + (i + 1) + ": " + v.size() + " fields, the header has " + h.size());
-            Map<String, String> m = new LinkedHashMap<>();
-            for (int k = 0; k < h.size(); k++) m.put(h.get(k), v.get(k));
-            out.add(m);
+    static int integer(LesionTable t, int row, String col, Path csv) {
+        try {
+            return Integer.parseInt(t.get(row, col).trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(csv + " row " + (row + 2) + ", column " + col + ": not a whole number: '" + t.get(row, col) + "'");
         }
-        return out;
     }
 
-    static List<String> split(String line) {
-        List<String> out = new ArrayList<>();
-        StringBuilder cur = new StringBuilder();
-        boolean quoted = false;
-        for (int i = 0; i < line.length(); i++) {
-            char ch = line.charAt(i);
-            if (quoted) {
-                if (ch == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') { cur.append('"'); i++; }
-                else if (ch == '"') quoted = false;
-                else cur.append(ch);
-            } else if (ch == '"') quoted = true;
-            else if (ch == ',') { out.add(cur.toString()); cur.setLength(0); }
-            else if (ch != '\r') cur.append(ch);
+    static double number(LesionTable t, int row, String col, Path csv) {
+        String v = t.get(row, col).trim();
+        if (v.isEmpty()) return Double.NaN;
+        try {
+            return Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(csv + " row " + (row + 2) + ", column " + col + ": not a number: '" + v + "'");
         }
-        out.add(cur.toString());
-        return out;
-    }
-
-    static String field(Map<String, String> row, String key, Path csv) {
-        String v = row.get(key);
-        if (v == null) throw new IllegalArgumentException(csv + " has no column '" + key + "'");
-        return v;
     }
 
     static double num(String s) {
-        return s == null || s.isEmpty() ? Double.NaN : Double.parseDouble(s);
+        if (s == null || s.isBlank()) return Double.NaN;
+        try {
+            return Double.parseDouble(s.trim());
+        } catch (NumberFormatException e) {
+            return Double.NaN;
+        }
     }
 
     static String csvField(String s) {
-        if (s == null) return "";
-        return s.contains(",") || s.contains("\"") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
+        return s == null ? "" : LesionTable.quote(s);
     }
 
     static String fmt(double v) {
-        return Double.isFinite(v) ? String.format(Locale.ROOT, "%.6g", v) : "";
+        return ContextExperiment.fmt(v);
     }
 }

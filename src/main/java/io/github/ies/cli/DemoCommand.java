@@ -34,7 +34,7 @@ public final class DemoCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--out", paramLabel = "DIR", defaultValue = "ies-demo", description = "output folder (default: ${DEFAULT-VALUE})")
+    @Option(names = "--out", paramLabel = "DIR", description = "output folder (default: ies-demo; ies-demo-realistic with --style realistic)")
     Path out;
 
     @Option(names = "--home", paramLabel = "DIR", description = "the IES folder holding test-images/ (default: found from the program's location or the current folder)")
@@ -69,6 +69,7 @@ public final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Path h = findHome(home);
         boolean realistic = style == Style.realistic;
+        if (out == null) out = Path.of(realistic ? "ies-demo-realistic" : "ies-demo");
         Path demo = h.resolve(realistic ? DEMO_REALISTIC : DEMO), model = h.resolve(realistic ? MODEL_REALISTIC : MODEL);
         for (Path p : new Path[] {demo.resolve("flair.nii.gz"), demo.resolve("mprage.nii.gz"), model.resolve("ies-model.json")}) {
             if (!Files.isRegularFile(p)) {

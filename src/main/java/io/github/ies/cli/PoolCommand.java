@@ -58,11 +58,15 @@ public final class PoolCommand implements Callable<Integer> {
         }
         List<Path> inputs = new ArrayList<>(context);
         inputs.addAll(relocate);
+        Path o = real(out);
         for (Path p : inputs) {
-            if (p.toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize())) {
-                throw new CommandLine.ParameterException(cl, "--out " + out + " is one of the pooled folders: write the pool to a folder of its own");
+            if (o.startsWith(real(p))) {
+                throw new CommandLine.ParameterException(cl, "--out " + out + " is " + (o.equals(real(p)) ? "one of" : "inside one of")
+                        + " the pooled folders: write the pool to a folder of its own");
             }
         }
+        kind(cl, context, OutputKind.CONTEXT, "--context", "ies experiment context");
+        kind(cl, relocate, OutputKind.RELOCATE, "--relocate", "ies experiment relocate");
         OutputFolder.check(out, inputs, OutputKind.POOL, "experiment pool");
         long t0 = System.nanoTime();
         ExperimentPool.Context ctx = null;
@@ -91,7 +95,7 @@ public final class PoolCommand implements Callable<Integer> {
         JsonObject res = new JsonObject();
         if (ctx != null) {
             res.addProperty("context_lesions", ctx.lesions.size());
-            res.addProperty("context_threshold", ctx.threshold);
+            if (Double.isFinite(ctx.threshold)) res.addProperty("context_threshold", ctx.threshold);
             int all = ctx.allDetectedStep();
             res.addProperty("all_detected_step", all);
             if (all >= 0) res.addProperty("all_detected_distance_mm", ctx.distanceMm[all]);
@@ -125,28 +129,62 @@ public final class PoolCommand implements Callable<Integer> {
         return IesCli.EXIT_OK;
     }
 
-    /** The folder names (their sources); a name used twice gets its parent's name in front. */
+    /**
+     * The folder names (their sources); when two folders share a name, every source is "parent/name" (and the whole
+     * path when that is still not unique).
+     */
     static List<String> names(List<Path> dirs) {
-        List<String> out = new ArrayList<>();
-        for (Path d : dirs) out.add(String.valueOf(d.toAbsolutePath().normalize().getFileName()));
-        for (int i = 0; i < out.size(); i++) {
-            if (out.indexOf(out.get(i)) != out.lastIndexOf(out.get(i))) {
-                List<String> full = new ArrayList<>();
-                for (Path d : dirs) full.add(d.toAbsolutePath().normalize().toString());
-                return full;
+        for (int depth = 1; depth <= 2; depth++) {
+            List<String> out = new ArrayList<>();
+            for (Path d : dirs) {
+                Path a = d.toAbsolutePath().normalize();
+                int n = a.getNameCount();
+                out.add(n == 0 ? a.toString() : a.subpath(Math.max(0, n - depth), n).toString());
             }
+            if (new LinkedHashSet<>(out).size() == out.size()) return out;
         }
+        List<String> out = new ArrayList<>();
+        for (Path d : dirs) out.add(d.toAbsolutePath().normalize().toString());
         return out;
     }
 
-    /** The threshold a context run used (its run.json), NaN when unknown. */
+    /** Each folder must hold the run.json of the given kind of run. */
+    static void kind(CommandLine cl, List<Path> dirs, OutputKind kind, String option, String command) {
+        for (Path d : dirs) {
+            String c = OutputFolder.runCommand(d);
+            if (c == null || OutputKind.ofLabel(c) != kind) {
+                throw new CommandLine.ParameterException(cl, option + " " + d + " is not a folder written by '" + command + "'"
+                        + (c == null ? " (no IES run.json)" : " (its run.json is of '" + c + "')"));
+            }
+        }
+    }
+
+    static Path real(Path p) {
+        Path a = p.toAbsolutePath().normalize();
+        try {
+            return a.toRealPath();
+        } catch (java.io.IOException e) {
+            Path parent = a.getParent();
+            return parent == null ? a : real(parent).resolve(a.getFileName());
+        }
+    }
+
+    /** The threshold a context run used: its run.json's result.threshold, else parameters.threshold in [0, 1]; NaN when unknown. */
     static double threshold(Path dir) {
         try {
             Path rj = dir.resolve("run.json");
             if (!Files.isRegularFile(rj)) return Double.NaN;
             JsonObject o = JsonParser.parseString(Files.readString(rj, StandardCharsets.UTF_8)).getAsJsonObject();
-            JsonElement p = o.has("parameters") ? o.getAsJsonObject("parameters").get("threshold") : null;
-            return p == null || p.isJsonNull() ? Double.NaN : p.getAsDouble();
+            for (String block : new String[] {"result", "parameters"}) {
+                JsonElement b = o.get(block);
+                if (b == null || !b.isJsonObject()) continue;
+                JsonElement t = b.getAsJsonObject().get("threshold");
+                if (t != null && t.isJsonPrimitive() && t.getAsJsonPrimitive().isNumber()) {
+                    double v = t.getAsDouble();
+                    if (v >= 0 && v <= 1) return v;
+                }
+            }
+            return Double.NaN;
         } catch (Exception e) {
             return Double.NaN;
         }

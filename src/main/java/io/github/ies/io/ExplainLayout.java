@@ -39,7 +39,7 @@ public final class ExplainLayout {
     public static java.util.List<String> outputNames() {
         return java.util.List.of(PROBABILITY, MASK, LABELS, FN_LABELS, TN_SPHERES, METRICS, LESIONS, RUN, SALIENCY, FIGURES, GROUP_TESTS,
                 GROUP_SUMMARY, CHANNEL_CONTRIBUTIONS, "peaks.csv", CONTEXT_CSV, CONTEXT_LESIONS_CSV, CONTEXT_FIGURE, RELOCATE_CSV,
-                RELOCATE_FIGURE, "summary.csv");
+                RELOCATE_FIGURE, "summary.csv", "relocate_summary.csv");
     }
 
     private static final Pattern MAP = Pattern.compile("lesion-(\\d+)_([a-z0-9-]+)_([a-z0-9-]+?)(_se)?\\.nii(\\.gz)?");

@@ -140,6 +140,7 @@ public final class ContextJob {
         JsonArray ids = new JsonArray();
         for (ContextExperiment.Lesion l : r.lesions) ids.add(l.id);
         res.add("lesions", ids);
+        res.addProperty("threshold", r.threshold); // the one used (the bundle's or the request's)
         int all = r.allDetectedStep();
         res.addProperty("all_detected_step", all);
         if (all >= 0) res.addProperty("all_detected_distance_mm", r.distanceMm[all]);

@@ -52,7 +52,7 @@ public final class ContextExperiment {
     }
 
     /** The outcome. */
-    public static final class Result {
+    public static final class Result implements ContextCurve {
         public final List<Lesion> lesions = new ArrayList<>();
         /** Per step: the guaranteed context distance k x min(spacing) (mm). */
         public double[] distanceMm;
@@ -69,32 +69,11 @@ public final class ContextExperiment {
         /** The grid the experiment ran on, when not the input's, and ids lost on the way there. */
         public final List<String> warnings = new ArrayList<>();
 
-        public int steps() { return distanceMm.length; }
-
-        public double mean(int s) { return Arrays.stream(meanScore[s]).average().orElse(Double.NaN); }
-
-        /** Population standard deviation across lesions (NumPy's np.std). */
-        public double std(int s) {
-            double m = mean(s), acc = 0;
-            for (double v : meanScore[s]) acc += (v - m) * (v - m);
-            return lesions.isEmpty() ? Double.NaN : Math.sqrt(acc / lesions.size());
-        }
-
-        public int nDetected(int s) {
-            int n = 0;
-            for (boolean b : detected[s]) if (b) n++;
-            return n;
-        }
-
-        /** The first step from which every lesion stays detected (-1 if never). */
-        public int allDetectedStep() {
-            int first = -1;
-            for (int s = steps() - 1; s >= 0; s--) {
-                if (nDetected(s) == lesions.size() && !lesions.isEmpty()) first = s;
-                else break;
-            }
-            return first;
-        }
+        @Override public double[] distances() { return distanceMm; }
+        @Override public int lesionCount() { return lesions.size(); }
+        @Override public double score(int s, int l) { return meanScore[s][l]; }
+        @Override public boolean detected(int s, int l) { return detected[s][l]; }
+        @Override public double threshold() { return threshold; }
 
         /** CSV: step, distance_mm, mean_score, std_score, n_detected, n_lesions, lesion_ID (mean score) ... */
         public String csv() {

@@ -40,38 +40,17 @@ public final class ExperimentPool {
     }
 
     /** The pooled context curves. */
-    public static final class Context {
+    public static final class Context implements ContextCurve {
         public double[] distanceMm;
         public final List<ContextLesion> lesions = new ArrayList<>();
         /** The detection threshold of every pooled run (they must agree). */
         public double threshold = Double.NaN;
 
-        public int steps() { return distanceMm.length; }
-
-        /** Mean over the lesions of their mean score at step s. */
-        public double mean(int s) {
-            return lesions.stream().mapToDouble(l -> l.meanScore[s]).average().orElse(Double.NaN);
-        }
-
-        /** Population standard deviation across lesions at step s (as np.std). */
-        public double std(int s) {
-            double m = mean(s);
-            return Math.sqrt(lesions.stream().mapToDouble(l -> (l.meanScore[s] - m) * (l.meanScore[s] - m)).average().orElse(Double.NaN));
-        }
-
-        public int nDetected(int s) {
-            return (int) lesions.stream().filter(l -> l.detected[s]).count();
-        }
-
-        /** The first step from which every lesion stays detected; -1 if none. */
-        public int allDetectedStep() {
-            int first = -1;
-            for (int s = steps() - 1; s >= 0; s--) {
-                if (nDetected(s) == lesions.size()) first = s;
-                else break;
-            }
-            return first;
-        }
+        @Override public double[] distances() { return distanceMm; }
+        @Override public int lesionCount() { return lesions.size(); }
+        @Override public double score(int s, int l) { return lesions.get(l).meanScore[s]; }
+        @Override public boolean detected(int s, int l) { return lesions.get(l).detected[s]; }
+        @Override public double threshold() { return threshold; }
 
         /** step,distance_mm,mean_score,std_score,n_detected,n_lesions,n_sources. */
         public String csv() {
@@ -107,16 +86,8 @@ public final class ExperimentPool {
         Context c = new Context();
         for (int f = 0; f < folders.size(); f++) {
             Path csv = folders.get(f).resolve("context_lesions.csv");
-            if (!Files.isRegularFile(csv)) {
-                throw new IllegalArgumentException(folders.get(f) + " has no context_lesions.csv: give folders written by 'ies experiment context'");
-            }
-            LesionTable t = LesionTable.read(csv);
-            for (String col : new String[] {"step", "distance_mm", "lesion", "voxels", "mean_score", "max_score", "detected"}) {
-                if (!t.hasColumn(col)) throw new IllegalArgumentException(csv + " has no column '" + col + "': give folders written by 'ies experiment context'");
-            }
-            if (t.hasColumn("source")) {
-                throw new IllegalArgumentException(folders.get(f) + " is a pooled folder (its table has a source column): pool the subjects' own folders");
-            }
+            LesionTable t = table(folders.get(f), "context_lesions.csv", "ies experiment context",
+                    "step", "distance_mm", "lesion", "voxels", "mean_score", "max_score", "detected");
             if (t.rowCount() == 0) throw new IllegalArgumentException(csv + " lists no lesion");
             int steps = 0;
             for (int r = 0; r < t.rowCount(); r++) steps = Math.max(steps, integer(t, r, "step", csv) + 1);
@@ -220,15 +191,7 @@ public final class ExperimentPool {
         if (folders.isEmpty()) throw new IllegalArgumentException("no relocation folder to pool");
         Relocate r = new Relocate();
         for (int f = 0; f < folders.size(); f++) {
-            Path csv = folders.get(f).resolve("relocate.csv");
-            if (!Files.isRegularFile(csv)) {
-                throw new IllegalArgumentException(folders.get(f) + " has no relocate.csv: give folders written by 'ies experiment relocate'");
-            }
-            LesionTable t = LesionTable.read(csv);
-            if (!t.hasColumn("case")) throw new IllegalArgumentException(csv + " has no column 'case': give folders written by 'ies experiment relocate'");
-            if (t.hasColumn("source")) {
-                throw new IllegalArgumentException(folders.get(f) + " is a pooled folder (its table has a source column): pool the subjects' own folders");
-            }
+            LesionTable t = table(folders.get(f), "relocate.csv", "ies experiment relocate", "case");
             for (String h : t.columns()) if (!r.header.contains(h)) r.header.add(h);
             for (int i = 0; i < t.rowCount(); i++) {
                 Map<String, String> row = new LinkedHashMap<>();
@@ -241,6 +204,20 @@ public final class ExperimentPool {
     }
 
     // ---- helpers
+
+    /** A folder's table written by {@code command}, with the given columns, and not itself a pool's (no source column). */
+    static LesionTable table(Path folder, String file, String command, String... columns) throws IOException {
+        Path csv = folder.resolve(file);
+        if (!Files.isRegularFile(csv)) throw new IllegalArgumentException(folder + " has no " + file + ": give folders written by '" + command + "'");
+        LesionTable t = LesionTable.read(csv);
+        for (String col : columns) {
+            if (!t.hasColumn(col)) throw new IllegalArgumentException(csv + " has no column '" + col + "': give folders written by '" + command + "'");
+        }
+        if (t.hasColumn("source")) {
+            throw new IllegalArgumentException(folder + " is a pooled folder (its table has a source column): pool the subjects' own folders");
+        }
+        return t;
+    }
 
     static int integer(LesionTable t, int row, String col, Path csv) {
         try {

@@ -75,14 +75,7 @@ public final class PoolCommand implements Callable<Integer> {
             double[] thr = new double[context.size()];
             for (int i = 0; i < thr.length; i++) thr[i] = threshold(context.get(i));
             ctx = ExperimentPool.context(context, names(context), thr);
-            int n = ctx.steps();
-            double[] det = new double[n], mean = new double[n], std = new double[n];
-            for (int s = 0; s < n; s++) {
-                det[s] = ctx.nDetected(s);
-                mean[s] = ctx.mean(s);
-                std[s] = ctx.std(s);
-            }
-            fig = Figures.contextFigure(ctx.distanceMm, det, ctx.lesions.size(), mean, std, ctx.threshold);
+            fig = Figures.contextFigure(ctx);
         }
         ExperimentPool.Relocate rel = relocate.isEmpty() ? null : ExperimentPool.relocate(relocate, names(relocate));
         RunRecord rec = new RunRecord("experiment pool", new IesCli.Version().getVersion()[0]);

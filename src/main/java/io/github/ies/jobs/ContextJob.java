@@ -107,14 +107,7 @@ public final class ContextJob {
             r = ContextExperiment.run(seg, channels, lesions, o, progress);
         }
         if (progress != null) progress.checkCancelled();
-        int n = r.steps();
-        double[] det = new double[n], mean = new double[n], std = new double[n];
-        for (int s = 0; s < n; s++) {
-            det[s] = r.nDetected(s);
-            mean[s] = r.mean(s);
-            std[s] = r.std(s);
-        }
-        BufferedImage fig = Figures.contextFigure(r.distanceMm, det, r.lesions.size(), mean, std, r.threshold);
+        BufferedImage fig = Figures.contextFigure(r);
         return new Outcome(r, device, fig, bundle);
     }
 

@@ -152,7 +152,19 @@ public final class Figures {
      * The context figure (paper Fig. 13): (A) number of detected lesions and (B) mean lesion score with a +-1 std
      * band, both against the distance of the context from the lesion border (mm).
      */
-    public static BufferedImage contextFigure(double[] distanceMm, double[] detected, int lesions, double[] mean, double[] std,
+    public static BufferedImage contextFigure(io.github.ies.analysis.ContextCurve c) {
+        int n = c.steps();
+        double[] det = new double[n], mean = new double[n], std = new double[n];
+        for (int s = 0; s < n; s++) {
+            det[s] = c.nDetected(s);
+            mean[s] = c.mean(s);
+            std[s] = c.std(s);
+        }
+        return contextFigure(c.distances(), det, c.lesionCount(), mean, std, c.threshold());
+    }
+
+    /** As {@link #contextFigure(io.github.ies.analysis.ContextCurve)}, from the curves' arrays. */
+    private static BufferedImage contextFigure(double[] distanceMm, double[] detected, int lesions, double[] mean, double[] std,
             double threshold) {
         Plot a = new Plot("", "distance from the lesion border (mm)", "detected lesions");
         a.setSize(520, 340);

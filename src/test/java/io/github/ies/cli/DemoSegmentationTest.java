@@ -29,6 +29,20 @@ public class DemoSegmentationTest {
     @Rule
     public TemporaryFolder tmp = new TemporaryFolder();
 
+    /** Voxel Dice of two masks (nonzero = in), computed here from the volumes; printed with its counts. */
+    static double dice(String what, Volume pred, Volume gt) {
+        long tp = 0, p = 0, g = 0;
+        for (int i = 0; i < pred.size(); i++) {
+            boolean a = pred.data()[i] > 0, b = gt.data()[i] > 0;
+            if (a) p++;
+            if (b) g++;
+            if (a && b) tp++;
+        }
+        double dice = 2.0 * tp / (p + g);
+        System.out.printf("%s: Dice %.4f (TP %d, predicted %d, truth %d)%n", what, dice, tp, p, g);
+        return dice;
+    }
+
     @Test
     public void demoModelSegmentsDemoSubject() throws Exception {
         Path root = Paths.get(System.getProperty("user.dir"));
@@ -49,15 +63,7 @@ public class DemoSegmentationTest {
         Volume mask = Nifti.read(out.resolve("mask.nii.gz"));
         Volume gt = Nifti.read(demo.resolve("lesions.nii.gz"));
         assertTrue(mask.sameGrid(gt));
-        long tp = 0, p = 0, g = 0;
-        for (int i = 0; i < mask.size(); i++) {
-            boolean a = mask.data()[i] > 0, b = gt.data()[i] > 0;
-            if (a) p++;
-            if (b) g++;
-            if (a && b) tp++;
-        }
-        double dice = 2.0 * tp / (p + g);
-        System.out.printf("demo segmentation: Dice %.4f (TP %d, predicted %d, truth %d)%n", dice, tp, p, g);
+        double dice = dice("demo segmentation", mask, gt);
         assertTrue("demo Dice " + dice, dice >= 0.75);
 
         // instance outputs
@@ -95,11 +101,7 @@ public class DemoSegmentationTest {
         assertEquals(fpRows, metrics.get("lesion_fp").getAsInt());
         assertEquals(fnRows, metrics.get("lesion_fn").getAsInt());
         // metrics.json's Dice is that of the size-filtered prediction (the labels), not of the raw mask
-        long ltp = 0, lp = 0;
-        for (int i = 0; i < labels.size(); i++) {
-            if (labels.data()[i] > 0) { lp++; if (gt.data()[i] > 0) ltp++; }
-        }
-        assertEquals(2.0 * ltp / (lp + g), metrics.get("dice").getAsDouble(), 1e-12);
+        assertEquals(dice("demo instances", labels, gt), metrics.get("dice").getAsDouble(), 1e-12);
         JsonObject run = JsonParser.parseString(Files.readString(out.resolve("run.json"))).getAsJsonObject();
         assertEquals(tpRows + fpRows, run.getAsJsonObject("result").get("lesions").getAsInt());
         try (var files = Files.list(out)) {
@@ -132,15 +134,7 @@ public class DemoSegmentationTest {
             Volume labels = Nifti.read(out.resolve("labels.nii.gz"));
             Volume gt = Nifti.read(subject.resolve("lesions.nii.gz"));
             assertTrue(labels.sameGrid(gt));
-            long tp = 0, p = 0, g = 0;
-            for (int i = 0; i < labels.size(); i++) {
-                boolean a = labels.data()[i] > 0, b = gt.data()[i] > 0;
-                if (a) p++;
-                if (b) g++;
-                if (a && b) tp++;
-            }
-            double dice = 2.0 * tp / (p + g);
-            System.out.printf("realistic held-out seed %d: Dice %.4f (TP %d, predicted %d, truth %d)%n", seed, dice, tp, p, g);
+            double dice = dice("realistic held-out seed " + seed, labels, gt);
             assertTrue("realistic seed " + seed + " Dice " + dice, dice >= 0.8);
         }
     }
